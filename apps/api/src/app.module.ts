@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig, CoreModule } from '@app/core';
+import { AuthModule } from '@app/auth';
+import { GeographyModule } from '@app/geography';
+import { UsersModule } from '@app/users';
+import { dataSourceOptions } from './data-source.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot({ config, dataSource: dataSourceOptions(config, databaseUrl) }),
+        GeographyModule,
+        AuthModule,
+        UsersModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,186 @@
+import 'reflect-metadata';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AppConfig, ConfigError, loadConfig, projectPath, startEmbeddedPostgres } from '@app/core';
+import { createDataSource } from './data-source.js';
+import { migrateAndSeed, openDatabase } from './database.js';
+import { createSuperAdmin } from '@app/users';
+
+const say = (message: string): void => console.log(message);
+
+const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
+  migrate            apply pending migrations and load reference data (geography)
+  revert             revert the last migration
+  generate <Name>    write migrations/<timestamp>-<Name>.ts from the difference between entities and migrations
+  check              fail when entities and migrations disagree
+  create-admin --email E [--password P] [--name N]
+                     create a super admin (a strong password is generated and printed when none is given)
+Uses DATABASE_URL when set, else the embedded PostgreSQL in EMBEDDED_POSTGRES_DIR.
+generate and check always work on a throwaway embedded PostgreSQL.`;
+
+/** Runs fn against a scratch PostgreSQL migrated to the latest migration. */
+async function withScratchDatabase<T>(
+  config: AppConfig,
+  fn: (url: string) => Promise<T>,
+): Promise<T> {
+  const scratch = await startEmbeddedPostgres({
+    dataDir: path.join(mkdtempSync(path.join(tmpdir(), 'eff-migrations-')), 'pg'),
+    database: 'scratch',
+    ephemeral: true,
+  });
+  try {
+    const dataSource = createDataSource(config, scratch.url);
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await dataSource.destroy();
+    }
+    return await fn(scratch.url);
+  } finally {
+    await scratch.stop();
+  }
+}
+
+async function pendingSchemaChanges(config: AppConfig, url: string) {
+  const dataSource = createDataSource(config, url);
+  await dataSource.initialize();
+  try {
+    return await dataSource.driver.createSchemaBuilder().log();
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+function renderMigration(className: string, up: string[], down: string[]): string {
+  const lines = (queries: string[]) =>
+    queries.map((q) => `    await queryRunner.query(${JSON.stringify(q)});`).join('\n');
+  return `import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class ${className} implements MigrationInterface {
+  name = '${className}';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+${lines(up)}
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+${lines(down)}
+  }
+}
+`;
+}
+
+async function run(
+  command: string | undefined,
+  args: string[],
+  config: AppConfig,
+): Promise<number> {
+  switch (command) {
+    case 'migrate': {
+      const database = await openDatabase(config, say);
+      try {
+        await migrateAndSeed(config, database.url, say);
+      } finally {
+        await database.embedded?.stop();
+      }
+      return 0;
+    }
+    case 'revert': {
+      const database = await openDatabase(config, say);
+      const dataSource = createDataSource(config, database.url);
+      try {
+        await dataSource.initialize();
+        await dataSource.undoLastMigration({ transaction: 'each' });
+        say('Reverted the last migration');
+      } finally {
+        if (dataSource.isInitialized) await dataSource.destroy();
+        await database.embedded?.stop();
+      }
+      return 0;
+    }
+    case 'generate': {
+      const name = args[0];
+      if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) {
+        console.error('generate needs a PascalCase name, e.g. generate AddMembers');
+        return 2;
+      }
+      const log = await withScratchDatabase(config, (url) => pendingSchemaChanges(config, url));
+      if (log.upQueries.length === 0) {
+        say('Entities and migrations agree: nothing to generate');
+        return 0;
+      }
+      const timestamp = Date.now();
+      const className = `${name}${timestamp}`;
+      const file = projectPath('migrations', `${timestamp}-${name}.ts`);
+      writeFileSync(
+        file,
+        renderMigration(
+          className,
+          log.upQueries.map((q) => q.query),
+          log.downQueries.reverse().map((q) => q.query),
+        ),
+      );
+      say(`Wrote ${path.relative(process.cwd(), file)}; add ${className} to migrations/index.ts`);
+      return 0;
+    }
+    case 'check': {
+      const log = await withScratchDatabase(config, (url) => pendingSchemaChanges(config, url));
+      if (log.upQueries.length === 0) {
+        say('migration:check: entities and migrations agree');
+        return 0;
+      }
+      console.error(
+        'migration:check: entities differ from migrations; generate a migration. Missing SQL:',
+      );
+      for (const q of log.upQueries) console.error(`  ${q.query}`);
+      return 1;
+    }
+    case 'create-admin': {
+      const option = (name: string): string | undefined => {
+        const index = args.indexOf(`--${name}`);
+        return index >= 0 ? args[index + 1] : undefined;
+      };
+      const email = option('email');
+      if (!email) {
+        console.error('create-admin needs --email');
+        return 2;
+      }
+      const database = await openDatabase(config, say);
+      const dataSource = createDataSource(config, database.url);
+      try {
+        await dataSource.initialize();
+        const created = await createSuperAdmin(dataSource, {
+          email,
+          password: option('password'),
+          name: option('name'),
+        });
+        say(`Created super admin ${created?.email ?? email}`);
+        if (created?.generatedPassword) say(`Password (shown once): ${created.generatedPassword}`);
+      } finally {
+        if (dataSource.isInitialized) await dataSource.destroy();
+        await database.embedded?.stop();
+      }
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+let config: AppConfig;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+const [command, ...args] = process.argv.slice(2);
+run(command, args, config)
+  .then((code) => process.exit(code))
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });

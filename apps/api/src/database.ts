@@ -1,0 +1,95 @@
+import { AppConfig, EmbeddedPostgresHandle, NodeEnv, startEmbeddedPostgres } from '@app/core';
+import { seedGeography } from '@app/geography';
+import { createSuperAdmin } from '@app/users';
+import { createDataSource } from './data-source.js';
+
+export interface Database {
+  url: string;
+  /** Set when this process started the embedded PostgreSQL and must stop it. */
+  embedded?: EmbeddedPostgresHandle;
+}
+
+export const EMBEDDED_DATABASE_NAME = 'eff_membership';
+
+/** DATABASE_URL when set (nothing is started); otherwise the embedded PostgreSQL in EMBEDDED_POSTGRES_DIR. */
+export async function openDatabase(
+  config: AppConfig,
+  log: (message: string) => void,
+): Promise<Database> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL };
+  if (config.NODE_ENV === NodeEnv.Production) {
+    throw new Error(
+      'DATABASE_URL is required in production; the embedded PostgreSQL is for development only',
+    );
+  }
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.EMBEDDED_POSTGRES_DIR,
+    database: EMBEDDED_DATABASE_NAME,
+    log,
+  });
+  log(
+    `Embedded PostgreSQL running on 127.0.0.1:${embedded.port} (data in ${config.EMBEDDED_POSTGRES_DIR})`,
+  );
+  return { url: embedded.url, embedded };
+}
+
+/** Applies pending migrations and the idempotent reference-data seeds. */
+export async function migrateAndSeed(
+  config: AppConfig,
+  databaseUrl: string,
+  log: (message: string) => void,
+): Promise<void> {
+  const dataSource = createDataSource(config, databaseUrl);
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    log(
+      applied.length > 0
+        ? `Applied ${applied.length} migration(s)`
+        : 'Database schema is up to date',
+    );
+    const seeded = await seedGeography(dataSource);
+    const changed = Object.entries(seeded).filter(([, n]) => n > 0);
+    log(
+      changed.length > 0
+        ? `Geography loaded: ${changed.map(([table, n]) => `${n} ${table}`).join(', ')}`
+        : 'Geography is up to date',
+    );
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+export const EMBEDDED_ADMIN_EMAIL = 'admin@eff.local';
+
+/**
+ * Creates the first super admin when none exists: from ADMIN_EMAIL / ADMIN_PASSWORD, or on the embedded default
+ * with a generated password printed once.
+ */
+export async function ensureFirstAdmin(
+  config: AppConfig,
+  databaseUrl: string,
+  log: (message: string) => void,
+): Promise<void> {
+  const email = config.ADMIN_EMAIL ?? (config.DATABASE_URL ? undefined : EMBEDDED_ADMIN_EMAIL);
+  if (!email) return;
+  const dataSource = createDataSource(config, databaseUrl);
+  await dataSource.initialize();
+  try {
+    const created = await createSuperAdmin(dataSource, {
+      email,
+      password: config.ADMIN_PASSWORD,
+      onlyIfNone: true,
+    });
+    if (!created) return;
+    log(`Created the first super admin: ${created.email}`);
+    if (created.generatedPassword) {
+      log(`Its password, shown this once: ${created.generatedPassword}`);
+      log(
+        'Sign in at POST /api/v1/auth/login and change it with POST /api/v1/auth/change-password.',
+      );
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,30 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { Role } from './roles.js';
+import { Scope } from './scope.js';
+
+/** The authenticated caller, put on `request.user` by the global guard. */
+export interface AuthUser {
+  id: string;
+  email: string;
+  role: Role;
+  scope: Scope;
+  memberId: string | null;
+  sessionId: string;
+}
+
+export class MissingAuthenticationError extends Error {
+  constructor() {
+    super(
+      '@CurrentUser() used on a route the authentication guard did not run for (is it @Public()?)',
+    );
+  }
+}
+
+/** The caller. Throws (a 500, loudly) when authentication never ran, instead of yielding undefined. */
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): AuthUser => {
+    const request = ctx.switchToHttp().getRequest<{ user?: AuthUser }>();
+    if (!request.user) throw new MissingAuthenticationError();
+    return request.user;
+  },
+);

@@ -1,0 +1,74 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { ApiProblems, Public, StrictThrottle } from '@app/core';
+import { AuthService } from './auth.service.js';
+import { CurrentUser } from './auth-user.js';
+import type { AuthUser } from './auth-user.js';
+import {
+  AuthenticatedUserDto,
+  ChangePasswordDto,
+  LoginDto,
+  LoginResponseDto,
+  RefreshDto,
+  TokenPairDto,
+} from './dto/auth.dto.js';
+import { Authenticated } from './require-permission.decorator.js';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('login')
+  @Public()
+  @StrictThrottle()
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.UNAUTHORIZED, HttpStatus.TOO_MANY_REQUESTS)
+  login(@Body() body: LoginDto, @Req() req: Request): Promise<LoginResponseDto> {
+    return this.auth.login(body.email, body.password, req.ip ?? 'unknown');
+  }
+
+  @Post('refresh')
+  @Public()
+  @StrictThrottle()
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: TokenPairDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.UNAUTHORIZED, HttpStatus.TOO_MANY_REQUESTS)
+  refresh(@Body() body: RefreshDto): Promise<TokenPairDto> {
+    return this.auth.refresh(body.refreshToken);
+  }
+
+  @Post('logout')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'This session has ended' })
+  logout(@CurrentUser() user: AuthUser): Promise<void> {
+    return this.auth.logout(user);
+  }
+
+  @Post('logout-all')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Every session of this user has ended, on every device' })
+  logoutAll(@CurrentUser() user: AuthUser): Promise<void> {
+    return this.auth.revoker.revokeAll(user.id, 'logout_all');
+  }
+
+  @Get('me')
+  @Authenticated()
+  @ApiOkResponse({ type: AuthenticatedUserDto })
+  me(@CurrentUser() user: AuthUser): Promise<AuthenticatedUserDto> {
+    return this.auth.me(user);
+  }
+
+  @Post('change-password')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Password changed; every session has ended' })
+  @ApiProblems(HttpStatus.BAD_REQUEST)
+  changePassword(@CurrentUser() user: AuthUser, @Body() body: ChangePasswordDto): Promise<void> {
+    return this.auth.changePassword(user, body.currentPassword, body.newPassword);
+  }
+}

@@ -1,0 +1,45 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { AppException, IS_PUBLIC_KEY, RequestContext } from '@app/core';
+import { AuthUser } from './auth-user.js';
+import { AUTHENTICATED, PERMISSION_KEY } from './require-permission.decorator.js';
+import { Permission, roleHasPermission } from './roles.js';
+import { unauthenticated } from './token.service.js';
+
+/**
+ * The global guard: every HTTP route needs @Public(), @Authenticated() or @RequirePermission(); a route with
+ * none is refused (fail closed). Authenticates with passport-jwt, then checks the role's permission.
+ */
+@Injectable()
+export class AuthenticationGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const permission = this.reflector.getAllAndOverride<Permission | typeof AUTHENTICATED>(
+      PERMISSION_KEY,
+      targets,
+    );
+    if (!permission) throw AppException.forbidden('This route declares no permission');
+
+    await super.canActivate(context);
+    const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
+    if (!user) throw unauthenticated();
+    RequestContext.setUser(user.id);
+    if (permission !== AUTHENTICATED && !roleHasPermission(user.role, permission)) {
+      throw AppException.forbidden(`Your role may not ${permission.replace(':', ' ')}`);
+    }
+    return true;
+  }
+
+  override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false): TUser {
+    if (error instanceof AppException) throw error;
+    if (error || !user) throw unauthenticated();
+    return user;
+  }
+}

@@ -1,0 +1,251 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { randomBytes } from 'node:crypto';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import {
+  APP_CONFIG,
+  AppException,
+  AuditService,
+  DomainEventBus,
+  DomainEventType,
+  ErrorCode,
+  METRIC,
+  MetricsService,
+} from '@app/core';
+import type { AppConfig } from '@app/core';
+import { AuthUser } from './auth-user.js';
+import { AuthenticatedUserDto, LoginResponseDto, TokenPairDto } from './dto/auth.dto.js';
+import { hashPassword, passwordProblem, verifyPassword } from './password-policy.js';
+import { LoginAttempts } from './sessions/login-attempts.js';
+import { SessionRevoker } from './sessions/session-revoker.js';
+import {
+  newSecret,
+  parseRefreshToken,
+  RefreshOutcome,
+  sha256,
+  SessionStore,
+} from './sessions/session.store.js';
+import { ScopeLevel } from './scope.js';
+import { TokenService, unauthenticated } from './token.service.js';
+import { Account, UserAccounts } from './user-accounts.js';
+
+const INVALID_CREDENTIALS = (): AppException =>
+  new AppException(
+    HttpStatus.UNAUTHORIZED,
+    ErrorCode.InvalidCredentials,
+    'Email or password is incorrect',
+  );
+
+export function toAuthenticatedUser(account: Account): AuthenticatedUserDto {
+  return {
+    id: account.id,
+    email: account.email,
+    name: account.name,
+    role: account.role,
+    scopeLevel: account.scopeLevel,
+    scopeCode: account.scopeCode,
+    memberId: account.memberId,
+  };
+}
+
+@Injectable()
+export class AuthService {
+  private readonly failedLogins;
+
+  constructor(
+    private readonly accounts: UserAccounts,
+    private readonly sessions: SessionStore,
+    readonly revoker: SessionRevoker,
+    private readonly attempts: LoginAttempts,
+    private readonly tokens: TokenService,
+    private readonly audit: AuditService,
+    private readonly events: DomainEventBus,
+    metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.failedLogins = metrics.counter({
+      name: METRIC.failedLogins,
+      help: 'Failed sign-ins by reason',
+      labelNames: ['reason'] as const,
+    });
+    metrics.gauge({
+      name: METRIC.activeSessions,
+      help: 'Live sessions (signed-in users)',
+      collect: async function (this: { set(v: number): void }) {
+        this.set(await sessions.countLive().catch(() => 0));
+      },
+    });
+  }
+
+  /**
+   * Unknown email, wrong password, locked and disabled accounts all get the same answer after the same work
+   * (an argon2 verification, against a dummy hash when there is no account) and the same growing delay.
+   */
+  async login(email: string, password: string, ip: string): Promise<LoginResponseDto> {
+    if ((await this.attempts.count('ip', ip)) >= this.config.LOGIN_MAX_FAILURES_PER_IP) {
+      throw new AppException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        ErrorCode.RateLimited,
+        'Too many failed sign-ins from this address; retry later',
+        undefined,
+        undefined,
+      );
+    }
+    const previousFailures = await this.attempts.count('account', email);
+    const account = await this.accounts.findByEmail(email);
+    const passwordOk = await verifyPassword(account?.passwordHash ?? null, password);
+    if (previousFailures >= 2) await sleep(Math.min(250 * 2 ** (previousFailures - 2), 4000));
+
+    const locked = account?.lockedUntil ? account.lockedUntil.getTime() > Date.now() : false;
+    if (!account || !passwordOk || locked || !account.active) {
+      const reason = !account
+        ? 'unknown_email'
+        : locked
+          ? 'locked'
+          : !account.active
+            ? 'disabled'
+            : 'wrong_password';
+      await this.attempts.fail('ip', ip);
+      const failures = await this.attempts.fail('account', email);
+      let lockedUntil: Date | null = null;
+      if (account && !locked && failures >= this.config.LOGIN_MAX_FAILURES) {
+        lockedUntil = new Date(Date.now() + this.config.LOGIN_LOCK_SECONDS * 1000);
+        await this.attempts.clear('account', email);
+      }
+      if (account) await this.accounts.recordLoginFailure(account.id, lockedUntil);
+      await this.audit.record({
+        action: 'auth.login_failed',
+        entityType: 'user',
+        entityId: account?.id ?? null,
+        actorUserId: null,
+        changes: { reason, ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) },
+      });
+      this.failedLogins.inc({ reason });
+      throw INVALID_CREDENTIALS();
+    }
+
+    await this.attempts.clear('account', email);
+    await this.accounts.recordLoginSuccess(account.id);
+    const pair = await this.startSession(account);
+    await this.audit.record({
+      action: 'auth.login_succeeded',
+      entityType: 'user',
+      entityId: account.id,
+      actorUserId: account.id,
+    });
+    return { ...pair, user: toAuthenticatedUser(account) };
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPairDto> {
+    const parsed = parseRefreshToken(refreshToken);
+    if (!parsed) throw unauthenticated('The refresh token is invalid');
+    const next = newSecret();
+    const expiresAt = Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000;
+    const outcome = await this.sessions.rotate(
+      parsed.sessionId,
+      sha256(parsed.secret),
+      sha256(next),
+      expiresAt,
+    );
+    if (outcome === RefreshOutcome.Reused) {
+      const session = { id: parsed.sessionId };
+      await this.audit.record({
+        action: 'auth.refresh_reused',
+        entityType: 'session',
+        entityId: session.id,
+        actorUserId: null,
+        changes: { revoked: 'session family' },
+      });
+      throw unauthenticated('The refresh token was already used; the session has been ended');
+    }
+    if (outcome !== RefreshOutcome.Rotated)
+      throw unauthenticated('The refresh token is invalid or expired');
+    const session = await this.sessions.get(parsed.sessionId);
+    const account = session ? await this.accounts.findById(session.userId) : null;
+    if (!session || !account || !account.active) {
+      await this.sessions.revoke(parsed.sessionId);
+      throw unauthenticated('The session has ended; sign in again');
+    }
+    return {
+      accessToken: await this.tokens.sign(this.claims(account, session.id)),
+      refreshToken: `${session.id}.${next}`,
+      expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,
+      tokenType: 'Bearer',
+    };
+  }
+
+  async logout(user: AuthUser): Promise<void> {
+    await this.sessions.revoke(user.sessionId);
+    await this.audit.record({
+      action: 'auth.logout',
+      entityType: 'session',
+      entityId: user.sessionId,
+    });
+    this.events.publish({
+      type: DomainEventType.SessionsRevoked,
+      area: null,
+      userId: user.id,
+      sessionIds: [user.sessionId],
+      payload: { reason: 'logout' },
+    });
+  }
+
+  async changePassword(
+    user: AuthUser,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
+    const account = await this.accounts.findById(user.id);
+    if (!account) throw unauthenticated();
+    if (!(await verifyPassword(account.passwordHash, currentPassword))) {
+      throw AppException.badRequest(
+        'currentPassword is not your current password',
+        'currentPassword',
+        'incorrect',
+      );
+    }
+    const problem = passwordProblem(newPassword, account.email);
+    if (problem)
+      throw AppException.badRequest(`newPassword ${problem}`, 'newPassword', 'weakPassword');
+    await this.accounts.changePassword(user.id, await hashPassword(newPassword));
+    await this.revoker.revokeAll(user.id, 'password_changed');
+  }
+
+  async me(user: AuthUser): Promise<AuthenticatedUserDto> {
+    const account = await this.accounts.findById(user.id);
+    if (!account) throw unauthenticated();
+    return toAuthenticatedUser(account);
+  }
+
+  private claims(account: Account, sessionId: string) {
+    return {
+      sub: account.id,
+      sid: sessionId,
+      email: account.email,
+      role: account.role,
+      scope:
+        account.scopeLevel === ScopeLevel.National
+          ? { level: ScopeLevel.National, code: null }
+          : { level: account.scopeLevel, code: account.scopeCode },
+      mid: account.memberId,
+    };
+  }
+
+  private async startSession(account: Account): Promise<TokenPairDto> {
+    const sessionId = randomBytes(18).toString('base64url');
+    const secret = newSecret();
+    const now = Date.now();
+    await this.sessions.create({
+      id: sessionId,
+      userId: account.id,
+      refreshHash: sha256(secret),
+      createdAt: now,
+      expiresAt: now + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000,
+    });
+    return {
+      accessToken: await this.tokens.sign(this.claims(account, sessionId)),
+      refreshToken: `${sessionId}.${secret}`,
+      expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,
+      tokenType: 'Bearer',
+    };
+  }
+}

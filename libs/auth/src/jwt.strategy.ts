@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import passportJwt from 'passport-jwt';
+import { APP_CONFIG } from '@app/core';
+import type { AppConfig } from '@app/core';
+import { AuthUser } from './auth-user.js';
+import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.js';
+
+const { ExtractJwt, Strategy } = passportJwt;
+
+/** passport-jwt with the algorithm pinned and issuer/audience checked; the session is checked in validate. */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly tokens: TokenService,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: resolveJwtSecret(config),
+      algorithms: [JWT_ALGORITHM],
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      ignoreExpiration: false,
+    });
+  }
+
+  validate(payload: unknown): Promise<AuthUser> {
+    return this.tokens.toAuthUser(payload);
+  }
+}

@@ -1,0 +1,30 @@
+import { applyDecorators, HttpStatus, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
+import { ApiProblems } from '@app/core';
+import { Permission } from './roles.js';
+
+export const PERMISSION_KEY = 'eff:permission';
+export const AUTHENTICATED = 'authenticated';
+
+/**
+ * Declares the permission a route needs and documents it (bearer auth, 401, 403, x-required-permission).
+ * The global guard enforces it; routes without it or @Public() are refused.
+ */
+export function RequirePermission(permission: Permission): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(PERMISSION_KEY, permission),
+    ApiBearerAuth('bearer'),
+    ApiExtension('x-required-permission', permission),
+    ApiProblems(HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN),
+  );
+}
+
+/** Any signed-in user, whatever the role (e.g. /auth/me). */
+export function Authenticated(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(PERMISSION_KEY, AUTHENTICATED),
+    ApiBearerAuth('bearer'),
+    ApiExtension('x-required-permission', AUTHENTICATED),
+    ApiProblems(HttpStatus.UNAUTHORIZED),
+  );
+}

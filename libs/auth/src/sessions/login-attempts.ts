@@ -1,0 +1,61 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Counts failed logins per key (account email, client address) within a window. In Redis when it answers,
+ * else in this process (a Redis outage may weaken the count across processes, never block a login).
+ */
+export class LoginAttempts {
+  private readonly local = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(
+    private readonly redis: Redis | null,
+    private readonly prefix: string,
+    private readonly windowSeconds: number,
+  ) {}
+
+  private key(kind: string, id: string): string {
+    return `${this.prefix}login-failures:${kind}:${id}`;
+  }
+
+  async count(kind: string, id: string): Promise<number> {
+    if (this.redis?.status === 'ready') {
+      try {
+        return Number((await this.redis.get(this.key(kind, id))) ?? 0);
+      } catch {
+        // fall through to the local count
+      }
+    }
+    const entry = this.local.get(this.key(kind, id));
+    return entry && entry.resetAt > Date.now() ? entry.count : 0;
+  }
+
+  async fail(kind: string, id: string): Promise<number> {
+    const key = this.key(kind, id);
+    if (this.redis?.status === 'ready') {
+      try {
+        const [[, count]] = (await this.redis
+          .multi()
+          .incr(key)
+          .expire(key, this.windowSeconds, 'NX')
+          .exec()) as [[Error | null, number]];
+        return count;
+      } catch {
+        // fall through
+      }
+    }
+    const now = Date.now();
+    const entry = this.local.get(key);
+    const next =
+      entry && entry.resetAt > now
+        ? { count: entry.count + 1, resetAt: entry.resetAt }
+        : { count: 1, resetAt: now + this.windowSeconds * 1000 };
+    this.local.set(key, next);
+    return next.count;
+  }
+
+  async clear(kind: string, id: string): Promise<void> {
+    const key = this.key(kind, id);
+    this.local.delete(key);
+    if (this.redis?.status === 'ready') await this.redis.del(key).catch(() => undefined);
+  }
+}

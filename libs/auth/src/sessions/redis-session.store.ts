@@ -1,0 +1,133 @@
+import type { Redis } from 'ioredis';
+import { RefreshOutcome, Session, SessionStore } from './session.store.js';
+
+// KEYS[1] session hash, KEYS[2] used-hashes set; ARGV: presented, next, expiresAtMs, ttlSeconds
+const ROTATE = `
+local current = redis.call('HGET', KEYS[1], 'refreshHash')
+if not current then return 'unknown' end
+if current == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'refreshHash', ARGV[2], 'expiresAt', ARGV[3])
+  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+  return 'rotated'
+end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return 'reused'
+end
+return 'unknown'`;
+
+/** Sessions in Redis, shared by every process; revocation is a DEL that every process sees at once. */
+export class RedisSessionStore extends SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
+
+  private sessionKey(id: string): string {
+    return `${this.prefix}session:${id}`;
+  }
+
+  private usedKey(id: string): string {
+    return `${this.prefix}session:${id}:used`;
+  }
+
+  private userKey(userId: string): string {
+    return `${this.prefix}user-sessions:${userId}`;
+  }
+
+  private ttl(expiresAt: number): number {
+    return Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000));
+  }
+
+  async create(session: Session): Promise<void> {
+    const ttl = this.ttl(session.expiresAt);
+    await this.redis
+      .multi()
+      .hset(this.sessionKey(session.id), {
+        userId: session.userId,
+        refreshHash: session.refreshHash,
+        createdAt: String(session.createdAt),
+        expiresAt: String(session.expiresAt),
+      })
+      .expire(this.sessionKey(session.id), ttl)
+      .sadd(this.userKey(session.userId), session.id)
+      .expire(this.userKey(session.userId), ttl)
+      .exec();
+  }
+
+  async isLive(sessionId: string): Promise<boolean> {
+    return (await this.redis.exists(this.sessionKey(sessionId))) === 1;
+  }
+
+  async get(sessionId: string): Promise<Session | null> {
+    const data = await this.redis.hgetall(this.sessionKey(sessionId));
+    if (!data.userId || !data.refreshHash) return null;
+    return {
+      id: sessionId,
+      userId: data.userId,
+      refreshHash: data.refreshHash,
+      createdAt: Number(data.createdAt),
+      expiresAt: Number(data.expiresAt),
+    };
+  }
+
+  async rotate(
+    sessionId: string,
+    presentedHash: string,
+    nextHash: string,
+    expiresAt: number,
+  ): Promise<RefreshOutcome> {
+    const result = await this.redis.eval(
+      ROTATE,
+      2,
+      this.sessionKey(sessionId),
+      this.usedKey(sessionId),
+      presentedHash,
+      nextHash,
+      String(expiresAt),
+      String(this.ttl(expiresAt)),
+    );
+    return result === 'rotated'
+      ? RefreshOutcome.Rotated
+      : result === 'reused'
+        ? RefreshOutcome.Reused
+        : RefreshOutcome.Unknown;
+  }
+
+  async revoke(sessionId: string): Promise<void> {
+    const userId = await this.redis.hget(this.sessionKey(sessionId), 'userId');
+    const multi = this.redis.multi().del(this.sessionKey(sessionId), this.usedKey(sessionId));
+    if (userId) multi.srem(this.userKey(userId), sessionId);
+    await multi.exec();
+  }
+
+  async revokeAllForUser(userId: string): Promise<string[]> {
+    const ids = await this.redis.smembers(this.userKey(userId));
+    const multi = this.redis.multi();
+    for (const id of ids) multi.del(this.sessionKey(id), this.usedKey(id));
+    multi.del(this.userKey(userId));
+    await multi.exec();
+    return ids;
+  }
+
+  async countLive(): Promise<number> {
+    let count = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        `${this.prefix}session:*`,
+        'COUNT',
+        500,
+      );
+      count += keys.filter((k) => !k.endsWith(':used')).length;
+      cursor = next;
+    } while (cursor !== '0');
+    return count;
+  }
+}

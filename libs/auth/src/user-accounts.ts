@@ -1,0 +1,28 @@
+import { Role } from './roles.js';
+import { ScopeLevel } from './scope.js';
+
+/** What authentication needs to know about an account. */
+export interface Account {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  role: Role;
+  scopeLevel: ScopeLevel;
+  scopeCode: string | null;
+  memberId: string | null;
+  active: boolean;
+  lockedUntil: Date | null;
+}
+
+/**
+ * The port through which authentication reads and updates accounts. libs/users implements it and provides it
+ * globally, so auth never imports the users module (users builds on auth, not the reverse).
+ */
+export abstract class UserAccounts {
+  abstract findByEmail(email: string): Promise<Account | null>;
+  abstract findById(id: string): Promise<Account | null>;
+  abstract recordLoginSuccess(id: string): Promise<void>;
+  abstract recordLoginFailure(id: string, lockedUntil: Date | null): Promise<void>;
+  abstract changePassword(id: string, passwordHash: string): Promise<void>;
+}

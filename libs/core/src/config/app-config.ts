@@ -1,0 +1,242 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { cidrProblem, DEFAULT_METRICS_ALLOW } from '../metrics/address-allow-list.js';
+
+export enum NodeEnv {
+  Development = 'development',
+  Test = 'test',
+  Production = 'production',
+}
+
+export enum DatabaseSslMode {
+  Disable = 'disable',
+  Require = 'require',
+  VerifyCa = 'verify-ca',
+  VerifyFull = 'verify-full',
+}
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+const toList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+    : value;
+
+/**
+ * Every environment variable the API reads. Validated once at start-up; nothing else reads process.env.
+ * The README's configuration table mirrors this class.
+ */
+export class EnvironmentVariables {
+  @IsEnum(NodeEnv)
+  NODE_ENV: NodeEnv = NodeEnv.Development;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 5000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DATABASE_POOL_SIZE = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  DATABASE_STATEMENT_TIMEOUT_MS = 15000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  DATABASE_CONNECT_TIMEOUT_MS = 5000;
+
+  @IsEnum(DatabaseSslMode)
+  DATABASE_SSL_MODE: DatabaseSslMode = DatabaseSslMode.Disable;
+
+  @IsOptional()
+  @IsString()
+  DATABASE_SSL_CA_FILE?: string;
+
+  @IsString()
+  EMBEDDED_POSTGRES_DIR = '.data/postgres';
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+  @Matches(/^[A-Za-z0-9:_-]{1,40}$/, {
+    message: 'REDIS_KEY_PREFIX may hold letters, digits, : _ - only',
+  })
+  REDIS_KEY_PREFIX = 'eff:';
+
+  @Transform(toList)
+  @IsString({ each: true })
+  CORS_ORIGINS: string[] = [];
+
+  /** Express "trust proxy" value: addresses/CIDRs of proxies whose X-Forwarded-For is believed. */
+  @Transform(toList)
+  @IsString({ each: true })
+  TRUST_PROXY: string[] = ['loopback'];
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toBool)
+  @IsBoolean()
+  SWAGGER_ENABLED = true;
+
+  @IsString()
+  BODY_LIMIT = '1mb';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  SHUTDOWN_TIMEOUT_MS = 10000;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsString()
+  JWT_ISSUER = 'eff-membership-api';
+
+  @IsString()
+  JWT_AUDIENCE = 'eff-membership-portal';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(3600)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+
+  /** Failed logins for one account within LOGIN_FAILURE_WINDOW_SECONDS before it is locked. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_FAILURE_WINDOW_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCK_SECONDS = 900;
+
+  /** Failed logins from one client address within the window before it is refused (429). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_IP = 50;
+
+  /** Global request limit per client address per THROTTLE_TTL_SECONDS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  THROTTLE_LIMIT = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  THROTTLE_TTL_SECONDS = 60;
+
+  /** Stricter limit for login, refresh and the public application form, per client address. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  AUTH_THROTTLE_LIMIT = 20;
+
+  /** First super admin, created at start-up when none exists. */
+  @IsOptional()
+  @Matches(/^[^@\s]+@[^@\s]+$/, { message: 'ADMIN_EMAIL must be an email address' })
+  ADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'ADMIN_PASSWORD must be at least 12 characters' })
+  ADMIN_PASSWORD?: string;
+
+  /** Peers (addresses/CIDRs, matched against the socket address) allowed to read /metrics; empty = nobody. */
+  @Transform(toList)
+  @IsString({ each: true })
+  METRICS_ALLOW: string[] = [...DEFAULT_METRICS_ALLOW];
+}
+
+export type AppConfig = Readonly<EnvironmentVariables>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Validates the given environment (default: process.env); throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new EnvironmentVariables());
+  const input: Record<string, string> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const config = plainToInstance(EnvironmentVariables, input);
+  const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });
+  const problems = errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((m) =>
+      m.startsWith(e.property) ? m : `${e.property}: ${m}`,
+    ),
+  );
+  for (const entry of Array.isArray(config.METRICS_ALLOW) ? config.METRICS_ALLOW : []) {
+    const problem = typeof entry === 'string' ? cidrProblem(entry) : 'not a string';
+    if (problem) problems.push(`METRICS_ALLOW: ${problem}`);
+  }
+  if (config.NODE_ENV === NodeEnv.Production) {
+    if (!config.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production');
+    if (!config.REDIS_URL)
+      problems.push(
+        'REDIS_URL: required when NODE_ENV=production (in-process stores serve one process only)',
+      );
+    if (!config.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

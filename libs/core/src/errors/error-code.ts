@@ -1,0 +1,36 @@
+/** Machine-readable error codes carried in every problem-details body (`code`). */
+export enum ErrorCode {
+  ValidationFailed = 'VALIDATION_FAILED',
+  MalformedJson = 'MALFORMED_JSON',
+  InvalidCursor = 'INVALID_CURSOR',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  RouteNotFound = 'ROUTE_NOT_FOUND',
+  NotFound = 'NOT_FOUND',
+  Unauthenticated = 'UNAUTHENTICATED',
+  InvalidCredentials = 'INVALID_CREDENTIALS',
+  Forbidden = 'FORBIDDEN',
+  Conflict = 'CONFLICT',
+  VersionConflict = 'VERSION_CONFLICT',
+  RateLimited = 'RATE_LIMITED',
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  InternalError = 'INTERNAL_ERROR',
+}
+
+export const ERROR_TITLES: Record<ErrorCode, string> = {
+  [ErrorCode.ValidationFailed]: 'The request is not valid',
+  [ErrorCode.MalformedJson]: 'The request body is not valid JSON',
+  [ErrorCode.InvalidCursor]: 'The pagination cursor is not valid',
+  [ErrorCode.PayloadTooLarge]: 'The request body is too large',
+  [ErrorCode.UnsupportedMediaType]: 'The request body has an unsupported media type',
+  [ErrorCode.RouteNotFound]: 'No such route',
+  [ErrorCode.NotFound]: 'Not found',
+  [ErrorCode.Unauthenticated]: 'Authentication is required',
+  [ErrorCode.InvalidCredentials]: 'Invalid credentials',
+  [ErrorCode.Forbidden]: 'Not allowed',
+  [ErrorCode.Conflict]: 'Conflict',
+  [ErrorCode.VersionConflict]: 'The resource was changed by someone else',
+  [ErrorCode.RateLimited]: 'Too many requests',
+  [ErrorCode.ServiceUnavailable]: 'Service temporarily unavailable',
+  [ErrorCode.InternalError]: 'Internal server error',
+};

@@ -1,0 +1,63 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+export enum DomainEventType {
+  MemberCreated = 'member.created',
+  MemberUpdated = 'member.updated',
+  MemberStatusChanged = 'member.status_changed',
+  MemberTransferred = 'member.transferred',
+  ApplicationSubmitted = 'application.submitted',
+  ApplicationDecided = 'application.decided',
+  LeadershipChanged = 'leadership.changed',
+  ImportProgress = 'import.progress',
+  StatsUpdated = 'stats.updated',
+  /** Sessions of this user were revoked (logout, password change, disable): sockets must close. */
+  SessionsRevoked = 'auth.sessions_revoked',
+}
+
+export interface EventArea {
+  provinceCode: string;
+  districtCode?: string | null;
+  municipalityCode?: string | null;
+  wardCode?: string | null;
+}
+
+export interface DomainEvent {
+  type: DomainEventType;
+  /** Where the entity lives; the realtime gateway sends the event to sockets whose scope contains it. */
+  area: EventArea | null;
+  /** Send only to this user's sockets (import.progress, auth.sessions_revoked). */
+  userId?: string;
+  /** Session ids affected (auth.sessions_revoked); all of the user's when absent. */
+  sessionIds?: string[];
+  /** The documented payload: never ID numbers, cell numbers or addresses. */
+  payload: Record<string, unknown>;
+  occurredAt: string;
+}
+
+export type DomainEventHandler = (event: DomainEvent) => void | Promise<void>;
+
+/**
+ * In-process bus for domain events. Features publish after their transaction commits; libs/realtime
+ * subscribes and maps events to socket.io rooms (which the Redis adapter spreads across processes).
+ */
+@Injectable()
+export class DomainEventBus {
+  private readonly logger = new Logger(DomainEventBus.name);
+  private readonly handlers = new Set<DomainEventHandler>();
+
+  subscribe(handler: DomainEventHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  publish(event: Omit<DomainEvent, 'occurredAt'>): void {
+    const full: DomainEvent = { ...event, occurredAt: new Date().toISOString() };
+    for (const handler of this.handlers) {
+      Promise.resolve()
+        .then(() => handler(full))
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, type: event.type }, 'Event handler failed'),
+        );
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig, NodeEnv } from '../config/app-config.js';
+import { maskDigits, REDACT_PATHS } from './redaction.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The request's id: set once, by the first middleware, from a well-formed X-Request-Id or a new UUID. */
+export function requestIdOf(req: IncomingMessage & { id?: unknown }, res: ServerResponse): string {
+  if (typeof req.id === 'string') return req.id;
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  req.id = id;
+  return id;
+}
+
+@Module({})
+export class LoggingModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.NODE_ENV === NodeEnv.Test ? 'silent' : config.LOG_LEVEL,
+            genReqId: requestIdOf,
+            redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+            autoLogging: {
+              ignore: (req) => req.url === '/api/v1/health' || req.url === '/metrics',
+            },
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+            serializers: {
+              req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+                id: req.id,
+                method: req.method,
+                url: maskDigits(req.url),
+                remoteAddress: req.remoteAddress,
+              }),
+            },
+          },
+        }),
+      ],
+      exports: [LoggerModule],
+    };
+  }
+}

@@ -1,0 +1,83 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { HealthService } from '../health/health.service.js';
+
+/**
+ * The process's Redis connection, or none when REDIS_URL is unset (in-process stores instead).
+ * Commands fail fast while Redis is down (no offline queue, short timeouts): callers fall back, never hang.
+ */
+@Injectable()
+export class RedisService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisService.name);
+  /** null when REDIS_URL is not configured. */
+  readonly client: Redis | null;
+  readonly keyPrefix: string;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly health: HealthService,
+  ) {
+    this.keyPrefix = config.REDIS_KEY_PREFIX;
+    this.client = config.REDIS_URL ? this.connect(config.REDIS_URL, 'main') : null;
+  }
+
+  /** A new connection with the same settings (pub/sub needs its own). Null without REDIS_URL. */
+  duplicate(name: string): Redis | null {
+    return this.client ? this.connect(this.client.options, name) : null;
+  }
+
+  private connect(target: string | Redis['options'], name: string): Redis {
+    const options = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 500,
+      connectTimeout: 2000,
+      lazyConnect: false,
+      retryStrategy: (times: number) => Math.min(times * 200, 2000),
+      connectionName: `eff-api-${name}`,
+    };
+    const client =
+      typeof target === 'string'
+        ? new Redis(target, options)
+        : new Redis({ ...target, ...options });
+    client.on('error', (error: Error) => this.logger.warn(`Redis (${name}): ${error.message}`));
+    return client;
+  }
+
+  /** Whether commands can be sent right now. */
+  get available(): boolean {
+    return this.client?.status === 'ready';
+  }
+
+  /** A key in this deployment's namespace. */
+  key(...parts: string[]): string {
+    return `${this.keyPrefix}${parts.join(':')}`;
+  }
+
+  onModuleInit(): void {
+    const client = this.client;
+    if (client) {
+      this.health.register('redis', async () => {
+        await client.ping();
+      });
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client?.quit().catch(() => this.client?.disconnect());
+  }
+}
+
+@Global()
+@Module({ providers: [RedisService], exports: [RedisService] })
+export class RedisModule {}

@@ -1,0 +1,207 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppException } from '@app/core';
+import {
+  DistrictDto,
+  GeographySearchResultDto,
+  MunicipalityDto,
+  ProvinceDetailDto,
+  ProvinceDto,
+  WardDetailDto,
+  WardDto,
+} from './dto/geography.dto.js';
+import { District } from './entities/district.entity.js';
+import { Municipality } from './entities/municipality.entity.js';
+import { Province } from './entities/province.entity.js';
+import { Ward } from './entities/ward.entity.js';
+import { GeographyLevel } from './geography-codes.js';
+
+/** The full chain of a ward, as other modules need it to denormalise and scope. */
+export interface WardChain {
+  wardCode: string;
+  municipalityCode: string;
+  districtCode: string;
+  provinceCode: string;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+@Injectable()
+export class GeographyService {
+  constructor(
+    @InjectRepository(Province) private readonly provinces: Repository<Province>,
+    @InjectRepository(District) private readonly districts: Repository<District>,
+    @InjectRepository(Municipality) private readonly municipalities: Repository<Municipality>,
+    @InjectRepository(Ward) private readonly wards: Repository<Ward>,
+  ) {}
+
+  listProvinces(): Promise<ProvinceDto[]> {
+    return this.provinces.find({ order: { code: 'ASC' } });
+  }
+
+  async getProvince(code: string): Promise<ProvinceDetailDto> {
+    const province = await this.provinces.findOneBy({ code });
+    if (!province) throw AppException.notFound(`Province ${code}`);
+    const [districtCount, municipalityCount, wardCount] = await Promise.all([
+      this.districts.countBy({ provinceCode: code }),
+      this.municipalities.countBy({ provinceCode: code }),
+      this.wards.countBy({ provinceCode: code }),
+    ]);
+    return {
+      code: province.code,
+      name: province.name,
+      districtCount,
+      municipalityCount,
+      wardCount,
+    };
+  }
+
+  async listDistricts(provinceCode: string): Promise<DistrictDto[]> {
+    if (!(await this.provinces.existsBy({ code: provinceCode })))
+      throw AppException.notFound(`Province ${provinceCode}`);
+    return this.districts.find({
+      select: { code: true, name: true, type: true, provinceCode: true },
+      where: { provinceCode },
+      order: { name: 'ASC' },
+    });
+  }
+
+  async listMunicipalities(districtCode: string): Promise<MunicipalityDto[]> {
+    if (!(await this.districts.existsBy({ code: districtCode })))
+      throw AppException.notFound(`District ${districtCode}`);
+    return this.municipalities.find({
+      select: {
+        code: true,
+        name: true,
+        category: true,
+        districtCode: true,
+        provinceCode: true,
+        wardCount: true,
+      },
+      where: { districtCode },
+      order: { name: 'ASC' },
+    });
+  }
+
+  async listWards(municipalityCode: string): Promise<WardDto[]> {
+    if (!(await this.municipalities.existsBy({ code: municipalityCode })))
+      throw AppException.notFound(`Municipality ${municipalityCode}`);
+    return this.wards.find({ where: { municipalityCode }, order: { number: 'ASC' } });
+  }
+
+  async getWard(code: string): Promise<WardDetailDto> {
+    const ward = await this.wards.findOne({
+      where: { code },
+      relations: { municipality: true, district: true, province: true },
+    });
+    if (!ward?.municipality || !ward.district || !ward.province)
+      throw AppException.notFound(`Ward ${code}`);
+    const { municipality, district, province, ...rest } = ward;
+    return {
+      ...rest,
+      municipality: {
+        code: municipality.code,
+        name: municipality.name,
+        category: municipality.category,
+        districtCode: municipality.districtCode,
+        provinceCode: municipality.provinceCode,
+        wardCount: municipality.wardCount,
+      },
+      district: {
+        code: district.code,
+        name: district.name,
+        type: district.type,
+        provinceCode: district.provinceCode,
+      },
+      province: { code: province.code, name: province.name },
+    };
+  }
+
+  /** The ward's chain, or null when no such ward exists. */
+  async findWardChain(code: string): Promise<WardChain | null> {
+    const ward = await this.wards.findOne({
+      select: { code: true, municipalityCode: true, districtCode: true, provinceCode: true },
+      where: { code },
+    });
+    return ward
+      ? {
+          wardCode: ward.code,
+          municipalityCode: ward.municipalityCode,
+          districtCode: ward.districtCode,
+          provinceCode: ward.provinceCode,
+        }
+      : null;
+  }
+
+  /** The chain of an area of any level (its own code and its parents'), or null when it does not exist. */
+  async areaChain(
+    level: GeographyLevel,
+    code: string,
+  ): Promise<(Partial<WardChain> & { provinceCode: string }) | null> {
+    switch (level) {
+      case GeographyLevel.Province:
+        return (await this.provinces.existsBy({ code })) ? { provinceCode: code } : null;
+      case GeographyLevel.District: {
+        const d = await this.districts.findOne({
+          select: { code: true, provinceCode: true },
+          where: { code },
+        });
+        return d ? { provinceCode: d.provinceCode, districtCode: d.code } : null;
+      }
+      case GeographyLevel.Municipality: {
+        const m = await this.municipalities.findOne({
+          select: { code: true, districtCode: true, provinceCode: true },
+          where: { code },
+        });
+        return m
+          ? { provinceCode: m.provinceCode, districtCode: m.districtCode, municipalityCode: m.code }
+          : null;
+      }
+      case GeographyLevel.Ward:
+        return this.findWardChain(code);
+    }
+  }
+
+  /** Whether an area of the given level and code exists. */
+  async areaExists(level: GeographyLevel, code: string): Promise<boolean> {
+    switch (level) {
+      case GeographyLevel.Province:
+        return this.provinces.existsBy({ code });
+      case GeographyLevel.District:
+        return this.districts.existsBy({ code });
+      case GeographyLevel.Municipality:
+        return this.municipalities.existsBy({ code });
+      case GeographyLevel.Ward:
+        return this.wards.existsBy({ code });
+    }
+  }
+
+  async search(q: string, limit: number): Promise<GeographySearchResultDto[]> {
+    const contains = `%${escapeLike(q)}%`;
+    const prefix = `${escapeLike(q.toUpperCase())}%`;
+    return this.provinces.query(
+      `SELECT level, code, name, province_code AS "provinceCode", district_code AS "districtCode",
+              municipality_code AS "municipalityCode"
+         FROM (
+           SELECT 'province' AS level, 1 AS rank, code, name, code AS province_code,
+                  NULL::varchar AS district_code, NULL::varchar AS municipality_code
+             FROM provinces WHERE name ILIKE $1 OR code LIKE $2
+           UNION ALL
+           SELECT 'district', 2, code, name, province_code, code, NULL
+             FROM districts WHERE name ILIKE $1 OR code LIKE $2
+           UNION ALL
+           SELECT 'municipality', 3, code, name, province_code, district_code, code
+             FROM municipalities WHERE name ILIKE $1 OR code LIKE $2
+           UNION ALL
+           SELECT 'ward', 4, code, name || ', ' || municipality_code, province_code, district_code, municipality_code
+             FROM wards WHERE code LIKE $2 OR upper(label) LIKE $2
+         ) AS hits
+        ORDER BY rank, (upper(code) = upper($3)) DESC, name
+        LIMIT $4`,
+      [contains, prefix, q, limit],
+    );
+  }
+}

@@ -1,0 +1,397 @@
+import { randomBytes } from 'node:crypto';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import {
+  Account,
+  AreaChain,
+  AuthUser,
+  hashPassword,
+  passwordProblem,
+  Role,
+  Scope,
+  scopeContains,
+  ScopeLevel,
+  scopePredicate,
+  SessionRevoker,
+  UserAccounts,
+} from '@app/auth';
+import { AppException, AuditService, decodeCursor, diff, ErrorCode, Page, toPage } from '@app/core';
+import { GeographyLevel, GeographyService } from '@app/geography';
+import {
+  CreateUserDto,
+  ListUsersQueryDto,
+  ResetPasswordResponseDto,
+  UpdateUserDto,
+  UserDto,
+} from './dto/user.dto.js';
+import { User } from './user.entity.js';
+import { mayAdminister, roleScopeProblem } from './user-management.policy.js';
+
+const AUDITED = ['name', 'role', 'scopeLevel', 'scopeCode', 'memberId', 'active', 'email'] as const;
+
+function toDto(user: User): UserDto {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    scopeLevel: user.scopeLevel,
+    scopeCode: user.scopeCode,
+    memberId: user.memberId,
+    active: user.active,
+    lockedUntil: user.lockedUntil,
+    lastLoginAt: user.lastLoginAt,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+    version: user.version,
+  };
+}
+
+function scopeOf(user: Pick<User, 'scopeLevel' | 'scopeCode'>): Scope {
+  return {
+    level: user.scopeLevel,
+    code: user.scopeLevel === ScopeLevel.National ? null : user.scopeCode,
+  };
+}
+
+function areaOf(user: User): AreaChain | null {
+  return user.provinceCode
+    ? {
+        provinceCode: user.provinceCode,
+        districtCode: user.districtCode,
+        municipalityCode: user.municipalityCode,
+        wardCode: user.wardCode,
+      }
+    : null;
+}
+
+function auditable(user: User): Record<string, unknown> {
+  return Object.fromEntries(AUDITED.map((key) => [key, user[key]]));
+}
+
+/** Accounts: the UserAccounts port for authentication, and user management scoped to the caller's area. */
+@Injectable()
+export class UsersService extends UserAccounts {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly geography: GeographyService,
+    private readonly audit: AuditService,
+    private readonly revoker: SessionRevoker,
+  ) {
+    super();
+  }
+
+  // --- UserAccounts (authentication) ---
+
+  findByEmail(email: string): Promise<Account | null> {
+    return this.users.findOneBy({ email: email.trim().toLowerCase() });
+  }
+
+  findById(id: string): Promise<Account | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  async recordLoginSuccess(id: string): Promise<void> {
+    await this.users.update(
+      { id },
+      { lastLoginAt: new Date(), failedLoginCount: 0, lockedUntil: null },
+    );
+  }
+
+  async recordLoginFailure(id: string, lockedUntil: Date | null): Promise<void> {
+    await this.users
+      .createQueryBuilder()
+      .update()
+      .set({
+        failedLoginCount: () => 'failed_login_count + 1',
+        ...(lockedUntil ? { lockedUntil } : {}),
+      })
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  async changePassword(id: string, passwordHash: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(User, { id }, { passwordHash, passwordChangedAt: new Date() });
+      await this.audit.record(
+        { action: 'user.password_changed', entityType: 'user', entityId: id },
+        manager,
+      );
+    });
+  }
+
+  // --- management ---
+
+  /** Resolves a scope's area chain; a scope naming no real area is a 400. */
+  private async chainOf(scope: Scope): Promise<AreaChain | null> {
+    if (scope.level === ScopeLevel.National) return null;
+    const chain = await this.geography.areaChain(
+      scope.level as string as GeographyLevel,
+      scope.code ?? '',
+    );
+    if (!chain)
+      throw AppException.badRequest(
+        `There is no ${scope.level} ${scope.code}`,
+        'scopeCode',
+        'unknownArea',
+      );
+    return chain;
+  }
+
+  private validateRoleScope(role: Role, scope: Scope): void {
+    const problem = roleScopeProblem(role, scope);
+    if (problem) throw AppException.badRequest(problem, 'scopeLevel', 'roleScopeMismatch');
+  }
+
+  /** The user, if the actor may see it; otherwise 404 whether or not it exists. */
+  private async visible(actor: AuthUser, id: string): Promise<User> {
+    const user = await this.users.findOneBy({ id });
+    const area = user ? areaOf(user) : null;
+    const seen =
+      user &&
+      (actor.scope.level === ScopeLevel.National ||
+        (area !== null && scopeContains(actor.scope, area)));
+    if (!user || !seen) throw AppException.notFound(`User ${id}`);
+    return user;
+  }
+
+  async create(actor: AuthUser, dto: CreateUserDto): Promise<UserDto> {
+    const scope: Scope = {
+      level: dto.scopeLevel,
+      code: dto.scopeLevel === ScopeLevel.National ? null : (dto.scopeCode ?? null),
+    };
+    this.validateRoleScope(dto.role, scope);
+    const chain = await this.chainOf(scope);
+    if (!mayAdminister(actor, dto.role, scope, chain)) {
+      throw AppException.forbidden(
+        'You may create users only at or below your own level, inside your own area',
+      );
+    }
+    const problem = passwordProblem(dto.password, dto.email);
+    if (problem) throw AppException.badRequest(`password ${problem}`, 'password', 'weakPassword');
+    const passwordHash = await hashPassword(dto.password);
+
+    return this.dataSource.transaction(async (manager) => {
+      if (await manager.existsBy(User, { email: dto.email })) {
+        throw AppException.conflict('A user with this email already exists');
+      }
+      const user = await manager.save(
+        manager.create(User, {
+          email: dto.email,
+          name: dto.name,
+          passwordHash,
+          role: dto.role,
+          scopeLevel: scope.level,
+          scopeCode: scope.code,
+          provinceCode: chain?.provinceCode ?? null,
+          districtCode: chain?.districtCode ?? null,
+          municipalityCode: chain?.municipalityCode ?? null,
+          wardCode: chain?.wardCode ?? null,
+          memberId: dto.memberId ?? null,
+          passwordChangedAt: new Date(),
+        }),
+      );
+      await this.audit.record(
+        {
+          action: 'user.created',
+          entityType: 'user',
+          entityId: user.id,
+          provinceCode: user.provinceCode,
+          changes: diff({}, auditable(user)),
+        },
+        manager,
+      );
+      return toDto(user);
+    });
+  }
+
+  async list(actor: AuthUser, query: ListUsersQueryDto): Promise<Page<UserDto>> {
+    const qb = this.users.createQueryBuilder('u');
+    const scope = scopePredicate(actor.scope, 'u');
+    qb.where(scope.sql, scope.params);
+    if (query.role) qb.andWhere('u.role = :role', { role: query.role });
+    if (query.scopeLevel)
+      qb.andWhere('u.scope_level = :scopeLevel', { scopeLevel: query.scopeLevel });
+    if (query.active !== undefined) qb.andWhere('u.active = :active', { active: query.active });
+    if (query.q) {
+      const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      qb.andWhere('(u.email ILIKE :like OR u.name ILIKE :like)', { like });
+    }
+    if (query.cursor) {
+      const [email, id] = decodeCursor(query.cursor, 2);
+      qb.andWhere('(u.email, u.id) > (:cursorEmail, :cursorId)', {
+        cursorEmail: email,
+        cursorId: id,
+      });
+    }
+    const rows = await qb
+      .orderBy('u.email', 'ASC')
+      .addOrderBy('u.id', 'ASC')
+      .limit(query.limit + 1)
+      .getMany();
+    return toPage(rows.map(toDto), query.limit, (u) => [u.email, u.id]);
+  }
+
+  async get(actor: AuthUser, id: string): Promise<UserDto> {
+    return toDto(await this.visible(actor, id));
+  }
+
+  async update(actor: AuthUser, id: string, dto: UpdateUserDto): Promise<UserDto> {
+    const user = await this.visible(actor, id);
+    if (dto.version !== undefined && dto.version !== user.version) {
+      throw new AppException(
+        HttpStatus.CONFLICT,
+        ErrorCode.VersionConflict,
+        'The user was changed since you read it',
+      );
+    }
+    const nextRole = dto.role ?? user.role;
+    const nextLevel = dto.scopeLevel ?? user.scopeLevel;
+    const nextScope: Scope = {
+      level: nextLevel,
+      code:
+        nextLevel === ScopeLevel.National
+          ? null
+          : dto.scopeCode !== undefined
+            ? dto.scopeCode
+            : user.scopeCode,
+    };
+    const authorityChanged =
+      nextRole !== user.role ||
+      nextScope.level !== user.scopeLevel ||
+      nextScope.code !== scopeOf(user).code;
+    const self = user.id === actor.id;
+    if (
+      self &&
+      (authorityChanged || (dto.memberId !== undefined && dto.memberId !== user.memberId))
+    ) {
+      throw AppException.forbidden('You may not change your own role, scope or member link');
+    }
+    if (!self && !mayAdminister(actor, user.role, scopeOf(user), areaOf(user))) {
+      throw AppException.forbidden('You may not manage this user');
+    }
+    let chain = areaOf(user);
+    if (authorityChanged) {
+      this.validateRoleScope(nextRole, nextScope);
+      chain = await this.chainOf(nextScope);
+      if (!mayAdminister(actor, nextRole, nextScope, chain)) {
+        throw AppException.forbidden(
+          'You may give roles only at or below your own level, inside your own area',
+        );
+      }
+    }
+    const before = auditable(user);
+    const updated = await this.dataSource.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(User)
+        .set({
+          name: dto.name ?? user.name,
+          role: nextRole,
+          scopeLevel: nextScope.level,
+          scopeCode: nextScope.code,
+          provinceCode: chain?.provinceCode ?? null,
+          districtCode: chain?.districtCode ?? null,
+          municipalityCode: chain?.municipalityCode ?? null,
+          wardCode: chain?.wardCode ?? null,
+          memberId: dto.memberId !== undefined ? dto.memberId : user.memberId,
+        })
+        .where('id = :id AND version = :version', { id, version: user.version })
+        .execute();
+      if (result.affected !== 1) {
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.VersionConflict,
+          'The user was changed since you read it',
+        );
+      }
+      const fresh = await manager.findOneByOrFail(User, { id });
+      await this.audit.record(
+        {
+          action: 'user.updated',
+          entityType: 'user',
+          entityId: id,
+          provinceCode: fresh.provinceCode,
+          changes: diff(before, auditable(fresh)),
+        },
+        manager,
+      );
+      return fresh;
+    });
+    if (authorityChanged) await this.revoker.revokeAll(id, 'role_or_scope_changed');
+    return toDto(updated);
+  }
+
+  private async manageable(actor: AuthUser, id: string): Promise<User> {
+    const user = await this.visible(actor, id);
+    if (user.id === actor.id)
+      throw AppException.forbidden('You may not do this to your own account');
+    if (!mayAdminister(actor, user.role, scopeOf(user), areaOf(user))) {
+      throw AppException.forbidden('You may not manage this user');
+    }
+    return user;
+  }
+
+  private async setActive(actor: AuthUser, id: string, active: boolean): Promise<UserDto> {
+    const user = await this.manageable(actor, id);
+    const updated = await this.dataSource.transaction(async (manager) => {
+      await manager.update(
+        User,
+        { id },
+        active ? { active, lockedUntil: null, failedLoginCount: 0 } : { active },
+      );
+      const fresh = await manager.findOneByOrFail(User, { id });
+      await this.audit.record(
+        {
+          action: active ? 'user.enabled' : 'user.disabled',
+          entityType: 'user',
+          entityId: id,
+          provinceCode: fresh.provinceCode,
+          changes: diff({ active: user.active }, { active }),
+        },
+        manager,
+      );
+      return fresh;
+    });
+    if (!active) await this.revoker.revokeAll(id, 'disabled');
+    return toDto(updated);
+  }
+
+  disable(actor: AuthUser, id: string): Promise<UserDto> {
+    return this.setActive(actor, id, false);
+  }
+
+  enable(actor: AuthUser, id: string): Promise<UserDto> {
+    return this.setActive(actor, id, true);
+  }
+
+  async resetPassword(actor: AuthUser, id: string): Promise<ResetPasswordResponseDto> {
+    const user = await this.manageable(actor, id);
+    const temporaryPassword = randomBytes(15).toString('base64url');
+    const passwordHash = await hashPassword(temporaryPassword);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(
+        User,
+        { id },
+        { passwordHash, passwordChangedAt: new Date(), lockedUntil: null, failedLoginCount: 0 },
+      );
+      await this.audit.record(
+        {
+          action: 'user.password_reset',
+          entityType: 'user',
+          entityId: id,
+          provinceCode: user.provinceCode,
+        },
+        manager,
+      );
+    });
+    await this.revoker.revokeAll(id, 'password_reset');
+    return { temporaryPassword };
+  }
+
+  async updateProfile(actor: AuthUser, name: string): Promise<UserDto> {
+    return this.update(actor, actor.id, { name });
+  }
+}

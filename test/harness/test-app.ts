@@ -1,0 +1,173 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Client, Pool } from 'pg';
+import request from 'supertest';
+import { HARNESS_ENV, TEMPLATE_DATABASE } from './services.mjs';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
+
+function harnessEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through npm test`);
+  return value;
+}
+
+function safeName(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`Unsafe database name ${name}`);
+  return `"${name}"`;
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new Client({ connectionString: harnessEnv(HARNESS_ENV.pgAdminUrl) });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        address && typeof address === 'object'
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** A pool on this database, for arranging data and checking what the API wrote. */
+  pool: Pool;
+  drop(): Promise<void>;
+}
+
+/** A fresh database cloned from the migrated, seeded template: each test file gets its own. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${safeName(name)} TEMPLATE ${safeName(TEMPLATE_DATABASE)}`);
+  const url = new URL(harnessEnv(HARNESS_ENV.pgAdminUrl));
+  url.pathname = `/${name}`;
+  const pool = new Pool({ connectionString: url.toString(), max: 4 });
+  return {
+    name,
+    url: url.toString(),
+    pool,
+    drop: async () => {
+      await pool.end();
+      await adminQuery(`DROP DATABASE IF EXISTS ${safeName(name)} WITH (FORCE)`);
+    },
+  };
+}
+
+export function testRedisUrl(): string {
+  return harnessEnv(HARNESS_ENV.redisUrl);
+}
+
+export interface RunningApp {
+  baseUrl: string;
+  port: number;
+  process: ChildProcess;
+  http: () => ReturnType<typeof request>;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Sends a signal (default SIGTERM) and waits for the process to exit; resolves with its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts the real compiled API (dist/, built by `npm test`'s pretest) as its own process on a free port,
+ * and waits until it answers /api/v1/health.
+ */
+export async function startApp(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+): Promise<RunningApp> {
+  const port = await freePort();
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env: {
+      ...inherited,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '5',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`API exited with ${child.exitCode} during start:\n${output}`);
+    try {
+      const res = await fetch(`${baseUrl}/api/v1/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`API did not start within 30 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    baseUrl,
+    port,
+    process: child,
+    http: () => request(baseUrl),
+    output: () => output,
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface TestContext {
+  db: TestDatabase;
+  app: RunningApp;
+  close(): Promise<void>;
+}
+
+/** One database and one API process for a test file. */
+export async function startTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+  const db = await createTestDatabase();
+  try {
+    const app = await startApp(db, env);
+    return {
+      db,
+      app,
+      close: async () => {
+        await app.stop();
+        await db.drop();
+      },
+    };
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
+}

@@ -6,6 +6,11 @@ import { Client, Pool } from 'pg';
 import request from 'supertest';
 import { HARNESS_ENV, TEMPLATE_DATABASE } from './services.mjs';
 
+/** The super admin every test app creates at start-up (ADMIN_EMAIL / ADMIN_PASSWORD). */
+export const TEST_ADMIN = { email: 'super@test.local', password: 'Harness-Chief-Admin-2026!' };
+/** Shared by every test process, so tokens from one API process verify on another. */
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
 
@@ -105,6 +110,9 @@ export async function startApp(
       PORT: String(port),
       DATABASE_URL: database.url,
       DATABASE_POOL_SIZE: '5',
+      ADMIN_EMAIL: TEST_ADMIN.email,
+      ADMIN_PASSWORD: TEST_ADMIN.password,
+      JWT_SECRET: TEST_JWT_SECRET,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppConfig, ConfigError, loadConfig, projectPath, startEmbeddedPostgres } from '@app/core';
 import { createDataSource } from './data-source.js';
 import { migrateAndSeed, openDatabase } from './database.js';
+import { generateOpenApiDocument } from './openapi-document.js';
 import { createSuperAdmin } from '@app/users';
 
 const say = (message: string): void => console.log(message);
@@ -14,6 +16,8 @@ const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
   revert             revert the last migration
   generate <Name>    write migrations/<timestamp>-<Name>.ts from the difference between entities and migrations
   check              fail when entities and migrations disagree
+  openapi [--check]  write openapi.json and the typed client libs/api-client/src/schema.ts from the code
+                     (no database needed); --check fails when the committed files differ instead
   create-admin --email E [--password P] [--name N]
                      create a super admin (a strong password is generated and printed when none is given)
 Uses DATABASE_URL when set, else the embedded PostgreSQL in EMBEDDED_POSTGRES_DIR.
@@ -70,6 +74,60 @@ ${lines(down)}
   }
 }
 `;
+}
+
+const OPENAPI_FILE = 'openapi.json';
+const CLIENT_SCHEMA_FILE = 'libs/api-client/src/schema.ts';
+
+/** The client types openapi-typescript (a devDependency: development and CI only) makes from a document. */
+function clientSchema(document: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'eff-openapi-'));
+  try {
+    const input = path.join(dir, 'openapi.json');
+    const output = path.join(dir, 'schema.ts');
+    writeFileSync(input, document);
+    execFileSync(
+      process.execPath,
+      [projectPath('node_modules', 'openapi-typescript', 'bin', 'cli.js'), input, '-o', output],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    return readFileSync(output, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** openapi.json and the generated client, from the code; with check, only compares them to what is committed. */
+async function openApi(config: AppConfig, check: boolean): Promise<number> {
+  const document = await generateOpenApiDocument(config);
+  const schema = clientSchema(document);
+  const files: [string, string][] = [
+    [OPENAPI_FILE, document],
+    [CLIENT_SCHEMA_FILE, schema],
+  ];
+  if (!check) {
+    for (const [file, content] of files) writeFileSync(projectPath(file), content);
+    say(`Wrote ${files.map(([file]) => file).join(' and ')}`);
+    return 0;
+  }
+  const stale = files.filter(([file, content]) => readOrEmpty(projectPath(file)) !== content);
+  if (stale.length === 0) {
+    say('openapi:check: openapi.json and the generated client match the code');
+    return 0;
+  }
+  console.error(
+    `openapi:check: ${stale.map(([file]) => file).join(' and ')} differ from what the code produces. ` +
+      'Run `npm run openapi` and commit the result.',
+  );
+  return 1;
 }
 
 async function run(
@@ -137,6 +195,8 @@ async function run(
       for (const q of log.upQueries) console.error(`  ${q.query}`);
       return 1;
     }
+    case 'openapi':
+      return openApi(config, args.includes('--check'));
     case 'create-admin': {
       const option = (name: string): string | undefined => {
         const index = args.indexOf(`--${name}`);

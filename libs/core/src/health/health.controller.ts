@@ -1,9 +1,11 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import {
+  ApiExtraModels,
   ApiOkResponse,
   ApiProperty,
   ApiServiceUnavailableResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
@@ -29,12 +31,14 @@ class ReadinessDto {
 
   @ApiProperty({
     type: 'object',
-    additionalProperties: { $ref: '#/components/schemas/CheckResultDto' },
+    description: 'One entry per dependency (database, redis)',
+    additionalProperties: { $ref: getSchemaPath(CheckResultDto) },
   })
   checks!: Record<string, CheckResultDto>;
 }
 
 @ApiTags('health')
+@ApiExtraModels(CheckResultDto)
 @Public()
 @SkipThrottle()
 @Controller('health')

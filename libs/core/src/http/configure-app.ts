@@ -1,4 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
+import type { INestApplication } from '@nestjs/common';
 import type { Request } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -13,6 +14,11 @@ import { buildOpenApiDocument } from './openapi.js';
 
 export const API_PREFIX = 'api/v1';
 const DOCS_PATH = 'docs';
+
+/** /api/v1 on every route but /metrics; the OpenAPI generator (cli openapi) applies it too. */
+export function applyGlobalPrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
+}
 
 /** Everything main.ts and the tests both do to a freshly created app, in one place. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
@@ -53,7 +59,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Disposition'],
     maxAge: 600,
   });
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
+  applyGlobalPrefix(app);
 
   if (config.SWAGGER_ENABLED) {
     SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {

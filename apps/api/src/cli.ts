@@ -89,7 +89,8 @@ function clientSchema(document: string): string {
     execFileSync(
       process.execPath,
       [projectPath('node_modules', 'openapi-typescript', 'bin', 'cli.js'), input, '-o', output],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
+      // In the scratch folder, so it does not pick up redocly.yaml (openapi:lint applies that, with its ignores).
+      { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
     );
     return readFileSync(output, 'utf8');
   } finally {

@@ -1,13 +1,83 @@
-import { INestApplication } from '@nestjs/common';
+import { HttpStatus, INestApplication, Type } from '@nestjs/common';
+import { ModulesContainer, Reflector } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../errors/problem-details.dto.js';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.filter.js';
+import { IS_PUBLIC_KEY } from './public.decorator.js';
+
+type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
+type ResponseObject = OperationObject['responses'][string];
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+/** @nestjs/throttler's metadata key for @SkipThrottle() of the 'default' throttler. */
+const SKIP_DEFAULT_THROTTLE = 'THROTTLER:SKIPdefault';
 
-function operationId(controllerKey: string, methodKey: string): string {
+/** `UsersController` + `list` -> `usersList`: stable (code names, not paths) and unique per controller. */
+export function operationId(controllerKey: string, methodKey: string): string {
   const base = controllerKey.replace(/Controller$/, '');
   return `${base.charAt(0).toLowerCase()}${base.slice(1)}${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`;
+}
+
+/** `listProvinces` -> `List provinces`: the summary of a route that declares none with @ApiOperation. */
+function humanize(methodKey: string): string {
+  const words = methodKey.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}`;
+}
+
+interface RouteFacts {
+  methodKey: string;
+  isPublic: boolean;
+  throttled: boolean;
+}
+
+/** What the OpenAPI scanner cannot see, read from each route handler's Nest metadata, by operation id. */
+function routeFacts(app: INestApplication): Map<string, RouteFacts> {
+  const reflector = new Reflector();
+  const facts = new Map<string, RouteFacts>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as Type | null;
+      if (!controller) continue;
+      for (const methodKey of Object.getOwnPropertyNames(controller.prototype)) {
+        if (methodKey === 'constructor') continue;
+        const handler: unknown = Object.getOwnPropertyDescriptor(
+          controller.prototype,
+          methodKey,
+        )?.value;
+        if (typeof handler !== 'function') continue;
+        const targets = [handler, controller];
+        facts.set(operationId(controller.name, methodKey), {
+          methodKey,
+          isPublic: reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) === true,
+          throttled: reflector.getAllAndOverride<boolean>(SKIP_DEFAULT_THROTTLE, targets) !== true,
+        });
+      }
+    }
+  }
+  return facts;
+}
+
+const problemResponse = (description: string): ResponseObject => ({
+  description,
+  content: {
+    [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } },
+  },
+});
+
+/**
+ * Completes an operation from its route's metadata, so every route documents the same cross-cutting facts:
+ * public routes say `security: []`; throttled routes may answer 429; every error is problem details
+ * (`default`); a summary exists.
+ */
+function complete(operation: OperationObject, facts: RouteFacts | undefined): void {
+  if (facts?.isPublic && !operation.security) operation.security = [];
+  if (facts && !operation.summary) operation.summary = humanize(facts.methodKey);
+  const responses = { ...operation.responses };
+  if (facts?.throttled && !responses[HttpStatus.TOO_MANY_REQUESTS]) {
+    responses[HttpStatus.TOO_MANY_REQUESTS] = problemResponse('Rate limited; see Retry-After');
+  }
+  responses.default = problemResponse('Error (problem details)');
+  operation.responses = responses;
 }
 
 /** The OpenAPI document the frontend's client is generated from; also served at /docs-json. */
@@ -16,26 +86,23 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('EFF Membership API')
     .setDescription(
       'Members, users, leadership and South African geography for the EFF membership portal. ' +
-        'Every error is an RFC 9457 problem-details body (application/problem+json) with a machine-readable `code`.',
+        'Every error is an RFC 9457 problem-details body (application/problem+json) with a machine-readable `code`. ' +
+        'Routes live under /api/v1; send the access token from POST /api/v1/auth/login as `Authorization: Bearer`.',
     )
     .setVersion('1')
+    .setLicense('Proprietary: Economic Freedom Fighters', 'https://www.effonline.org')
+    .addServer('/', 'The server that serves this document')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: operationId,
     extraModels: [ProblemDetailsDto],
   });
-  const problem = {
-    description: 'Error (problem details)',
-    content: {
-      [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } },
-    },
-  };
+  const facts = routeFacts(app);
   for (const pathItem of Object.values(document.paths)) {
     for (const method of METHODS) {
       const operation = pathItem[method];
-      if (!operation) continue;
-      operation.responses = { ...operation.responses, default: problem };
+      if (operation) complete(operation, facts.get(operation.operationId ?? ''));
     }
   }
   return document;

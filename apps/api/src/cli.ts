@@ -125,7 +125,8 @@ async function openApi(config: AppConfig, check: boolean): Promise<number> {
     return 0;
   }
   console.error(
-    `openapi:check: ${stale.map(([file]) => file).join(' and ')} differ from what the code produces. ` +
+    `openapi:check: ${stale.map(([file]) => file).join(' and ')} ${stale.length === 1 ? 'differs' : 'differ'} ` +
+      'from what the code produces. ' +
       'Run `npm run openapi` and commit the result.',
   );
   return 1;

@@ -17,6 +17,7 @@ export * from './health/health.service.js';
 export * from './http/api-problems.decorator.js';
 export * from './http/configure-app.js';
 export * from './http/openapi.js';
+export * from './http/openapi-render.js';
 export * from './http/public.decorator.js';
 export * from './http/uuid-param.pipe.js';
 export * from './logging/redaction.js';

@@ -10,7 +10,12 @@ export const DEFAULT_PAGE_SIZE = 25;
 
 /** Query parameters shared by every list: keyset pagination. */
 export class CursorQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+  })
   @IsOptional()
   @TransformType(() => Number)
   @IsInt()

@@ -13,7 +13,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change password */
+        /** Change your password (ends your other sessions) */
         post: operations["authChangePassword"];
         delete?: never;
         options?: never;
@@ -30,7 +30,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
+        /** Sign in with email and password */
         post: operations["authLogin"];
         delete?: never;
         options?: never;
@@ -47,7 +47,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Logout */
+        /** Sign out of this session */
         post: operations["authLogout"];
         delete?: never;
         options?: never;
@@ -64,7 +64,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Logout all */
+        /** Sign out of every session */
         post: operations["authLogoutAll"];
         delete?: never;
         options?: never;
@@ -79,7 +79,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Me */
+        /** The signed-in user */
         get: operations["authMe"];
         put?: never;
         post?: never;
@@ -98,7 +98,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh */
+        /** Exchange a refresh token for a new token pair */
         post: operations["authRefresh"];
         delete?: never;
         options?: never;
@@ -232,7 +232,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness */
+        /** Liveness: the process is up */
         get: operations["healthLiveness"];
         put?: never;
         post?: never;
@@ -249,7 +249,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness */
+        /** Readiness: the database and Redis answer */
         get: operations["healthReadiness"];
         put?: never;
         post?: never;
@@ -266,10 +266,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** List users within your scope */
         get: operations["usersList"];
         put?: never;
-        /** Create */
+        /** Create a user (staff account) within your scope */
         post: operations["usersCreate"];
         delete?: never;
         options?: never;
@@ -290,7 +290,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update profile */
+        /** Update your own profile */
         patch: operations["usersUpdateProfile"];
         trace?: never;
     };
@@ -301,14 +301,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** Get a user */
         get: operations["usersGet"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /** Update a user's name, role or scope */
         patch: operations["usersUpdate"];
         trace?: never;
     };
@@ -321,7 +321,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable */
+        /** Disable a user and end their sessions */
         post: operations["usersDisable"];
         delete?: never;
         options?: never;
@@ -338,7 +338,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enable */
+        /** Enable a disabled user */
         post: operations["usersEnable"];
         delete?: never;
         options?: never;
@@ -355,7 +355,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reset password */
+        /** Reset a user's password to a generated one */
         post: operations["usersResetPassword"];
         delete?: never;
         options?: never;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiProblems, Public, StrictThrottle } from '@app/core';
 import { AuthService } from './auth.service.js';
@@ -21,6 +21,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('login')
+  @ApiOperation({ summary: 'Sign in with email and password' })
   @Public()
   @StrictThrottle()
   @HttpCode(HttpStatus.OK)
@@ -31,6 +32,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiOperation({ summary: 'Exchange a refresh token for a new token pair' })
   @Public()
   @StrictThrottle()
   @HttpCode(HttpStatus.OK)
@@ -41,6 +43,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOperation({ summary: 'Sign out of this session' })
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'This session has ended' })
@@ -49,6 +52,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
+  @ApiOperation({ summary: 'Sign out of every session' })
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Every session of this user has ended, on every device' })
@@ -57,6 +61,7 @@ export class AuthController {
   }
 
   @Get('me')
+  @ApiOperation({ summary: 'The signed-in user' })
   @Authenticated()
   @ApiOkResponse({ type: AuthenticatedUserDto })
   me(@CurrentUser() user: AuthUser): Promise<AuthenticatedUserDto> {
@@ -64,6 +69,7 @@ export class AuthController {
   }
 
   @Post('change-password')
+  @ApiOperation({ summary: 'Change your password (ends your other sessions)' })
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password changed; every session has ended' })

@@ -9,7 +9,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiProblems, PageOf, UuidParam } from '@app/core';
@@ -30,6 +30,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a user (staff account) within your scope' })
   @RequirePermission(Permission.UsersManage)
   @ApiCreatedResponse({ type: UserDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.CONFLICT)
@@ -38,6 +39,7 @@ export class UsersController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List users within your scope' })
   @RequirePermission(Permission.UsersRead)
   @ApiOkResponse({ type: PageOf(UserDto) })
   @ApiProblems(HttpStatus.BAD_REQUEST)
@@ -46,6 +48,7 @@ export class UsersController {
   }
 
   @Patch('me')
+  @ApiOperation({ summary: 'Update your own profile' })
   @Authenticated()
   @ApiOkResponse({
     type: UserDto,
@@ -57,6 +60,7 @@ export class UsersController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get a user' })
   @RequirePermission(Permission.UsersRead)
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
@@ -65,6 +69,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: "Update a user's name, role or scope" })
   @RequirePermission(Permission.UsersManage)
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
@@ -77,6 +82,7 @@ export class UsersController {
   }
 
   @Post(':id/disable')
+  @ApiOperation({ summary: 'Disable a user and end their sessions' })
   @RequirePermission(Permission.UsersManage)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto, description: 'Disabled; every session of the user has ended' })
@@ -86,6 +92,7 @@ export class UsersController {
   }
 
   @Post(':id/enable')
+  @ApiOperation({ summary: 'Enable a disabled user' })
   @RequirePermission(Permission.UsersManage)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto })
@@ -95,6 +102,7 @@ export class UsersController {
   }
 
   @Post(':id/reset-password')
+  @ApiOperation({ summary: "Reset a user's password to a generated one" })
   @RequirePermission(Permission.UsersManage)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ResetPasswordResponseDto })

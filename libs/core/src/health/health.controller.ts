@@ -6,6 +6,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
   getSchemaPath,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
@@ -46,12 +47,14 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get()
+  @ApiOperation({ summary: 'Liveness: the process is up' })
   @ApiOkResponse({ type: LivenessDto, description: 'The process is up' })
   liveness(): LivenessDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: the database and Redis answer' })
   @ApiOkResponse({ type: ReadinessDto, description: 'Every dependency answers' })
   @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'A dependency is down' })
   async readiness(@Res({ passthrough: true }) res: Response): Promise<ReadinessDto> {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, ConfigError, configureApp, HealthService, loadConfig } from '@app/core';
@@ -25,7 +26,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
       },
     );
     configureApp(app, config);
-    const inFlight = trackInFlight(app.getHttpServer());
+    const traffic = trackTraffic(app.getHttpServer());
     await app.listen(config.PORT, config.HOST);
 
     const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
@@ -44,7 +45,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
         process.exit(1);
       }, config.SHUTDOWN_TIMEOUT_MS);
       deadline.unref();
-      void drainHttp(app.getHttpServer(), inFlight)
+      void drainHttp(app.getHttpServer(), traffic, Math.min(1000, config.SHUTDOWN_TIMEOUT_MS / 4))
         .then(() => app.close())
         .then(stopDatabase)
         .then(() => process.exit(0))
@@ -64,35 +65,41 @@ async function bootstrap(config: AppConfig): Promise<void> {
   }
 }
 
-/** Counts requests between arrival and the end of their response, so shutdown knows when it may proceed. */
-function trackInFlight(server: Server): { drained(): Promise<void> } {
-  let inFlight = 0;
-  let waiters: (() => void)[] = [];
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    inFlight += 1;
-    res.once('close', () => {
-      inFlight -= 1;
-      if (inFlight === 0) {
-        for (const wake of waiters) wake();
-        waiters = [];
-      }
-    });
+/** Counts requests between arrival and the end of their response, and open connections, for the drain. */
+function trackTraffic(server: Server): Traffic {
+  const traffic = { inFlight: 0, connections: 0 };
+  server.on('connection', (socket: Socket) => {
+    traffic.connections += 1;
+    socket.once('close', () => (traffic.connections -= 1));
   });
-  return {
-    drained: () =>
-      inFlight === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)),
-  };
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    traffic.inFlight += 1;
+    res.once('close', () => (traffic.inFlight -= 1));
+  });
+  return traffic;
 }
 
+interface Traffic {
+  readonly inFlight: number;
+  readonly connections: number;
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
 /**
- * Stops accepting connections (new ones are refused, so a proxy moves to another process), closes idle
- * keep-alive sockets and waits for in-flight requests; their responses carry `Connection: close`
- * (configureApp), so busy sockets end after them. Only then do Nest's hooks close sockets, pools and Redis.
+ * Stops accepting connections (new ones are refused, so a proxy moves to another process) and waits for
+ * in-flight requests. Keep-alive sockets are not cut at once: a request a client is sending on one right now
+ * would be reset. Every response now carries `Connection: close` (configureApp), so busy sockets end after
+ * their response; sockets still idle after `idleGraceMs` are closed. Only then do Nest's hooks close
+ * sockets, pools and Redis.
  */
-async function drainHttp(server: Server, inFlight: { drained(): Promise<void> }): Promise<void> {
-  server.close();
+async function drainHttp(server: Server, traffic: Traffic, idleGraceMs: number): Promise<void> {
+  // net.Server's close only: http.Server's would also drop idle keep-alive sockets immediately.
+  NetServer.prototype.close.call(server);
+  const graceEnd = Date.now() + idleGraceMs;
+  while (traffic.inFlight > 0 || (traffic.connections > 0 && Date.now() < graceEnd)) await tick();
   server.closeIdleConnections();
-  await inFlight.drained();
+  while (traffic.inFlight > 0) await tick();
 }
 
 let config: AppConfig;

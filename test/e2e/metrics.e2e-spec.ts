@@ -1,4 +1,6 @@
-import { createTestDatabase, startApp, testRedisUrl } from '../harness/test-app.js';
+import { randomBytes } from 'node:crypto';
+import { loginAsSuperAdmin } from '../harness/auth.js';
+import { createTestDatabase, startApp, TEST_ADMIN, testRedisUrl } from '../harness/test-app.js';
 import { startTestContext, TestContext } from '../harness/test-app.js';
 
 /** The value of one sample line (`name{labels} value`) in a Prometheus text body, or undefined. */
@@ -23,7 +25,11 @@ describe('Metrics (e2e)', () => {
   let t: TestContext;
 
   beforeAll(async () => {
-    t = await startTestContext({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: 'metrics-e2e:' });
+    t = await startTestContext({
+      REDIS_URL: testRedisUrl(),
+      REDIS_KEY_PREFIX: `metrics-e2e-${randomBytes(4).toString('hex')}:`,
+      AUTH_THROTTLE_LIMIT: '5',
+    });
   });
   afterAll(() => t.close());
 
@@ -68,6 +74,59 @@ describe('Metrics (e2e)', () => {
     expect(sample(body, 'eff_db_pool_waiting')).toBe(0);
     expect(sample(body, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(sample(body, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+  });
+
+  it('counts failed sign-ins by reason, throttled requests and live sessions', async () => {
+    const scrape = async (): Promise<string> =>
+      (await t.app.http().get('/metrics').expect(200)).text;
+    const start = await scrape();
+    // Every reason is there from the start, at 0; no session yet (this file's own Redis prefix).
+    for (const reason of ['unknown_email', 'wrong_password', 'locked', 'disabled']) {
+      expect(sample(start, 'eff_auth_failed_logins_total', { reason })).toBe(0);
+    }
+    expect(sample(start, 'eff_throttled_requests_total')).toBe(0);
+    expect(sample(start, 'eff_auth_active_sessions')).toBe(0);
+
+    await t.app
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: TEST_ADMIN.email, password: 'not-the-password' })
+      .expect(401);
+    await t.app
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: 'nobody@test.local', password: 'whatever-it-is' })
+      .expect(401);
+    await loginAsSuperAdmin(t.app);
+    await loginAsSuperAdmin(t.app);
+    // /auth/refresh is strictly throttled (AUTH_THROTTLE_LIMIT=5 per minute here): the sixth is refused.
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const res = await t.app
+        .http()
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: 'not-a-token' });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(-1)).toEqual([429]);
+
+    const body = await scrape();
+    expect(sample(body, 'eff_auth_failed_logins_total', { reason: 'wrong_password' })).toBe(1);
+    expect(sample(body, 'eff_auth_failed_logins_total', { reason: 'unknown_email' })).toBe(1);
+    expect(sample(body, 'eff_auth_failed_logins_total', { reason: 'locked' })).toBe(0);
+    expect(sample(body, 'eff_throttled_requests_total')).toBe(1);
+    expect(sample(body, 'eff_http_problems_total', { code: 'RATE_LIMITED', status: '429' })).toBe(
+      1,
+    );
+    expect(sample(body, 'eff_http_problems_total', { code: 'INVALID_CREDENTIALS' })).toBe(2);
+    expect(sample(body, 'eff_auth_active_sessions')).toBe(2);
+    expect(
+      sample(body, 'http_requests_total', {
+        method: 'POST',
+        route: '/api/v1/auth/refresh',
+        status: '429',
+      }),
+    ).toBe(1);
   });
 
   it('is not served under the API prefix and not in the OpenAPI document', async () => {

@@ -28,6 +28,8 @@ import { ScopeLevel } from './scope.js';
 import { TokenService, unauthenticated } from './token.service.js';
 import { Account, UserAccounts } from './user-accounts.js';
 
+const FAILED_LOGIN_REASONS = ['unknown_email', 'wrong_password', 'locked', 'disabled'] as const;
+
 const INVALID_CREDENTIALS = (): AppException =>
   new AppException(
     HttpStatus.UNAUTHORIZED,
@@ -67,6 +69,8 @@ export class AuthService {
       help: 'Failed sign-ins by reason',
       labelNames: ['reason'] as const,
     });
+    // Every reason exists from the start (at 0), so rate() and alerts see the first failure.
+    for (const reason of FAILED_LOGIN_REASONS) this.failedLogins.inc({ reason }, 0);
     metrics.gauge({
       name: METRIC.activeSessions,
       help: 'Live sessions (signed-in users)',
@@ -97,7 +101,7 @@ export class AuthService {
 
     const locked = account?.lockedUntil ? account.lockedUntil.getTime() > Date.now() : false;
     if (!account || !passwordOk || locked || !account.active) {
-      const reason = !account
+      const reason: (typeof FAILED_LOGIN_REASONS)[number] = !account
         ? 'unknown_email'
         : locked
           ? 'locked'

@@ -139,6 +139,46 @@ export class MetricsService implements OnModuleInit {
     }
   }
 
+  /**
+   * eff_realtime_connected_sockets for the realtime gateway: inc() on connect, dec() on disconnect.
+   * Per process; sum() across processes.
+   */
+  connectedSockets(): Gauge {
+    return this.gauge({
+      name: METRIC.connectedSockets,
+      help: 'socket.io connections on this process',
+    });
+  }
+
+  /** eff_imports_total{status} for member imports: inc({ status: 'completed' }) or 'failed' when one ends. */
+  imports(): Counter<'status'> {
+    return this.counter({
+      name: METRIC.imports,
+      help: 'Member imports by outcome',
+      labelNames: ['status'],
+    });
+  }
+
+  /**
+   * eff_members{status}: members by membership status, counted at scrape time by `count` (keep it one cheap
+   * query, e.g. GROUP BY status; Prometheus scrapes every 15-60 s). Every process reports the same totals:
+   * use max() across processes, not sum(). Registering again replaces the counting function.
+   */
+  countMembersOnScrape(count: () => Promise<Record<string, number>>): void {
+    this.registry.removeSingleMetric(METRIC.members);
+    this.gauge({
+      name: METRIC.members,
+      help: 'Members by membership status (all processes report the same totals)',
+      labelNames: ['status'],
+      async collect() {
+        const counts = await count().catch(() => null);
+        if (!counts) return;
+        this.reset();
+        for (const [status, value] of Object.entries(counts)) this.set({ status }, value);
+      },
+    });
+  }
+
   /** Express middleware timing every response; install before anything else. */
   httpMiddleware(): (req: Request, res: Response, next: () => void) => void {
     return (req, res, next) => {

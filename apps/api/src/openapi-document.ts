@@ -20,10 +20,8 @@ export async function generateOpenApiDocument(config: AppConfig): Promise<string
     AppModule.forRoot(config, UNUSED_DATABASE_URL),
     { preview: true, logger: false, abortOnError: false, bodyParser: false },
   );
-  try {
-    applyGlobalPrefix(app);
-    return renderOpenApiDocument(buildOpenApiDocument(app));
-  } finally {
-    await app.close();
-  }
+  // No app.close(): it would run shutdown hooks on providers preview mode never constructed. Nothing was opened
+  // (no listener, no pool); the CLI exits when done.
+  applyGlobalPrefix(app);
+  return renderOpenApiDocument(buildOpenApiDocument(app));
 }

@@ -32,11 +32,29 @@ export class Members1795561454521 implements MigrationInterface {
     await queryRunner.query(
       'CREATE INDEX "IDX_6d87120a2040c2e9aa410ae266" ON "membership_applications"  ("id_number") ',
     );
+    // Membership numbers: EFF + year joined + a zero-padded number from one sequence, assigned by the database
+    // so concurrent inserts (and COPY) can never collide.
+    await queryRunner.query('CREATE SEQUENCE "membership_number_seq" AS bigint START 1');
+    await queryRunner.query(`
+      CREATE FUNCTION assign_membership_number() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.membership_number IS NULL THEN
+          NEW.membership_number := 'EFF' || to_char(NEW.joined_on, 'YYYY')
+            || lpad(nextval('membership_number_seq')::text, 7, '0');
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await queryRunner.query(
+      'CREATE TRIGGER "members_assign_membership_number" BEFORE INSERT ON "members" FOR EACH ROW EXECUTE FUNCTION assign_membership_number()',
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('DROP INDEX "public"."IDX_6d87120a2040c2e9aa410ae266"');
     await queryRunner.query('DROP INDEX "public"."IDX_c0c488cc17a3f9fdf662a812cb"');
+    await queryRunner.query('DROP TRIGGER "members_assign_membership_number" ON "members"');
+    await queryRunner.query('DROP FUNCTION assign_membership_number()');
+    await queryRunner.query('DROP SEQUENCE "membership_number_seq"');
     await queryRunner.query('DROP TABLE "membership_applications"');
     await queryRunner.query('DROP TYPE "public"."application_status"');
     await queryRunner.query('DROP INDEX "public"."IDX_5162bc470302e83f7c8516012f"');

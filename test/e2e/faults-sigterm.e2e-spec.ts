@@ -23,25 +23,30 @@ function describeOutcomes(outcomes: Outcome[]): string {
 
 /**
  * SIGTERM while under real load: the process stops accepting connections, finishes what it started
- * (including slow argon2 sign-ins), answers nothing with a 5xx, and exits 0 within SHUTDOWN_TIMEOUT_MS.
+ * (including slow argon2 sign-ins), answers nothing with a 5xx, and exits 0 within SHUTDOWN_TIMEOUT_MS, while
+ * a second process of the same deployment keeps answering everything.
  */
 describe('Faults: SIGTERM under load (e2e)', () => {
   let db: TestDatabase;
   let app: RunningApp;
+  /** A second process of the same deployment (same database and Redis), as PM2's cluster runs them. */
+  let other: RunningApp;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await startApp(db, {
+    const env = {
       REDIS_URL: testRedisUrl(),
       REDIS_KEY_PREFIX: `sigterm-${randomBytes(4).toString('hex')}:`,
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       THROTTLE_LIMIT: '1000000',
       AUTH_THROTTLE_LIMIT: '1000000',
       LOG_LEVEL: 'warn',
-    });
-  }, 60_000);
+    };
+    [app, other] = await Promise.all([startApp(db, env), startApp(db, env)]);
+  }, 90_000);
   afterAll(async () => {
     await app?.stop('SIGKILL');
+    await other?.stop();
     await db?.drop();
   });
 
@@ -70,7 +75,17 @@ describe('Faults: SIGTERM under load (e2e)', () => {
             tag: 'read',
           },
     );
-    // Both runs started together; one clock (ms since the runs started) for both is precise enough.
+    // The other process, with a token issued by the one that will stop.
+    const elsewhere = runLoad(3, (i) =>
+      i % 2 === 0
+        ? {
+            url: `${other.baseUrl}/api/v1/users?limit=20`,
+            init: { headers: { authorization: `Bearer ${admin.accessToken}` } },
+            tag: 'other-users',
+          }
+        : { url: `${other.baseUrl}/api/v1/geography/provinces`, tag: 'other-read' },
+    );
+    // The runs started together; one clock (ms since the runs started) for all is precise enough.
     const load = reads;
 
     await sleep(3000);
@@ -83,6 +98,7 @@ describe('Faults: SIGTERM under load (e2e)', () => {
     await sleep(300);
     const outcomes = [...(await logins.stop()), ...(await reads.stop())];
     const summary = describeOutcomes(outcomes);
+    const otherOutcomes = await elsewhere.stop();
 
     // Exit 0, within the shutdown budget.
     expect({ code: exit.code, output: exit.code === 0 ? '' : app.output() }).toEqual({
@@ -121,6 +137,14 @@ describe('Faults: SIGTERM under load (e2e)', () => {
     });
     // And nothing was answered after the process had gone.
     expect(answered.filter((o) => o.end > exitedAt + 50)).toEqual([]);
+
+    // Only the closing process refused anything: the other one answered everything, before and after.
+    expect(other.process.exitCode).toBeNull();
+    expect(otherOutcomes.filter((o) => o.start > exitedAt).length).toBeGreaterThan(0);
+    expect({
+      bad: otherOutcomes.filter((o) => o.status !== 200).slice(0, 3),
+      summary: describeOutcomes(otherOutcomes),
+    }).toEqual({ bad: [], summary: describeOutcomes(otherOutcomes) });
 
     // Nothing failed inside the app while it closed (pools and Redis closed only after the drain).
     expect(app.output()).not.toMatch(/Unhandled error|ECONNREFUSED|Connection terminated/);

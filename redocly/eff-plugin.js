@@ -25,7 +25,8 @@ function NamedEnums() {
   return {
     Schema: {
       enter(schema, ctx) {
-        if (!Array.isArray(schema.enum)) return;
+        // A single value is a constant (e.g. `status: 'received'`), not a choice: no name needed.
+        if (!Array.isArray(schema.enum) || schema.enum.length < 2) return;
         if (/^#\/components\/schemas\/[^/]+$/.test(ctx.location.pointer)) return;
         ctx.report({
           message: 'Inline enum: name it (enumName in @ApiProperty / @ApiQuery).',

@@ -80,6 +80,29 @@ function complete(operation: OperationObject, facts: RouteFacts | undefined): vo
   operation.responses = responses;
 }
 
+/**
+ * @nestjs/swagger writes a nullable named enum as `{ allOf: [{ $ref }], nullable: true }`. OpenAPI 3.0 only
+ * honours `nullable` next to a `type`, so copy the referenced schema's type there (`string` for our enums):
+ * validators and clients then read it as "the enum or null".
+ */
+function typeNullableRefs(node: unknown, schemas: Record<string, unknown>): void {
+  if (Array.isArray(node)) {
+    for (const item of node) typeNullableRefs(item, schemas);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  const only = Array.isArray(record.allOf) && record.allOf.length === 1 ? record.allOf[0] : null;
+  const ref = typeof only === 'object' && only !== null ? (only as { $ref?: unknown }).$ref : null;
+  if (record.nullable === true && record.type === undefined && typeof ref === 'string') {
+    const target = schemas[ref.replace('#/components/schemas/', '')];
+    const type =
+      typeof target === 'object' && target !== null ? (target as { type?: unknown }).type : null;
+    if (typeof type === 'string') record.type = type;
+  }
+  for (const value of Object.values(record)) typeNullableRefs(value, schemas);
+}
+
 /** The OpenAPI document the frontend's client is generated from; also served at /docs-json. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -105,5 +128,6 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       if (operation) complete(operation, facts.get(operation.operationId ?? ''));
     }
   }
+  typeNullableRefs(document, document.components?.schemas ?? {});
   return document;
 }

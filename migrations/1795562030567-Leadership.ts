@@ -4,6 +4,9 @@ export class Leadership1795562030567 implements MigrationInterface {
   name = 'Leadership1795562030567';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
+    // btree_gist lets the exclusion constraints below compare uuids with = beside daterange overlap (&&). It ships
+    // with PostgreSQL's contrib (the embedded PostgreSQL 18 too). Kept on revert: other schemas may use it.
+    await queryRunner.query('CREATE EXTENSION IF NOT EXISTS btree_gist');
     await queryRunner.query(
       "CREATE TYPE \"public\".\"leadership_structure_kind\" AS ENUM('cct', 'war_council', 'pct', 'rct', 'srct', 'bct')",
     );
@@ -12,9 +15,6 @@ export class Leadership1795562030567 implements MigrationInterface {
     );
     await queryRunner.query(
       'CREATE UNIQUE INDEX "IDX_b8d087ea16bedf4fcbd042d46f" ON "leadership_positions"  ("structure_kind", "code") ',
-    );
-    await queryRunner.query(
-      "CREATE TYPE \"public\".\"leadership_structure_kind\" AS ENUM('cct', 'war_council', 'pct', 'rct', 'srct', 'bct')",
     );
     await queryRunner.query(
       'CREATE TABLE "leadership_structures" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "kind" "public"."leadership_structure_kind" NOT NULL, "area_code" character varying(8) NOT NULL, "name" character varying(200) NOT NULL, "province_code" character varying(3), "district_code" character varying(8), "municipality_code" character varying(8), "ward_code" character varying(8), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_95c30b5b504c9616c299610438c" PRIMARY KEY ("id"))',
@@ -31,6 +31,9 @@ export class Leadership1795562030567 implements MigrationInterface {
     await queryRunner.query(
       "CREATE TYPE \"public\".\"leadership_end_reason\" AS ENUM('term_ended', 'resigned', 'removed', 'deceased', 'redeployed', 'disqualified', 'other')",
     );
+    // The database's guarantees: one holder per single-holder position on any date, and one position per member
+    // per structure on any date (exclusion constraints over daterange(starts_on, ends_on, '[)')). Structures and
+    // positions are seeded after the geography (seedLeadership), not here: on a fresh database there are no wards yet.
     await queryRunner.query(
       'CREATE TABLE "leadership_appointments" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "structure_id" uuid NOT NULL, "position_id" uuid NOT NULL, "member_id" uuid NOT NULL, "kind" "public"."leadership_appointment_kind" NOT NULL, "single_holder" boolean NOT NULL, "starts_on" date NOT NULL, "ends_on" date, "end_reason" "public"."leadership_end_reason", "note" character varying(500), "appointed_by" uuid, "ended_by" uuid, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "CHK_leadership_appointments_dates" CHECK ("ends_on" IS NULL OR "ends_on" >= "starts_on"), CONSTRAINT "EX_leadership_appointments_member_per_structure" EXCLUDE USING gist ("structure_id" WITH =, "member_id" WITH =, daterange("starts_on", "ends_on", \'[)\') WITH &&), CONSTRAINT "EX_leadership_appointments_single_holder" EXCLUDE USING gist ("structure_id" WITH =, "position_id" WITH =, daterange("starts_on", "ends_on", \'[)\') WITH &&) WHERE ("single_holder"), CONSTRAINT "PK_bea2aec0a350af088554d902a01" PRIMARY KEY ("id"))',
     );
@@ -69,7 +72,6 @@ export class Leadership1795562030567 implements MigrationInterface {
     await queryRunner.query('DROP INDEX "public"."IDX_1d1b6f37c1554be0d9c7535840"');
     await queryRunner.query('DROP INDEX "public"."IDX_d7200324bde187126fd10d383b"');
     await queryRunner.query('DROP TABLE "leadership_structures"');
-    await queryRunner.query('DROP TYPE "public"."leadership_structure_kind"');
     await queryRunner.query('DROP INDEX "public"."IDX_b8d087ea16bedf4fcbd042d46f"');
     await queryRunner.query('DROP TABLE "leadership_positions"');
     await queryRunner.query('DROP TYPE "public"."leadership_structure_kind"');

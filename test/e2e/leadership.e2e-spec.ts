@@ -614,6 +614,30 @@ describe('leadership (e2e)', () => {
     });
   });
 
+  describe('OpenAPI', () => {
+    it('documents every leadership route with its permission and named enums', async () => {
+      const res = await ctx.app.http().get('/docs-json').expect(200);
+      const paths = res.body.paths as Record<string, Record<string, Record<string, unknown>>>;
+      const expected: [string, string, string][] = [
+        ['/api/v1/leadership/structures', 'get', 'leadership:read'],
+        ['/api/v1/leadership/structures/{id}', 'get', 'leadership:read'],
+        ['/api/v1/leadership/structures/{id}/history', 'get', 'leadership:read'],
+        ['/api/v1/leadership/vacancies', 'get', 'leadership:read'],
+        ['/api/v1/leadership/appointments', 'post', 'leadership:manage'],
+        ['/api/v1/leadership/appointments/{id}/end', 'post', 'leadership:manage'],
+        ['/api/v1/members/{id}/positions', 'get', 'leadership:read'],
+      ];
+      for (const [path, method, permission] of expected) {
+        expect(paths[path]?.[method]?.['x-required-permission']).toBe(permission);
+      }
+      const schemas = res.body.components.schemas as Record<string, unknown>;
+      for (const name of ['StructureKind', 'AppointmentKind', 'EndReason', 'AppointmentFlag']) {
+        expect(schemas[name]).toBeDefined();
+      }
+      expect(JSON.stringify(schemas.AppointmentDto)).not.toContain('idNumber');
+    });
+  });
+
   describe('vacancies', () => {
     it('pages through vacancies in scope', async () => {
       const first = await get('/leadership/vacancies?level=pct&limit=5').expect(200);

@@ -37,12 +37,7 @@ import { LeadershipAppointment } from './entities/leadership-appointment.entity.
 import { LeadershipPosition } from './entities/leadership-position.entity.js';
 import { LeadershipStructure } from './entities/leadership-structure.entity.js';
 import { AppointmentFlag, StructureKind } from './leadership.enums.js';
-import {
-  mayManageStructure,
-  memberInsideArea,
-  structureChain,
-  structureScope,
-} from './leadership.policy.js';
+import { mayManageStructure, memberInsideArea, structureChain } from './leadership.policy.js';
 
 /** Today's date in South Africa (YYYY-MM-DD): what "current" means for appointments. */
 export function todayInSouthAfrica(now: Date = new Date()): string {

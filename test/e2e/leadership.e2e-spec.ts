@@ -497,6 +497,7 @@ describe('leadership (e2e)', () => {
         id: holderAppointment,
         endsOn: '2025-09-30',
         endReason: 'resigned',
+        endNote: 'Moved to Cape Town',
         current: false,
         flags: [],
       });

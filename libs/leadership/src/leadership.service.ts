@@ -12,6 +12,7 @@ import {
   AppException,
   AuditService,
   decodeCursor,
+  diff,
   DomainEventBus,
   DomainEventType,
   ErrorCode,
@@ -138,6 +139,7 @@ function appointmentDto(a: LoadedAppointment, today: string): AppointmentDto {
     endsOn: a.endsOn,
     endReason: a.endReason,
     note: a.note,
+    endNote: a.endNote,
     current: isCurrent(a, today),
     flags: flagsOf(a, today),
     createdAt: a.createdAt,
@@ -544,6 +546,7 @@ export class LeadershipService {
             endsOn,
             endReason: null,
             note: dto.note ?? null,
+            endNote: null,
             appointedBy: actor.id,
             endedBy: null,
           }),
@@ -554,14 +557,17 @@ export class LeadershipService {
             entityType: 'leadership_appointment',
             entityId: saved.id,
             provinceCode: structure.provinceCode,
-            changes: {
-              structureId: structure.id,
-              positionId: position.id,
-              memberId: member.id,
-              kind: dto.kind,
-              startsOn,
-              endsOn,
-            },
+            changes: diff(
+              {},
+              {
+                structureId: structure.id,
+                positionId: position.id,
+                memberId: member.id,
+                kind: dto.kind,
+                startsOn,
+                endsOn,
+              },
+            ),
           },
           manager,
         );
@@ -601,7 +607,7 @@ export class LeadershipService {
         await manager.update(
           LeadershipAppointment,
           { id },
-          { endsOn, endReason: dto.reason, endedBy: actor.id, note: dto.note ?? fresh.note },
+          { endsOn, endReason: dto.reason, endedBy: actor.id, endNote: dto.note ?? null },
         );
         await this.audit.record(
           {
@@ -609,10 +615,10 @@ export class LeadershipService {
             entityType: 'leadership_appointment',
             entityId: id,
             provinceCode: appointment.structure.provinceCode,
-            changes: {
-              endsOn: { from: fresh.endsOn, to: endsOn },
-              endReason: { from: null, to: dto.reason },
-            },
+            changes: diff(
+              { endsOn: fresh.endsOn, endReason: null },
+              { endsOn, endReason: dto.reason },
+            ),
           },
           manager,
         );

@@ -137,8 +137,11 @@ export class AppointmentDto {
   @ApiProperty({ enum: EndReason, enumName: 'EndReason', nullable: true })
   endReason!: EndReason | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: 'Note given when appointed' })
   note!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Note given when ended' })
+  endNote!: string | null;
 
   @ApiProperty({ description: 'Held today' })
   current!: boolean;

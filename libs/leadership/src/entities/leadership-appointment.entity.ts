@@ -87,6 +87,10 @@ export class LeadershipAppointment {
   @Column({ type: 'varchar', length: 500, nullable: true })
   note!: string | null;
 
+  /** Why it ended, in words (beside endReason). */
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  endNote!: string | null;
+
   @Column({ type: 'uuid', nullable: true })
   appointedBy!: string | null;
 

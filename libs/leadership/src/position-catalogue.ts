@@ -1,6 +1,11 @@
 import { StructureKind } from './leadership.enums.js';
 
-/** One position as the catalogue declares it; seeded into leadership_positions by seedLeadership. */
+/**
+ * One position as the catalogue declares it; seeded into leadership_positions by seedLeadership (upsert by
+ * structure kind + code; positions dropped from the catalogue stay in the table, for the history).
+ * Changing seats applies to new appointments: each appointment records single_holder when made, and the
+ * service counts current holders against today's seats before appointing.
+ */
 export interface PositionDefinition {
   code: string;
   title: string;

@@ -92,7 +92,8 @@ function typeNullableRefs(node: unknown, schemas: Record<string, unknown>): void
   }
   if (typeof node !== 'object' || node === null) return;
   const record = node as Record<string, unknown>;
-  const only = Array.isArray(record.allOf) && record.allOf.length === 1 ? record.allOf[0] : null;
+  const allOf: unknown = record.allOf;
+  const only: unknown = Array.isArray(allOf) && allOf.length === 1 ? (allOf[0] as unknown) : null;
   const ref = typeof only === 'object' && only !== null ? (only as { $ref?: unknown }).$ref : null;
   if (record.nullable === true && record.type === undefined && typeof ref === 'string') {
     const target = schemas[ref.replace('#/components/schemas/', '')];

@@ -109,7 +109,7 @@ describe('Faults: SIGTERM under load (e2e)', () => {
 
     // Real load before the signal, all of it answered well.
     const before = outcomes.filter((o) => o.end < sigtermAt);
-    expect(before.length).toBeGreaterThan(30);
+    expect(before.length).toBeGreaterThan(10);
     expect(before.filter((o) => o.tag === 'login' && o.status === 200).length).toBeGreaterThan(0);
 
     // No answer at all was a 5xx (or anything but the expected success).

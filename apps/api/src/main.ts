@@ -9,8 +9,34 @@ import { Database, ensureFirstAdmin, migrateAndSeed, openDatabase } from './data
 
 const say = (message: string): void => console.log(`[eff-membership-api] ${message}`);
 
+const SHUTDOWN_EVENTS = ['SIGTERM', 'SIGINT', 'message'] as const;
+type Listener = (...args: unknown[]) => void;
+
+/**
+ * Runs fn and answers a function removing the SIGTERM/SIGINT/PM2-message listeners fn added. The embedded
+ * PostgreSQL package installs async-exit-hook, which on SIGTERM stops PostgreSQL at once and exits 143, under
+ * the requests still being drained. Its hooks stay while the app starts (an early signal still stops
+ * PostgreSQL); once shutdown() is installed, it owns those events and stops PostgreSQL itself, last.
+ */
+async function noteShutdownListeners<T>(fn: () => Promise<T>): Promise<[T, () => void]> {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(SHUTDOWN_EVENTS.map((event) => [event, emitter.listeners(event)]));
+  const result = await fn();
+  const added = SHUTDOWN_EVENTS.flatMap((event) =>
+    emitter
+      .listeners(event)
+      .filter((listener) => !before.get(event)?.includes(listener))
+      .map((listener) => [event, listener as Listener] as const),
+  );
+  return [
+    result,
+    () => added.forEach(([event, listener]) => emitter.removeListener(event, listener)),
+  ];
+}
+
 async function bootstrap(config: AppConfig): Promise<void> {
-  const database: Database = await openDatabase(config, say);
+  const [database, removeForeignShutdownHooks]: [Database, () => void] =
+    await noteShutdownListeners(() => openDatabase(config, say));
   const stopDatabase = async (): Promise<void> => {
     await database.embedded?.stop();
   };
@@ -54,6 +80,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
           process.exit(1);
         });
     };
+    removeForeignShutdownHooks();
     process.on('SIGTERM', shutdown);
     process.on('SIGINT', shutdown);
     process.on('message', (message) => {

@@ -126,7 +126,7 @@ describe('members (e2e)', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res = await http()
+        const res: { body: { data: MemberBody[]; nextCursor: string | null } } = await http()
           .get('/api/v1/members')
           .query({ wardCode: WARDS.siblingMunicipality, limit: 3, ...(cursor ? { cursor } : {}) })
           .set(...bearer(admin))

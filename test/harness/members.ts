@@ -120,7 +120,7 @@ export async function submitApplication(
   pool: Pool,
   overrides: Record<string, unknown> = {},
 ): Promise<string> {
-  const input = { ...memberInput(), consent: true, ...overrides };
+  const input: Record<string, unknown> = { ...memberInput(), consent: true, ...overrides };
   const res = await app.http().post('/api/v1/applications').send(input);
   if (res.status !== 202) {
     throw new Error(`submitting an application failed: ${res.status} ${JSON.stringify(res.body)}`);

@@ -455,7 +455,7 @@ export class MembersService {
           ErrorCode.InvalidStatusTransition,
           `A member who is ${current.status} cannot be given the action ${dto.action}`,
           undefined,
-          { status: current.status, action: dto.action },
+          { currentStatus: current.status, action: dto.action },
         );
       }
       const today = todayInSouthAfrica();
@@ -535,7 +535,7 @@ export class MembersService {
           ErrorCode.InvalidStatusTransition,
           `A member who is ${current.status} cannot renew; reinstate them first`,
           undefined,
-          { status: current.status, action: 'renew' },
+          { currentStatus: current.status, action: 'renew' },
         );
       }
       if (await manager.existsBy(MemberRenewal, { reference: dto.reference })) {

@@ -78,7 +78,7 @@ function invalidTransition(a: MembershipApplication, action: string): AppExcepti
     ErrorCode.InvalidStatusTransition,
     `An application that is ${a.status} cannot be given the action ${action}`,
     undefined,
-    { status: a.status, action },
+    { currentStatus: a.status, action },
   );
 }
 

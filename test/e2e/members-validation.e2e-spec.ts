@@ -274,10 +274,10 @@ const CASES: Case[] = [
     field: 'q',
   },
   {
-    name: 'list: one-letter q',
+    name: 'list: two-letter q (names need 3+ for the trigram index)',
     method: 'get',
     path: () => '/api/v1/members',
-    query: { q: 'x' },
+    query: { q: 'xy' },
     status: 400,
     code: 'VALIDATION_FAILED',
     field: 'q',

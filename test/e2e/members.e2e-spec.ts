@@ -19,7 +19,8 @@ describe('members (e2e)', () => {
   let admin: Session;
 
   beforeAll(async () => {
-    t = await startTestContext();
+    // real request logs (NODE_ENV=test silences them), so the last test can check what they carry
+    t = await startTestContext({ NODE_ENV: 'development', LOG_LEVEL: 'info' });
     admin = await loginAsSuperAdmin(t.app);
   }, 60_000);
   afterAll(() => t?.close());
@@ -437,5 +438,23 @@ describe('members (e2e)', () => {
       .expect(200);
     expect(second.body.data.map((h: { kind: string }) => h.kind)).toEqual(['updated', 'created']);
     expect(second.body.nextCursor).toBeNull();
+  });
+
+  it('never writes ID numbers or cell numbers into the logs', async () => {
+    await http()
+      .get('/api/v1/members')
+      .query({ q: '8001015009087' })
+      .set(...bearer(admin))
+      .expect(200);
+    await http()
+      .get('/api/v1/members')
+      .query({ q: '0821234567' })
+      .set(...bearer(admin))
+      .expect(200);
+    const output = t.app.output();
+    expect(output).toContain('/api/v1/members');
+    for (const secret of ['8001015009087', '821234567', '12 Vilakazi']) {
+      expect(output).not.toContain(secret);
+    }
   });
 });

@@ -180,6 +180,17 @@ describe('membership applications (e2e)', () => {
       memberId: approved.body.id,
       decidedBy: gp.userId,
     });
+    const history = await http()
+      .get(`/api/v1/members/${approved.body.id}/history`)
+      .set(...bearer(gp))
+      .expect(200);
+    expect(history.body.data).toEqual([
+      expect.objectContaining({
+        kind: 'created',
+        actorUserId: gp.userId,
+        details: expect.objectContaining({ applicationId: id }),
+      }),
+    ]);
     const again = await http()
       .post(`/api/v1/applications/${id}/approve`)
       .set(...bearer(gp))

@@ -311,6 +311,7 @@ export class ApplicationsService {
           districtCode: current.districtCode,
           provinceCode: current.provinceCode,
         },
+        { applicationId: current.id },
       );
       await manager.update(
         MembershipApplication,

@@ -8,6 +8,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { HealthService } from '../health/health.service.js';
@@ -31,13 +32,20 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     this.client = config.REDIS_URL ? this.connect(config.REDIS_URL, 'main') : null;
   }
 
-  /** A new connection with the same settings (pub/sub needs its own). Null without REDIS_URL. */
-  duplicate(name: string): Redis | null {
-    return this.client ? this.connect(this.client.options, name) : null;
+  /**
+   * A new connection with the same settings (pub/sub needs its own). Null without REDIS_URL. `overrides`
+   * adjusts ioredis options, e.g. a subscriber may queue its SUBSCRIBE until the first connection is up.
+   */
+  duplicate(name: string, overrides: Partial<RedisOptions> = {}): Redis | null {
+    return this.client ? this.connect(this.client.options, name, overrides) : null;
   }
 
-  private connect(target: string | Redis['options'], name: string): Redis {
-    const options = {
+  private connect(
+    target: string | RedisOptions,
+    name: string,
+    overrides: Partial<RedisOptions> = {},
+  ): Redis {
+    const options: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: 500,
@@ -45,6 +53,7 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
       lazyConnect: false,
       retryStrategy: (times: number) => Math.min(times * 200, 2000),
       connectionName: `eff-api-${name}`,
+      ...overrides,
     };
     const client =
       typeof target === 'string'

@@ -196,6 +196,18 @@ export class EnvironmentVariables {
   @MinLength(12, { message: 'ADMIN_PASSWORD must be at least 12 characters' })
   ADMIN_PASSWORD?: string;
 
+  /** Largest socket.io message a client may send, in bytes (socket.io's maxHttpBufferSize). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10_000_000)
+  REALTIME_MAX_MESSAGE_BYTES = 16_384;
+
+  /** socket.io transports the server accepts. Several processes without sticky sessions: `websocket` only. */
+  @Transform(toList)
+  @IsIn(['websocket', 'polling'], { each: true })
+  REALTIME_TRANSPORTS: string[] = ['websocket', 'polling'];
+
   /** Peers (addresses/CIDRs, matched against the socket address) allowed to read /metrics; empty = nobody. */
   @Transform(toList)
   @IsString({ each: true })

@@ -127,6 +127,8 @@ export class RealtimeHub {
           : [];
     if (rooms.length === 0) return;
     this.nsp.to(rooms).emit('session.ended', { reason: 'revoked' } satisfies SessionEndedMessage);
+    // This process's sockets at once (even while Redis is down), then every other process's via the adapter.
+    this.nsp.in(rooms).local.disconnectSockets(true);
     this.nsp.in(rooms).disconnectSockets(true);
   }
 }

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { bearer, createUser, loginAsSuperAdmin } from '../harness/auth.js';
 import { connectRealtime, disconnection } from '../harness/realtime.js';
 import {
@@ -9,6 +10,7 @@ import {
 } from '../harness/test-app.js';
 
 const LIMIT = 40;
+const PREFIX = `mp-${process.pid}:`;
 
 /** Two API processes on two ports sharing one PostgreSQL database and one Redis. */
 describe('Several API processes share limits, sessions and sockets (e2e)', () => {
@@ -19,7 +21,7 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
     db = await createTestDatabase();
     const env = {
       REDIS_URL: testRedisUrl(),
-      REDIS_KEY_PREFIX: `mp-${process.pid}:`,
+      REDIS_KEY_PREFIX: PREFIX,
       THROTTLE_LIMIT: String(LIMIT),
       AUTH_THROTTLE_LIMIT: '1000',
     };
@@ -53,12 +55,44 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       expect(res.body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
     }
-    // another client is not affected
-    const other = await b
+  });
+
+  it('believes X-Forwarded-For from a trusted proxy: each forwarded client has its own bucket', async () => {
+    const first = from('203.0.113.20');
+    for (let i = 0; i < LIMIT; i += 1)
+      await a
+        .http()
+        .get('/api/v1/geography/provinces')
+        .set(...first);
+    expect(
+      (
+        await a
+          .http()
+          .get('/api/v1/geography/provinces')
+          .set(...first)
+      ).status,
+    ).toBe(429);
+    const second = await b
       .http()
       .get('/api/v1/geography/provinces')
-      .set(...from('203.0.113.11'));
-    expect(other.status).toBe(200);
+      .set(...from('203.0.113.21'));
+    expect(second.status).toBe(200);
+  });
+
+  it('caches geography answers in Redis, where both processes read them', async () => {
+    const first = await a.http().get('/api/v1/geography/provinces/GP/districts');
+    expect(first.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    const redis = new Redis(testRedisUrl());
+    try {
+      const keys = await redis.keys(`${PREFIX}cache:geography:*`);
+      expect(keys.some((k) => k.endsWith(':districts:GP'))).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+    const second = await b.http().get('/api/v1/geography/provinces/GP/districts');
+    expect(second.body).toEqual(first.body);
+    expect((await b.http().get('/api/v1/geography/provinces/XX/districts')).status).toBe(404);
   });
 
   it('logout through A ends the session on B at once and closes B’s socket', async () => {

@@ -2,6 +2,7 @@
 // REDIS_URL is set, so tests can connect real clients and publish on a real DomainEventBus without the API.
 // Test-only: tokens here are base64url JSON identities, accepted as-is (the API verifies real JWTs).
 // Parent → child IPC: { publish: event } publishes on the bus. Child → parent: { port } once listening.
+import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { createAdapter } from '@socket.io/redis-adapter';

@@ -21,6 +21,7 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
     db = await createTestDatabase();
     const env = {
       REDIS_URL: testRedisUrl(),
+      REFRESH_TOKEN_TTL_SECONDS: '300',
       REDIS_KEY_PREFIX: PREFIX,
       THROTTLE_LIMIT: String(LIMIT),
       AUTH_THROTTLE_LIMIT: '1000',
@@ -168,6 +169,7 @@ describe('The client address behind a proxy (e2e)', () => {
     // Only 10.255.0.1 is a trusted proxy: the test's own connections (loopback) are not.
     untrusting = await startApp(db, {
       REDIS_URL: testRedisUrl(),
+      REFRESH_TOKEN_TTL_SECONDS: '300',
       REDIS_KEY_PREFIX: `xff-${process.pid}:`,
       THROTTLE_LIMIT: '5',
       TRUST_PROXY: '10.255.0.1',

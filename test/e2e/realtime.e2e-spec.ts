@@ -17,6 +17,7 @@ describe('Realtime gateway: handshake, expiry, logout (e2e)', () => {
   beforeAll(async () => {
     ctx = await startTestContext({
       REDIS_URL: testRedisUrl(),
+      REFRESH_TOKEN_TTL_SECONDS: '300',
       REDIS_KEY_PREFIX: `rt-${process.pid}:`,
       CORS_ORIGINS: PORTAL,
       REALTIME_MAX_MESSAGE_BYTES: '2048',

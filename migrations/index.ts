@@ -1,7 +1,13 @@
 import { Audit1795492120654 } from './1795492120654-Audit.js';
 import { Geography1795491569833 } from './1795491569833-Geography.js';
+import { Members1795561454521 } from './1795561454521-Members.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
-export const MIGRATIONS = [Geography1795491569833, Audit1795492120654, Users1795494977577];
+export const MIGRATIONS = [
+  Geography1795491569833,
+  Audit1795492120654,
+  Users1795494977577,
+  Members1795561454521,
+];

@@ -10,6 +10,7 @@ import {
 } from '../harness/test-app.js';
 
 const LIMIT = 40;
+const AUTH_LIMIT = 8;
 const PREFIX = `mp-${process.pid}:`;
 
 /** Two API processes on two ports sharing one PostgreSQL database and one Redis. */
@@ -24,7 +25,7 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
       REFRESH_TOKEN_TTL_SECONDS: '300',
       REDIS_KEY_PREFIX: PREFIX,
       THROTTLE_LIMIT: String(LIMIT),
-      AUTH_THROTTLE_LIMIT: '1000',
+      AUTH_THROTTLE_LIMIT: String(AUTH_LIMIT),
     };
     [a, b] = await Promise.all([startApp(db, env), startApp(db, env)]);
   }, 90_000);
@@ -78,6 +79,26 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
       .get('/api/v1/geography/provinces')
       .set(...from('203.0.113.21'));
     expect(second.status).toBe(200);
+  });
+
+  it('applies the stricter sign-in limit across both processes', async () => {
+    const client = from('203.0.113.30');
+    for (let i = 0; i < AUTH_LIMIT; i += 1) {
+      const res = await (i % 2 ? a : b)
+        .http()
+        .post('/api/v1/auth/login')
+        .set(...client)
+        .send({ email: `nobody.${i}@test.local`, password: 'Not-The-Password-2026!' });
+      expect(res.status).toBe(401);
+    }
+    const refused = await a
+      .http()
+      .post('/api/v1/auth/login')
+      .set(...client)
+      .send({ email: 'nobody.x@test.local', password: 'Not-The-Password-2026!' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body).toMatchObject({ code: 'RATE_LIMITED' });
   });
 
   it('caches geography answers in Redis, where both processes read them', async () => {

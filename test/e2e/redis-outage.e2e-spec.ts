@@ -212,4 +212,50 @@ describe('Redis stops and returns while two API processes serve (e2e)', () => {
       ).status,
     ).toBe(401);
   }, 90_000);
+
+  it('stays quick while Redis hangs (accepts connections, answers nothing), and recovers', async () => {
+    const admin = await loginAsSuperAdmin(a);
+    const user = await createUser(a, admin, 'ward_admin', 'ward', '79800001');
+    redis.pause();
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        for (const app of [a, b]) {
+          expect(
+            (await quick(app.http().get('/api/v1/geography/provinces/GP'), 'read while hung'))
+              .status,
+          ).toBe(200);
+        }
+        expect(
+          (
+            await quick(
+              a
+                .http()
+                .get('/api/v1/auth/me')
+                .set(...bearer(user)),
+              'me while hung',
+            )
+          ).status,
+        ).toBe(200);
+        expect(
+          (await quick(a.http().post('/api/v1/auth/login').send(TEST_ADMIN), 'login while hung'))
+            .status,
+        ).toBe(200);
+        await new Promise((r) => setTimeout(r, 700));
+      }
+    } finally {
+      redis.resume();
+    }
+    await Promise.all([waitReady(a), waitReady(b)]);
+    const onB = await connectRealtime(b, { token: user.accessToken });
+    const gone = disconnection(onB, 5000);
+    expect(
+      (
+        await a
+          .http()
+          .post('/api/v1/auth/logout')
+          .set(...bearer(user))
+      ).status,
+    ).toBe(204);
+    await gone;
+  }, 60_000);
 });

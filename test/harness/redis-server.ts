@@ -11,6 +11,9 @@ export interface OwnRedis {
   start(): Promise<void>;
   /** SIGKILL: clients see the connection drop, as in a crash. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: connections stay open but nothing answers (a hung Redis). */
+  pause(): void;
+  resume(): void;
 }
 
 export async function ownRedis(): Promise<OwnRedis> {
@@ -52,12 +55,19 @@ export async function ownRedis(): Promise<OwnRedis> {
           }
         });
       }),
+    pause: () => {
+      child?.kill('SIGSTOP');
+    },
+    resume: () => {
+      child?.kill('SIGCONT');
+    },
     kill: () =>
       new Promise((resolve) => {
         const proc = child;
         child = null;
         if (!proc || proc.exitCode !== null) return resolve();
         proc.once('exit', () => resolve());
+        proc.kill('SIGCONT');
         proc.kill('SIGKILL');
       }),
   };

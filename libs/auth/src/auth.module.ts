@@ -48,14 +48,19 @@ import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.j
       inject: [RedisService],
       useFactory: (redis: RedisService): SessionStore =>
         redis.client
-          ? new ResilientSessionStore(redis.client, redis.keyPrefix)
+          ? new ResilientSessionStore(redis.client, redis.keyPrefix, redis)
           : new MemorySessionStore(),
     },
     {
       provide: LoginAttempts,
       inject: [RedisService, APP_CONFIG],
       useFactory: (redis: RedisService, config: AppConfig) =>
-        new LoginAttempts(redis.client, redis.keyPrefix, config.LOGIN_FAILURE_WINDOW_SECONDS),
+        new LoginAttempts(
+          redis.client,
+          redis.keyPrefix,
+          config.LOGIN_FAILURE_WINDOW_SECONDS,
+          redis,
+        ),
     },
     SessionRevoker,
     TokenService,

@@ -33,6 +33,13 @@ export class ResilientSessionStore extends SessionStore {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    /** Shared view of Redis health (RedisService): skip Redis while another caller saw it fail. */
+    private readonly health: { readonly available: boolean; markUnhealthy(): void } = {
+      get available() {
+        return redis.status === 'ready';
+      },
+      markUnhealthy: () => undefined,
+    },
   ) {
     super();
     this.remote = new RedisSessionStore(redis, prefix);
@@ -40,7 +47,7 @@ export class ResilientSessionStore extends SessionStore {
   }
 
   private get up(): boolean {
-    return this.redis.status === 'ready';
+    return this.health.available;
   }
 
   private confirm(sessionId: string, userId: string): void {
@@ -65,6 +72,7 @@ export class ResilientSessionStore extends SessionStore {
         this.confirm(session.id, session.userId);
         return;
       } catch (error) {
+        this.health.markUnhealthy();
         this.warn('Session kept on this process only', error);
       }
     }
@@ -77,6 +85,7 @@ export class ResilientSessionStore extends SessionStore {
     if (this.up) {
       try {
         const session = await this.remote.get(sessionId);
+        if (this.hasPending) void this.replay();
         if (session && session.expiresAt > Date.now()) {
           this.confirm(sessionId, session.userId);
           return true;
@@ -84,7 +93,8 @@ export class ResilientSessionStore extends SessionStore {
         this.confirmed.delete(sessionId);
         return false;
       } catch {
-        // Redis failed mid-request: fall back below
+        // Redis failed or hung mid-request: fall back below, and skip it for a moment
+        this.health.markUnhealthy();
       }
     }
     const seen = this.confirmed.get(sessionId);
@@ -162,8 +172,19 @@ export class ResilientSessionStore extends SessionStore {
     return local + (await this.remote.countLive().catch(() => 0));
   }
 
-  /** Redis is back: apply what happened here while it was away. */
+  private get hasPending(): boolean {
+    return (
+      this.unsynced.size + this.pendingSessionRevocations.size + this.pendingUserRevocations.size >
+      0
+    );
+  }
+
+  private replaying = false;
+
+  /** Redis is back (reconnected, or answering again after hanging): apply what happened here meanwhile. */
   private async replay(): Promise<void> {
+    if (this.replaying) return;
+    this.replaying = true;
     try {
       for (const userId of [...this.pendingUserRevocations]) {
         await this.remote.revokeAllForUser(userId);
@@ -182,6 +203,8 @@ export class ResilientSessionStore extends SessionStore {
       }
     } catch (error) {
       this.warn('Session replay postponed', error);
+    } finally {
+      this.replaying = false;
     }
   }
 }

@@ -48,15 +48,23 @@ export class CacheService {
    * pass through uncached; cache errors and slowness fall back to `load`.
    */
   async wrap<T>(namespace: string, key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
-    if (!this.usable) return load();
+    if (!this.usable) {
+      if (this.redis.available && this.pendingInvalidations.size > 0)
+        void this.replayInvalidations();
+      return load();
+    }
     let fullKey: string;
     try {
       const version = await within(this.version(namespace), READ_BUDGET_MS);
-      if (version === undefined) return load();
+      if (version === undefined) {
+        this.redis.markUnhealthy();
+        return load();
+      }
       fullKey = this.redis.key('cache', namespace, String(version), key);
       const hit = await within(this.cache.get<T>(fullKey), READ_BUDGET_MS);
       if (hit !== undefined && hit !== null) return hit;
     } catch {
+      this.redis.markUnhealthy();
       return load();
     }
     const value = await load();
@@ -92,7 +100,15 @@ export class CacheService {
     return Number((await client.get(this.versionKey(namespace))) ?? 0);
   }
 
+  private replaying = false;
+
   private async replayInvalidations(): Promise<void> {
-    for (const namespace of [...this.pendingInvalidations]) await this.invalidate(namespace);
+    if (this.replaying) return;
+    this.replaying = true;
+    try {
+      for (const namespace of [...this.pendingInvalidations]) await this.invalidate(namespace);
+    } finally {
+      this.replaying = false;
+    }
   }
 }

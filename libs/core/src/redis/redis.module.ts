@@ -13,6 +13,9 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { HealthService } from '../health/health.service.js';
 
+/** How long Redis is skipped after a command failed or timed out. */
+const DEGRADED_MS = 2000;
+
 /**
  * The process's Redis connection, or none when REDIS_URL is unset (in-process stores instead).
  * Commands fail fast while Redis is down (no offline queue, short timeouts): callers fall back, never hang.
@@ -63,9 +66,34 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     return client;
   }
 
-  /** Whether commands can be sent right now. */
+  private degradedUntil = 0;
+
+  /**
+   * Whether commands can be sent right now: connected, and no command timed out or failed in the last
+   * DEGRADED_MS (a Redis that hangs instead of refusing costs one slow command, not one per request).
+   */
   get available(): boolean {
-    return this.client?.status === 'ready';
+    return this.client?.status === 'ready' && Date.now() >= this.degradedUntil;
+  }
+
+  private probe: NodeJS.Timeout | null = null;
+
+  /**
+   * Callers report a failed or timed-out command; everyone skips Redis for a moment. A PING shortly after
+   * (and every successful readiness check) ends the pause early once Redis answers again.
+   */
+  markUnhealthy(): void {
+    this.degradedUntil = Date.now() + DEGRADED_MS;
+    const client = this.client;
+    if (!client || this.probe) return;
+    this.probe = setTimeout(() => {
+      this.probe = null;
+      client.ping().then(
+        () => (this.degradedUntil = 0),
+        () => undefined,
+      );
+    }, 250);
+    this.probe.unref();
   }
 
   /** A key in this deployment's namespace. */
@@ -78,6 +106,7 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     if (client) {
       this.health.register('redis', async () => {
         await client.ping();
+        this.degradedUntil = 0;
       });
     }
   }

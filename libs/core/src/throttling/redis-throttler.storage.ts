@@ -74,6 +74,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
           timeToBlockExpire: seconds(result[3]),
         };
       } catch (error) {
+        this.redis.markUnhealthy();
         this.warnOnce(error);
       }
     } else if (client) {

@@ -32,7 +32,7 @@ describe('MemberRowGenerator', () => {
     expect(members).toHaveLength(20_000);
     expect(new Set(members.map((m) => m.id_number)).size).toBe(20_000);
     for (const m of members.slice(0, 2000)) {
-      const check = checkIdNumber(m.id_number!, today);
+      const check = checkIdNumber(m.id_number, today);
       expect(check).toEqual({
         valid: true,
         facts: { dateOfBirth: m.date_of_birth, gender: m.gender, citizenship: m.citizenship },
@@ -51,7 +51,7 @@ describe('MemberRowGenerator', () => {
       if (m.status === 'grace_period')
         expect(expires < '2026-11-24' && expires >= '2026-08-26').toBe(true);
       if (m.status === 'expired') expect(expires < '2026-08-26').toBe(true);
-      expect(m.cell_number === '\\N' || /^\+27\d{9}$/.test(m.cell_number!)).toBe(true);
+      expect(m.cell_number === '\\N' || /^\+27\d{9}$/.test(m.cell_number)).toBe(true);
     }
   });
 

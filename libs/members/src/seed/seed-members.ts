@@ -99,7 +99,7 @@ export async function seedMembers(options: SeedMembersOptions): Promise<SeedMemb
            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
           WHERE x.indrelid = 'members'::regclass
             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
-          ORDER BY pg_relation_size(i.oid) DESC`,
+          ORDER BY pg_get_indexdef(i.oid) LIKE '%USING gin%' DESC, pg_relation_size(i.oid) DESC`,
       );
       for (const index of indexes.rows) {
         await main.query(`DROP INDEX ${quoteIdent(index.name)}`);
@@ -168,7 +168,7 @@ export async function seedMembers(options: SeedMembersOptions): Promise<SeedMemb
   }
 }
 
-/** Rebuilds the dropped indexes, largest first, spread over the connections. */
+/** Rebuilds the dropped indexes (GIN, the slowest, first) spread over the connections. */
 async function rebuildIndexes(
   clients: pg.Client[],
   dropped: DroppedIndex[],

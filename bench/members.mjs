@@ -261,6 +261,16 @@ function apiRun(baseUrl, token, scenario, fixtures, seconds) {
   });
 }
 
+/** CPU seconds (user + system) the process has used: with a shared machine, CPU per request is the fairer cost. */
+function cpuSecondsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
 function memoryOf(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -325,13 +335,13 @@ function markdown(result) {
       `API: NODE_ENV=production, pool ${POOL_SIZE}, Redis; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
       `Latencies in ms. Machine: ${result.machine.cpus} cores, load average ${result.machine.loadBefore} before / ${result.machine.loadAfter} after.`,
     '',
-    '| scenario | API req/s | API p50 | API p95 | API p99 | floor req/s | floor p50 | floor p95 | floor p99 | API/floor | p99 < 50 ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',
+    '| scenario | API req/s | API p50 | API p95 | API p99 | API CPU ms/req | floor req/s | floor p50 | floor p95 | floor p99 | API/floor | p99 < 50 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',
   ];
   for (const s of result.scenarios) {
     const a = s.api ?? {};
     lines.push(
-      `| ${s.name} | ${fmt(a.reqPerSec, 0)} | ${fmt(a.p50)} | ${fmt(a.p95)} | ${fmt(a.p99)} | ${fmt(s.floor.reqPerSec, 0)} | ` +
+      `| ${s.name} | ${fmt(a.reqPerSec, 0)} | ${fmt(a.p50)} | ${fmt(a.p95)} | ${fmt(a.p99)} | ${fmt(a.cpuMsPerRequest, 2)} | ${fmt(s.floor.reqPerSec, 0)} | ` +
         `${fmt(s.floor.p50)} | ${fmt(s.floor.p95)} | ${fmt(s.floor.p99)} | ${fmt(s.ratio, 2)} | ${s.api ? (a.p99 < TARGETS.p99Ms ? 'yes' : 'no') : '–'} |`,
     );
   }
@@ -366,7 +376,11 @@ async function benchmark() {
   for (const scenario of SCENARIOS) {
     log(`floor: ${scenario.name}`);
     await floorRun(pool, scenario, fixtures, warmup);
+    const cpuBefore = process.cpuUsage();
     const floor = await floorRun(pool, scenario, fixtures, duration);
+    const cpu = process.cpuUsage(cpuBefore);
+    floor.clientCpuMsPerQuery =
+      Math.round(((cpu.user + cpu.system) / 1000 / floor.requests) * 100) / 100;
     scenarios.push({
       name: scenario.name,
       key: scenario.key,
@@ -411,7 +425,11 @@ async function benchmark() {
         log(`API: ${scenario.name}`);
         const token = await login(api.baseUrl); // access tokens live 15 minutes: one per scenario
         await apiRun(api.baseUrl, token, scenario, fixtures, warmup);
+        const cpuBefore = cpuSecondsOf(api.child.pid);
         const measured = await apiRun(api.baseUrl, token, scenario, fixtures, duration);
+        measured.cpuMsPerRequest =
+          Math.round(((cpuSecondsOf(api.child.pid) - cpuBefore) * 1000 * 100) / measured.requests) /
+          100;
         scenarios[index].api = measured;
         scenarios[index].ratio = measured.reqPerSec / scenarios[index].floor.reqPerSec;
       }

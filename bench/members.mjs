@@ -348,7 +348,7 @@ function markdown(result) {
   lines.push('');
   if (result.apiMemory)
     lines.push(
-      `API process memory: peak VmRSS ${fmt(result.apiMemory.peakRssMb)} MB, VmHWM ${fmt(result.apiMemory.hwmMb)} MB (target < ${TARGETS.rssMb} MB).`,
+      `API process memory: VmRSS ${fmt(result.apiMemory.idleRssMb)} MB after start, peak VmRSS ${fmt(result.apiMemory.peakRssMb)} MB, VmHWM ${fmt(result.apiMemory.hwmMb)} MB (target < ${TARGETS.rssMb} MB).`,
     );
   if (result.apiSkipped) lines.push(`API not measured: ${result.apiSkipped}`);
   lines.push(
@@ -415,6 +415,7 @@ async function benchmark() {
     if (probe.status === 404) {
       result.apiSkipped = 'GET /api/v1/members does not exist in this build';
     } else {
+      const idleRssMb = memoryOf(api.child.pid)?.rssMb ?? NaN;
       let peakRssMb = 0;
       const sampler = setInterval(() => {
         const memory = memoryOf(api.child.pid);
@@ -434,7 +435,7 @@ async function benchmark() {
         scenarios[index].ratio = measured.reqPerSec / scenarios[index].floor.reqPerSec;
       }
       clearInterval(sampler);
-      result.apiMemory = { peakRssMb, hwmMb: memoryOf(api.child.pid)?.hwmMb ?? NaN };
+      result.apiMemory = { idleRssMb, peakRssMb, hwmMb: memoryOf(api.child.pid)?.hwmMb ?? NaN };
     }
   } finally {
     if (api) {

@@ -55,6 +55,26 @@ export interface MemberRowGeneratorOptions {
 const FOUNDED = Date.UTC(2013, 6, 26) / 86_400_000;
 const DAY_MS = 86_400_000;
 const MEMBERSHIP_MONTHS = 24;
+/** Mobile prefixes after +27 (Vodacom, MTN, Cell C, Telkom). */
+const CELL_PREFIXES = [
+  '60',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
+  '71',
+  '72',
+  '73',
+  '74',
+  '76',
+  '78',
+  '79',
+  '81',
+  '82',
+  '83',
+  '84',
+];
 const GRACE_DAYS = 90;
 
 /** Status mix of the synthetic membership (cumulative thresholds over [0, 1)). */
@@ -114,8 +134,13 @@ export class MemberRowGenerator {
   private readonly emailNames: Map<string, string> = new Map();
   private readonly wardLines: string[];
   private readonly wardCumulative: Float64Array;
-  private readonly nextSerial = new Map<string, number>();
-  private readonly usedSerials: ReadonlyMap<string, number>;
+  /** Keyed by Number(YYMMDD) * 2 + (0 female, 1 male). */
+  private readonly nextSerial = new Map<number, number>();
+  private readonly usedSerials = new Map<number, number>();
+  private readonly firstSequence: number;
+  private readonly monthShifts = new Map<number, number>();
+  private readonly yymmddStrings = new Map<number, string>();
+  private readonly pick: <T>(list: readonly T[]) => T;
   private readonly today: number;
   private readonly dayStrings = new Map<number, string>();
   private produced = 0;
@@ -135,7 +160,11 @@ export class MemberRowGenerator {
   ) {
     if (options.wards.length === 0) throw new Error('No wards: load the geography first');
     this.random = mulberry32(options.seed);
-    this.usedSerials = options.usedSerials ?? new Map();
+    for (const [key, serial] of options.usedSerials ?? [])
+      this.usedSerials.set(Number(key.slice(0, 6)) * 2 + (key.endsWith('f') ? 0 : 1), serial);
+    this.firstSequence = Number(options.firstSequenceValue);
+    const random = this.random;
+    this.pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
     this.today = Math.floor((options.today ?? new Date()).getTime() / DAY_MS);
 
     // Name pools drawn through faker once (its en_ZA patterns include double-barrelled surnames); rows then
@@ -168,15 +197,15 @@ export class MemberRowGenerator {
   nextChunk(max: number): string | null {
     const n = Math.min(max, this.remaining);
     if (n <= 0) return null;
-    let chunk = '';
-    for (let i = 0; i < n; i += 1) chunk += this.nextLine();
-    return chunk;
+    const lines = new Array<string>(n);
+    for (let i = 0; i < n; i += 1) lines[i] = this.nextLine();
+    return lines.join('');
   }
 
   /** One row as a COPY text line (ending in a newline). */
   nextLine(): string {
     const r = this.random;
-    const sequence = this.options.firstSequenceValue + BigInt(this.produced);
+    const sequence = this.firstSequence + this.produced;
     this.produced += 1;
 
     const status = this.pickStatus();
@@ -189,8 +218,8 @@ export class MemberRowGenerator {
     let yymmdd: string;
     let serial: number;
     for (;;) {
-      yymmdd = this.day(born).slice(2).replaceAll('-', '');
-      const key = yymmdd + (female ? 'f' : 'm');
+      yymmdd = this.yymmdd(born);
+      const key = Number(yymmdd) * 2 + (female ? 0 : 1);
       const next =
         this.nextSerial.get(key) ?? (this.usedSerials.get(key) ?? (female ? -1 : 4999)) + 1;
       if (next <= (female ? 4999 : 9999)) {
@@ -204,33 +233,14 @@ export class MemberRowGenerator {
     const idNumber = first12 + String(idNumberCheckDigit(first12));
 
     const firstPool = female ? this.firstFemale : this.firstMale;
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
+    const pick = this.pick;
     const firstName = pick(firstPool);
     const firstNames = r() < 0.3 ? `${firstName} ${pick(firstPool)}` : firstName;
     const surname = pick(this.surnames);
 
-    const prefixes = [
-      '60',
-      '61',
-      '62',
-      '63',
-      '64',
-      '65',
-      '71',
-      '72',
-      '73',
-      '74',
-      '76',
-      '78',
-      '79',
-      '81',
-      '82',
-      '83',
-      '84',
-    ];
     const cell =
       r() < 0.9
-        ? `+27${pick(prefixes)}${String(Math.floor(r() * 10_000_000)).padStart(7, '0')}`
+        ? `+27${pick(CELL_PREFIXES)}${String(Math.floor(r() * 10_000_000)).padStart(7, '0')}`
         : '\\N';
     const email =
       r() < 0.3
@@ -291,10 +301,25 @@ export class MemberRowGenerator {
   }
 
   private addMonths(day: number, months: number): number {
-    const d = new Date(day * DAY_MS);
-    return Math.floor(
-      Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, d.getUTCDate()) / DAY_MS,
-    );
+    const key = day * 512 + months + 256; // |months| < 256
+    let shifted = this.monthShifts.get(key);
+    if (shifted === undefined) {
+      const d = new Date(day * DAY_MS);
+      shifted = Math.floor(
+        Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, d.getUTCDate()) / DAY_MS,
+      );
+      this.monthShifts.set(key, shifted);
+    }
+    return shifted;
+  }
+
+  private yymmdd(day: number): string {
+    let text = this.yymmddStrings.get(day);
+    if (text === undefined) {
+      text = this.day(day).slice(2).replaceAll('-', '');
+      this.yymmddStrings.set(day, text);
+    }
+    return text;
   }
 
   private day(day: number): string {

@@ -3,6 +3,7 @@ import { AppConfig, CoreModule } from '@app/core';
 import { AuthModule } from '@app/auth';
 import { GeographyModule } from '@app/geography';
 import { MembersModule } from '@app/members';
+import { LeadershipModule } from '@app/leadership';
 import { UsersModule } from '@app/users';
 import { dataSourceOptions } from './data-source.js';
 
@@ -17,6 +18,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         MembersModule,
+        LeadershipModule,
       ],
     };
   }

@@ -228,6 +228,8 @@ export class MembersService {
     dto: CreateMemberDto,
     actor: Actor,
     chain?: WardChain,
+    /** Recorded with the creation in the member's history, e.g. { applicationId } or { importId }. */
+    origin: Record<string, string> = {},
   ): Promise<Member> {
     const check = checkIdNumber(dto.idNumber);
     if (!check.valid) throw AppException.badRequest(check.reason, 'idNumber', 'invalidIdNumber');
@@ -286,7 +288,7 @@ export class MembersService {
       kind: MemberHistoryKind.Created,
       fromStatus: null,
       toStatus: member.status,
-      details: { membershipNumber: member.membershipNumber, wardCode: member.wardCode },
+      details: { membershipNumber: member.membershipNumber, wardCode: member.wardCode, ...origin },
       actorUserId: actor.id,
     });
     await this.audit.record(
@@ -455,7 +457,7 @@ export class MembersService {
           ErrorCode.InvalidStatusTransition,
           `A member who is ${current.status} cannot be given the action ${dto.action}`,
           undefined,
-          { status: current.status, action: dto.action },
+          { currentStatus: current.status, action: dto.action },
         );
       }
       const today = todayInSouthAfrica();
@@ -535,7 +537,7 @@ export class MembersService {
           ErrorCode.InvalidStatusTransition,
           `A member who is ${current.status} cannot renew; reinstate them first`,
           undefined,
-          { status: current.status, action: 'renew' },
+          { currentStatus: current.status, action: 'renew' },
         );
       }
       if (await manager.existsBy(MemberRenewal, { reference: dto.reference })) {

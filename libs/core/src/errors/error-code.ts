@@ -14,6 +14,12 @@ export enum ErrorCode {
   VersionConflict = 'VERSION_CONFLICT',
   DuplicateIdNumber = 'DUPLICATE_ID_NUMBER',
   InvalidStatusTransition = 'INVALID_STATUS_TRANSITION',
+  /** A single-holder position (or every seat of one) is already held for those dates. */
+  SeatTaken = 'SEAT_TAKEN',
+  /** The member already holds a position in that structure for those dates. */
+  AlreadyInStructure = 'ALREADY_IN_STRUCTURE',
+  /** The member may not hold the position (not Active, or outside the structure's area). */
+  MemberIneligible = 'MEMBER_INELIGIBLE',
   RateLimited = 'RATE_LIMITED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
@@ -34,6 +40,9 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.VersionConflict]: 'The resource was changed by someone else',
   [ErrorCode.DuplicateIdNumber]: 'A member with this ID number already exists',
   [ErrorCode.InvalidStatusTransition]: 'The status does not allow this action',
+  [ErrorCode.SeatTaken]: 'The position is already held',
+  [ErrorCode.AlreadyInStructure]: 'The member already holds a position in this structure',
+  [ErrorCode.MemberIneligible]: 'The member may not hold this position',
   [ErrorCode.RateLimited]: 'Too many requests',
   [ErrorCode.ServiceUnavailable]: 'Service temporarily unavailable',
   [ErrorCode.InternalError]: 'Internal server error',

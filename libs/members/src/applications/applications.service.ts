@@ -78,7 +78,7 @@ function invalidTransition(a: MembershipApplication, action: string): AppExcepti
     ErrorCode.InvalidStatusTransition,
     `An application that is ${a.status} cannot be given the action ${action}`,
     undefined,
-    { status: a.status, action },
+    { currentStatus: a.status, action },
   );
 }
 
@@ -311,6 +311,7 @@ export class ApplicationsService {
           districtCode: current.districtCode,
           provinceCode: current.provinceCode,
         },
+        { applicationId: current.id },
       );
       await manager.update(
         MembershipApplication,

@@ -117,13 +117,13 @@ export enum MemberSort {
 export class ListMembersQueryDto extends CursorQueryDto {
   @ApiPropertyOptional({
     description:
-      'Name (contains, case-insensitive, 2+ characters), a 13-digit ID number, a membership number (EFF…) or a cell number',
+      'Name (contains, case-insensitive, 3+ characters), a 13-digit ID number, a membership number (EFF…) or a cell number',
     maxLength: 100,
   })
   @IsOptional()
   @Transform(trim)
   @IsString()
-  @MinLength(2)
+  @MinLength(3)
   @MaxLength(100)
   q?: string;
 

@@ -2,7 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@app/core';
 import { AuthModule } from '@app/auth';
 import { GeographyModule } from '@app/geography';
+import { MembersModule } from '@app/members';
 import { LeadershipModule } from '@app/leadership';
+import { RealtimeModule } from '@app/realtime';
 import { UsersModule } from '@app/users';
 import { dataSourceOptions } from './data-source.js';
 
@@ -16,7 +18,9 @@ export class AppModule {
         GeographyModule,
         AuthModule,
         UsersModule,
+        MembersModule,
         LeadershipModule,
+        RealtimeModule,
       ],
     };
   }

@@ -4,6 +4,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, ConfigError, configureApp, HealthService, loadConfig } from '@app/core';
+import { RealtimeIoAdapter } from '@app/realtime';
 import { AppModule } from './app.module.js';
 import { Database, ensureFirstAdmin, migrateAndSeed, openDatabase } from './database.js';
 
@@ -52,6 +53,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
       },
     );
     configureApp(app, config);
+    app.useWebSocketAdapter(new RealtimeIoAdapter(app));
     const traffic = trackTraffic(app.getHttpServer());
     await app.listen(config.PORT, config.HOST);
 

@@ -324,7 +324,7 @@ export class MemberHistoryEntryDto {
 }
 
 export class MemberHistoryQueryDto extends CursorQueryDto {
-  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], enumName: 'SortOrder', default: 'desc' })
   @IsOptional()
   @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'desc';

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApiClient, type components, type ProblemDetails } from '@app/api-client';
 import { renderOpenApiDocument } from '../../libs/core/src/http/openapi-render.js';
+import { validIdNumber, WARDS } from '../harness/members.js';
 import { startTestContext, TEST_ADMIN, TestContext } from '../harness/test-app.js';
 
 type Role = components['schemas']['Role'];
 type UserDto = components['schemas']['UserDto'];
+type MemberStatus = components['schemas']['MemberStatus'];
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -70,6 +72,41 @@ describe('Generated API client (e2e)', () => {
     expect(gauteng.data?.name).toBe('Gauteng');
     expect(gauteng.data?.districtCount).toBeGreaterThan(0);
     expect(gauteng.data?.wardCount).toBeGreaterThan(0);
+  });
+
+  it('creates and lists members through typed calls', async () => {
+    const anonymous = createApiClient(t.app.baseUrl);
+    const login = await anonymous.POST('/api/v1/auth/login', {
+      body: { email: TEST_ADMIN.email, password: TEST_ADMIN.password },
+    });
+    const token = login.data?.accessToken;
+    expect(token).toBeDefined();
+    const api = createApiClient(t.app.baseUrl, { token });
+
+    const created = await api.POST('/api/v1/members', {
+      body: {
+        idNumber: validIdNumber(),
+        firstNames: 'Lerato',
+        surname: 'Contractson',
+        cellNumber: '0821234567',
+        wardCode: WARDS.own,
+        consentGiven: true,
+      },
+    });
+    expect(created.response.status).toBe(201);
+    if (!created.data)
+      throw new Error(`creating a member failed: ${JSON.stringify(created.error)}`);
+    expect(created.data.membershipNumber).toMatch(/^EFF/);
+    expect(created.data.provinceCode).toBe('GP');
+
+    const page = await api.GET('/api/v1/members', {
+      params: { query: { q: 'Contractson', wardCode: WARDS.own, limit: 10 } },
+    });
+    expect(page.response.status).toBe(200);
+    const found = page.data?.data.find((m) => m.id === created.data.id);
+    expect(found?.surname).toBe('Contractson');
+    const status: MemberStatus | undefined = found?.status;
+    expect(typeof status).toBe('string');
   });
 
   it('answers errors as typed problem details', async () => {

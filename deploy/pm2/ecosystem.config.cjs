@@ -8,7 +8,7 @@
 // waits for its `process.send('ready')` (main.ts, after listen), then sends the old one the 'shutdown' message
 // (main.ts drains in-flight requests, closes pools and Redis, exits). socket.io clients use the WebSocket
 // transport only (`transports: ['websocket']`), so no sticky sessions are needed across workers.
-/* global __dirname, require, module */
+/* global __dirname */
 'use strict';
 const { existsSync, readFileSync } = require('node:fs');
 const path = require('node:path');

@@ -79,8 +79,8 @@ export function renderSite(domain: string, env: Record<string, string>, httpOnly
   return execFileSync('bash', args, { env: { ...process.env, ...env }, encoding: 'utf8' });
 }
 
-/** A main nginx.conf for a private Nginx: everything under `dir`, site files included from `sitesGlob`. */
-export function mainConfig(dir: string, sitesGlob: string): string {
+/** A main nginx.conf for a private Nginx: everything under `dir`, site files included from `sitesGlobs`. */
+export function mainConfig(dir: string, ...sitesGlobs: string[]): string {
   for (const sub of ['tmp', 'logs']) mkdirSync(path.join(dir, sub), { recursive: true });
   const conf = path.join(dir, 'nginx.conf');
   writeFileSync(
@@ -101,8 +101,7 @@ http {
     fastcgi_temp_path ${dir}/tmp/fastcgi;
     uwsgi_temp_path ${dir}/tmp/uwsgi;
     scgi_temp_path ${dir}/tmp/scgi;
-    include ${sitesGlob};
-}
+${sitesGlobs.map((g) => `    include ${g};\n`).join('')}}
 `,
   );
   return conf;

@@ -48,7 +48,8 @@ describe('socket.io through the Nginx site', () => {
       next(token === 'good-token' ? undefined : new Error('unauthorized'));
     });
     nsp.on('connection', (socket) => {
-      socket.emit('hello', { via: socket.handshake.headers['x-forwarded-proto'] });
+      const headers = socket.handshake.headers;
+      socket.emit('hello', { via: headers['x-forwarded-proto'], for: headers['x-forwarded-for'] });
     });
     await new Promise<void>((resolve) => http.listen(upstream, '127.0.0.1', resolve));
 
@@ -85,6 +86,8 @@ describe('socket.io through the Nginx site', () => {
       ca: readFileSync(ca.caCert, 'utf8'),
       reconnection: false,
       timeout: 10_000,
+      // A client-supplied address must not survive the proxy.
+      extraHeaders: { 'X-Forwarded-For': '203.0.113.9' },
     });
 
   it('upgrades to WebSocket, delivers events and keeps the connection across pings', async () => {
@@ -94,7 +97,7 @@ describe('socket.io through the Nginx site', () => {
         socket.once('hello', resolve);
         socket.once('connect_error', reject);
       });
-      expect(hello).toEqual({ via: 'https' });
+      expect(hello).toEqual({ via: 'https', for: '127.0.0.1' });
       expect(socket.io.engine.transport.name).toBe('websocket');
       let disconnected = false;
       socket.once('disconnect', () => (disconnected = true));

@@ -2,7 +2,7 @@
 // validation: pebble resolves api.test through pebble-challtestsrv's DNS (every name -> 127.0.0.1) and fetches the
 // challenge from our Nginx on an unprivileged port (pebble's httpPort).
 import { jest } from '@jest/globals';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -204,6 +204,44 @@ describe('deploy/scripts/setup-ssl.sh with a local ACME server', () => {
     const noDomain = await runScript('--email', 'ops@example.org');
     expect(noDomain.code).not.toBe(0);
     expect(noDomain.output).toContain('--domain is required');
+
+    const notRoot = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        'bash',
+        SCRIPT,
+        '--domain',
+        DOMAIN,
+        '--email',
+        'ops@example.org',
+      ],
+      { encoding: 'utf8', env },
+    );
+    expect(notRoot.status).not.toBe(0);
+    expect(notRoot.stderr).toContain('run as root');
+
+    // Port 80 of the domain not reaching this Nginx (here: probed through an address it does not listen on).
+    const saved0 = env;
+    env = { ...env, SETUP_SSL_CONNECT_ADDR: '127.0.0.2' };
+    try {
+      const closed = await runScript(
+        '--domain',
+        DOMAIN,
+        '--email',
+        'ops@example.org',
+        '--server',
+        acmeDirectory,
+      );
+      expect(closed.code).not.toBe(0);
+      expect(closed.output).toMatch(
+        /port \d+ of api\.test \(127\.0\.0\.2\) does not reach this Nginx/,
+      );
+    } finally {
+      env = saved0;
+    }
 
     const { SETUP_SSL_DNS_SERVER: _dns, ...withoutDns } = env;
     const saved = env;

@@ -1,10 +1,10 @@
 // docker-compose.yml validates, and the container entrypoint migrates a database and then execs the API.
 import { jest } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDebianPrograms, hasProgram } from '../harness/debian.js';
-import { REPO } from '../harness/nginx.js';
+import { REPO, tempDir } from '../harness/nginx.js';
 import { createTestDatabase, freePort, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/test-app.js';
 
 jest.setTimeout(180_000);
@@ -72,14 +72,42 @@ describe('docker-compose.yml and the container entrypoint', () => {
     expect(dockerfile).toContain('/usr/bin/tini');
   });
 
+  /**
+   * The runtime stage's file layout, built from the Dockerfile's COPY lines (node_modules linked rather than
+   * copied), so the entrypoint runs with exactly the files the image would have.
+   */
+  function imageLayout(): string {
+    const app = path.join(tempDir('eff-image-'), 'app');
+    mkdirSync(app, { recursive: true });
+    const dockerfile = readFileSync(path.join(REPO, 'Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    for (const match of runtime.matchAll(/^COPY (--from=build )?(.+)$/gm)) {
+      const parts = match[2]!.trim().split(/\s+/);
+      const target = parts.pop()!;
+      for (const source of parts) {
+        const from = match[1]
+          ? path.join(REPO, source.replace(/^\/app\//, ''))
+          : path.join(REPO, source);
+        const to = target.endsWith('/')
+          ? path.join(app, target, path.basename(source))
+          : path.join(app, target);
+        mkdirSync(path.dirname(to), { recursive: true });
+        if (path.basename(source) === 'node_modules') symlinkSync(from, to);
+        else cpSync(from, to, { recursive: true });
+      }
+    }
+    return app;
+  }
+
   it('the entrypoint migrates, then execs the API, which answers and stops cleanly on SIGTERM', async () => {
+    const app = imageLayout();
     const db = await createTestDatabase();
     try {
       // An empty database: the entrypoint must create the schema and the reference data.
       await db.pool.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
       const port = await freePort();
       const { DATABASE_URL: _d, REDIS_URL: _r, ...inherited } = process.env;
-      const child = spawn('sh', [path.join(REPO, 'deploy/docker/entrypoint.sh')], {
+      const child = spawn('sh', [path.join(app, 'deploy/docker/entrypoint.sh')], {
         cwd: '/',
         env: {
           ...inherited,
@@ -122,6 +150,7 @@ describe('docker-compose.yml and the container entrypoint', () => {
       expect(output).toContain('SIGTERM received');
     } finally {
       await db.drop();
+      rmSync(path.dirname(app), { recursive: true, force: true });
     }
   });
 });

@@ -66,6 +66,8 @@ module.exports = {
         NODE_ENV: setting('NODE_ENV', 'production'),
         HOST: setting('HOST', '127.0.0.1'),
         PORT: setting('PORT', '5000'),
+        // Several workers without sticky sessions: socket.io clients must use the websocket transport.
+        REALTIME_TRANSPORTS: setting('REALTIME_TRANSPORTS', 'websocket'),
       },
     },
   ],

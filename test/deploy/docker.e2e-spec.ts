@@ -14,6 +14,7 @@ const COMPOSE_ENV = {
   APP_DB_PASSWORD: 'app-password',
   REDIS_PASSWORD: 'redis-password',
   JWT_SECRET: TEST_JWT_SECRET,
+  GRAFANA_ADMIN_PASSWORD: 'grafana-password',
 };
 
 /** `docker compose config` when the plugin exists, else Debian's docker-compose (installed when missing). */
@@ -56,6 +57,15 @@ describe('docker-compose.yml and the container entrypoint', () => {
     const published = [...config.matchAll(/published: ['"]?(\d+)/g)].map((m) => m[1]);
     const legacy = [...config.matchAll(/- (?:[\d.]+:)?(\d+):\d+/g)].map((m) => m[1]);
     expect([...published, ...legacy].sort()).toEqual(['443', '80']);
+  });
+
+  it('validates with the monitoring profile added', () => {
+    const withMonitoring = composeConfig([
+      'docker-compose.yml',
+      'deploy/monitoring/docker-compose.monitoring.yml',
+    ]);
+    expect(withMonitoring.output).not.toMatch(/invalid|error/i);
+    expect(withMonitoring.status).toBe(0);
   });
 
   it('hardens every long-running service', () => {

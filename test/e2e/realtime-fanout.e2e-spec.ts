@@ -13,15 +13,22 @@ interface Hub {
   stop(): Promise<void>;
 }
 
+/** Every hub started, so afterAll stops them even when a start never finished. */
+const started: ChildProcess[] = [];
+
 /** One RealtimeHub process (real socket.io server, real DomainEventBus, Redis adapter). */
 async function startHub(prefix: string): Promise<Hub> {
+  // Not 'inherit': a child holding jest's output pipes would keep jest from exiting if it outlived the test.
   const child = fork(SERVER, [], {
     env: { ...process.env, REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: prefix },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
+  started.push(child);
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`hub exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${errors}`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
@@ -69,10 +76,11 @@ describe('Realtime fan-out across processes (RealtimeHub on real socket.io serve
   beforeAll(async () => {
     const prefix = `fanout-${process.pid}:`;
     [a, b] = await Promise.all([startHub(prefix), startHub(prefix)]);
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     for (const s of sockets) s.close();
     await Promise.all([a?.stop(), b?.stop()]);
+    for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
   });
 
   it('sends a scoped event published on A to sockets on B inside the scope, not outside', async () => {

@@ -1,6 +1,8 @@
 import { Audit1795492120654 } from './1795492120654-Audit.js';
 import { Geography1795491569833 } from './1795491569833-Geography.js';
+import { MemberImports1795562177563 } from './1795562177563-MemberImports.js';
 import { Members1795561454521 } from './1795561454521-Members.js';
+import { MembershipStats1795562300000 } from './1795562300000-MembershipStats.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
@@ -10,4 +12,6 @@ export const MIGRATIONS = [
   Audit1795492120654,
   Users1795494977577,
   Members1795561454521,
+  MemberImports1795562177563,
+  MembershipStats1795562300000,
 ];

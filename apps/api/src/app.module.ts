@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@app/core';
 import { AuthModule } from '@app/auth';
 import { GeographyModule } from '@app/geography';
+import { MemberExportModule, MemberImportsModule } from '@app/members';
 import { UsersModule } from '@app/users';
 import { dataSourceOptions } from './data-source.js';
 
@@ -15,6 +16,9 @@ export class AppModule {
         GeographyModule,
         AuthModule,
         UsersModule,
+        // Before MembersModule: its members/:id routes must not shadow members/imports and members/export.
+        MemberImportsModule,
+        MemberExportModule,
       ],
     };
   }

@@ -3,6 +3,7 @@ import { AppConfig, CoreModule } from '@app/core';
 import { AuthModule } from '@app/auth';
 import { GeographyModule } from '@app/geography';
 import { MemberExportModule, MemberImportsModule } from '@app/members';
+import { StatsModule } from '@app/stats';
 import { UsersModule } from '@app/users';
 import { dataSourceOptions } from './data-source.js';
 
@@ -19,6 +20,7 @@ export class AppModule {
         // Before MembersModule: its members/:id routes must not shadow members/imports and members/export.
         MemberImportsModule,
         MemberExportModule,
+        StatsModule,
       ],
     };
   }

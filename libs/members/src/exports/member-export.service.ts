@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuthUser, Role, scopePredicate } from '@app/auth';
+import { AuthUser, Role, ScopeLevel, scopePredicate } from '@app/auth';
 import { AuditService } from '@app/core';
 import { MemberFilters, memberFilterPredicate } from './member-filters.js';
 import { TableColumn, TableFormat, writeTable } from './table-writer.js';
@@ -110,7 +110,7 @@ export class MemberExportService {
         fields: fields.map((f) => f.header),
         minimised: fields.length < FIELDS.length,
       },
-      provinceCode: actor.scope.level === 'province' ? actor.scope.code : null,
+      provinceCode: actor.scope.level === ScopeLevel.Province ? actor.scope.code : null,
     });
     return count;
   }

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { AreaChain, Scope, scopeContains, ScopeLevel } from '@app/auth';
+import { Scope, scopeContains, ScopeLevel } from '@app/auth';
 import { flattenValidationErrors } from '@app/core';
 import { CreateMemberDto } from '../dto/create-member.dto.js';
 import { MemberStatus } from '../entities/member.entity.js';
@@ -146,7 +146,7 @@ export async function checkRow(
   let chain: WardChainRow | undefined;
   if (!errors.some((e) => e.field === 'wardCode')) {
     chain = wards.get(dto.wardCode);
-    const inScope = chain !== undefined && scopeContains(scope, chain as AreaChain);
+    const inScope = chain !== undefined && scopeContains(scope, chain);
     if (!inScope) {
       reasons.push(
         scope.level === ScopeLevel.National

@@ -163,9 +163,9 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
   }
 
   async failOrphans(): Promise<void> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ id: string }[]>(
       `SELECT id FROM member_import_jobs WHERE status IN ('queued', 'running')`,
-    )) as { id: string }[];
+    );
     for (const { id } of rows) {
       if (this.running.has(id)) continue;
       const runner = this.dataSource.createQueryRunner();
@@ -328,19 +328,21 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
   async *rejections(jobId: string): AsyncGenerator<RejectedRow> {
     let after = 0;
     for (;;) {
-      const rows = (await this.dataSource.query(
+      const rows = await this.dataSource.query<
+        {
+          row_number: number;
+          duplicate: boolean;
+          reasons: string[];
+          masked_id_number: string | null;
+          first_names: string | null;
+          surname: string | null;
+          ward_code: string | null;
+        }[]
+      >(
         `SELECT row_number, duplicate, reasons, masked_id_number, first_names, surname, ward_code
          FROM member_import_rejections WHERE job_id = $1 AND row_number > $2 ORDER BY row_number LIMIT 5000`,
         [jobId, after],
-      )) as {
-        row_number: number;
-        duplicate: boolean;
-        reasons: string[];
-        masked_id_number: string | null;
-        first_names: string | null;
-        surname: string | null;
-        ward_code: string | null;
-      }[];
+      );
       for (const r of rows) {
         yield {
           rowNumber: r.row_number,
@@ -409,19 +411,19 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       [ScopeLevel.Municipality]: `SELECT province_code AS "provinceCode", district_code AS "districtCode", code AS "municipalityCode" FROM municipalities WHERE code = $1`,
       [ScopeLevel.Ward]: `SELECT province_code AS "provinceCode", district_code AS "districtCode", municipality_code AS "municipalityCode", code AS "wardCode" FROM wards WHERE code = $1`,
     };
-    const [row] = (await this.dataSource.query(sql[scope.level], [
+    const [row] = await this.dataSource.query<Partial<WardChainRow>[]>(sql[scope.level], [
       scope.code,
-    ])) as Partial<WardChainRow>[];
+    ]);
     if (!row) throw AppException.forbidden('Your account’s area does not exist');
     return row;
   }
 
   private async wards(): Promise<Map<string, WardChainRow>> {
     if (this.wardCache && Date.now() - this.wardCache.at < 600_000) return this.wardCache.wards;
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<WardChainRow[]>(
       `SELECT code AS "wardCode", municipality_code AS "municipalityCode", district_code AS "districtCode",
          province_code AS "provinceCode" FROM wards`,
-    )) as WardChainRow[];
+    );
     const wards = new Map(rows.map((w) => [w.wardCode, w]));
     this.wardCache = { at: Date.now(), wards };
     return wards;

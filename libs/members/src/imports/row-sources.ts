@@ -103,7 +103,7 @@ export function cellText(value: ExcelJS.CellValue): string {
       .join('')
       .trim();
   if ('text' in value && typeof value.text === 'string') return value.text.trim();
-  if ('result' in value) return cellText((value.result ?? null) as ExcelJS.CellValue);
+  if ('result' in value) return cellText(value.result ?? null);
   return '';
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEnum, IsOptional } from 'class-validator';
+import { Allow, IsBoolean, IsEnum, IsOptional } from 'class-validator';
 import { CursorQueryDto } from '@app/core';
 import { ImportFormat, ImportMode, ImportStatus, MemberImportJob } from './import-job.entity.js';
 
@@ -24,6 +24,7 @@ export class ImportUploadDto {
     format: 'binary',
     description: 'The register: CSV (UTF-8) or XLSX',
   })
+  @Allow()
   file?: unknown;
 
   @ApiPropertyOptional({

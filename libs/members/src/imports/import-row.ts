@@ -76,7 +76,7 @@ export function rowToBody(
     if (field === 'consentGiven') {
       const v = raw.toLowerCase();
       body[field] = TRUE.has(v) ? true : FALSE.has(v) ? false : raw;
-    } else if (field === 'idNumber' && /^\d{1,12}$/.test(raw)) {
+    } else if (field === 'idNumber' && /^\d{11,12}$/.test(raw)) {
       // A spreadsheet that stored the ID number as a number dropped its leading zeros (born 2000-2009).
       body[field] = raw.padStart(13, '0');
     } else {

@@ -259,7 +259,7 @@ describe('Member import (e2e)', () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(report.body as Buffer as never);
     expect(wb.worksheets[0]?.rowCount).toBe(2);
-    expect(String(wb.worksheets[0]?.getRow(2).getCell(1).value)).toBe('4');
+    expect(wb.worksheets[0]?.getRow(2).getCell(1).text).toBe('4');
   });
 
   it('upsert updates members inside the scope and refuses those outside it', async () => {

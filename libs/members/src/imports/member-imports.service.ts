@@ -520,6 +520,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     let mapping: HeaderMapping | null = null;
     let dataRows = 0;
     let batch: Batch = { members: [], rejected: [], lastRow: job.committedThroughRow };
+    let pending: Promise<void> | null = null;
 
     for await (const row of readRows(this.jobFile(job), job.format)) {
       if (!mapping) {
@@ -539,7 +540,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
         }
         continue;
       }
-      const result = await checkRow(row.rowNumber, body, wards, scope, today);
+      const result = checkRow(row.rowNumber, body, wards, scope, today);
       if ('rejected' in result) {
         batch.rejected.push(result.rejected);
       } else {
@@ -559,10 +560,14 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       batch.lastRow = row.rowNumber;
       if (batch.members.length + batch.rejected.length >= batchSize) {
         if (this.shuttingDown) throw new ImportFailure('The server is shutting down.');
-        await this.commit(runner, job, scope, batch);
+        // One batch is written while the next is parsed and validated; batches still commit in order.
+        if (pending) await pending;
+        pending = this.commit(runner, job, scope, batch);
+        pending.catch(() => undefined);
         batch = { members: [], rejected: [], lastRow: batch.lastRow };
       }
     }
+    if (pending) await pending;
     if (!mapping) throw new ImportFailure('The file is empty.');
     await this.commit(runner, job, scope, batch);
   }
@@ -590,7 +595,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
         const existing = (await runner.query(
           `SELECT id_number, province_code, district_code, municipality_code, ward_code,
              anonymised_at IS NOT NULL AS anonymised
-           FROM members WHERE id_number = ANY($1::text[]) FOR UPDATE`,
+           FROM members WHERE id_number = ANY($1::bpchar[]) FOR UPDATE`,
           [batch.members.map((m) => m.idNumber)],
         )) as ExistingMember[];
         const byId = new Map(existing.map((e) => [e.id_number.trim(), e]));

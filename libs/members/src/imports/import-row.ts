@@ -6,18 +6,9 @@ import { CreateMemberDto } from '../dto/create-member.dto.js';
 import { MemberStatus } from '../entities/member.entity.js';
 import { checkIdNumber, Citizenship, Gender, normaliseCellNumber } from '../identity.js';
 import { ImportField } from './import-columns.js';
+import { maskIdNumber, membershipState, WardChainRow } from './membership-state.js';
 
-/** A membership runs this many months from the last payment (DOMAIN.md). */
-export const MEMBERSHIP_MONTHS = 24;
-/** Days after expiry during which a membership is in its grace period. */
-export const GRACE_PERIOD_DAYS = 90;
-
-export interface WardChainRow {
-  wardCode: string;
-  municipalityCode: string;
-  districtCode: string;
-  provinceCode: string;
-}
+export * from './membership-state.js';
 
 /** A row ready to be written: the member as a single create would store it. */
 export interface MemberRow {
@@ -53,14 +44,6 @@ export interface RejectedRow {
   wardCode: string | null;
 }
 
-export function maskIdNumber(idNumber: string | undefined): string | null {
-  if (!idNumber) return null;
-  const digits = idNumber.replace(/[\s-]/g, '').slice(0, 13);
-  return digits.length <= 4
-    ? '*'.repeat(digits.length)
-    : `${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
-}
-
 const TRUE = new Set(['yes', 'y', 'true', '1']);
 const FALSE = new Set(['no', 'n', 'false', '0']);
 
@@ -84,40 +67,6 @@ export function rowToBody(
     }
   }
   return body;
-}
-
-export function todayUtc(now = new Date()): string {
-  return now.toISOString().slice(0, 10);
-}
-
-function addMonths(date: string, months: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const target = new Date(Date.UTC(y, m - 1 + months, 1));
-  const lastDay = new Date(
-    Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0),
-  ).getUTCDate();
-  target.setUTCDate(Math.min(d, lastDay));
-  return target.toISOString().slice(0, 10);
-}
-
-function addDays(date: string, days: number): string {
-  const t = new Date(`${date}T00:00:00Z`);
-  t.setUTCDate(t.getUTCDate() + days);
-  return t.toISOString().slice(0, 10);
-}
-
-/** Expiry and status from the last payment: Active until expiry, then the grace period, then Expired. */
-export function membershipState(
-  lastPaidOn: string | null,
-  today: string,
-): { status: MemberStatus; expiresOn: string | null } {
-  if (!lastPaidOn) return { status: MemberStatus.Pending, expiresOn: null };
-  const expiresOn = addMonths(lastPaidOn, MEMBERSHIP_MONTHS);
-  if (expiresOn >= today) return { status: MemberStatus.Active, expiresOn };
-  if (addDays(expiresOn, GRACE_PERIOD_DAYS) >= today) {
-    return { status: MemberStatus.GracePeriod, expiresOn };
-  }
-  return { status: MemberStatus.Expired, expiresOn };
 }
 
 const VALIDATION = {

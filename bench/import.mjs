@@ -283,6 +283,7 @@ async function main_() {
     const refreshStarted = performance.now();
     await pool.query('REFRESH MATERIALIZED VIEW CONCURRENTLY stats_ward_membership');
     await pool.query('REFRESH MATERIALIZED VIEW CONCURRENTLY stats_joins_monthly');
+    await pool.query('REFRESH MATERIALIZED VIEW CONCURRENTLY stats_joins_monthly_municipality');
     results.refreshSeconds = Number(((performance.now() - refreshStarted) / 1000).toFixed(1));
     log(`refresh of the views: ${results.refreshSeconds} s`);
 

@@ -288,18 +288,23 @@ export class StatsService {
       async () => {
         const scope = scopePredicate(actor.scope, 's');
         const format = unit === GrowthInterval.Year ? 'YYYY' : 'YYYY-MM';
+        // Ward-level questions need the ward view; everything else reads the 20x smaller municipality one.
+        const view =
+          actor.scope.level === ScopeLevel.Ward || query.level === StandingLevel.Ward
+            ? 'stats_joins_monthly'
+            : 'stats_joins_monthly_municipality';
         const rows = await this.query<{ period: string; joined: number; cumulative: number }>(
           `WITH periods AS (
              SELECT generate_series(date_trunc('${unit}', :from::date), date_trunc('${unit}', :to::date),
                interval '1 ${unit}')::date AS period),
            joins AS (
              SELECT date_trunc('${unit}', s.month)::date AS period, sum(s.joined)::int AS joined
-             FROM stats_joins_monthly s
+             FROM ${view} s
              WHERE (${scope.sql}) AND (${area.sql})
                AND s.month >= date_trunc('${unit}', :from::date) AND s.month <= :to::date
              GROUP BY 1),
            base AS (
-             SELECT COALESCE(sum(s.joined), 0)::int AS before FROM stats_joins_monthly s
+             SELECT COALESCE(sum(s.joined), 0)::int AS before FROM ${view} s
              WHERE (${scope.sql}) AND (${area.sql}) AND s.month < date_trunc('${unit}', :from::date))
            SELECT to_char(p.period, '${format}') AS period, COALESCE(j.joined, 0)::int AS joined,
              (base.before + sum(COALESCE(j.joined, 0)) OVER (ORDER BY p.period))::int AS cumulative

@@ -99,19 +99,21 @@ export class MemberExportService {
         }
       }
     }
-    const count = await writeTable(out, format, columns, rows());
-    await this.audit.record({
-      action: 'members.exported',
-      entityType: 'member',
-      changes: {
-        format,
-        filters: { ...filters },
-        rows: count,
-        fields: fields.map((f) => f.header),
-        minimised: fields.length < FIELDS.length,
-      },
-      provinceCode: actor.scope.level === ScopeLevel.Province ? actor.scope.code : null,
-    });
+    // The audit entry is written before the download ends: no export is ever complete without it.
+    const count = await writeTable(out, format, columns, rows(), (rowCount) =>
+      this.audit.record({
+        action: 'members.exported',
+        entityType: 'member',
+        changes: {
+          format,
+          filters: { ...filters },
+          rows: rowCount,
+          fields: fields.map((f) => f.header),
+          minimised: fields.length < FIELDS.length,
+        },
+        provinceCode: actor.scope.level === ScopeLevel.Province ? actor.scope.code : null,
+      }),
+    );
     return count;
   }
 

@@ -36,6 +36,8 @@ export async function writeTable(
   format: TableFormat,
   columns: readonly TableColumn[],
   rows: AsyncIterable<(string | null)[]>,
+  /** Runs after the last row and before the response ends (e.g. the audit entry, so it is never missing). */
+  beforeEnd?: (count: number) => Promise<void>,
 ): Promise<number> {
   let count = 0;
   if (format === 'csv') {
@@ -46,6 +48,7 @@ export async function writeTable(
       count += 1;
       if (!csv.write(row.map((v) => safeCell(v ?? '')))) await once(csv, 'drain');
     }
+    if (beforeEnd) await beforeEnd(count);
     csv.end();
     await once(out, 'finish');
     return count;
@@ -62,6 +65,7 @@ export async function writeTable(
     sheet.addRow(row.map((v) => (v === null ? null : safeCell(v)))).commit();
     if (count % 1000 === 0 && out.writableNeedDrain) await once(out, 'drain');
   }
+  if (beforeEnd) await beforeEnd(count);
   sheet.commit();
   await workbook.commit();
   return count;

@@ -517,11 +517,34 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     const scope = await this.jobScope(job);
     const seen = new Map<string, number>();
     const batchSize = this.config.IMPORT_BATCH_SIZE;
+    const inFlight: { pending: Promise<void> | null } = { pending: null };
+    let mapping: HeaderMapping | null;
+    try {
+      mapping = await this.readAll(runner, job, scope, wards, today, seen, batchSize, (p) => {
+        inFlight.pending = p;
+      });
+    } catch (error) {
+      // Never leave a batch's transaction half-done behind a failure: let it commit or roll back first.
+      if (inFlight.pending) await inFlight.pending.catch(() => undefined);
+      throw error;
+    }
+    if (!mapping) throw new ImportFailure('The file is empty.');
+  }
+
+  private async readAll(
+    runner: QueryRunner,
+    job: MemberImportJob,
+    scope: Scope,
+    wards: Map<string, WardChainRow>,
+    today: string,
+    seen: Map<string, number>,
+    batchSize: number,
+    track: (pending: Promise<void> | null) => void,
+  ): Promise<HeaderMapping | null> {
     let mapping: HeaderMapping | null = null;
     let dataRows = 0;
     let batch: Batch = { members: [], rejected: [], lastRow: job.committedThroughRow };
     let pending: Promise<void> | null = null;
-
     for await (const row of readRows(this.jobFile(job), job.format)) {
       if (!mapping) {
         mapping = mapHeaders(row.cells);
@@ -564,12 +587,14 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
         if (pending) await pending;
         pending = this.commit(runner, job, scope, batch);
         pending.catch(() => undefined);
+        track(pending);
         batch = { members: [], rejected: [], lastRow: batch.lastRow };
       }
     }
     if (pending) await pending;
-    if (!mapping) throw new ImportFailure('The file is empty.');
-    await this.commit(runner, job, scope, batch);
+    track(null);
+    if (mapping) await this.commit(runner, job, scope, batch);
+    return mapping;
   }
 
   private async jobScope(job: MemberImportJob): Promise<Scope> {

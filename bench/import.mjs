@@ -84,7 +84,8 @@ function idNumber(born, sequence, male) {
 
 async function startApi(env) {
   const port = await freePort();
-  const child = spawn(process.execPath, [main], {
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd: root,
     env: {
       ...process.env,
@@ -341,7 +342,7 @@ async function main_() {
   );
   const ok = (cond) => (cond ? 'yes' : '**no**');
   const md = [
-    `Import of ${ROWS.toLocaleString('en')} CSV rows (${results.api.fileMb} MB) into an empty members table; ${results.cpus} CPUs shared.`,
+    `Import of ${ROWS.toLocaleString('en')} CSV rows (${results.api.fileMb} MB) into an empty members table; ${results.cpus} CPUs, load average ${results.loadAverageAtStart.toFixed(1)} at the start and ${results.loadAverageAtEnd.toFixed(1)} at the end (other work shares the machine). The baseline row shows the API's own floor under the same load.`,
     '',
     '| measure | value | target | met |',
     '| --- | --- | --- | --- |',

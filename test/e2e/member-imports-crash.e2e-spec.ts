@@ -22,6 +22,7 @@ describe('Member import survives a crash (e2e)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    db.pool.on('error', () => undefined);
     app = await startApp(db, ENV);
   }, 60_000);
   afterAll(async () => {

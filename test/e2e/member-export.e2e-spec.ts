@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { bearer, createUser, loginAsSuperAdmin, TestUser } from '../harness/auth.js';
-import { insertMembers, makeIdNumber, wardsOf } from '../harness/members.js';
+import { insertMembers, makeIdNumber, wardsOf } from '../harness/member-rows.js';
 import { startTestContext, TestContext } from '../harness/test-app.js';
 
 function parseCsv(text: string): Record<string, string>[] {

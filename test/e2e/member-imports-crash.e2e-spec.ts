@@ -1,5 +1,5 @@
 import { bearer, loginAsSuperAdmin, Session } from '../harness/auth.js';
-import { makeIdNumber, wardsOf } from '../harness/members.js';
+import { makeIdNumber, wardsOf } from '../harness/member-rows.js';
 import { createTestDatabase, RunningApp, startApp, TestDatabase } from '../harness/test-app.js';
 
 interface Job {

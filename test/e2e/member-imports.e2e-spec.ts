@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { bearer, createUser, loginAsSuperAdmin, TestUser } from '../harness/auth.js';
-import { insertMembers, makeIdNumber, WardRow, wardsOf } from '../harness/members.js';
+import { insertMembers, makeIdNumber, WardRow, wardsOf } from '../harness/member-rows.js';
 import { startTestContext, TestContext } from '../harness/test-app.js';
 
 interface Job {

@@ -1,5 +1,5 @@
 import { bearer, createUser, loginAsSuperAdmin, Session, TestUser } from '../harness/auth.js';
-import { insertMembers, makeIdNumber, WardRow } from '../harness/members.js';
+import { insertMembers, makeIdNumber, WardRow } from '../harness/member-rows.js';
 import { startTestContext, TestContext } from '../harness/test-app.js';
 
 interface Area {

@@ -3,6 +3,8 @@ import { Geography1795491569833 } from './1795491569833-Geography.js';
 import { Leadership1795562030567 } from './1795562030567-Leadership.js';
 import { Members1795561454521 } from './1795561454521-Members.js';
 import { MembersLifecycle1795561751605 } from './1795561751605-MembersLifecycle.js';
+import { MemberImports1795562177563 } from './1795562177563-MemberImports.js';
+import { MembershipStats1795562300000 } from './1795562300000-MembershipStats.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
@@ -14,4 +16,6 @@ export const MIGRATIONS = [
   Members1795561454521,
   MembersLifecycle1795561751605,
   Leadership1795562030567,
+  MemberImports1795562177563,
+  MembershipStats1795562300000,
 ];

@@ -2,9 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@app/core';
 import { AuthModule } from '@app/auth';
 import { GeographyModule } from '@app/geography';
-import { MembersModule } from '@app/members';
+import { MemberExportModule, MemberImportsModule, MembersModule } from '@app/members';
 import { LeadershipModule } from '@app/leadership';
 import { RealtimeModule } from '@app/realtime';
+import { StatsModule } from '@app/stats';
 import { UsersModule } from '@app/users';
 import { dataSourceOptions } from './data-source.js';
 
@@ -18,6 +19,10 @@ export class AppModule {
         GeographyModule,
         AuthModule,
         UsersModule,
+        // Before MembersModule: its members/:id routes must not shadow members/imports and members/export.
+        MemberImportsModule,
+        MemberExportModule,
+        StatsModule,
         MembersModule,
         LeadershipModule,
         RealtimeModule,

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig, buildDataSourceOptions, CORE_ENTITIES } from '@app/core';
 import { GEOGRAPHY_ENTITIES } from '@app/geography';
 import { LEADERSHIP_ENTITIES } from '@app/leadership';
-import { MEMBERS_ENTITIES } from '@app/members';
+import { MEMBER_IMPORT_ENTITIES, MEMBERS_ENTITIES } from '@app/members';
 import { USERS_ENTITIES } from '@app/users';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
@@ -13,6 +13,7 @@ export const ENTITIES = [
   ...USERS_ENTITIES,
   ...MEMBERS_ENTITIES,
   ...LEADERSHIP_ENTITIES,
+  ...MEMBER_IMPORT_ENTITIES,
 ];
 
 export function dataSourceOptions(config: AppConfig, databaseUrl: string) {

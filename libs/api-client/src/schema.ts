@@ -468,6 +468,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/members/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export */
+        get: operations["memberExportExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List */
+        get: operations["memberImportsList"];
+        put?: never;
+        /** Upload */
+        post: operations["memberImportsUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/imports/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Template */
+        get: operations["memberImportsTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get */
+        get: operations["memberImportsGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/imports/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Report */
+        get: operations["memberImportsReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/imports/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry */
+        post: operations["memberImportsRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/members/status-recalculations": {
         parameters: {
             query?: never;
@@ -588,6 +691,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/growth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Growth */
+        get: operations["statsGrowth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Membership */
+        get: operations["statsMembership"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/standing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Standing */
+        get: operations["statsStanding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -696,6 +850,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgeBandCountsDto: {
+            from18To24: number;
+            from25To34: number;
+            from35To44: number;
+            from45To54: number;
+            from55To64: number;
+            from65: number;
+            under18: number;
+        };
         ApplicationDto: {
             cellNumber: string | null;
             citizenship: components["schemas"]["Citizenship"];
@@ -794,6 +957,17 @@ export interface components {
             data: components["schemas"]["AppointmentDto"][];
             /** @description Pass as ?cursor= to get the next page; null on the last page */
             nextCursor: string | null;
+        };
+        AreaMembershipDto: {
+            byAgeBand: components["schemas"]["AgeBandCountsDto"];
+            byGender: components["schemas"]["GenderCountsDto"];
+            byStatus: components["schemas"]["StatusCountsDto"];
+            code: string;
+            joinedLast30Days: number;
+            joinedLast365Days: number;
+            name: string;
+            /** @description Members (anonymised ones excluded) */
+            total: number;
         };
         AuthenticatedUserDto: {
             email: string;
@@ -954,7 +1128,13 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
+        FileFormat: "csv" | "xlsx";
+        /** @enum {string} */
         Gender: "female" | "male";
+        GenderCountsDto: {
+            female: number;
+            male: number;
+        };
         /** @enum {string} */
         GeographyLevel: "province" | "district" | "municipality" | "ward";
         GeographySearchResultDto: {
@@ -970,6 +1150,24 @@ export interface components {
             /** @example WC */
             provinceCode: string;
         };
+        GrowthDto: {
+            data: components["schemas"]["GrowthPointDto"][];
+            /** Format: date */
+            from: string;
+            interval: components["schemas"]["GrowthInterval"];
+            /** Format: date */
+            to: string;
+        };
+        /** @enum {string} */
+        GrowthInterval: "month" | "year";
+        GrowthPointDto: {
+            /** @description Members who joined up to the end of the period */
+            cumulative: number;
+            /** @description Members who joined in the period */
+            joined: number;
+            /** @example 2025-01 */
+            period: string;
+        };
         HolderDto: {
             firstNames: string;
             /** Format: uuid */
@@ -978,6 +1176,64 @@ export interface components {
             membershipNumber: string;
             status: components["schemas"]["MemberStatus"];
             surname: string;
+        };
+        ImportJobDto: {
+            /** @description Every row up to this file row number (header = 1) is committed */
+            committedThroughRow: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description A dry run validated and counted; inserted/updated say what a real run would write */
+            dryRun: boolean;
+            /** @description Of the rejected rows, those rejected as duplicates */
+            duplicateRows: number;
+            error: string | null;
+            fileName: string;
+            /** @description sha256 of the file: the same file uploaded again (same scope) is this job */
+            fileSha256: string;
+            fileSize: number;
+            /** Format: date-time */
+            finishedAt: string | null;
+            format: components["schemas"]["FileFormat"];
+            /** Format: uuid */
+            id: string;
+            /** @description Header cells that matched no field */
+            ignoredColumns: string[];
+            insertedRows: number;
+            mode: components["schemas"]["MemberImportMode"];
+            /** @description Rows not written, duplicates included; see the report */
+            rejectedRows: number;
+            /** Format: date-time */
+            startedAt: string | null;
+            status: components["schemas"]["MemberImportStatus"];
+            /** @description Data rows processed so far */
+            totalRows: number;
+            updatedRows: number;
+            /** Format: uuid */
+            uploadedBy: string;
+            /** @description Rows that passed validation and were (or in a dry run would be) written */
+            validRows: number;
+        };
+        ImportJobPage: {
+            data: components["schemas"]["ImportJobDto"][];
+            /** @description Pass as ?cursor= to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        ImportUploadDto: {
+            /**
+             * @description Validate and count only; no member is written
+             * @default false
+             */
+            dryRun: boolean;
+            /**
+             * Format: binary
+             * @description The register: CSV (UTF-8) or XLSX
+             */
+            file: string;
+            /**
+             * @description create: an existing ID number is a duplicate; upsert: update that member (inside your area)
+             * @default create
+             */
+            mode: components["schemas"]["MemberImportMode"];
         };
         LivenessDto: {
             /** @example ok */
@@ -1070,6 +1326,13 @@ export interface components {
         };
         /** @enum {string} */
         MemberHistoryKind: "created" | "updated" | "status_changed" | "renewed" | "transferred";
+        /**
+         * @description create: an existing ID number is a duplicate; upsert: update that member (inside your area)
+         * @enum {string}
+         */
+        MemberImportMode: "create" | "upsert";
+        /** @enum {string} */
+        MemberImportStatus: "queued" | "running" | "completed" | "failed";
         MemberPage: {
             data: components["schemas"]["MemberDto"][];
             /** @description Pass as ?cursor= to get the next page; null on the last page */
@@ -1081,6 +1344,14 @@ export interface components {
         MemberStatus: "pending" | "active" | "grace_period" | "expired" | "suspended" | "cancelled" | "deceased";
         /** @enum {string} */
         MemberStatusAction: "suspend" | "cancel" | "reinstate" | "deceased";
+        MembershipStatsDto: {
+            /** @description One row per area, inside your scope only */
+            data: components["schemas"]["AreaMembershipDto"][];
+            level: components["schemas"]["StatsLevel"];
+            parentCode: string | null;
+            /** Format: date-time */
+            refreshedAt: string | null;
+        };
         /**
          * @description A = metro, B = local
          * @enum {string}
@@ -1099,6 +1370,15 @@ export interface components {
             provinceCode: string;
             /** @example 45 */
             wardCount: number;
+        };
+        MunicipalityStandingDto: {
+            adequatelyRepresented: boolean;
+            code: string;
+            name: string;
+            /** @description Percentage of wards in good standing (one decimal) */
+            percentage: number;
+            wards: number;
+            wardsInGoodStanding: number;
         };
         PositionDto: {
             /** @example chairperson */
@@ -1193,6 +1473,38 @@ export interface components {
         };
         /** @enum {string} */
         SortOrder: "asc" | "desc";
+        StandingDto: {
+            /** @description At least ASSEMBLY_WARD_PCT of the wards are in good standing */
+            assemblyMaySit: boolean;
+            code: string | null;
+            level: components["schemas"]["StandingLevel"];
+            municipalities: components["schemas"]["MunicipalityStandingDto"][];
+            municipalitiesAdequatelyRepresented: number;
+            percentage: number;
+            /** Format: date-time */
+            refreshedAt: string | null;
+            thresholds: components["schemas"]["StandingThresholdsDto"];
+            wards: number;
+            wardsInGoodStanding: number;
+        };
+        /** @enum {string} */
+        StandingLevel: "national" | "province" | "district" | "municipality" | "ward";
+        StandingThresholdsDto: {
+            assemblyWardPct: number;
+            goodStandingMinActive: number;
+            municipalityRepresentationPct: number;
+        };
+        /** @enum {string} */
+        StatsLevel: "province" | "district" | "municipality" | "ward";
+        StatusCountsDto: {
+            active: number;
+            cancelled: number;
+            deceased: number;
+            expired: number;
+            gracePeriod: number;
+            pending: number;
+            suspended: number;
+        };
         StatusRecalculationResultDto: {
             /** Format: date */
             asOf: string;
@@ -3233,6 +3545,548 @@ export interface operations {
             };
         };
     };
+    memberExportExport: {
+        parameters: {
+            query?: {
+                /** @description Prefix of the surname (case-insensitive) */
+                q?: string;
+                /** @description One status, or several separated by commas */
+                status?: components["schemas"]["MemberStatus"][];
+                provinceCode?: string;
+                districtCode?: string;
+                municipalityCode?: string;
+                wardCode?: string;
+                expiresFrom?: string;
+                expiresTo?: string;
+                joinedFrom?: string;
+                joinedTo?: string;
+                format?: components["schemas"]["FileFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Members matching the list filters inside your area, streamed. Auditors get no ID numbers, dates of birth or contact details; members who objected to contact have none for anyone; anonymised members are left out. Every export is audited. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    memberImportsList: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobPage"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    memberImportsUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportUploadDto"];
+            };
+        };
+        responses: {
+            /** @description This file was already uploaded in your area: its existing job (a failed one is resumed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobDto"];
+                };
+            };
+            /** @description A new import job; it runs in the background */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    memberImportsTemplate: {
+        parameters: {
+            query?: {
+                format?: components["schemas"]["FileFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The register template: the header row and one example row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    memberImportsGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    memberImportsReport: {
+        parameters: {
+            query?: {
+                format?: components["schemas"]["FileFormat"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every rejected row: row number, reasons, and its non-sensitive fields (ID number masked to its last 4 digits) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    memberImportsRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resumed after the last committed row */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
     membersRecalculate: {
         parameters: {
             query?: never;
@@ -3844,6 +4698,240 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    statsGrowth: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                interval?: components["schemas"]["GrowthInterval"];
+                level?: components["schemas"]["StandingLevel"];
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrowthDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    statsMembership: {
+        parameters: {
+            query: {
+                /** @description The level of the areas listed */
+                level: components["schemas"]["StatsLevel"];
+                /** @description Only the children of this area (one level up: province for districts, …) */
+                parentCode?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipStatsDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    statsStanding: {
+        parameters: {
+            query?: {
+                level?: components["schemas"]["StandingLevel"];
+                /** @description The area (not for national) */
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StandingDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

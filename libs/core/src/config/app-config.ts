@@ -237,6 +237,61 @@ export class EnvironmentVariables {
   @Transform(toList)
   @IsString({ each: true })
   METRICS_ALLOW: string[] = [...DEFAULT_METRICS_ALLOW];
+
+  /** Largest member import file in bytes (Nginx's client_max_body_size on the import route matches it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+
+  /** Most data rows one import file may hold; the job fails at the first row beyond it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  IMPORT_MAX_ROWS = 200_000;
+
+  /** Rows committed per transaction (with the job's progress counters). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20_000)
+  IMPORT_BATCH_SIZE = 2000;
+
+  /** Folder for uploaded import files until their job completes; empty = <os tmpdir>/eff-imports. */
+  @IsString()
+  IMPORT_DIR = '';
+
+  /** Seconds between scheduled refreshes of the statistics views; 0 = only after imports. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  STATS_REFRESH_INTERVAL_SECONDS = 600;
+
+  /** How long statistics answers are cached; 0 = no cache. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  STATS_CACHE_TTL_SECONDS = 60;
+
+  /** Active members a ward (branch) needs to be in good standing. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  GOOD_STANDING_MIN_ACTIVE = 200;
+
+  /** Percentage of a municipality's wards in good standing for it to be adequately represented. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MUNICIPALITY_REPRESENTATION_PCT = 65;
+
+  /** Percentage of an area's wards in good standing before its regional/provincial assembly may sit. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  ASSEMBLY_WARD_PCT = 80;
 }
 
 export type AppConfig = Readonly<EnvironmentVariables>;

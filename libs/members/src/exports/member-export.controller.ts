@@ -1,0 +1,45 @@
+import { Controller, Get, HttpStatus, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentUser, Permission, RequirePermission } from '@app/auth';
+import type { AuthUser } from '@app/auth';
+import { ApiProblems } from '@app/core';
+import { FileFormat } from '../imports/dto.js';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEnum, IsOptional } from 'class-validator';
+import { MemberFiltersDto } from './member-filters.js';
+import { MemberExportService } from './member-export.service.js';
+import { downloadHeaders } from './table-writer.js';
+
+export class MemberExportQueryDto extends MemberFiltersDto {
+  @ApiPropertyOptional({ enum: FileFormat, enumName: 'FileFormat', default: FileFormat.Csv })
+  @IsOptional()
+  @IsEnum(FileFormat)
+  format: FileFormat = FileFormat.Csv;
+}
+
+@ApiTags('members')
+@Controller('members/export')
+export class MemberExportController {
+  constructor(private readonly exports: MemberExportService) {}
+
+  @Get()
+  @RequirePermission(Permission.MembersExport)
+  @ApiProduces('text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+  @ApiOkResponse({
+    description:
+      'Members matching the list filters inside your area, streamed. Auditors get no ID numbers, dates of ' +
+      'birth or contact details; members who objected to contact have none for anyone; anonymised members ' +
+      'are left out. Every export is audited.',
+  })
+  @ApiProblems(HttpStatus.BAD_REQUEST)
+  async export(
+    @CurrentUser() actor: AuthUser,
+    @Query() query: MemberExportQueryDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { format, ...filters } = query;
+    res.set(downloadHeaders(format, `members-${new Date().toISOString().slice(0, 10)}`));
+    await this.exports.export(actor, filters, format, res);
+  }
+}

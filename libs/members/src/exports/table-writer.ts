@@ -1,0 +1,72 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import ExcelJS from 'exceljs';
+
+export type TableFormat = 'csv' | 'xlsx';
+
+export interface TableColumn {
+  header: string;
+  width?: number;
+}
+
+/** The headers every download needs: type, file name, no caching of personal data. */
+export function downloadHeaders(format: TableFormat, baseName: string): Record<string, string> {
+  return {
+    'Content-Type':
+      format === 'xlsx'
+        ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+        : 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="${baseName}.${format}"`,
+    'Cache-Control': 'no-store',
+  };
+}
+
+/** Spreadsheet formula injection: a cell starting with = @ (or + - not followed by a digit) is quoted. */
+export function safeCell(value: string): string {
+  return /^[=@\t\r]|^[+-](?![\d ])/.test(value) ? `'${value}` : value;
+}
+
+/**
+ * Streams rows as CSV (csv-stringify, honouring back-pressure) or XLSX (exceljs' streaming WorkbookWriter);
+ * neither holds the table in memory. Resolves with the number of rows written.
+ */
+export async function writeTable(
+  out: Writable,
+  format: TableFormat,
+  columns: readonly TableColumn[],
+  rows: AsyncIterable<(string | null)[]>,
+  /** Runs after the last row and before the response ends (e.g. the audit entry, so it is never missing). */
+  beforeEnd?: (count: number) => Promise<void>,
+): Promise<number> {
+  let count = 0;
+  if (format === 'csv') {
+    const csv = stringify({ bom: true });
+    csv.pipe(out);
+    csv.write(columns.map((c) => c.header));
+    for await (const row of rows) {
+      count += 1;
+      if (!csv.write(row.map((v) => safeCell(v ?? '')))) await once(csv, 'drain');
+    }
+    if (beforeEnd) await beforeEnd(count);
+    csv.end();
+    await once(out, 'finish');
+    return count;
+  }
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out,
+    useStyles: false,
+    useSharedStrings: false,
+  });
+  const sheet = workbook.addWorksheet('Sheet1');
+  sheet.columns = columns.map((c, i) => ({ header: c.header, key: `c${i}`, width: c.width ?? 18 }));
+  for await (const row of rows) {
+    count += 1;
+    sheet.addRow(row.map((v) => (v === null ? null : safeCell(v)))).commit();
+    if (count % 1000 === 0 && out.writableNeedDrain) await once(out, 'drain');
+  }
+  if (beforeEnd) await beforeEnd(count);
+  sheet.commit();
+  await workbook.commit();
+  return count;
+}

@@ -1,0 +1,777 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryResult, QueryRunner } from 'typeorm';
+import { AuthUser, Scope, scopeContains, ScopeLevel, scopePredicate } from '@app/auth';
+import {
+  APP_CONFIG,
+  AppException,
+  AuditService,
+  decodeCursor,
+  DomainEventBus,
+  DomainEventType,
+  ErrorCode,
+  Page,
+  toPage,
+} from '@app/core';
+import type { AppConfig } from '@app/core';
+import { mapHeaders, HeaderMapping } from './import-columns.js';
+import { ImportFormat, ImportMode, ImportStatus, MemberImportJob } from './import-job.entity.js';
+import {
+  checkRow,
+  MemberRow,
+  RejectedRow,
+  rejectedPreview,
+  rowToBody,
+  todayUtc,
+  WardChainRow,
+} from './import-row.js';
+import { readRows, sniffFormat, UnreadableFileError } from './row-sources.js';
+
+/** Advisory-lock namespace: the process running a job holds (IMPORT_LOCK, hashtext(job id)) on its connection. */
+const IMPORT_LOCK = 7_201;
+
+export interface UploadedFile {
+  path: string;
+  size: number;
+  originalname: string;
+}
+
+export interface ImportOptions {
+  mode: ImportMode;
+  dryRun: boolean;
+}
+
+export interface ListImportsOptions {
+  limit: number;
+  cursor?: string;
+}
+
+class ImportFailure extends Error {}
+
+interface Batch {
+  members: MemberRow[];
+  rejected: RejectedRow[];
+  lastRow: number;
+}
+
+interface ExistingMember {
+  id_number: string;
+  province_code: string;
+  district_code: string;
+  municipality_code: string;
+  ward_code: string;
+  anonymised: boolean;
+}
+
+export function scopeKeyOf(scope: Scope): string {
+  return scope.level === ScopeLevel.National ? 'national' : `${scope.level}:${scope.code ?? ''}`;
+}
+
+const INSERT_SQL = `
+  INSERT INTO members (id_number, first_names, surname, date_of_birth, gender, citizenship, cell_number, email,
+    residential_address, ward_code, municipality_code, district_code, province_code, status, joined_on,
+    last_paid_on, expires_on, consent_given_at, created_by, version)
+  SELECT u.id_number, u.first_names, u.surname, u.date_of_birth::date, u.gender::gender,
+    u.citizenship::citizenship, u.cell_number, u.email, u.residential_address, u.ward_code, u.municipality_code,
+    u.district_code, u.province_code, u.status::member_status, u.joined_on::date, u.last_paid_on::date,
+    u.expires_on::date, CASE WHEN u.consent THEN now() END, $19::uuid, 1
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+    $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+    $17::text[], $18::boolean[])
+    AS u(id_number, first_names, surname, date_of_birth, gender, citizenship, cell_number, email,
+      residential_address, ward_code, municipality_code, district_code, province_code, status, joined_on,
+      last_paid_on, expires_on, consent)
+  ON CONFLICT (id_number) DO NOTHING
+  RETURNING id_number`;
+
+/**
+ * Upsert changes only a member's editable details: names, contact details and address (a blank cell keeps
+ * what is stored), and the payment date with the expiry and status it implies (never an admin-set status:
+ * Suspended, Cancelled, Deceased). The ward is not changed here: moving a member is a transfer.
+ */
+const UPDATE_SQL = `
+  UPDATE members m SET
+    first_names = u.first_names,
+    surname = u.surname,
+    cell_number = COALESCE(u.cell_number, m.cell_number),
+    email = COALESCE(u.email, m.email),
+    residential_address = COALESCE(u.residential_address, m.residential_address),
+    last_paid_on = COALESCE(u.last_paid_on::date, m.last_paid_on),
+    expires_on = CASE WHEN u.last_paid_on IS NULL THEN m.expires_on ELSE u.expires_on::date END,
+    status = CASE
+      WHEN u.last_paid_on IS NULL OR m.status IN ('suspended', 'cancelled', 'deceased') THEN m.status
+      ELSE u.status::member_status END,
+    version = m.version + 1,
+    updated_at = now()
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+    $9::text[])
+    AS u(id_number, first_names, surname, cell_number, email, residential_address, last_paid_on, expires_on, status)
+  WHERE m.id_number = u.id_number AND m.anonymised_at IS NULL
+  RETURNING m.id_number`;
+
+const REJECT_SQL = `
+  INSERT INTO member_import_rejections (job_id, row_number, duplicate, reasons, masked_id_number, first_names,
+    surname, ward_code)
+  SELECT $1::uuid, u.row_number, u.duplicate, u.reasons::jsonb, u.masked, u.first_names, u.surname, u.ward_code
+  FROM unnest($2::int[], $3::boolean[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+    AS u(row_number, duplicate, reasons, masked, first_names, surname, ward_code)
+  ON CONFLICT DO NOTHING`;
+
+/**
+ * Bulk member import: a file becomes a job; rows are validated like a single create and committed in batches,
+ * each batch with the job's counters in one transaction, so a crash never leaves the counters wrong.
+ */
+@Injectable()
+export class MemberImportsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MemberImportsService.name);
+  private readonly running = new Map<string, Promise<void>>();
+  private wardCache: { at: number; wards: Map<string, WardChainRow> } | null = null;
+  private shuttingDown = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly events: DomainEventBus,
+    private readonly audit: AuditService,
+  ) {}
+
+  get importDir(): string {
+    return this.config.IMPORT_DIR || path.join(tmpdir(), 'eff-imports');
+  }
+
+  /** Jobs left queued or running by a process that died are marked failed, stating what was committed. */
+  async onApplicationBootstrap(): Promise<void> {
+    await mkdir(this.importDir, { recursive: true });
+    await this.failOrphans();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  async failOrphans(): Promise<void> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM member_import_jobs WHERE status IN ('queued', 'running')`,
+    );
+    for (const { id } of rows) {
+      if (this.running.has(id)) continue;
+      const runner = this.dataSource.createQueryRunner();
+      await runner.connect();
+      try {
+        const [lock] = (await runner.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
+          IMPORT_LOCK,
+          id,
+        ])) as { ok: boolean }[];
+        if (!lock?.ok) continue; // a live process is running it
+        await runner.query(
+          `UPDATE member_import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
+             error = 'The process running this import stopped. Rows up to ' || committed_through_row ||
+               ' were committed (' || inserted_rows || ' inserted, ' || updated_rows ||
+               ' updated); retry to finish the rest.'
+           WHERE id = $1 AND status IN ('queued', 'running')`,
+          [id],
+        );
+        await runner.query('SELECT pg_advisory_unlock($1, hashtext($2))', [IMPORT_LOCK, id]);
+        this.logger.warn({ importId: id }, 'Marked an orphaned import as failed');
+      } finally {
+        await runner.release();
+      }
+    }
+  }
+
+  /** Accepts an uploaded file: 201/202 with a new job, or 200 with the job that already holds this file. */
+  async upload(
+    actor: AuthUser,
+    file: UploadedFile | undefined,
+    options: ImportOptions,
+  ): Promise<{ job: MemberImportJob; created: boolean }> {
+    if (!file)
+      throw AppException.badRequest('Attach the register as the multipart field "file"', 'file');
+    let keep = false;
+    try {
+      const format = await sniffFormat(file.path, file.size);
+      if (format === null) {
+        throw new AppException(
+          HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+          ErrorCode.UnsupportedMediaType,
+          'The file is neither a CSV nor an XLSX spreadsheet',
+        );
+      }
+      if (format === 'truncated') {
+        throw AppException.badRequest('The XLSX file is truncated or damaged', 'file');
+      }
+      const mapping = await this.readHeader(file.path, format);
+      const sha256 = await this.hashFile(file.path);
+      const scopeKey = scopeKeyOf(actor.scope);
+
+      if (!options.dryRun) {
+        const existing = await this.dataSource.getRepository(MemberImportJob).findOne({
+          where: { scopeKey, fileSha256: sha256, mode: options.mode, dryRun: false },
+          order: { createdAt: 'DESC' },
+        });
+        if (existing) {
+          if (existing.status === ImportStatus.Failed) {
+            await rename(file.path, this.jobFile(existing));
+            keep = true;
+            return { job: await this.restart(existing), created: false };
+          }
+          return { job: existing, created: false };
+        }
+      }
+
+      const chain = await this.scopeChain(actor.scope);
+      const job = await this.dataSource.getRepository(MemberImportJob).save({
+        status: ImportStatus.Queued,
+        mode: options.mode,
+        dryRun: options.dryRun,
+        fileName: (file.originalname || 'upload').slice(0, 255),
+        format,
+        fileSha256: sha256,
+        fileSize: file.size,
+        scopeKey,
+        provinceCode: chain.provinceCode ?? null,
+        districtCode: chain.districtCode ?? null,
+        municipalityCode: chain.municipalityCode ?? null,
+        wardCode: chain.wardCode ?? null,
+        uploadedBy: actor.id,
+        ignoredColumns: mapping.ignored,
+      });
+      await rename(file.path, this.jobFile(job));
+      keep = true;
+      await this.audit.record({
+        action: 'members.import.started',
+        entityType: 'member_import',
+        entityId: job.id,
+        changes: { fileName: job.fileName, mode: job.mode, dryRun: job.dryRun, format },
+        provinceCode: job.provinceCode,
+      });
+      this.launch(job.id);
+      return { job, created: true };
+    } finally {
+      if (!keep) await unlink(file.path).catch(() => undefined);
+    }
+  }
+
+  async retry(actor: AuthUser, id: string): Promise<MemberImportJob> {
+    const job = await this.get(actor, id);
+    if (job.status !== ImportStatus.Failed) {
+      throw AppException.conflict(`Only a failed import can be retried; this one is ${job.status}`);
+    }
+    const exists = await stat(this.jobFile(job)).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      throw AppException.conflict('The file of this import is no longer kept; upload it again');
+    }
+    return this.restart(job);
+  }
+
+  private async restart(job: MemberImportJob): Promise<MemberImportJob> {
+    await this.dataSource
+      .getRepository(MemberImportJob)
+      .update(
+        { id: job.id, status: ImportStatus.Failed },
+        { status: ImportStatus.Queued, error: null, finishedAt: null },
+      );
+    this.launch(job.id);
+    return { ...job, status: ImportStatus.Queued, error: null, finishedAt: null };
+  }
+
+  async list(actor: AuthUser, options: ListImportsOptions): Promise<Page<MemberImportJob>> {
+    const p = scopePredicate(actor.scope, 'j');
+    const qb = this.dataSource
+      .getRepository(MemberImportJob)
+      .createQueryBuilder('j')
+      .where(`(${p.sql})`, p.params)
+      .orderBy('j.created_at', 'DESC')
+      .addOrderBy('j.id', 'DESC')
+      .take(options.limit + 1);
+    if (options.cursor) {
+      const [createdAt, id] = decodeCursor(options.cursor, 2);
+      if (typeof createdAt !== 'string' || typeof id !== 'string') {
+        throw AppException.badRequest('cursor is not valid', 'cursor');
+      }
+      qb.andWhere('(j.created_at, j.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
+    }
+    const rows = await qb.getMany();
+    return toPage(rows, options.limit, (j) => [j.createdAt.toISOString(), j.id]);
+  }
+
+  /** A job inside the caller's scope; anything else is 404 (no existence leak). */
+  async get(actor: AuthUser, id: string): Promise<MemberImportJob> {
+    const p = scopePredicate(actor.scope, 'j');
+    const job = await this.dataSource
+      .getRepository(MemberImportJob)
+      .createQueryBuilder('j')
+      .where('j.id = :id', { id })
+      .andWhere(`(${p.sql})`, p.params)
+      .getOne();
+    if (!job) throw AppException.notFound('Import');
+    return job;
+  }
+
+  /** Rejected rows in row order, a page at a time (the report streams them). */
+  async *rejections(jobId: string): AsyncGenerator<RejectedRow> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.dataSource.query<
+        {
+          row_number: number;
+          duplicate: boolean;
+          reasons: string[];
+          masked_id_number: string | null;
+          first_names: string | null;
+          surname: string | null;
+          ward_code: string | null;
+        }[]
+      >(
+        `SELECT row_number, duplicate, reasons, masked_id_number, first_names, surname, ward_code
+         FROM member_import_rejections WHERE job_id = $1 AND row_number > $2 ORDER BY row_number LIMIT 5000`,
+        [jobId, after],
+      );
+      for (const r of rows) {
+        yield {
+          rowNumber: r.row_number,
+          duplicate: r.duplicate,
+          reasons: r.reasons,
+          maskedIdNumber: r.masked_id_number,
+          firstNames: r.first_names,
+          surname: r.surname,
+          wardCode: r.ward_code,
+        };
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < 5000) return;
+      after = last.row_number;
+    }
+  }
+
+  private jobFile(job: Pick<MemberImportJob, 'id' | 'format'>): string {
+    return path.join(this.importDir, `${job.id}.${job.format}`);
+  }
+
+  private async readHeader(file: string, format: ImportFormat): Promise<HeaderMapping> {
+    const rows = readRows(file, format);
+    let first;
+    try {
+      first = await rows.next();
+    } catch (error) {
+      throw AppException.badRequest(
+        error instanceof UnreadableFileError ? error.message : 'The file could not be read',
+        'file',
+      );
+    } finally {
+      await rows.return(undefined).catch(() => undefined);
+    }
+    if (first.done) throw AppException.badRequest('The file is empty', 'file');
+    const mapping = mapHeaders(first.value.cells);
+    if (mapping.missing.length > 0 || mapping.repeated.length > 0) {
+      const problems = [
+        ...mapping.missing.map((f) => `no column for ${f}`),
+        ...mapping.repeated.map((f) => `more than one column for ${f}`),
+      ];
+      throw AppException.badRequest(
+        `The header row does not match the template: ${problems.join('; ')} (GET /api/v1/members/imports/template)`,
+        'file',
+        'header',
+      );
+    }
+    return mapping;
+  }
+
+  private hashFile(file: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const hash = createHash('sha256');
+      createReadStream(file)
+        .on('data', (chunk) => hash.update(chunk))
+        .on('error', reject)
+        .on('end', () => resolve(hash.digest('hex')));
+    });
+  }
+
+  private async scopeChain(scope: Scope): Promise<Partial<WardChainRow>> {
+    if (scope.level === ScopeLevel.National || !scope.code) return {};
+    const sql: Record<Exclude<ScopeLevel, ScopeLevel.National>, string> = {
+      [ScopeLevel.Province]: `SELECT code AS "provinceCode" FROM provinces WHERE code = $1`,
+      [ScopeLevel.District]: `SELECT province_code AS "provinceCode", code AS "districtCode" FROM districts WHERE code = $1`,
+      [ScopeLevel.Municipality]: `SELECT province_code AS "provinceCode", district_code AS "districtCode", code AS "municipalityCode" FROM municipalities WHERE code = $1`,
+      [ScopeLevel.Ward]: `SELECT province_code AS "provinceCode", district_code AS "districtCode", municipality_code AS "municipalityCode", code AS "wardCode" FROM wards WHERE code = $1`,
+    };
+    const [row] = await this.dataSource.query<Partial<WardChainRow>[]>(sql[scope.level], [
+      scope.code,
+    ]);
+    if (!row) throw AppException.forbidden('Your account’s area does not exist');
+    return row;
+  }
+
+  private async wards(): Promise<Map<string, WardChainRow>> {
+    if (this.wardCache && Date.now() - this.wardCache.at < 600_000) return this.wardCache.wards;
+    const rows = await this.dataSource.query<WardChainRow[]>(
+      `SELECT code AS "wardCode", municipality_code AS "municipalityCode", district_code AS "districtCode",
+         province_code AS "provinceCode" FROM wards`,
+    );
+    const wards = new Map(rows.map((w) => [w.wardCode, w]));
+    this.wardCache = { at: Date.now(), wards };
+    return wards;
+  }
+
+  private launch(id: string): void {
+    if (this.running.has(id)) return;
+    const run = this.run(id)
+      .catch((error: unknown) => this.logger.error({ err: error, importId: id }, 'Import crashed'))
+      .finally(() => this.running.delete(id));
+    this.running.set(id, run);
+  }
+
+  /** Processes a job from the row after its last committed one, holding its advisory lock throughout. */
+  async run(id: string): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    let locked = false;
+    try {
+      const [lock] = (await runner.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
+        IMPORT_LOCK,
+        id,
+      ])) as { ok: boolean }[];
+      locked = lock?.ok === true;
+      if (!locked) return;
+      const job = await runner.manager.findOneBy(MemberImportJob, { id });
+      if (!job || job.status !== ImportStatus.Queued) return;
+      await runner.query(
+        `UPDATE member_import_jobs SET status = 'running', started_at = COALESCE(started_at, now()),
+           updated_at = now() WHERE id = $1`,
+        [id],
+      );
+      job.status = ImportStatus.Running;
+      this.publish(job);
+      try {
+        await this.process(runner, job);
+        const done = await runner.manager.findOneByOrFail(MemberImportJob, { id });
+        await runner.query(
+          `UPDATE member_import_jobs SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`,
+          [id],
+        );
+        done.status = ImportStatus.Completed;
+        await unlink(this.jobFile(job)).catch(() => undefined);
+        await this.audit.record({
+          action: 'members.import.completed',
+          entityType: 'member_import',
+          entityId: id,
+          actorUserId: job.uploadedBy,
+          provinceCode: job.provinceCode,
+          changes: {
+            dryRun: done.dryRun,
+            totalRows: done.totalRows,
+            insertedRows: done.insertedRows,
+            updatedRows: done.updatedRows,
+            rejectedRows: done.rejectedRows,
+          },
+        });
+        this.publish(done);
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        const message =
+          error instanceof ImportFailure || error instanceof UnreadableFileError
+            ? error.message
+            : 'The import stopped on an unexpected error';
+        if (!(error instanceof ImportFailure || error instanceof UnreadableFileError)) {
+          this.logger.error({ err: error, importId: id }, 'Import failed');
+        }
+        await runner.query(
+          `UPDATE member_import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
+             error = left($2 || ' Rows up to ' || committed_through_row || ' were committed (' || inserted_rows ||
+               ' inserted, ' || updated_rows || ' updated).', 1000)
+           WHERE id = $1`,
+          [id, message],
+        );
+        const failed = await runner.manager.findOneBy(MemberImportJob, { id });
+        if (failed) this.publish(failed);
+      }
+    } finally {
+      if (locked) {
+        await runner
+          .query('SELECT pg_advisory_unlock($1, hashtext($2))', [IMPORT_LOCK, id])
+          .catch(() => undefined);
+      }
+      await runner.release();
+    }
+  }
+
+  private async process(runner: QueryRunner, job: MemberImportJob): Promise<void> {
+    const wards = await this.wards();
+    const today = todayUtc();
+    const scope = await this.jobScope(job);
+    const seen = new Map<string, number>();
+    const batchSize = this.config.IMPORT_BATCH_SIZE;
+    const inFlight: { pending: Promise<void> | null } = { pending: null };
+    let mapping: HeaderMapping | null;
+    try {
+      mapping = await this.readAll(runner, job, scope, wards, today, seen, batchSize, (p) => {
+        inFlight.pending = p;
+      });
+    } catch (error) {
+      // Never leave a batch's transaction half-done behind a failure: let it commit or roll back first.
+      if (inFlight.pending) await inFlight.pending.catch(() => undefined);
+      throw error;
+    }
+    if (!mapping) throw new ImportFailure('The file is empty.');
+  }
+
+  private async readAll(
+    runner: QueryRunner,
+    job: MemberImportJob,
+    scope: Scope,
+    wards: Map<string, WardChainRow>,
+    today: string,
+    seen: Map<string, number>,
+    batchSize: number,
+    track: (pending: Promise<void> | null) => void,
+  ): Promise<HeaderMapping | null> {
+    let mapping: HeaderMapping | null = null;
+    let dataRows = 0;
+    let batch: Batch = { members: [], rejected: [], lastRow: job.committedThroughRow };
+    let pending: Promise<void> | null = null;
+    for await (const row of readRows(this.jobFile(job), job.format)) {
+      if (!mapping) {
+        mapping = mapHeaders(row.cells);
+        continue;
+      }
+      dataRows += 1;
+      if (dataRows > this.config.IMPORT_MAX_ROWS) {
+        throw new ImportFailure(`The file has more than ${this.config.IMPORT_MAX_ROWS} rows.`);
+      }
+      const body = rowToBody(row.cells, mapping.columns);
+      if (row.rowNumber <= job.committedThroughRow) {
+        // Committed before a crash: only remember its ID number, to find duplicates in the rest of the file.
+        if (typeof body.idNumber === 'string') {
+          const key = body.idNumber.replace(/[\s-]/g, '');
+          if (!seen.has(key)) seen.set(key, row.rowNumber);
+        }
+        continue;
+      }
+      const result = checkRow(row.rowNumber, body, wards, scope, today);
+      if ('rejected' in result) {
+        batch.rejected.push(result.rejected);
+      } else {
+        const first = seen.get(result.member.idNumber);
+        if (first !== undefined) {
+          batch.rejected.push(
+            rejectedPreview(
+              result.member,
+              `idNumber: the same ID number is on row ${first} of this file`,
+            ),
+          );
+        } else {
+          seen.set(result.member.idNumber, row.rowNumber);
+          batch.members.push(result.member);
+        }
+      }
+      batch.lastRow = row.rowNumber;
+      if (batch.members.length + batch.rejected.length >= batchSize) {
+        if (this.shuttingDown) throw new ImportFailure('The server is shutting down.');
+        // One batch is written while the next is parsed and validated; batches still commit in order.
+        if (pending) await pending;
+        pending = this.commit(runner, job, scope, batch);
+        pending.catch(() => undefined);
+        track(pending);
+        batch = { members: [], rejected: [], lastRow: batch.lastRow };
+      }
+    }
+    if (pending) await pending;
+    track(null);
+    if (mapping) await this.commit(runner, job, scope, batch);
+    return mapping;
+  }
+
+  private async jobScope(job: MemberImportJob): Promise<Scope> {
+    const [level, code] = job.scopeKey.split(':') as [string, string | undefined];
+    return level === 'national'
+      ? { level: ScopeLevel.National, code: null }
+      : { level: level as ScopeLevel, code: code ?? null };
+  }
+
+  /** One batch, one transaction: members, rejected rows and the job's counters commit together. */
+  private async commit(
+    runner: QueryRunner,
+    job: MemberImportJob,
+    scope: Scope,
+    batch: Batch,
+  ): Promise<void> {
+    await runner.startTransaction();
+    try {
+      const rejected = [...batch.rejected];
+      let toInsert: MemberRow[] = [];
+      const toUpdate: MemberRow[] = [];
+      if (batch.members.length > 0) {
+        const existing = (await runner.query(
+          `SELECT id_number, province_code, district_code, municipality_code, ward_code,
+             anonymised_at IS NOT NULL AS anonymised
+           FROM members WHERE id_number = ANY($1::bpchar[]) FOR UPDATE`,
+          [batch.members.map((m) => m.idNumber)],
+        )) as ExistingMember[];
+        const byId = new Map(existing.map((e) => [e.id_number.trim(), e]));
+        for (const member of batch.members) {
+          const found = byId.get(member.idNumber);
+          if (!found) toInsert.push(member);
+          else if (job.mode === ImportMode.Create) {
+            rejected.push(
+              rejectedPreview(member, 'idNumber: a member with this ID number already exists'),
+            );
+          } else if (
+            found.anonymised ||
+            !scopeContains(scope, {
+              provinceCode: found.province_code,
+              districtCode: found.district_code,
+              municipalityCode: found.municipality_code,
+              wardCode: found.ward_code,
+            })
+          ) {
+            rejected.push(
+              rejectedPreview(
+                member,
+                'idNumber: a member with this ID number exists outside your area',
+              ),
+            );
+          } else toUpdate.push(member);
+        }
+      }
+      let inserted = toInsert.length;
+      let updated = toUpdate.length;
+      if (!job.dryRun) {
+        if (toInsert.length > 0) {
+          const result = (await runner.query(
+            INSERT_SQL,
+            [
+              toInsert.map((m) => m.idNumber),
+              toInsert.map((m) => m.firstNames),
+              toInsert.map((m) => m.surname),
+              toInsert.map((m) => m.dateOfBirth),
+              toInsert.map((m) => m.gender),
+              toInsert.map((m) => m.citizenship),
+              toInsert.map((m) => m.cellNumber),
+              toInsert.map((m) => m.email),
+              toInsert.map((m) => m.residentialAddress),
+              toInsert.map((m) => m.wardCode),
+              toInsert.map((m) => m.municipalityCode),
+              toInsert.map((m) => m.districtCode),
+              toInsert.map((m) => m.provinceCode),
+              toInsert.map((m) => m.status),
+              toInsert.map((m) => m.joinedOn),
+              toInsert.map((m) => m.lastPaidOn),
+              toInsert.map((m) => m.expiresOn),
+              toInsert.map((m) => m.consentGiven),
+              job.uploadedBy,
+            ],
+            true,
+          )) as QueryResult<{ id_number: string }>;
+          const written = new Set(result.records.map((r) => r.id_number.trim()));
+          inserted = written.size;
+          // Inserted meanwhile by someone else: a duplicate after all.
+          for (const m of toInsert) {
+            if (!written.has(m.idNumber)) {
+              rejected.push(
+                rejectedPreview(m, 'idNumber: a member with this ID number already exists'),
+              );
+            }
+          }
+          toInsert = [];
+        }
+        if (toUpdate.length > 0) {
+          const result = (await runner.query(
+            UPDATE_SQL,
+            [
+              toUpdate.map((m) => m.idNumber),
+              toUpdate.map((m) => m.firstNames),
+              toUpdate.map((m) => m.surname),
+              toUpdate.map((m) => m.cellNumber),
+              toUpdate.map((m) => m.email),
+              toUpdate.map((m) => m.residentialAddress),
+              toUpdate.map((m) => m.lastPaidOn),
+              toUpdate.map((m) => m.expiresOn),
+              toUpdate.map((m) => m.status),
+            ],
+            true,
+          )) as QueryResult<{ id_number: string }>;
+          updated = result.records.length;
+        }
+      }
+      if (rejected.length > 0) {
+        await runner.query(REJECT_SQL, [
+          job.id,
+          rejected.map((r) => r.rowNumber),
+          rejected.map((r) => r.duplicate),
+          rejected.map((r) => JSON.stringify(r.reasons)),
+          rejected.map((r) => r.maskedIdNumber),
+          rejected.map((r) => r.firstNames),
+          rejected.map((r) => r.surname),
+          rejected.map((r) => r.wardCode),
+        ]);
+      }
+      const total = batch.members.length + batch.rejected.length;
+      await runner.query(
+        `UPDATE member_import_jobs SET total_rows = total_rows + $2, valid_rows = valid_rows + $3,
+           inserted_rows = inserted_rows + $4, updated_rows = updated_rows + $5, rejected_rows = rejected_rows + $6,
+           duplicate_rows = duplicate_rows + $7, committed_through_row = $8, updated_at = now()
+         WHERE id = $1`,
+        [
+          job.id,
+          total,
+          total - rejected.length,
+          inserted,
+          updated,
+          rejected.length,
+          rejected.filter((r) => r.duplicate).length,
+          batch.lastRow,
+        ],
+      );
+      await runner.commitTransaction();
+      job.committedThroughRow = batch.lastRow;
+      const fresh = await runner.manager.findOneBy(MemberImportJob, { id: job.id });
+      if (fresh) this.publish(fresh);
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    }
+  }
+
+  private publish(job: MemberImportJob): void {
+    this.events.publish({
+      type: DomainEventType.ImportProgress,
+      area: job.provinceCode
+        ? {
+            provinceCode: job.provinceCode,
+            districtCode: job.districtCode,
+            municipalityCode: job.municipalityCode,
+            wardCode: job.wardCode,
+          }
+        : null,
+      userId: job.uploadedBy,
+      payload: {
+        importId: job.id,
+        status: job.status,
+        dryRun: job.dryRun,
+        totalRows: job.totalRows,
+        validRows: job.validRows,
+        insertedRows: job.insertedRows,
+        updatedRows: job.updatedRows,
+        rejectedRows: job.rejectedRows,
+        duplicateRows: job.duplicateRows,
+        committedThroughRow: job.committedThroughRow,
+      },
+    });
+  }
+}

@@ -1,0 +1,5 @@
+export * from './dto.js';
+export * from './stats-cache.js';
+export * from './stats-refresher.js';
+export * from './stats.module.js';
+export * from './stats.service.js';

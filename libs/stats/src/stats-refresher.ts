@@ -1,0 +1,118 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, DomainEventBus, DomainEventType } from '@app/core';
+import type { AppConfig } from '@app/core';
+import { StatsCache } from './stats-cache.js';
+
+const REFRESH_LOCK = 7_202;
+/** In refresh order: the municipality view is built from the ward one. */
+export const STATS_VIEWS = [
+  'stats_ward_membership',
+  'stats_joins_monthly',
+  'stats_joins_monthly_municipality',
+] as const;
+
+/**
+ * Refreshes the statistics views CONCURRENTLY (readers never wait) on a schedule and after every import that
+ * wrote members; one process at a time (advisory lock). Then clears the cache and publishes stats.updated.
+ */
+@Injectable()
+export class StatsRefresher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(StatsRefresher.name);
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private current: Promise<boolean> | null = null;
+  private again = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly events: DomainEventBus,
+    private readonly cache: StatsCache,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const seconds = this.config.STATS_REFRESH_INTERVAL_SECONDS;
+    if (seconds > 0) {
+      this.timer = setInterval(() => void this.refresh(), seconds * 1000);
+      this.timer.unref();
+    }
+    this.unsubscribe = this.events.subscribe((event) => {
+      const p = event.payload;
+      if (
+        event.type === DomainEventType.ImportProgress &&
+        p.status === 'completed' &&
+        p.dryRun === false &&
+        (Number(p.insertedRows) > 0 || Number(p.updatedRows) > 0)
+      ) {
+        void this.refresh();
+      }
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.unsubscribe?.();
+    this.again = false;
+    await this.current?.catch(() => undefined);
+  }
+
+  /** Refreshes now (or once more after the refresh under way); false when another process holds the lock. */
+  refresh(): Promise<boolean> {
+    if (this.current) {
+      this.again = true;
+      return this.current;
+    }
+    this.current = this.run()
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'Refreshing statistics failed');
+        return false;
+      })
+      .finally(() => {
+        this.current = null;
+        if (this.again) {
+          this.again = false;
+          void this.refresh();
+        }
+      });
+    return this.current;
+  }
+
+  private async run(): Promise<boolean> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [lock] = (await runner.query('SELECT pg_try_advisory_lock($1, 0) AS ok', [
+        REFRESH_LOCK,
+      ])) as { ok: boolean }[];
+      if (!lock?.ok) return false;
+      try {
+        const started = Date.now();
+        await runner.query('SET statement_timeout = 0');
+        for (const view of STATS_VIEWS) {
+          await runner.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY ${view}`);
+        }
+        await runner.query('RESET statement_timeout');
+        this.logger.log({ ms: Date.now() - started }, 'Statistics refreshed');
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1, 0)', [REFRESH_LOCK]);
+      }
+      await this.cache.clear();
+      this.events.publish({
+        type: DomainEventType.StatsUpdated,
+        area: null,
+        payload: { refreshedAt: new Date().toISOString() },
+      });
+      return true;
+    } finally {
+      await runner.release();
+    }
+  }
+}

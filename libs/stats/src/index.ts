@@ -1,5 +1,4 @@
 export * from './dto.js';
-export * from './stats-cache.js';
 export * from './stats-refresher.js';
 export * from './stats.module.js';
 export * from './stats.service.js';

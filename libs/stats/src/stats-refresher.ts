@@ -7,11 +7,12 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, DomainEventBus, DomainEventType } from '@app/core';
+import { APP_CONFIG, CacheService, DomainEventBus, DomainEventType } from '@app/core';
 import type { AppConfig } from '@app/core';
-import { StatsCache } from './stats-cache.js';
 
 const REFRESH_LOCK = 7_202;
+/** The shared cache's namespace of statistics answers; a refresh invalidates it on every process. */
+export const STATS_CACHE_NAMESPACE = 'stats';
 /** In refresh order: the municipality view is built from the ward one. */
 export const STATS_VIEWS = [
   'stats_ward_membership',
@@ -35,7 +36,7 @@ export class StatsRefresher implements OnApplicationBootstrap, OnApplicationShut
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: DomainEventBus,
-    private readonly cache: StatsCache,
+    private readonly cache: CacheService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -104,7 +105,7 @@ export class StatsRefresher implements OnApplicationBootstrap, OnApplicationShut
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1, 0)', [REFRESH_LOCK]);
       }
-      await this.cache.clear();
+      await this.cache.invalidate(STATS_CACHE_NAMESPACE);
       this.events.publish({
         type: DomainEventType.StatsUpdated,
         area: null,

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuthUser, SCOPE_DEPTH, scopeContains, ScopeLevel, scopePredicate } from '@app/auth';
-import { APP_CONFIG, AppException } from '@app/core';
+import { APP_CONFIG, AppException, CacheService } from '@app/core';
+import { STATS_CACHE_NAMESPACE } from './stats-refresher.js';
 import type { AppConfig } from '@app/core';
 import { GeographyLevel, GeographyService } from '@app/geography';
 import {
@@ -17,7 +18,6 @@ import {
   StandingQueryDto,
   StatsLevel,
 } from './dto.js';
-import { StatsCache } from './stats-cache.js';
 
 const TABLE: Record<StatsLevel, string> = {
   [StatsLevel.Province]: 'provinces',
@@ -131,15 +131,12 @@ export class StatsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly geography: GeographyService,
-    private readonly cache: StatsCache,
+    private readonly cache: CacheService,
   ) {}
 
-  private async cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    const hit = await this.cache.get<T>(key);
-    if (hit !== undefined) return hit;
-    const value = await compute();
-    await this.cache.set(key, value, this.config.STATS_CACHE_TTL_SECONDS);
-    return value;
+  private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const ttlMs = this.config.STATS_CACHE_TTL_SECONDS * 1000;
+    return ttlMs > 0 ? this.cache.wrap(STATS_CACHE_NAMESPACE, key, ttlMs, compute) : compute();
   }
 
   private async query<T>(sql: string, params: Record<string, unknown>): Promise<T[]> {

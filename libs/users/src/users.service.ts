@@ -7,6 +7,7 @@ import {
   AreaChain,
   AuthUser,
   hashPassword,
+  isValidScope,
   passwordProblem,
   Role,
   Scope,
@@ -145,15 +146,26 @@ export class UsersService extends UserAccounts {
     if (problem) throw AppException.badRequest(problem, 'scopeLevel', 'roleScopeMismatch');
   }
 
-  /** The user, if the actor may see it; otherwise 404 whether or not it exists. */
+  /** Whether the user lies inside the actor's scope (fails closed on an invalid scope). */
+  private inScope(actor: AuthUser, user: User): boolean {
+    if (!isValidScope(actor.scope)) return false;
+    if (actor.scope.level === ScopeLevel.National) return true;
+    const area = areaOf(user);
+    return area !== null && scopeContains(actor.scope, area);
+  }
+
+  /** The user, if the actor may see it; otherwise 404 whether or not it exists (reads never leak). */
   private async visible(actor: AuthUser, id: string): Promise<User> {
     const user = await this.users.findOneBy({ id });
-    const area = user ? areaOf(user) : null;
-    const seen =
-      user &&
-      (actor.scope.level === ScopeLevel.National ||
-        (area !== null && scopeContains(actor.scope, area)));
-    if (!user || !seen) throw AppException.notFound(`User ${id}`);
+    if (!user || !this.inScope(actor, user)) throw AppException.notFound(`User ${id}`);
+    return user;
+  }
+
+  /** The user a write targets: 404 when there is none, 403 when it lies outside the actor's scope. */
+  private async writable(actor: AuthUser, id: string): Promise<User> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw AppException.notFound(`User ${id}`);
+    if (!this.inScope(actor, user)) throw AppException.forbidden('This user is outside your area');
     return user;
   }
 
@@ -239,7 +251,7 @@ export class UsersService extends UserAccounts {
   }
 
   async update(actor: AuthUser, id: string, dto: UpdateUserDto): Promise<UserDto> {
-    const user = await this.visible(actor, id);
+    const user = await this.writable(actor, id);
     if (dto.version !== undefined && dto.version !== user.version) {
       throw new AppException(
         HttpStatus.CONFLICT,
@@ -325,7 +337,7 @@ export class UsersService extends UserAccounts {
   }
 
   private async manageable(actor: AuthUser, id: string): Promise<User> {
-    const user = await this.visible(actor, id);
+    const user = await this.writable(actor, id);
     if (user.id === actor.id)
       throw AppException.forbidden('You may not do this to your own account');
     if (!mayAdminister(actor, user.role, scopeOf(user), areaOf(user))) {

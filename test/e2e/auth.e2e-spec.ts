@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { TEST_PASSWORD, Session } from '../harness/auth.js';
 import { loginRequest, makeUser, nextIp, signIn, stable } from '../harness/accounts.js';
 import { decodeJwt, signJwt, tamperJwt, unsignedJwt } from '../harness/jwt.js';
@@ -454,6 +455,31 @@ describe.each([
   });
 
   if (withRedis) {
+    it('keeps a refreshed session findable by logout-all for as long as it lives', async () => {
+      const user = await makeUser(app, admin, 'auditor', 'province', 'LP');
+      const session = await signIn(app, user.email, TEST_PASSWORD);
+      const redis = new Redis(testRedisUrl());
+      try {
+        const userKey = `${env.REDIS_KEY_PREFIX}user-sessions:${user.id}`;
+        const sessionKey = `${env.REDIS_KEY_PREFIX}session:${decodeJwt(session.accessToken).payload.sid as string}`;
+        expect(
+          await redis.sismember(userKey, decodeJwt(session.accessToken).payload.sid as string),
+        ).toBe(1);
+        // As if the session had been refreshed for weeks: its user's set is about to expire.
+        await redis.expire(userKey, 5);
+        const next = await refresh(session.refreshToken).expect(200);
+        expect(await redis.ttl(userKey)).toBeGreaterThanOrEqual((await redis.ttl(sessionKey)) - 1);
+        await app
+          .http()
+          .post('/api/v1/auth/logout-all')
+          .set('authorization', `Bearer ${next.body.accessToken}`)
+          .expect(204);
+        expect(await redis.exists(sessionKey)).toBe(0);
+      } finally {
+        redis.disconnect();
+      }
+    });
+
     it('revocation takes effect at once on every process sharing Redis', async () => {
       const second = await startApp(ctx.db, env);
       try {

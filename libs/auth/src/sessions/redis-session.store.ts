@@ -1,7 +1,10 @@
 import type { Redis } from 'ioredis';
 import { RefreshOutcome, Session, SessionStore } from './session.store.js';
 
-// KEYS[1] session hash, KEYS[2] used-hashes set; ARGV: presented, next, expiresAtMs, ttlSeconds
+// KEYS[1] session hash, KEYS[2] used-hashes set, KEYS[3] the user's session set;
+// ARGV: presented, next, expiresAtMs, ttlSeconds, sessionId
+// A rotation extends the user's session set too (never shortens it), so logout-all, disabling and password
+// changes still find a session that has been refreshed for longer than its first lifetime.
 const ROTATE = `
 local current = redis.call('HGET', KEYS[1], 'refreshHash')
 if not current then return 'unknown' end
@@ -10,10 +13,14 @@ if current == ARGV[1] then
   redis.call('SADD', KEYS[2], ARGV[1])
   redis.call('EXPIRE', KEYS[1], ARGV[4])
   redis.call('EXPIRE', KEYS[2], ARGV[4])
+  redis.call('SADD', KEYS[3], ARGV[5])
+  redis.call('EXPIRE', KEYS[3], ARGV[4], 'NX')
+  redis.call('EXPIRE', KEYS[3], ARGV[4], 'GT')
   return 'rotated'
 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('SREM', KEYS[3], ARGV[5])
   return 'reused'
 end
 return 'unknown'`;
@@ -55,7 +62,9 @@ export class RedisSessionStore extends SessionStore {
       })
       .expire(this.sessionKey(session.id), ttl)
       .sadd(this.userKey(session.userId), session.id)
-      .expire(this.userKey(session.userId), ttl)
+      // a new set gets the TTL; an existing one is only ever extended (it must outlive every session in it)
+      .expire(this.userKey(session.userId), ttl, 'NX')
+      .expire(this.userKey(session.userId), ttl, 'GT')
       .exec();
   }
 
@@ -81,15 +90,19 @@ export class RedisSessionStore extends SessionStore {
     nextHash: string,
     expiresAt: number,
   ): Promise<RefreshOutcome> {
+    const userId = await this.redis.hget(this.sessionKey(sessionId), 'userId');
+    if (!userId) return RefreshOutcome.Unknown;
     const result = await this.redis.eval(
       ROTATE,
-      2,
+      3,
       this.sessionKey(sessionId),
       this.usedKey(sessionId),
+      this.userKey(userId),
       presentedHash,
       nextHash,
       String(expiresAt),
       String(this.ttl(expiresAt)),
+      sessionId,
     );
     return result === 'rotated'
       ? RefreshOutcome.Rotated

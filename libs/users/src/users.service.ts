@@ -94,23 +94,22 @@ export class UsersService extends UserAccounts {
     return this.users.findOneBy({ id });
   }
 
+  // Sign-in bookkeeping is not an edit of the user: it leaves version and updated_at alone, so an admin's
+  // PATCH with the version they read is not refused because the user signed in meanwhile.
   async recordLoginSuccess(id: string): Promise<void> {
-    await this.users.update(
-      { id },
-      { lastLoginAt: new Date(), failedLoginCount: 0, lockedUntil: null },
+    await this.users.query(
+      'UPDATE users SET last_login_at = now(), failed_login_count = 0, locked_until = NULL WHERE id = $1',
+      [id],
     );
   }
 
   async recordLoginFailure(id: string, lockedUntil: Date | null): Promise<void> {
-    await this.users
-      .createQueryBuilder()
-      .update()
-      .set({
-        failedLoginCount: () => 'failed_login_count + 1',
-        ...(lockedUntil ? { lockedUntil } : {}),
-      })
-      .where('id = :id', { id })
-      .execute();
+    await this.users.query(
+      `UPDATE users SET failed_login_count = failed_login_count + 1,
+              locked_until = COALESCE($2::timestamptz, locked_until)
+        WHERE id = $1`,
+      [id, lockedUntil],
+    );
   }
 
   async changePassword(id: string, passwordHash: string): Promise<void> {
@@ -169,7 +168,17 @@ export class UsersService extends UserAccounts {
     return user;
   }
 
+  private rejectNationalCode(level: ScopeLevel, code: string | null | undefined): void {
+    if (level === ScopeLevel.National && code !== undefined && code !== null)
+      throw AppException.badRequest(
+        'a national scope has no scopeCode',
+        'scopeCode',
+        'roleScopeMismatch',
+      );
+  }
+
   async create(actor: AuthUser, dto: CreateUserDto): Promise<UserDto> {
+    this.rejectNationalCode(dto.scopeLevel, dto.scopeCode);
     const scope: Scope = {
       level: dto.scopeLevel,
       code: dto.scopeLevel === ScopeLevel.National ? null : (dto.scopeCode ?? null),
@@ -261,6 +270,7 @@ export class UsersService extends UserAccounts {
     }
     const nextRole = dto.role ?? user.role;
     const nextLevel = dto.scopeLevel ?? user.scopeLevel;
+    this.rejectNationalCode(nextLevel, dto.scopeCode);
     const nextScope: Scope = {
       level: nextLevel,
       code:

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isEmail } from 'class-validator';
 import { AppConfig, ConfigError, loadConfig, projectPath, startEmbeddedPostgres } from '@app/core';
 import { createDataSource } from './data-source.js';
 import { migrateAndSeed, openDatabase } from './database.js';
@@ -145,6 +146,10 @@ async function run(
       const email = option('email');
       if (!email) {
         console.error('create-admin needs --email');
+        return 2;
+      }
+      if (!isEmail(email)) {
+        console.error(`create-admin: ${email} is not an email address`);
         return 2;
       }
       const database = await openDatabase(config, say);

@@ -124,15 +124,29 @@ export class AuthService {
     }
 
     await this.attempts.clear('account', email);
-    await this.accounts.recordLoginSuccess(account.id);
     const pair = await this.startSession(account);
+    // Disabling, a password change or a new role/scope that committed while this sign-in was checking the
+    // password revoked the user's sessions before this one existed: look again now that it does.
+    const fresh = await this.accounts.findById(account.id);
+    if (
+      !fresh?.active ||
+      fresh.passwordHash !== account.passwordHash ||
+      fresh.role !== account.role ||
+      fresh.scopeLevel !== account.scopeLevel ||
+      fresh.scopeCode !== account.scopeCode
+    ) {
+      await this.sessions.revoke(pair.sessionId);
+      throw INVALID_CREDENTIALS();
+    }
+    await this.accounts.recordLoginSuccess(account.id);
     await this.audit.record({
       action: 'auth.login_succeeded',
       entityType: 'user',
       entityId: account.id,
       actorUserId: account.id,
     });
-    return { ...pair, user: toAuthenticatedUser(account) };
+    const { sessionId: _sessionId, ...tokens } = pair;
+    return { ...tokens, user: toAuthenticatedUser(account) };
   }
 
   async refresh(refreshToken: string): Promise<TokenPairDto> {
@@ -230,7 +244,7 @@ export class AuthService {
     };
   }
 
-  private async startSession(account: Account): Promise<TokenPairDto> {
+  private async startSession(account: Account): Promise<TokenPairDto & { sessionId: string }> {
     const sessionId = randomBytes(18).toString('base64url');
     const secret = newSecret();
     const now = Date.now();
@@ -242,6 +256,7 @@ export class AuthService {
       expiresAt: now + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000,
     });
     return {
+      sessionId,
       accessToken: await this.tokens.sign(this.claims(account, sessionId)),
       refreshToken: `${sessionId}.${secret}`,
       expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,

@@ -1,7 +1,15 @@
 import { Audit1795492120654 } from './1795492120654-Audit.js';
 import { Geography1795491569833 } from './1795491569833-Geography.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
+import { UsersEmailLowerCase1795563098645 } from './1795563098645-UsersEmailLowerCase.js';
+import { AuditAppendOnly1795563098646 } from './1795563098646-AuditAppendOnly.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
-export const MIGRATIONS = [Geography1795491569833, Audit1795492120654, Users1795494977577];
+export const MIGRATIONS = [
+  Geography1795491569833,
+  Audit1795492120654,
+  Users1795494977577,
+  UsersEmailLowerCase1795563098645,
+  AuditAppendOnly1795563098646,
+];

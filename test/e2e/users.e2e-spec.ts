@@ -461,4 +461,19 @@ describe('user management (e2e)', () => {
     await as(admin).patch(`/api/v1/users/${id}`, { name: 'X' }).expect(404);
     await as(admin).post(`/api/v1/users/${id}/disable`).expect(404);
   });
+
+  it('keeps audit events append-only and emails lower-case in the database itself', async () => {
+    const { rows } = await ctx.db.pool.query('SELECT count(*)::int AS n FROM audit_events');
+    expect(rows[0].n).toBeGreaterThan(0);
+    await expect(ctx.db.pool.query(`UPDATE audit_events SET action = 'forged'`)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(ctx.db.pool.query('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
+    await expect(ctx.db.pool.query('TRUNCATE audit_events')).rejects.toThrow(/append-only/);
+    const after = await ctx.db.pool.query('SELECT count(*)::int AS n FROM audit_events');
+    expect(after.rows[0].n).toBeGreaterThanOrEqual(rows[0].n);
+    await expect(
+      ctx.db.pool.query(`UPDATE users SET email = upper(email) WHERE id = $1`, [gpAdmin.id]),
+    ).rejects.toThrow(/CHK_users_email_lower_case/);
+  });
 });

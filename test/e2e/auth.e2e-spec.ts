@@ -315,14 +315,13 @@ describe.each([
     await time(`warm.${randomBytes(3).toString('hex')}@test.local`);
     const unknown: number[] = [];
     const wrong: number[] = [];
-    for (let i = 0; i < 2; i += 1) {
+    for (let i = 0; i < 3; i += 1) {
       unknown.push(await time(`ghost${i}.${randomBytes(3).toString('hex')}@test.local`));
       wrong.push(await time(user.email));
     }
-    const median = (xs: number[]): number =>
-      [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-    // Not a benchmark: the unknown email must do the same argon2 work, not answer instantly.
-    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.4);
+    // Not a benchmark: the unknown email must do the same argon2 work, not answer instantly. The fastest of
+    // each is compared, since load on the machine only ever adds time.
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...wrong) * 0.5);
   });
 
   it('counts failures per client address and refuses it (429) past LOGIN_MAX_FAILURES_PER_IP', async () => {

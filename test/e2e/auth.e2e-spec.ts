@@ -133,7 +133,11 @@ describe.each([
     await refresh(other.refreshToken).expect(200);
 
     const sid = decodeJwt(first.accessToken).payload.sid as string;
-    expect(await auditCount('auth.refresh_reused', sid)).toBe(1);
+    const { rows } = await ctx.db.pool.query(
+      `SELECT changes FROM audit_events WHERE action = 'auth.refresh_reused' AND entity_id = $1`,
+      [sid],
+    );
+    expect(rows).toEqual([{ changes: { revoked: 'session family', userId: user.id } }]);
   });
 
   it('refuses unknown and malformed refresh tokens with 401 / 400', async () => {

@@ -152,6 +152,7 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<TokenPairDto> {
     const parsed = parseRefreshToken(refreshToken);
     if (!parsed) throw unauthenticated('The refresh token is invalid');
+    const owner = (await this.sessions.get(parsed.sessionId))?.userId ?? null;
     const next = newSecret();
     const expiresAt = Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000;
     const outcome = await this.sessions.rotate(
@@ -161,14 +162,21 @@ export class AuthService {
       expiresAt,
     );
     if (outcome === RefreshOutcome.Reused) {
-      const session = { id: parsed.sessionId };
       await this.audit.record({
         action: 'auth.refresh_reused',
         entityType: 'session',
-        entityId: session.id,
+        entityId: parsed.sessionId,
         actorUserId: null,
-        changes: { revoked: 'session family' },
+        changes: { revoked: 'session family', userId: owner },
       });
+      if (owner)
+        this.events.publish({
+          type: DomainEventType.SessionsRevoked,
+          area: null,
+          userId: owner,
+          sessionIds: [parsed.sessionId],
+          payload: { reason: 'refresh_token_reused' },
+        });
       throw unauthenticated('The refresh token was already used; the session has been ended');
     }
     if (outcome !== RefreshOutcome.Rotated)

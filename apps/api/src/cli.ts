@@ -11,7 +11,7 @@ import { createSuperAdmin } from '@app/users';
 const say = (message: string): void => console.log(message);
 
 const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
-  migrate            apply pending migrations and load reference data (geography)
+  migrate            apply pending migrations and load reference data (geography, leadership structures)
   revert             revert the last migration
   generate <Name>    write migrations/<timestamp>-<Name>.ts from the difference between entities and migrations
   check              fail when entities and migrations disagree

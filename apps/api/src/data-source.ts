@@ -1,11 +1,19 @@
 import { DataSource } from 'typeorm';
 import { AppConfig, buildDataSourceOptions, CORE_ENTITIES } from '@app/core';
 import { GEOGRAPHY_ENTITIES } from '@app/geography';
+import { LEADERSHIP_ENTITIES } from '@app/leadership';
+import { MEMBERS_ENTITIES } from '@app/members';
 import { USERS_ENTITIES } from '@app/users';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /** Every entity of every feature module: the one list the app, the CLI and the tests share. */
-export const ENTITIES = [...CORE_ENTITIES, ...GEOGRAPHY_ENTITIES, ...USERS_ENTITIES];
+export const ENTITIES = [
+  ...CORE_ENTITIES,
+  ...GEOGRAPHY_ENTITIES,
+  ...USERS_ENTITIES,
+  ...MEMBERS_ENTITIES,
+  ...LEADERSHIP_ENTITIES,
+];
 
 export function dataSourceOptions(config: AppConfig, databaseUrl: string) {
   return buildDataSourceOptions(config, databaseUrl, {

@@ -1,5 +1,6 @@
 import { AppConfig, EmbeddedPostgresHandle, NodeEnv, startEmbeddedPostgres } from '@app/core';
 import { seedGeography } from '@app/geography';
+import { seedLeadership } from '@app/leadership';
 import { createSuperAdmin } from '@app/users';
 import { createDataSource } from './data-source.js';
 
@@ -54,6 +55,13 @@ export async function migrateAndSeed(
       changed.length > 0
         ? `Geography loaded: ${changed.map(([table, n]) => `${n} ${table}`).join(', ')}`
         : 'Geography is up to date',
+    );
+    // After geography: one command structure per area, and the position catalogue.
+    const leadership = await seedLeadership(dataSource);
+    log(
+      leadership.structures + leadership.positions > 0
+        ? `Leadership loaded: ${leadership.structures} structures, ${leadership.positions} positions`
+        : 'Leadership structures are up to date',
     );
   } finally {
     await dataSource.destroy();

@@ -12,6 +12,12 @@ export enum ErrorCode {
   Forbidden = 'FORBIDDEN',
   Conflict = 'CONFLICT',
   VersionConflict = 'VERSION_CONFLICT',
+  /** A single-holder position (or every seat of one) is already held for those dates. */
+  SeatTaken = 'SEAT_TAKEN',
+  /** The member already holds a position in that structure for those dates. */
+  AlreadyInStructure = 'ALREADY_IN_STRUCTURE',
+  /** The member may not hold the position (not Active, or outside the structure's area). */
+  MemberIneligible = 'MEMBER_INELIGIBLE',
   RateLimited = 'RATE_LIMITED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
@@ -30,6 +36,9 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.Forbidden]: 'Not allowed',
   [ErrorCode.Conflict]: 'Conflict',
   [ErrorCode.VersionConflict]: 'The resource was changed by someone else',
+  [ErrorCode.SeatTaken]: 'The position is already held',
+  [ErrorCode.AlreadyInStructure]: 'The member already holds a position in this structure',
+  [ErrorCode.MemberIneligible]: 'The member may not hold this position',
   [ErrorCode.RateLimited]: 'Too many requests',
   [ErrorCode.ServiceUnavailable]: 'Service temporarily unavailable',
   [ErrorCode.InternalError]: 'Internal server error',

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Member } from '@app/members';
+import { LEADERSHIP_ENTITIES } from './entities/index.js';
+import { LeadershipController } from './leadership.controller.js';
+import { LeadershipService } from './leadership.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([...LEADERSHIP_ENTITIES, Member])],
+  controllers: [LeadershipController],
+  providers: [LeadershipService],
+  exports: [LeadershipService],
+})
+export class LeadershipModule {}

@@ -1,0 +1,688 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import {
+  DataSource,
+  EntityManager,
+  QueryFailedError,
+  Repository,
+  SelectQueryBuilder,
+} from 'typeorm';
+import { AuthUser, scopePredicate } from '@app/auth';
+import {
+  AppException,
+  AuditService,
+  decodeCursor,
+  diff,
+  DomainEventBus,
+  DomainEventType,
+  ErrorCode,
+  EventArea,
+  Page,
+  toPage,
+} from '@app/core';
+import { Member, MemberStatus } from '@app/members';
+import {
+  AppointmentDto,
+  CreateAppointmentDto,
+  EndAppointmentDto,
+  HistoryQueryDto,
+  HolderDto,
+  PositionDto,
+  StructureDetailDto,
+  StructureDto,
+  StructureQueryDto,
+  VacancyDto,
+  VacancyQueryDto,
+} from './dto/leadership.dto.js';
+import { LeadershipAppointment } from './entities/leadership-appointment.entity.js';
+import { LeadershipPosition } from './entities/leadership-position.entity.js';
+import { LeadershipStructure } from './entities/leadership-structure.entity.js';
+import { AppointmentFlag, StructureKind } from './leadership.enums.js';
+import { mayManageStructure, memberInsideArea, structureChain } from './leadership.policy.js';
+
+/** Today's date in South Africa (YYYY-MM-DD): what "current" means for appointments. */
+export function todayInSouthAfrica(now: Date = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Africa/Johannesburg',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
+}
+
+const EX_SINGLE_HOLDER = 'EX_leadership_appointments_single_holder';
+const EX_MEMBER_PER_STRUCTURE = 'EX_leadership_appointments_member_per_structure';
+
+/** The member columns leadership reads: names, number, status and area; never the ID number or contacts. */
+const MEMBER_COLUMNS = [
+  'm.id',
+  'm.membershipNumber',
+  'm.firstNames',
+  'm.surname',
+  'm.status',
+  'm.wardCode',
+  'm.municipalityCode',
+  'm.districtCode',
+  'm.provinceCode',
+];
+
+type LoadedAppointment = LeadershipAppointment & {
+  structure: LeadershipStructure;
+  position: LeadershipPosition;
+  member: Member;
+};
+
+function structureDto(s: LeadershipStructure): StructureDto {
+  return {
+    id: s.id,
+    kind: s.kind,
+    areaCode: s.areaCode,
+    name: s.name,
+    provinceCode: s.provinceCode,
+    districtCode: s.districtCode,
+    municipalityCode: s.municipalityCode,
+    wardCode: s.wardCode,
+  };
+}
+
+function positionDto(p: LeadershipPosition): PositionDto {
+  return {
+    id: p.id,
+    code: p.code,
+    title: p.title,
+    seats: p.seats,
+    singleHolder: p.seats === 1,
+    provinceCode: p.provinceCode,
+  };
+}
+
+function holderDto(m: Member): HolderDto {
+  return {
+    id: m.id,
+    membershipNumber: m.membershipNumber,
+    firstNames: m.firstNames,
+    surname: m.surname,
+    status: m.status,
+  };
+}
+
+function holderName(m: Pick<Member, 'firstNames' | 'surname' | 'membershipNumber'>): string {
+  return `${m.firstNames} ${m.surname} (${m.membershipNumber})`;
+}
+
+function isOpen(a: Pick<LeadershipAppointment, 'endsOn'>, today: string): boolean {
+  return a.endsOn === null || a.endsOn > today;
+}
+
+function isCurrent(a: Pick<LeadershipAppointment, 'startsOn' | 'endsOn'>, today: string): boolean {
+  return a.startsOn <= today && isOpen(a, today);
+}
+
+/** Flags of an open appointment, from the member as they are now. */
+function flagsOf(a: LoadedAppointment, today: string): AppointmentFlag[] {
+  if (!isOpen(a, today)) return [];
+  const flags: AppointmentFlag[] = [];
+  if (a.member.status !== MemberStatus.Active) flags.push(AppointmentFlag.MemberNotActive);
+  if (!memberInsideArea(a.structure, a.position, a.member))
+    flags.push(AppointmentFlag.MemberOutsideArea);
+  return flags;
+}
+
+function appointmentDto(a: LoadedAppointment, today: string): AppointmentDto {
+  return {
+    id: a.id,
+    structure: structureDto(a.structure),
+    position: positionDto(a.position),
+    member: holderDto(a.member),
+    kind: a.kind,
+    startsOn: a.startsOn,
+    endsOn: a.endsOn,
+    endReason: a.endReason,
+    note: a.note,
+    endNote: a.endNote,
+    current: isCurrent(a, today),
+    flags: flagsOf(a, today),
+    createdAt: a.createdAt,
+  };
+}
+
+function eventArea(structure: LeadershipStructure): EventArea | null {
+  return structureChain(structure);
+}
+
+function constraintOf(error: unknown): { code?: string; constraint?: string } {
+  if (!(error instanceof QueryFailedError)) return {};
+  return (error.driverError ?? {}) as { code?: string; constraint?: string };
+}
+
+interface VacancyRow {
+  s_id: string;
+  s_kind: StructureKind;
+  s_area_code: string;
+  s_name: string;
+  s_province_code: string | null;
+  s_district_code: string | null;
+  s_municipality_code: string | null;
+  s_ward_code: string | null;
+  p_id: string;
+  p_code: string;
+  p_title: string;
+  p_rank: number;
+  p_seats: number;
+  p_province_code: string | null;
+  filled: string | number;
+}
+
+/**
+ * Command structures, their positions and appointments. Reads are scoped to the caller's area (outside: 404);
+ * changes need a structure inside the caller's area at or below their level (outside: 403). History is never
+ * deleted; ending sets the end date and reason.
+ */
+@Injectable()
+export class LeadershipService {
+  constructor(
+    @InjectRepository(LeadershipStructure)
+    private readonly structures: Repository<LeadershipStructure>,
+    @InjectRepository(LeadershipPosition)
+    private readonly positions: Repository<LeadershipPosition>,
+    @InjectRepository(LeadershipAppointment)
+    private readonly appointments: Repository<LeadershipAppointment>,
+    @InjectRepository(Member) private readonly members: Repository<Member>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly events: DomainEventBus,
+  ) {}
+
+  // --- reads ---
+
+  private appointmentQuery(manager?: EntityManager): SelectQueryBuilder<LeadershipAppointment> {
+    const repository = manager ? manager.getRepository(LeadershipAppointment) : this.appointments;
+    return repository
+      .createQueryBuilder('a')
+      .innerJoinAndSelect('a.structure', 's')
+      .innerJoinAndSelect('a.position', 'p')
+      .innerJoin('a.member', 'm')
+      .addSelect(MEMBER_COLUMNS);
+  }
+
+  /** The structure when it lies inside the caller's scope; otherwise 404 whether or not it exists. */
+  private async visibleStructure(actor: AuthUser, id: string): Promise<LeadershipStructure> {
+    const scope = scopePredicate(actor.scope, 's');
+    const structure = await this.structures
+      .createQueryBuilder('s')
+      .where('s.id = :id', { id })
+      .andWhere(scope.sql, scope.params)
+      .getOne();
+    if (!structure) throw AppException.notFound(`Structure ${id}`);
+    return structure;
+  }
+
+  async listStructures(actor: AuthUser, query: StructureQueryDto): Promise<Page<StructureDto>> {
+    const scope = scopePredicate(actor.scope, 's');
+    const qb = this.structures.createQueryBuilder('s').where(scope.sql, scope.params);
+    if (query.level) qb.andWhere('s.kind = :kind', { kind: query.level });
+    if (query.code) qb.andWhere('s.area_code = :code', { code: query.code });
+    if (query.cursor) {
+      const [kind, areaCode] = decodeCursor(query.cursor, 2);
+      qb.andWhere(
+        '(s.kind, s.area_code) > (CAST(:cursorKind AS leadership_structure_kind), :cursorArea)',
+        { cursorKind: kind, cursorArea: areaCode },
+      );
+    }
+    const rows = await qb
+      .orderBy('s.kind', 'ASC')
+      .addOrderBy('s.area_code', 'ASC')
+      .limit(query.limit + 1)
+      .getMany();
+    return toPage(rows.map(structureDto), query.limit, (s) => [s.kind, s.areaCode]);
+  }
+
+  async getStructure(actor: AuthUser, id: string): Promise<StructureDetailDto> {
+    const structure = await this.visibleStructure(actor, id);
+    const today = todayInSouthAfrica();
+    const [positions, holders] = await Promise.all([
+      this.positions.find({ where: { structureKind: structure.kind }, order: { rank: 'ASC' } }),
+      this.appointmentQuery()
+        .where('a.structure_id = :id', { id })
+        .andWhere('a.starts_on <= :today AND (a.ends_on IS NULL OR a.ends_on > :today)', {
+          today,
+        })
+        .orderBy('a.starts_on', 'ASC')
+        .addOrderBy('a.id', 'ASC')
+        .getMany() as Promise<LoadedAppointment[]>,
+    ]);
+    const seats = positions.map((position) => {
+      const held = holders
+        .filter((a) => a.positionId === position.id)
+        .map((a) => appointmentDto(a, today));
+      return {
+        position: positionDto(position),
+        holders: held,
+        vacantSeats: Math.max(0, position.seats - held.length),
+      };
+    });
+    return {
+      ...structureDto(structure),
+      positions: seats,
+      vacantSeats: seats.reduce((sum, s) => sum + s.vacantSeats, 0),
+    };
+  }
+
+  async history(
+    actor: AuthUser,
+    id: string,
+    query: HistoryQueryDto,
+  ): Promise<Page<AppointmentDto>> {
+    await this.visibleStructure(actor, id);
+    const qb = this.appointmentQuery().where('a.structure_id = :id', { id });
+    if (query.positionId)
+      qb.andWhere('a.position_id = :positionId', { positionId: query.positionId });
+    if (query.cursor) {
+      const [startsOn, appointmentId] = decodeCursor(query.cursor, 2);
+      qb.andWhere('(a.starts_on, a.id) < (CAST(:cursorStart AS date), CAST(:cursorId AS uuid))', {
+        cursorStart: startsOn,
+        cursorId: appointmentId,
+      });
+    }
+    const rows = (await qb
+      .orderBy('a.starts_on', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(query.limit + 1)
+      .getMany()) as LoadedAppointment[];
+    const today = todayInSouthAfrica();
+    return toPage(
+      rows.map((a) => appointmentDto(a, today)),
+      query.limit,
+      (a) => [a.startsOn, a.id],
+    );
+  }
+
+  async vacancies(actor: AuthUser, query: VacancyQueryDto): Promise<Page<VacancyDto>> {
+    const today = todayInSouthAfrica();
+    const scope = scopePredicate(actor.scope, 's');
+    const filled = `(SELECT count(*) FROM leadership_appointments a
+                      WHERE a.structure_id = s.id AND a.position_id = p.id AND a.starts_on <= :today
+                        AND (a.ends_on IS NULL OR a.ends_on > :today))`;
+    const qb = this.dataSource
+      .createQueryBuilder()
+      .from(LeadershipStructure, 's')
+      .innerJoin(LeadershipPosition, 'p', 'p.structure_kind = s.kind')
+      .select([
+        's.id AS s_id',
+        's.kind AS s_kind',
+        's.area_code AS s_area_code',
+        's.name AS s_name',
+        's.province_code AS s_province_code',
+        's.district_code AS s_district_code',
+        's.municipality_code AS s_municipality_code',
+        's.ward_code AS s_ward_code',
+        'p.id AS p_id',
+        'p.code AS p_code',
+        'p.title AS p_title',
+        'p.rank AS p_rank',
+        'p.seats AS p_seats',
+        'p.province_code AS p_province_code',
+      ])
+      .addSelect(filled, 'filled')
+      .where(scope.sql, scope.params)
+      .andWhere(`p.seats > ${filled}`, { today });
+    if (query.level) qb.andWhere('s.kind = :kind', { kind: query.level });
+    if (query.code) qb.andWhere('s.area_code = :code', { code: query.code });
+    if (query.cursor) {
+      const [kind, areaCode, rank] = decodeCursor(query.cursor, 3);
+      if (typeof rank !== 'number') throw AppException.badRequest('cursor is not valid', 'cursor');
+      qb.andWhere(
+        '(s.kind, s.area_code, p.rank) > (CAST(:cursorKind AS leadership_structure_kind), :cursorArea, :cursorRank)',
+        { cursorKind: kind, cursorArea: areaCode, cursorRank: rank },
+      );
+    }
+    const rows = await qb
+      .orderBy('s.kind', 'ASC')
+      .addOrderBy('s.area_code', 'ASC')
+      .addOrderBy('p.rank', 'ASC')
+      .limit(query.limit + 1)
+      .getRawMany<VacancyRow>();
+    const page = toPage(rows, query.limit, (r) => [r.s_kind, r.s_area_code, r.p_rank]);
+    return {
+      nextCursor: page.nextCursor,
+      data: page.data.map((r) => ({
+        structure: {
+          id: r.s_id,
+          kind: r.s_kind,
+          areaCode: r.s_area_code,
+          name: r.s_name,
+          provinceCode: r.s_province_code,
+          districtCode: r.s_district_code,
+          municipalityCode: r.s_municipality_code,
+          wardCode: r.s_ward_code,
+        },
+        position: {
+          id: r.p_id,
+          code: r.p_code,
+          title: r.p_title,
+          seats: r.p_seats,
+          singleHolder: r.p_seats === 1,
+          provinceCode: r.p_province_code,
+        },
+        vacantSeats: r.p_seats - Number(r.filled),
+      })),
+    };
+  }
+
+  /** Every appointment of a member (current first, then by start), if the member is inside the caller's scope. */
+  async memberPositions(actor: AuthUser, memberId: string): Promise<AppointmentDto[]> {
+    await this.visibleMember(actor, memberId);
+    const rows = (await this.appointmentQuery()
+      .where('a.member_id = :memberId', { memberId })
+      .orderBy('a.starts_on', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .getMany()) as LoadedAppointment[];
+    const today = todayInSouthAfrica();
+    return rows.map((a) => appointmentDto(a, today));
+  }
+
+  private async visibleMember(actor: AuthUser, id: string): Promise<Member> {
+    const scope = scopePredicate(actor.scope, 'm');
+    const member = await this.members
+      .createQueryBuilder('m')
+      .select(MEMBER_COLUMNS)
+      .where('m.id = :id', { id })
+      .andWhere(scope.sql, scope.params)
+      .getOne();
+    if (!member) throw AppException.notFound(`Member ${id}`);
+    return member;
+  }
+
+  private async loadAppointment(id: string, manager?: EntityManager): Promise<LoadedAppointment> {
+    const appointment = await this.appointmentQuery(manager).where('a.id = :id', { id }).getOne();
+    if (!appointment) throw AppException.notFound(`Appointment ${id}`);
+    return appointment as LoadedAppointment;
+  }
+
+  // --- changes ---
+
+  private assertManage(actor: AuthUser, structure: LeadershipStructure): void {
+    if (!mayManageStructure(actor, structure)) {
+      throw AppException.forbidden(
+        'You may change appointments only in structures inside your own area, at or below your level',
+      );
+    }
+  }
+
+  /** The holders of a position whose appointments overlap [startsOn, endsOn). */
+  private overlappingHolders(
+    manager: EntityManager | undefined,
+    structureId: string,
+    filter: { positionId: string } | { memberId: string },
+    startsOn: string,
+    endsOn: string | null,
+  ): Promise<LoadedAppointment[]> {
+    const qb = this.appointmentQuery(manager)
+      .where('a.structure_id = :structureId', { structureId })
+      .andWhere(
+        `daterange(a.starts_on, a.ends_on, '[)') && daterange(CAST(:startsOn AS date), CAST(:endsOn AS date), '[)')`,
+        { startsOn, endsOn },
+      );
+    if ('positionId' in filter)
+      qb.andWhere('a.position_id = :positionId', { positionId: filter.positionId });
+    else qb.andWhere('a.member_id = :memberId', { memberId: filter.memberId });
+    return qb.orderBy('a.starts_on', 'ASC').getMany() as Promise<LoadedAppointment[]>;
+  }
+
+  private seatTaken(
+    structure: LeadershipStructure,
+    position: LeadershipPosition,
+    holders: LoadedAppointment[],
+  ): AppException {
+    const first = holders[0];
+    const holder = first
+      ? {
+          appointmentId: first.id,
+          memberId: first.member.id,
+          membershipNumber: first.member.membershipNumber,
+          firstNames: first.member.firstNames,
+          surname: first.member.surname,
+          startsOn: first.startsOn,
+          endsOn: first.endsOn,
+        }
+      : null;
+    const detail =
+      position.seats === 1 && first
+        ? `${position.title} of ${structure.name} is held by ${holderName(first.member)} from ${first.startsOn}${first.endsOn ? ` until ${first.endsOn}` : ''}`
+        : `All ${position.seats} seats of ${position.title} of ${structure.name} are taken for those dates`;
+    return new AppException(HttpStatus.CONFLICT, ErrorCode.SeatTaken, detail, undefined, {
+      holder,
+    });
+  }
+
+  private alreadyInStructure(
+    structure: LeadershipStructure,
+    existing: LoadedAppointment,
+  ): AppException {
+    return new AppException(
+      HttpStatus.CONFLICT,
+      ErrorCode.AlreadyInStructure,
+      `${holderName(existing.member)} already holds ${existing.position.title} in ${structure.name} for those dates`,
+      undefined,
+      { appointmentId: existing.id, positionId: existing.positionId },
+    );
+  }
+
+  /**
+   * Appoints a member. Order of checks: structure exists (404) and may be managed (403); the position belongs to
+   * the structure's kind and the dates are sane (400); the member is visible (404) and eligible (422); then,
+   * under a row lock on the structure (so appointments to one structure are serialised and multi-seat counts
+   * hold), conflicts (409). The exclusion constraints are the database's guarantee behind the checks.
+   */
+  async appoint(actor: AuthUser, dto: CreateAppointmentDto): Promise<AppointmentDto> {
+    const structure = await this.structures.findOneBy({ id: dto.structureId });
+    if (!structure) throw AppException.notFound(`Structure ${dto.structureId}`);
+    this.assertManage(actor, structure);
+    const position = await this.positions.findOneBy({ id: dto.positionId });
+    if (!position || position.structureKind !== structure.kind) {
+      throw AppException.badRequest(
+        `positionId is not a position of a ${structure.kind} structure`,
+        'positionId',
+        'positionNotInStructure',
+      );
+    }
+    const today = todayInSouthAfrica();
+    const startsOn = dto.startsOn ?? today;
+    const endsOn = dto.endsOn ?? null;
+    if (endsOn !== null && endsOn <= startsOn) {
+      throw AppException.badRequest('endsOn must be after startsOn', 'endsOn', 'endBeforeStart');
+    }
+    const member = await this.visibleMember(actor, dto.memberId);
+    const problems: string[] = [];
+    if (member.status !== MemberStatus.Active)
+      problems.push(`the member's status is ${member.status}, not active`);
+    if (!memberInsideArea(structure, position, member)) {
+      problems.push(
+        position.provinceCode
+          ? `the member is not a member of province ${position.provinceCode}`
+          : `the member's ward ${member.wardCode} is not inside ${structure.name}`,
+      );
+    }
+    if (problems.length > 0) {
+      throw new AppException(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        ErrorCode.MemberIneligible,
+        `${holderName(member)} may not hold ${position.title}: ${problems.join('; ')}`,
+        undefined,
+        { reasons: problems },
+      );
+    }
+
+    let appointmentId: string;
+    try {
+      appointmentId = await this.dataSource.transaction(async (manager) => {
+        await manager.query('SELECT id FROM leadership_structures WHERE id = $1 FOR UPDATE', [
+          structure.id,
+        ]);
+        const [existing] = await this.overlappingHolders(
+          manager,
+          structure.id,
+          { memberId: member.id },
+          startsOn,
+          endsOn,
+        );
+        if (existing) throw this.alreadyInStructure(structure, existing);
+        const holders = await this.overlappingHolders(
+          manager,
+          structure.id,
+          { positionId: position.id },
+          startsOn,
+          endsOn,
+        );
+        if (holders.length >= position.seats) throw this.seatTaken(structure, position, holders);
+        const saved = await manager.save(
+          manager.create(LeadershipAppointment, {
+            structureId: structure.id,
+            positionId: position.id,
+            memberId: member.id,
+            kind: dto.kind,
+            singleHolder: position.seats === 1,
+            startsOn,
+            endsOn,
+            endReason: null,
+            note: dto.note ?? null,
+            endNote: null,
+            appointedBy: actor.id,
+            endedBy: null,
+          }),
+        );
+        await this.audit.record(
+          {
+            action: 'leadership.appointed',
+            entityType: 'leadership_appointment',
+            entityId: saved.id,
+            provinceCode: structure.provinceCode,
+            changes: diff(
+              {},
+              {
+                structureId: structure.id,
+                positionId: position.id,
+                memberId: member.id,
+                kind: dto.kind,
+                startsOn,
+                endsOn,
+              },
+            ),
+          },
+          manager,
+        );
+        return saved.id;
+      });
+    } catch (error) {
+      throw await this.translateConflict(error, structure, position, member.id, startsOn, endsOn);
+    }
+    this.publish(structure, position.id, appointmentId, 'appointed');
+    return appointmentDto(await this.loadAppointment(appointmentId), today);
+  }
+
+  /** Ends an appointment: sets the (exclusive) end date and reason. Nothing is ever deleted. */
+  async end(actor: AuthUser, id: string, dto: EndAppointmentDto): Promise<AppointmentDto> {
+    const appointment = await this.loadAppointment(id);
+    this.assertManage(actor, appointment.structure);
+    const today = todayInSouthAfrica();
+    const endsOn = dto.endsOn ?? today;
+    if (endsOn < appointment.startsOn) {
+      throw AppException.badRequest(
+        `endsOn (${endsOn}) is before the appointment started (${appointment.startsOn})`,
+        'endsOn',
+        'endBeforeStart',
+      );
+    }
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.query('SELECT id FROM leadership_structures WHERE id = $1 FOR UPDATE', [
+          appointment.structureId,
+        ]);
+        const fresh = await manager.findOneByOrFail(LeadershipAppointment, { id });
+        if (fresh.endReason !== null) {
+          throw AppException.conflict(
+            `The appointment already ended on ${fresh.endsOn ?? '?'} (${fresh.endReason})`,
+          );
+        }
+        await manager.update(
+          LeadershipAppointment,
+          { id },
+          { endsOn, endReason: dto.reason, endedBy: actor.id, endNote: dto.note ?? null },
+        );
+        await this.audit.record(
+          {
+            action: 'leadership.appointment_ended',
+            entityType: 'leadership_appointment',
+            entityId: id,
+            provinceCode: appointment.structure.provinceCode,
+            changes: diff(
+              { endsOn: fresh.endsOn, endReason: null },
+              { endsOn, endReason: dto.reason },
+            ),
+          },
+          manager,
+        );
+      });
+    } catch (error) {
+      throw await this.translateConflict(
+        error,
+        appointment.structure,
+        appointment.position,
+        appointment.memberId,
+        appointment.startsOn,
+        endsOn,
+      );
+    }
+    this.publish(appointment.structure, appointment.positionId, id, 'ended');
+    return appointmentDto(await this.loadAppointment(id), today);
+  }
+
+  /** Exclusion (23P01) and unique (23505) violations become 409s naming what is in the way. */
+  private async translateConflict(
+    error: unknown,
+    structure: LeadershipStructure,
+    position: LeadershipPosition,
+    memberId: string,
+    startsOn: string,
+    endsOn: string | null,
+  ): Promise<unknown> {
+    const { code, constraint } = constraintOf(error);
+    if (code === '23P01' && constraint === EX_SINGLE_HOLDER) {
+      const holders = await this.overlappingHolders(
+        undefined,
+        structure.id,
+        { positionId: position.id },
+        startsOn,
+        endsOn,
+      );
+      return this.seatTaken(structure, position, holders);
+    }
+    if (code === '23P01' && constraint === EX_MEMBER_PER_STRUCTURE) {
+      const [existing] = await this.overlappingHolders(
+        undefined,
+        structure.id,
+        { memberId },
+        startsOn,
+        endsOn,
+      );
+      if (existing) return this.alreadyInStructure(structure, existing);
+    }
+    if (code === '23P01' || code === '23505') {
+      return AppException.conflict('The change conflicts with another appointment');
+    }
+    return error;
+  }
+
+  private publish(
+    structure: LeadershipStructure,
+    positionId: string,
+    appointmentId: string,
+    change: 'appointed' | 'ended',
+  ): void {
+    this.events.publish({
+      type: DomainEventType.LeadershipChanged,
+      area: eventArea(structure),
+      payload: { structureId: structure.id, positionId, appointmentId, change },
+    });
+  }
+}

@@ -2,6 +2,7 @@ import { Audit1795492120654 } from './1795492120654-Audit.js';
 import { Geography1795491569833 } from './1795491569833-Geography.js';
 import { Leadership1795562030567 } from './1795562030567-Leadership.js';
 import { Members1795561454521 } from './1795561454521-Members.js';
+import { MembersLifecycle1795561751605 } from './1795561751605-MembersLifecycle.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
 import { UsersEmailLowerCase1795563098645 } from './1795563098645-UsersEmailLowerCase.js';
 import { AuditAppendOnly1795563098646 } from './1795563098646-AuditAppendOnly.js';
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   Audit1795492120654,
   Users1795494977577,
   Members1795561454521,
+  MembersLifecycle1795561751605,
   Leadership1795562030567,
   UsersEmailLowerCase1795563098645,
   AuditAppendOnly1795563098646,

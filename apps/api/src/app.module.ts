@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@app/core';
 import { AuthModule } from '@app/auth';
 import { GeographyModule } from '@app/geography';
+import { MembersModule } from '@app/members';
 import { LeadershipModule } from '@app/leadership';
 import { UsersModule } from '@app/users';
 import { dataSourceOptions } from './data-source.js';
@@ -16,6 +17,7 @@ export class AppModule {
         GeographyModule,
         AuthModule,
         UsersModule,
+        MembersModule,
         LeadershipModule,
       ],
     };

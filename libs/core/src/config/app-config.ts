@@ -196,6 +196,32 @@ export class EnvironmentVariables {
   @MinLength(12, { message: 'ADMIN_PASSWORD must be at least 12 characters' })
   ADMIN_PASSWORD?: string;
 
+  /** A membership runs this many months from the last payment. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(120)
+  MEMBERSHIP_PERIOD_MONTHS = 24;
+
+  /** Days after expiry during which a member is in Grace Period before becoming Expired. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  GRACE_PERIOD_DAYS = 90;
+
+  /** The membership fee in cents (R10 = 1000), the default amount of a renewal. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  MEMBERSHIP_FEE_CENTS = 1000;
+
+  /** Cron expression (Africa/Johannesburg) of the daily status recalculation, or "off". */
+  @Matches(/^(off|\S+( \S+){4,5})$/, {
+    message: 'STATUS_RECALC_CRON must be a cron expression such as "0 2 * * *" or "off"',
+  })
+  STATUS_RECALC_CRON = '0 2 * * *';
+
   /** Peers (addresses/CIDRs, matched against the socket address) allowed to read /metrics; empty = nobody. */
   @Transform(toList)
   @IsString({ each: true })

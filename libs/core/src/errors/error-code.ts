@@ -12,6 +12,8 @@ export enum ErrorCode {
   Forbidden = 'FORBIDDEN',
   Conflict = 'CONFLICT',
   VersionConflict = 'VERSION_CONFLICT',
+  DuplicateIdNumber = 'DUPLICATE_ID_NUMBER',
+  InvalidStatusTransition = 'INVALID_STATUS_TRANSITION',
   /** A single-holder position (or every seat of one) is already held for those dates. */
   SeatTaken = 'SEAT_TAKEN',
   /** The member already holds a position in that structure for those dates. */
@@ -36,6 +38,8 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.Forbidden]: 'Not allowed',
   [ErrorCode.Conflict]: 'Conflict',
   [ErrorCode.VersionConflict]: 'The resource was changed by someone else',
+  [ErrorCode.DuplicateIdNumber]: 'A member with this ID number already exists',
+  [ErrorCode.InvalidStatusTransition]: 'The status does not allow this action',
   [ErrorCode.SeatTaken]: 'The position is already held',
   [ErrorCode.AlreadyInStructure]: 'The member already holds a position in this structure',
   [ErrorCode.MemberIneligible]: 'The member may not hold this position',

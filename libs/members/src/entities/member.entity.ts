@@ -24,6 +24,24 @@ export enum MemberStatus {
  * every scoped query filters on one indexed column. Date of birth, gender and citizenship come from the ID number.
  */
 @Entity('members')
+// Keyset pagination: each scope level x each sort (surname, joined_on) has an index ending in id.
+@Index(['surname', 'id'])
+@Index(['provinceCode', 'surname', 'id'])
+@Index(['districtCode', 'surname', 'id'])
+@Index(['municipalityCode', 'surname', 'id'])
+@Index(['wardCode', 'surname', 'id'])
+@Index(['joinedOn', 'id'])
+@Index(['provinceCode', 'joinedOn', 'id'])
+@Index(['districtCode', 'joinedOn', 'id'])
+@Index(['municipalityCode', 'joinedOn', 'id'])
+@Index(['wardCode', 'joinedOn', 'id'])
+@Index(['expiresOn'])
+@Index(['cellNumber'])
+// Hand-written in the migration (TypeORM cannot express them), so not synchronised:
+// GIN trigram on lower(first_names || ' ' || surname) for q, and a partial index on expires_on for the
+// status recalculation (status IN ('active', 'grace_period')).
+@Index('members_name_trgm', { synchronize: false })
+@Index('members_recalculation', { synchronize: false })
 export class Member {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

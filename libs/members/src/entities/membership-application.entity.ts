@@ -20,6 +20,11 @@ export enum ApplicationStatus {
 /** A request to join, submitted by the public; approval creates the member in the same transaction. */
 @Entity('membership_applications')
 @Index(['idNumber'])
+@Index(['createdAt', 'id'])
+@Index(['provinceCode', 'createdAt', 'id'])
+@Index(['districtCode', 'createdAt', 'id'])
+@Index(['municipalityCode', 'createdAt', 'id'])
+@Index(['wardCode', 'createdAt', 'id'])
 export class MembershipApplication {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

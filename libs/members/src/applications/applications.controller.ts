@@ -1,0 +1,86 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Permission, RequirePermission } from '@app/auth';
+import type { AuthUser } from '@app/auth';
+import { ApiProblems, PageOf, Public, StrictThrottle, UuidParam } from '@app/core';
+import type { Page } from '@app/core';
+import { MemberDto } from '../dto/member.dto.js';
+import {
+  ApplicationDto,
+  ApplicationReceivedDto,
+  ListApplicationsQueryDto,
+  RejectApplicationDto,
+  SubmitApplicationDto,
+} from './application.dto.js';
+import { ApplicationsService } from './applications.service.js';
+
+@ApiTags('applications')
+@Controller('applications')
+export class ApplicationsController {
+  constructor(private readonly applications: ApplicationsService) {}
+
+  @Post()
+  @Public()
+  @StrictThrottle()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({
+    type: ApplicationReceivedDto,
+    description: 'The same answer whether or not the ID number is already known',
+  })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.TOO_MANY_REQUESTS)
+  submit(@Body() body: SubmitApplicationDto): Promise<ApplicationReceivedDto> {
+    return this.applications.submit(body);
+  }
+
+  @Get()
+  @RequirePermission(Permission.ApplicationsRead)
+  @ApiOkResponse({ type: PageOf(ApplicationDto) })
+  @ApiProblems(HttpStatus.BAD_REQUEST)
+  list(
+    @CurrentUser() actor: AuthUser,
+    @Query() query: ListApplicationsQueryDto,
+  ): Promise<Page<ApplicationDto>> {
+    return this.applications.list(actor, query);
+  }
+
+  @Get(':id')
+  @RequirePermission(Permission.ApplicationsRead)
+  @ApiOkResponse({ type: ApplicationDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  get(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<ApplicationDto> {
+    return this.applications.get(actor, id);
+  }
+
+  @Post(':id/review')
+  @RequirePermission(Permission.ApplicationsReview)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: ApplicationDto, description: 'Submitted -> Under Review' })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  review(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+  ): Promise<ApplicationDto> {
+    return this.applications.review(actor, id);
+  }
+
+  @Post(':id/approve')
+  @RequirePermission(Permission.ApplicationsReview)
+  @ApiCreatedResponse({ type: MemberDto, description: 'The member the approval created' })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  approve(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<MemberDto> {
+    return this.applications.approve(actor, id);
+  }
+
+  @Post(':id/reject')
+  @RequirePermission(Permission.ApplicationsReview)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: ApplicationDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  reject(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+    @Body() body: RejectApplicationDto,
+  ): Promise<ApplicationDto> {
+    return this.applications.reject(actor, id, body.reason);
+  }
+}

@@ -1,0 +1,381 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuthUser, Permission, roleHasPermission, scopeContains, scopePredicate } from '@app/auth';
+import {
+  AppException,
+  AuditService,
+  decodeCursor,
+  DomainEventBus,
+  DomainEventType,
+  ErrorCode,
+  Page,
+  toPage,
+} from '@app/core';
+import { MemberDto } from '../dto/member.dto.js';
+import { Member } from '../entities/member.entity.js';
+import {
+  ApplicationStatus,
+  MembershipApplication,
+} from '../entities/membership-application.entity.js';
+import { checkIdNumber, normaliseCellNumber } from '../identity.js';
+import { memberArea, MembersService, toMemberDto } from '../members.service.js';
+import {
+  ApplicationDto,
+  ApplicationDuplicatesDto,
+  ApplicationReceivedDto,
+  ListApplicationsQueryDto,
+  SubmitApplicationDto,
+} from './application.dto.js';
+
+const OPEN: readonly ApplicationStatus[] = [
+  ApplicationStatus.Submitted,
+  ApplicationStatus.UnderReview,
+];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
+
+export const APPLICATION_RECEIVED: ApplicationReceivedDto = {
+  status: 'received',
+  message:
+    'Thank you. Your application has been received and will be reviewed by your branch. ' +
+    'You will be contacted on the details you gave.',
+};
+
+function toDto(a: MembershipApplication): ApplicationDto {
+  return {
+    id: a.id,
+    status: a.status,
+    idNumber: a.idNumber,
+    firstNames: a.firstNames,
+    surname: a.surname,
+    dateOfBirth: a.dateOfBirth,
+    gender: a.gender,
+    citizenship: a.citizenship,
+    cellNumber: a.cellNumber,
+    email: a.email,
+    residentialAddress: a.residentialAddress,
+    wardCode: a.wardCode,
+    municipalityCode: a.municipalityCode,
+    districtCode: a.districtCode,
+    provinceCode: a.provinceCode,
+    consentGivenAt: a.consentGivenAt,
+    submittedAt: a.submittedAt,
+    reviewedBy: a.reviewedBy,
+    reviewedAt: a.reviewedAt,
+    decidedBy: a.decidedBy,
+    decidedAt: a.decidedAt,
+    rejectionReason: a.rejectionReason,
+    memberId: a.memberId,
+    createdAt: a.createdAt,
+    version: a.version,
+  };
+}
+
+function invalidTransition(a: MembershipApplication, action: string): AppException {
+  return new AppException(
+    HttpStatus.CONFLICT,
+    ErrorCode.InvalidStatusTransition,
+    `An application that is ${a.status} cannot be given the action ${action}`,
+    undefined,
+    { currentStatus: a.status, action },
+  );
+}
+
+function invalidCursor(): AppException {
+  return new AppException(
+    HttpStatus.BAD_REQUEST,
+    ErrorCode.InvalidCursor,
+    'cursor is not a cursor returned by this list',
+    [{ field: 'cursor', code: 'invalidCursor', message: 'cursor is not valid' }],
+  );
+}
+
+/**
+ * Membership applications: submitted by the public, reviewed and decided by admins of the applicant's area.
+ * Approval creates the member in the same transaction (MembersService.createInTransaction).
+ */
+@Injectable()
+export class ApplicationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly members: MembersService,
+    private readonly audit: AuditService,
+    private readonly events: DomainEventBus,
+  ) {}
+
+  /**
+   * Stores the application whatever the ID number (no lookup of existing members, so the answer says nothing
+   * about who is a member); duplicates show up for the reviewer.
+   */
+  async submit(dto: SubmitApplicationDto): Promise<ApplicationReceivedDto> {
+    const check = checkIdNumber(dto.idNumber);
+    if (!check.valid) throw AppException.badRequest(check.reason, 'idNumber', 'invalidIdNumber');
+    const chain = await this.members.wardChain(dto.wardCode);
+    const now = new Date();
+    const application = await this.dataSource.transaction(async (manager) => {
+      const saved = await manager.save(
+        manager.create(MembershipApplication, {
+          status: ApplicationStatus.Submitted,
+          idNumber: dto.idNumber,
+          firstNames: dto.firstNames,
+          surname: dto.surname,
+          dateOfBirth: check.facts.dateOfBirth,
+          gender: check.facts.gender,
+          citizenship: check.facts.citizenship,
+          cellNumber: dto.cellNumber ? normaliseCellNumber(dto.cellNumber) : null,
+          email: dto.email ?? null,
+          residentialAddress: dto.residentialAddress ?? null,
+          ...chain,
+          consentGivenAt: now,
+          submittedAt: now,
+        }),
+      );
+      await this.audit.record(
+        {
+          action: 'application.submitted',
+          entityType: 'membership_application',
+          entityId: saved.id,
+          provinceCode: saved.provinceCode,
+          actorUserId: null,
+        },
+        manager,
+      );
+      return saved;
+    });
+    this.publish(DomainEventType.ApplicationSubmitted, application);
+    return APPLICATION_RECEIVED;
+  }
+
+  private publish(
+    type: DomainEventType,
+    a: MembershipApplication,
+    extra: Record<string, unknown> = {},
+  ): void {
+    this.events.publish({
+      type,
+      area: memberArea(a),
+      payload: { id: a.id, status: a.status, wardCode: a.wardCode, ...extra },
+    });
+  }
+
+  private async findInScope(
+    actor: AuthUser,
+    id: string,
+    manager?: EntityManager,
+  ): Promise<MembershipApplication> {
+    const qb = (manager ?? this.dataSource.manager)
+      .createQueryBuilder(MembershipApplication, 'a')
+      .where('a.id = :id', { id });
+    const p = scopePredicate(actor.scope, 'a');
+    qb.andWhere(p.sql, p.params);
+    if (manager) qb.setLock('pessimistic_write');
+    const application = await qb.getOne();
+    if (!application) throw AppException.notFound(`Application ${id}`);
+    return application;
+  }
+
+  async list(actor: AuthUser, query: ListApplicationsQueryDto): Promise<Page<ApplicationDto>> {
+    const qb = this.dataSource.manager.createQueryBuilder(MembershipApplication, 'a');
+    const p = scopePredicate(actor.scope, 'a');
+    qb.where(p.sql, p.params);
+    if (query.status) qb.andWhere('a.status = :status', { status: query.status });
+    if (query.provinceCode) qb.andWhere('a.province_code = :fp', { fp: query.provinceCode });
+    if (query.districtCode) qb.andWhere('a.district_code = :fd', { fd: query.districtCode });
+    if (query.municipalityCode)
+      qb.andWhere('a.municipality_code = :fm', { fm: query.municipalityCode });
+    if (query.wardCode) qb.andWhere('a.ward_code = :fw', { fw: query.wardCode });
+    if (query.cursor) {
+      const [at, id] = decodeCursor(query.cursor, 2);
+      if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id))
+        throw invalidCursor();
+      qb.andWhere(
+        `(a.created_at, a.id) < (CAST(:cursorAt AS timestamp) AT TIME ZONE 'UTC', :cursorId)`,
+        { cursorAt: at, cursorId: id },
+      );
+    }
+    qb.addSelect(
+      `to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`,
+      'cursor_at',
+    )
+      .orderBy('a.createdAt', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(query.limit + 1);
+    const { entities, raw } = await qb.getRawAndEntities<{ cursor_at: string }>();
+    const rows = entities.map((a, i) => ({ dto: toDto(a), at: raw[i]?.cursor_at ?? '' }));
+    const page = toPage(rows, query.limit, (r) => [r.at, r.dto.id]);
+    return { data: page.data.map((r) => r.dto), nextCursor: page.nextCursor };
+  }
+
+  async get(actor: AuthUser, id: string): Promise<ApplicationDto> {
+    const application = await this.findInScope(actor, id);
+    const dto = toDto(application);
+    if (roleHasPermission(actor.role, Permission.ApplicationsReview)) {
+      dto.duplicates = await this.duplicates(actor, application);
+    }
+    return dto;
+  }
+
+  private async duplicates(
+    actor: AuthUser,
+    a: MembershipApplication,
+  ): Promise<ApplicationDuplicatesDto> {
+    const member = await this.dataSource.manager.findOne(Member, {
+      select: {
+        id: true,
+        membershipNumber: true,
+        status: true,
+        wardCode: true,
+        municipalityCode: true,
+        districtCode: true,
+        provinceCode: true,
+      },
+      where: { idNumber: a.idNumber },
+    });
+    const qb = this.dataSource.manager
+      .createQueryBuilder(MembershipApplication, 'o')
+      .select('o.id', 'id')
+      .where('o.id_number = :idNumber AND o.id <> :id AND o.status IN (:...open)', {
+        idNumber: a.idNumber,
+        id: a.id,
+        open: OPEN,
+      });
+    const p = scopePredicate(actor.scope, 'o');
+    qb.andWhere(p.sql, p.params).orderBy('o.id').limit(20);
+    const others = await qb.getRawMany<{ id: string }>();
+    const visible = member && scopeContains(actor.scope, memberArea(member));
+    return {
+      member: visible
+        ? {
+            id: member.id,
+            membershipNumber: member.membershipNumber,
+            status: member.status,
+            wardCode: member.wardCode,
+          }
+        : null,
+      memberExists: member !== null,
+      openApplicationIds: others.map((o) => o.id),
+    };
+  }
+
+  async review(actor: AuthUser, id: string): Promise<ApplicationDto> {
+    const application = await this.dataSource.transaction(async (manager) => {
+      const current = await this.findInScope(actor, id, manager);
+      if (current.status !== ApplicationStatus.Submitted)
+        throw invalidTransition(current, 'review');
+      await manager.update(
+        MembershipApplication,
+        { id },
+        { status: ApplicationStatus.UnderReview, reviewedBy: actor.id, reviewedAt: new Date() },
+      );
+      await this.audit.record(
+        {
+          action: 'application.reviewing',
+          entityType: 'membership_application',
+          entityId: id,
+          provinceCode: current.provinceCode,
+          changes: { status: { from: current.status, to: ApplicationStatus.UnderReview } },
+        },
+        manager,
+      );
+      return manager.findOneByOrFail(MembershipApplication, { id });
+    });
+    return toDto(application);
+  }
+
+  /**
+   * Creates the member and marks the application approved in one transaction. The application row is locked
+   * (FOR UPDATE), so a second approval waits and then finds it decided (409); the unique indexes on
+   * members.id_number and membership_applications.member_id back this up.
+   */
+  async approve(actor: AuthUser, id: string): Promise<MemberDto> {
+    const { application, member } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.findInScope(actor, id, manager);
+      if (!OPEN.includes(current.status)) throw invalidTransition(current, 'approve');
+      const created = await this.members.createInTransaction(
+        manager,
+        {
+          idNumber: current.idNumber,
+          firstNames: current.firstNames,
+          surname: current.surname,
+          cellNumber: current.cellNumber ?? undefined,
+          email: current.email ?? undefined,
+          residentialAddress: current.residentialAddress ?? undefined,
+          wardCode: current.wardCode,
+          consentGiven: true,
+        },
+        { id: actor.id },
+        {
+          wardCode: current.wardCode,
+          municipalityCode: current.municipalityCode,
+          districtCode: current.districtCode,
+          provinceCode: current.provinceCode,
+        },
+        { applicationId: current.id },
+      );
+      await manager.update(
+        MembershipApplication,
+        { id },
+        {
+          status: ApplicationStatus.Approved,
+          decidedBy: actor.id,
+          decidedAt: new Date(),
+          memberId: created.id,
+        },
+      );
+      await this.audit.record(
+        {
+          action: 'application.approved',
+          entityType: 'membership_application',
+          entityId: id,
+          provinceCode: current.provinceCode,
+          changes: {
+            status: { from: current.status, to: ApplicationStatus.Approved },
+            memberId: { from: null, to: created.id },
+          },
+        },
+        manager,
+      );
+      return {
+        application: await manager.findOneByOrFail(MembershipApplication, { id }),
+        member: created,
+      };
+    });
+    this.members.publish(DomainEventType.MemberCreated, member);
+    this.publish(DomainEventType.ApplicationDecided, application, {
+      memberId: member.id,
+      membershipNumber: member.membershipNumber,
+    });
+    return toMemberDto(member);
+  }
+
+  async reject(actor: AuthUser, id: string, reason: string): Promise<ApplicationDto> {
+    const application = await this.dataSource.transaction(async (manager) => {
+      const current = await this.findInScope(actor, id, manager);
+      if (!OPEN.includes(current.status)) throw invalidTransition(current, 'reject');
+      await manager.update(
+        MembershipApplication,
+        { id },
+        {
+          status: ApplicationStatus.Rejected,
+          rejectionReason: reason,
+          decidedBy: actor.id,
+          decidedAt: new Date(),
+        },
+      );
+      await this.audit.record(
+        {
+          action: 'application.rejected',
+          entityType: 'membership_application',
+          entityId: id,
+          provinceCode: current.provinceCode,
+          changes: { status: { from: current.status, to: ApplicationStatus.Rejected }, reason },
+        },
+        manager,
+      );
+      return manager.findOneByOrFail(MembershipApplication, { id });
+    });
+    this.publish(DomainEventType.ApplicationDecided, application);
+    return toDto(application);
+  }
+}

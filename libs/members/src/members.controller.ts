@@ -1,0 +1,139 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Permission, RequirePermission, ScopeLevel } from '@app/auth';
+import type { AuthUser } from '@app/auth';
+import { ApiProblems, AppException, PageOf, UuidParam } from '@app/core';
+import type { Page } from '@app/core';
+import { CreateMemberDto } from './dto/create-member.dto.js';
+import {
+  ChangeMemberStatusDto,
+  ListMembersQueryDto,
+  MemberDto,
+  MemberHistoryEntryDto,
+  MemberHistoryQueryDto,
+  RenewMembershipDto,
+  StatusRecalculationResultDto,
+  TransferMemberDto,
+  UpdateMemberDto,
+} from './dto/member.dto.js';
+import { MembersService } from './members.service.js';
+import { StatusRecalculationService } from './status-recalculation.service.js';
+
+@ApiTags('members')
+@Controller('members')
+export class MembersController {
+  constructor(
+    private readonly members: MembersService,
+    private readonly recalculation: StatusRecalculationService,
+  ) {}
+
+  @Post()
+  @RequirePermission(Permission.MembersWrite)
+  @ApiCreatedResponse({ type: MemberDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.CONFLICT)
+  create(@CurrentUser() actor: AuthUser, @Body() body: CreateMemberDto): Promise<MemberDto> {
+    return this.members.create(actor, body);
+  }
+
+  @Get()
+  @RequirePermission(Permission.MembersRead)
+  @ApiOkResponse({ type: PageOf(MemberDto) })
+  @ApiProblems(HttpStatus.BAD_REQUEST)
+  list(
+    @CurrentUser() actor: AuthUser,
+    @Query() query: ListMembersQueryDto,
+  ): Promise<Page<MemberDto>> {
+    return this.members.list(actor, query);
+  }
+
+  @Post('status-recalculations')
+  @RequirePermission(Permission.MembersWrite)
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Run the daily status recalculation now (national scope only)' })
+  @ApiOkResponse({ type: StatusRecalculationResultDto })
+  async recalculate(@CurrentUser() actor: AuthUser): Promise<StatusRecalculationResultDto> {
+    if (actor.scope.level !== ScopeLevel.National)
+      throw AppException.forbidden('Only national admins may run the status recalculation');
+    return this.recalculation.recalculate(actor.id);
+  }
+
+  @Get(':id')
+  @RequirePermission(Permission.MembersRead)
+  @ApiOkResponse({ type: MemberDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  get(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<MemberDto> {
+    return this.members.get(actor, id);
+  }
+
+  @Patch(':id')
+  @RequirePermission(Permission.MembersWrite)
+  @ApiOkResponse({ type: MemberDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  update(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+    @Body() body: UpdateMemberDto,
+  ): Promise<MemberDto> {
+    return this.members.update(actor, id, body);
+  }
+
+  @Post(':id/status')
+  @RequirePermission(Permission.MembersWrite)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: MemberDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  changeStatus(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+    @Body() body: ChangeMemberStatusDto,
+  ): Promise<MemberDto> {
+    return this.members.changeStatus(actor, id, body);
+  }
+
+  @Post(':id/renewals')
+  @RequirePermission(Permission.MembersWrite)
+  @ApiCreatedResponse({ type: MemberDto, description: 'The member with the new expiry and status' })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  renew(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+    @Body() body: RenewMembershipDto,
+  ): Promise<MemberDto> {
+    return this.members.renew(actor, id, body);
+  }
+
+  @Post(':id/transfer')
+  @RequirePermission(Permission.MembersWrite)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: MemberDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  transfer(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+    @Body() body: TransferMemberDto,
+  ): Promise<MemberDto> {
+    return this.members.transfer(actor, id, body);
+  }
+
+  @Get(':id/history')
+  @RequirePermission(Permission.MembersRead)
+  @ApiOkResponse({ type: PageOf(MemberHistoryEntryDto) })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  history(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+    @Query() query: MemberHistoryQueryDto,
+  ): Promise<Page<MemberHistoryEntryDto>> {
+    return this.members.history(actor, id, query);
+  }
+}

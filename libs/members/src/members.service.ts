@@ -1,0 +1,678 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { AuthUser, Scope, scopeContains, scopePredicate } from '@app/auth';
+import {
+  APP_CONFIG,
+  AppException,
+  AuditService,
+  decodeCursor,
+  diff,
+  DomainEventBus,
+  DomainEventType,
+  ErrorCode,
+  EventArea,
+  Page,
+  toPage,
+} from '@app/core';
+import type { AppConfig } from '@app/core';
+import { GeographyService, WardChain } from '@app/geography';
+import { CreateMemberDto } from './dto/create-member.dto.js';
+import {
+  ChangeMemberStatusDto,
+  ListMembersQueryDto,
+  MemberDto,
+  MemberHistoryEntryDto,
+  MemberHistoryQueryDto,
+  MemberSort,
+  MemberStatusAction,
+  RenewMembershipDto,
+  TransferMemberDto,
+  UpdateMemberDto,
+} from './dto/member.dto.js';
+import { MemberHistory, MemberHistoryKind } from './entities/member-history.entity.js';
+import { MemberRenewal } from './entities/member-renewal.entity.js';
+import { MemberTransfer } from './entities/member-transfer.entity.js';
+import { Member, MemberStatus } from './entities/member.entity.js';
+import { checkIdNumber, normaliseCellNumber } from './identity.js';
+import { addMonths, statusForExpiry, todayInSouthAfrica } from './membership-dates.js';
+
+/** Personal data never written in clear into audit diffs or history. */
+export const MASKED_MEMBER_FIELDS = ['idNumber', 'cellNumber', 'residentialAddress'] as const;
+const AUDITED = [
+  'idNumber',
+  'firstNames',
+  'surname',
+  'cellNumber',
+  'email',
+  'residentialAddress',
+  'wardCode',
+  'status',
+  'joinedOn',
+  'lastPaidOn',
+  'expiresOn',
+] as const;
+/** The unique index on members.id_number (migration Members1795561454521). */
+const ID_NUMBER_INDEX = 'IDX_5162bc470302e83f7c8516012f';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Which statuses each admin action may start from. */
+const ALLOWED_FROM: Record<MemberStatusAction, readonly MemberStatus[]> = {
+  [MemberStatusAction.Suspend]: [
+    MemberStatus.Active,
+    MemberStatus.GracePeriod,
+    MemberStatus.Expired,
+  ],
+  [MemberStatusAction.Cancel]: [
+    MemberStatus.Active,
+    MemberStatus.GracePeriod,
+    MemberStatus.Expired,
+    MemberStatus.Suspended,
+  ],
+  [MemberStatusAction.Reinstate]: [MemberStatus.Suspended, MemberStatus.Cancelled],
+  [MemberStatusAction.Deceased]: [
+    MemberStatus.Pending,
+    MemberStatus.Active,
+    MemberStatus.GracePeriod,
+    MemberStatus.Expired,
+    MemberStatus.Suspended,
+    MemberStatus.Cancelled,
+  ],
+};
+
+/** Statuses the membership dates drive; the others are set by an admin. */
+const DATE_DRIVEN: readonly MemberStatus[] = [
+  MemberStatus.Active,
+  MemberStatus.GracePeriod,
+  MemberStatus.Expired,
+];
+
+export interface Actor {
+  id: string | null;
+}
+
+export function toMemberDto(m: Member): MemberDto {
+  return {
+    id: m.id,
+    membershipNumber: m.membershipNumber,
+    idNumber: m.idNumber,
+    firstNames: m.firstNames,
+    surname: m.surname,
+    dateOfBirth: m.dateOfBirth,
+    gender: m.gender,
+    citizenship: m.citizenship,
+    cellNumber: m.cellNumber,
+    email: m.email,
+    residentialAddress: m.residentialAddress,
+    wardCode: m.wardCode,
+    municipalityCode: m.municipalityCode,
+    districtCode: m.districtCode,
+    provinceCode: m.provinceCode,
+    status: m.status,
+    joinedOn: m.joinedOn,
+    lastPaidOn: m.lastPaidOn,
+    expiresOn: m.expiresOn,
+    consentGivenAt: m.consentGivenAt,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+    version: m.version,
+  };
+}
+
+export function memberArea(m: Pick<Member, keyof WardChain>): EventArea {
+  return {
+    provinceCode: m.provinceCode,
+    districtCode: m.districtCode,
+    municipalityCode: m.municipalityCode,
+    wardCode: m.wardCode,
+  };
+}
+
+function auditable(m: Member): Record<string, unknown> {
+  return Object.fromEntries(AUDITED.map((key) => [key, m[key]]));
+}
+
+function maskedDiff(before: Record<string, unknown>, after: Record<string, unknown>) {
+  return diff(before, after, MASKED_MEMBER_FIELDS);
+}
+
+function versionConflict(): AppException {
+  return new AppException(
+    HttpStatus.CONFLICT,
+    ErrorCode.VersionConflict,
+    'The member was changed since you read it; read it again and retry',
+  );
+}
+
+function invalidCursor(): AppException {
+  return new AppException(
+    HttpStatus.BAD_REQUEST,
+    ErrorCode.InvalidCursor,
+    'cursor is not a cursor returned by this list',
+    [{ field: 'cursor', code: 'invalidCursor', message: 'cursor is not valid' }],
+  );
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driver = error.driverError as { code?: string; constraint?: string } | undefined;
+  return driver?.code === '23505' && (constraint === undefined || driver.constraint === constraint);
+}
+
+export function duplicateIdNumber(): AppException {
+  return new AppException(
+    HttpStatus.CONFLICT,
+    ErrorCode.DuplicateIdNumber,
+    'A member with this ID number already exists',
+  );
+}
+
+/**
+ * Members: create, read and change them inside the caller's area. Every query carries the caller's scope;
+ * writes happen in one transaction with their audit event and history, and events go out after commit.
+ */
+@Injectable()
+export class MembersService {
+  constructor(
+    @InjectRepository(Member) private readonly members: Repository<Member>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly geography: GeographyService,
+    private readonly audit: AuditService,
+    private readonly events: DomainEventBus,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  // --- reused by other modules ---
+
+  /**
+   * The member if it lies inside `scope`, else 404 (whether or not it exists). Pass a manager and
+   * `lock: true` inside a transaction to lock the row (SELECT … FOR UPDATE).
+   */
+  async findInScope(
+    scope: Scope,
+    id: string,
+    options: { manager?: EntityManager; lock?: boolean } = {},
+  ): Promise<Member> {
+    const qb = (options.manager ?? this.dataSource.manager)
+      .createQueryBuilder(Member, 'm')
+      .where('m.id = :id', { id });
+    const p = scopePredicate(scope, 'm');
+    qb.andWhere(p.sql, p.params);
+    if (options.lock) qb.setLock('pessimistic_write');
+    const member = await qb.getOne();
+    if (!member) throw AppException.notFound(`Member ${id}`);
+    return member;
+  }
+
+  /** The ward's chain, or a 400 naming `field` when there is no such ward. */
+  async wardChain(wardCode: string, field = 'wardCode'): Promise<WardChain> {
+    const chain = await this.geography.findWardChain(wardCode);
+    if (!chain) throw AppException.badRequest(`There is no ward ${wardCode}`, field, 'unknownWard');
+    return chain;
+  }
+
+  /**
+   * Creates a member inside the caller's transaction: derives date of birth, gender and citizenship from the
+   * ID number, normalises the cell number, denormalises the ward's chain, sets the membership dates and
+   * status, and records history and audit. The database assigns the membership number. The caller checks
+   * scope and publishes member.created after commit. A second member with the same ID number is a 409
+   * DUPLICATE_ID_NUMBER (the unique index decides under concurrency).
+   */
+  async createInTransaction(
+    manager: EntityManager,
+    dto: CreateMemberDto,
+    actor: Actor,
+    chain?: WardChain,
+    /** Recorded with the creation in the member's history, e.g. { applicationId } or { importId }. */
+    origin: Record<string, string> = {},
+  ): Promise<Member> {
+    const check = checkIdNumber(dto.idNumber);
+    if (!check.valid) throw AppException.badRequest(check.reason, 'idNumber', 'invalidIdNumber');
+    const ward = chain ?? (await this.wardChain(dto.wardCode));
+    const today = todayInSouthAfrica();
+    const joinedOn = dto.joinedOn ?? today;
+    if (joinedOn > today)
+      throw AppException.badRequest('joinedOn may not be in the future', 'joinedOn', 'future');
+    const lastPaidOn = dto.lastPaidOn ?? joinedOn;
+    if (lastPaidOn > today)
+      throw AppException.badRequest('lastPaidOn may not be in the future', 'lastPaidOn', 'future');
+    const expiresOn = addMonths(lastPaidOn, this.config.MEMBERSHIP_PERIOD_MONTHS);
+    const cellNumber = dto.cellNumber ? normaliseCellNumber(dto.cellNumber) : null;
+    if (dto.cellNumber && !cellNumber)
+      throw AppException.badRequest('cellNumber is not a South African number', 'cellNumber');
+
+    if (await manager.existsBy(Member, { idNumber: dto.idNumber })) throw duplicateIdNumber();
+    let id: string;
+    try {
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(Member)
+        .values({
+          idNumber: dto.idNumber,
+          firstNames: dto.firstNames,
+          surname: dto.surname,
+          dateOfBirth: check.facts.dateOfBirth,
+          gender: check.facts.gender,
+          citizenship: check.facts.citizenship,
+          cellNumber,
+          email: dto.email ?? null,
+          residentialAddress: dto.residentialAddress ?? null,
+          wardCode: ward.wardCode,
+          municipalityCode: ward.municipalityCode,
+          districtCode: ward.districtCode,
+          provinceCode: ward.provinceCode,
+          status: statusForExpiry(expiresOn, today, this.config.GRACE_PERIOD_DAYS),
+          joinedOn,
+          lastPaidOn,
+          expiresOn,
+          consentGivenAt: dto.consentGiven === false ? null : new Date(),
+          createdBy: actor.id,
+        })
+        .returning(['id'])
+        .execute();
+      const row = result.raw as { id: string }[];
+      id = row[0]?.id ?? '';
+    } catch (error) {
+      if (isUniqueViolation(error, ID_NUMBER_INDEX)) throw duplicateIdNumber();
+      throw error;
+    }
+    const member = await manager.findOneByOrFail(Member, { id });
+    await manager.insert(MemberHistory, {
+      memberId: member.id,
+      kind: MemberHistoryKind.Created,
+      fromStatus: null,
+      toStatus: member.status,
+      details: { membershipNumber: member.membershipNumber, wardCode: member.wardCode, ...origin },
+      actorUserId: actor.id,
+    });
+    await this.audit.record(
+      {
+        action: 'member.created',
+        entityType: 'member',
+        entityId: member.id,
+        provinceCode: member.provinceCode,
+        changes: maskedDiff({}, auditable(member)),
+        ...(actor.id ? { actorUserId: actor.id } : {}),
+      },
+      manager,
+    );
+    return member;
+  }
+
+  /** Publishes a member event (after commit): no ID numbers, cell numbers or addresses. */
+  publish(type: DomainEventType, m: Member, extra: Record<string, unknown> = {}): void {
+    this.events.publish({
+      type,
+      area: memberArea(m),
+      payload: {
+        id: m.id,
+        membershipNumber: m.membershipNumber,
+        status: m.status,
+        wardCode: m.wardCode,
+        ...extra,
+      },
+    });
+  }
+
+  // --- routes ---
+
+  async create(actor: AuthUser, dto: CreateMemberDto): Promise<MemberDto> {
+    const chain = await this.wardChain(dto.wardCode);
+    if (!scopeContains(actor.scope, chain))
+      throw AppException.forbidden('The ward is outside your area');
+    const member = await this.dataSource.transaction((manager) =>
+      this.createInTransaction(manager, dto, { id: actor.id }, chain),
+    );
+    this.publish(DomainEventType.MemberCreated, member);
+    return toMemberDto(member);
+  }
+
+  async get(actor: AuthUser, id: string): Promise<MemberDto> {
+    return toMemberDto(await this.findInScope(actor.scope, id));
+  }
+
+  async list(actor: AuthUser, query: ListMembersQueryDto): Promise<Page<MemberDto>> {
+    const qb = this.members.createQueryBuilder('m');
+    const p = scopePredicate(actor.scope, 'm');
+    qb.where(p.sql, p.params);
+    if (query.status) qb.andWhere('m.status = :status', { status: query.status });
+    if (query.provinceCode) qb.andWhere('m.province_code = :fp', { fp: query.provinceCode });
+    if (query.districtCode) qb.andWhere('m.district_code = :fd', { fd: query.districtCode });
+    if (query.municipalityCode)
+      qb.andWhere('m.municipality_code = :fm', { fm: query.municipalityCode });
+    if (query.wardCode) qb.andWhere('m.ward_code = :fw', { fw: query.wardCode });
+    if (query.expiresFrom) qb.andWhere('m.expires_on >= :ef', { ef: query.expiresFrom });
+    if (query.expiresTo) qb.andWhere('m.expires_on <= :et', { et: query.expiresTo });
+    if (query.joinedFrom) qb.andWhere('m.joined_on >= :jf', { jf: query.joinedFrom });
+    if (query.joinedTo) qb.andWhere('m.joined_on <= :jt', { jt: query.joinedTo });
+    if (query.q) this.applySearch(qb, query.q);
+
+    const bySurname = query.sort === MemberSort.Surname || query.sort === MemberSort.SurnameDesc;
+    const descending = query.sort.startsWith('-');
+    const dir = descending ? 'DESC' : 'ASC';
+    const column = bySurname ? 'm.surname' : 'm.joined_on';
+    if (query.cursor) {
+      const [value, id] = decodeCursor(query.cursor, 2);
+      if (
+        typeof value !== 'string' ||
+        typeof id !== 'string' ||
+        !UUID.test(id) ||
+        (!bySurname && !DATE.test(value))
+      )
+        throw invalidCursor();
+      qb.andWhere(`(${column}, m.id) ${descending ? '<' : '>'} (:cursorValue, :cursorId)`, {
+        cursorValue: value,
+        cursorId: id,
+      });
+    }
+    const rows = await qb
+      .orderBy(bySurname ? 'm.surname' : 'm.joinedOn', dir)
+      .addOrderBy('m.id', dir)
+      .limit(query.limit + 1)
+      .getMany();
+    return toPage(rows.map(toMemberDto), query.limit, (m) => [
+      bySurname ? m.surname : m.joinedOn,
+      m.id,
+    ]);
+  }
+
+  /** q: an ID number, a membership number or a cell number match exactly (unique or indexed); else names. */
+  private applySearch(qb: ReturnType<Repository<Member>['createQueryBuilder']>, q: string): void {
+    const compact = q.replace(/[\s-]/g, '');
+    if (/^\d{13}$/.test(compact)) {
+      qb.andWhere('m.id_number = :qId', { qId: compact });
+      return;
+    }
+    if (/^EFF\d+$/i.test(compact)) {
+      qb.andWhere('m.membership_number = :qNumber', { qNumber: compact.toUpperCase() });
+      return;
+    }
+    if (/^\+?\d{9,12}$/.test(compact)) {
+      const cell = normaliseCellNumber(compact);
+      qb.andWhere('m.cell_number = :qCell', { qCell: cell ?? compact });
+      return;
+    }
+    qb.andWhere(`lower(m.first_names || ' ' || m.surname) LIKE :qName`, {
+      qName: `%${escapeLike(q.toLowerCase())}%`,
+    });
+  }
+
+  async update(actor: AuthUser, id: string, dto: UpdateMemberDto): Promise<MemberDto> {
+    const { member, changed } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      if (current.version !== dto.version) throw versionConflict();
+      const next: Partial<Member> = {};
+      if (dto.firstNames !== undefined) next.firstNames = dto.firstNames;
+      if (dto.surname !== undefined) next.surname = dto.surname;
+      if (dto.email !== undefined) next.email = dto.email;
+      if (dto.residentialAddress !== undefined) next.residentialAddress = dto.residentialAddress;
+      if (dto.cellNumber !== undefined) {
+        next.cellNumber = dto.cellNumber === null ? null : normaliseCellNumber(dto.cellNumber);
+      }
+      const before = auditable(current);
+      const changes = maskedDiff(before, { ...before, ...next });
+      if (Object.keys(changes).length === 0) return { member: current, changed: false };
+      const result = await manager
+        .createQueryBuilder()
+        .update(Member)
+        .set(next)
+        .where('id = :id AND version = :version', { id, version: dto.version })
+        .execute();
+      if (result.affected !== 1) throw versionConflict();
+      const fresh = await manager.findOneByOrFail(Member, { id });
+      await manager.insert(MemberHistory, {
+        memberId: id,
+        kind: MemberHistoryKind.Updated,
+        details: { changes },
+        actorUserId: actor.id,
+      });
+      await this.audit.record(
+        {
+          action: 'member.updated',
+          entityType: 'member',
+          entityId: id,
+          provinceCode: fresh.provinceCode,
+          changes,
+        },
+        manager,
+      );
+      return { member: fresh, changed: true };
+    });
+    if (changed) this.publish(DomainEventType.MemberUpdated, member);
+    return toMemberDto(member);
+  }
+
+  async changeStatus(actor: AuthUser, id: string, dto: ChangeMemberStatusDto): Promise<MemberDto> {
+    const { member, from } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      if (!ALLOWED_FROM[dto.action].includes(current.status)) {
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.InvalidStatusTransition,
+          `A member who is ${current.status} cannot be given the action ${dto.action}`,
+          undefined,
+          { currentStatus: current.status, action: dto.action },
+        );
+      }
+      const today = todayInSouthAfrica();
+      const to: MemberStatus =
+        dto.action === MemberStatusAction.Suspend
+          ? MemberStatus.Suspended
+          : dto.action === MemberStatusAction.Cancel
+            ? MemberStatus.Cancelled
+            : dto.action === MemberStatusAction.Deceased
+              ? MemberStatus.Deceased
+              : current.expiresOn
+                ? statusForExpiry(current.expiresOn, today, this.config.GRACE_PERIOD_DAYS)
+                : MemberStatus.Expired;
+      const fresh = await this.setStatus(manager, current, to, dto.reason, actor.id, {
+        action: dto.action,
+      });
+      return { member: fresh, from: current.status };
+    });
+    this.publish(DomainEventType.MemberStatusChanged, member, { previousStatus: from });
+    return toMemberDto(member);
+  }
+
+  private async setStatus(
+    manager: EntityManager,
+    current: Member,
+    to: MemberStatus,
+    reason: string | null,
+    actorId: string | null,
+    details: Record<string, unknown>,
+    extra: Partial<Member> = {},
+    kind = MemberHistoryKind.StatusChanged,
+  ): Promise<Member> {
+    await manager
+      .createQueryBuilder()
+      .update(Member)
+      .set({ status: to, ...extra })
+      .where('id = :id', { id: current.id })
+      .execute();
+    const fresh = await manager.findOneByOrFail(Member, { id: current.id });
+    await manager.save(
+      manager.create(MemberHistory, {
+        memberId: current.id,
+        kind,
+        fromStatus: current.status,
+        toStatus: to,
+        reason,
+        details,
+        actorUserId: actorId,
+      }),
+      { reload: false },
+    );
+    await this.audit.record(
+      {
+        action: kind === MemberHistoryKind.Renewed ? 'member.renewed' : 'member.status_changed',
+        entityType: 'member',
+        entityId: current.id,
+        provinceCode: current.provinceCode,
+        changes: {
+          ...maskedDiff(auditable(current), auditable(fresh)),
+          ...(reason ? { reason } : {}),
+        },
+      },
+      manager,
+    );
+    return fresh;
+  }
+
+  async renew(actor: AuthUser, id: string, dto: RenewMembershipDto): Promise<MemberDto> {
+    const today = todayInSouthAfrica();
+    if (dto.paidOn > today)
+      throw AppException.badRequest('paidOn may not be in the future', 'paidOn', 'future');
+    const { member, from } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      if (!DATE_DRIVEN.includes(current.status)) {
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.InvalidStatusTransition,
+          `A member who is ${current.status} cannot renew; reinstate them first`,
+          undefined,
+          { currentStatus: current.status, action: 'renew' },
+        );
+      }
+      if (await manager.existsBy(MemberRenewal, { reference: dto.reference })) {
+        throw AppException.conflict('A payment with this reference was already recorded');
+      }
+      const lastPaidOn =
+        current.lastPaidOn && current.lastPaidOn > dto.paidOn ? current.lastPaidOn : dto.paidOn;
+      const fromPayment = addMonths(dto.paidOn, this.config.MEMBERSHIP_PERIOD_MONTHS);
+      const expiresOn =
+        current.expiresOn && current.expiresOn > fromPayment ? current.expiresOn : fromPayment;
+      const amountCents = dto.amountCents ?? this.config.MEMBERSHIP_FEE_CENTS;
+      try {
+        await manager.insert(MemberRenewal, {
+          memberId: id,
+          paidOn: dto.paidOn,
+          amountCents,
+          reference: dto.reference,
+          previousExpiresOn: current.expiresOn,
+          expiresOn,
+          recordedBy: actor.id,
+        });
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw AppException.conflict('A payment with this reference was already recorded');
+        throw error;
+      }
+      const to = statusForExpiry(expiresOn, today, this.config.GRACE_PERIOD_DAYS);
+      const fresh = await this.setStatus(
+        manager,
+        current,
+        to,
+        null,
+        actor.id,
+        {
+          paidOn: dto.paidOn,
+          amountCents,
+          reference: dto.reference,
+          previousExpiresOn: current.expiresOn,
+          expiresOn,
+        },
+        { lastPaidOn, expiresOn },
+        MemberHistoryKind.Renewed,
+      );
+      return { member: fresh, from: current.status };
+    });
+    if (member.status !== from)
+      this.publish(DomainEventType.MemberStatusChanged, member, { previousStatus: from });
+    else this.publish(DomainEventType.MemberUpdated, member);
+    return toMemberDto(member);
+  }
+
+  async transfer(actor: AuthUser, id: string, dto: TransferMemberDto): Promise<MemberDto> {
+    const target = await this.wardChain(dto.toWardCode, 'toWardCode');
+    const { member, previous } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      if (!scopeContains(actor.scope, target))
+        throw AppException.forbidden('The destination ward is outside your area');
+      if (current.wardCode === target.wardCode)
+        throw AppException.conflict(`The member is already in ward ${target.wardCode}`);
+      await manager
+        .createQueryBuilder()
+        .update(Member)
+        .set({
+          wardCode: target.wardCode,
+          municipalityCode: target.municipalityCode,
+          districtCode: target.districtCode,
+          provinceCode: target.provinceCode,
+        })
+        .where('id = :id', { id })
+        .execute();
+      await manager.insert(MemberTransfer, {
+        memberId: id,
+        fromWardCode: current.wardCode,
+        fromProvinceCode: current.provinceCode,
+        toWardCode: target.wardCode,
+        toProvinceCode: target.provinceCode,
+        reason: dto.reason ?? null,
+        transferredBy: actor.id,
+      });
+      await manager.insert(MemberHistory, {
+        memberId: id,
+        kind: MemberHistoryKind.Transferred,
+        reason: dto.reason ?? null,
+        details: { fromWardCode: current.wardCode, toWardCode: target.wardCode },
+        actorUserId: actor.id,
+      });
+      const fresh = await manager.findOneByOrFail(Member, { id });
+      await this.audit.record(
+        {
+          action: 'member.transferred',
+          entityType: 'member',
+          entityId: id,
+          provinceCode: fresh.provinceCode,
+          changes: maskedDiff(auditable(current), auditable(fresh)),
+        },
+        manager,
+      );
+      return { member: fresh, previous: memberArea(current) };
+    });
+    this.publish(DomainEventType.MemberTransferred, member, { previousArea: previous });
+    return toMemberDto(member);
+  }
+
+  async history(
+    actor: AuthUser,
+    id: string,
+    query: MemberHistoryQueryDto,
+  ): Promise<Page<MemberHistoryEntryDto>> {
+    await this.findInScope(actor.scope, id);
+    const descending = query.order === 'desc';
+    const qb = this.dataSource.manager
+      .createQueryBuilder(MemberHistory, 'h')
+      .where('h.member_id = :id', { id });
+    if (query.cursor) {
+      const [after] = decodeCursor(query.cursor, 1);
+      if (typeof after !== 'string' || !/^\d{1,18}$/.test(after)) throw invalidCursor();
+      qb.andWhere(`h.id ${descending ? '<' : '>'} :after`, { after });
+    }
+    const rows = await qb
+      .orderBy('h.id', descending ? 'DESC' : 'ASC')
+      .limit(query.limit + 1)
+      .getMany();
+    return toPage(
+      rows.map((h) => ({
+        id: h.id,
+        kind: h.kind,
+        fromStatus: h.fromStatus,
+        toStatus: h.toStatus,
+        reason: h.reason,
+        details: h.details,
+        actorUserId: h.actorUserId,
+        createdAt: h.createdAt,
+      })),
+      query.limit,
+      (h) => [h.id],
+    );
+  }
+}

@@ -1,0 +1,418 @@
+import { randomBytes } from 'node:crypto';
+import { bearer, createUser, loginAsSuperAdmin, Session } from '../harness/auth.js';
+import { createMember, insertApplication, memberInput, WARDS } from '../harness/members.js';
+import { startTestContext, TestContext } from '../harness/test-app.js';
+
+/**
+ * Every member and application route x every role x a target in the caller's own area, a sibling area (same
+ * parent, other area of the caller's level) and the parent's wider area (outside the parent).
+ * Reads outside scope answer 404 (no existence leak); a visible member moved to a ward outside scope is 403;
+ * roles without the permission get 403 before any lookup.
+ */
+type Place = keyof typeof WARDS;
+type Role =
+  | 'super_admin'
+  | 'national_admin'
+  | 'provincial_admin'
+  | 'regional_admin'
+  | 'subregional_admin'
+  | 'ward_admin'
+  | 'auditor'
+  | 'member';
+
+const USERS: Record<
+  Role,
+  { level: string; code: string | null; own: Place; sibling: Place; parent: Place }
+> = {
+  super_admin: {
+    level: 'national',
+    code: null,
+    own: 'own',
+    sibling: 'otherProvince',
+    parent: 'siblingDistrict',
+  },
+  national_admin: {
+    level: 'national',
+    code: null,
+    own: 'own',
+    sibling: 'otherProvince',
+    parent: 'siblingDistrict',
+  },
+  provincial_admin: {
+    level: 'province',
+    code: 'GP',
+    own: 'own',
+    sibling: 'otherProvince',
+    parent: 'otherProvince',
+  },
+  regional_admin: {
+    level: 'district',
+    code: 'DC42',
+    own: 'own',
+    sibling: 'siblingDistrict',
+    parent: 'otherProvince',
+  },
+  subregional_admin: {
+    level: 'municipality',
+    code: 'GT421',
+    own: 'own',
+    sibling: 'siblingMunicipality',
+    parent: 'siblingDistrict',
+  },
+  ward_admin: {
+    level: 'ward',
+    code: WARDS.own,
+    own: 'own',
+    sibling: 'siblingWard',
+    parent: 'siblingMunicipality',
+  },
+  auditor: {
+    level: 'province',
+    code: 'GP',
+    own: 'own',
+    sibling: 'otherProvince',
+    parent: 'otherProvince',
+  },
+  member: {
+    level: 'ward',
+    code: WARDS.own,
+    own: 'own',
+    sibling: 'siblingWard',
+    parent: 'siblingMunicipality',
+  },
+};
+
+/** Transfers go to 74201002 (GT421, DC42, GP): inside every admin area of the own target except the ward's. */
+const TRANSFER_TO = WARDS.siblingWard;
+
+type PerTarget = [own: number, sibling: number, parent: number];
+interface Expected {
+  list: number;
+  listApplications: number;
+  recalculate: number;
+  submitApplication: number;
+  create: PerTarget;
+  get: PerTarget;
+  update: PerTarget;
+  status: PerTarget;
+  renew: PerTarget;
+  transfer: PerTarget;
+  history: PerTarget;
+  getApplication: PerTarget;
+  review: PerTarget;
+  approve: PerTarget;
+  reject: PerTarget;
+}
+
+const EVERYWHERE: Omit<Expected, 'recalculate'> = {
+  list: 200,
+  listApplications: 200,
+  submitApplication: 202,
+  create: [201, 201, 201],
+  get: [200, 200, 200],
+  update: [200, 200, 200],
+  status: [200, 200, 200],
+  renew: [201, 201, 201],
+  transfer: [200, 200, 200],
+  history: [200, 200, 200],
+  getApplication: [200, 200, 200],
+  review: [200, 200, 200],
+  approve: [201, 201, 201],
+  reject: [200, 200, 200],
+};
+const AREA_ADMIN: Expected = {
+  list: 200,
+  listApplications: 200,
+  recalculate: 403,
+  submitApplication: 202,
+  create: [201, 403, 403],
+  get: [200, 404, 404],
+  update: [200, 404, 404],
+  status: [200, 404, 404],
+  renew: [201, 404, 404],
+  transfer: [200, 404, 404],
+  history: [200, 404, 404],
+  getApplication: [200, 404, 404],
+  review: [200, 404, 404],
+  approve: [201, 404, 404],
+  reject: [200, 404, 404],
+};
+const FORBIDDEN: PerTarget = [403, 403, 403];
+
+const EXPECTED: Record<Role, Expected> = {
+  super_admin: { ...EVERYWHERE, recalculate: 200 },
+  national_admin: { ...EVERYWHERE, recalculate: 200 },
+  provincial_admin: AREA_ADMIN,
+  regional_admin: AREA_ADMIN,
+  subregional_admin: AREA_ADMIN,
+  // the ward admin's area holds one ward, so a transfer of its own member must leave it: 403
+  ward_admin: { ...AREA_ADMIN, transfer: [403, 404, 404] },
+  auditor: {
+    list: 200,
+    listApplications: 200,
+    recalculate: 403,
+    submitApplication: 202,
+    create: FORBIDDEN,
+    get: [200, 404, 404],
+    update: FORBIDDEN,
+    status: FORBIDDEN,
+    renew: FORBIDDEN,
+    transfer: FORBIDDEN,
+    history: [200, 404, 404],
+    getApplication: [200, 404, 404],
+    review: FORBIDDEN,
+    approve: FORBIDDEN,
+    reject: FORBIDDEN,
+  },
+  member: {
+    list: 403,
+    listApplications: 403,
+    recalculate: 403,
+    submitApplication: 202,
+    create: FORBIDDEN,
+    get: FORBIDDEN,
+    update: FORBIDDEN,
+    status: FORBIDDEN,
+    renew: FORBIDDEN,
+    transfer: FORBIDDEN,
+    history: FORBIDDEN,
+    getApplication: FORBIDDEN,
+    review: FORBIDDEN,
+    approve: FORBIDDEN,
+    reject: FORBIDDEN,
+  },
+};
+
+describe('members and applications: authorisation matrix (e2e)', () => {
+  let t: TestContext;
+  let admin: Session;
+  const sessions = {} as Record<Role, Session>;
+  const targets = {} as Record<Place, string>;
+
+  beforeAll(async () => {
+    t = await startTestContext({ STATUS_RECALC_CRON: 'off', AUTH_THROTTLE_LIMIT: '1000' });
+    admin = await loginAsSuperAdmin(t.app);
+    for (const [role, u] of Object.entries(USERS) as [Role, (typeof USERS)[Role]][]) {
+      sessions[role] =
+        role === 'super_admin' ? admin : await createUser(t.app, admin, role, u.level, u.code);
+    }
+    for (const place of Object.keys(WARDS) as Place[]) {
+      targets[place] = (
+        await createMember(t.app, admin, { wardCode: WARDS[place], surname: place })
+      ).id;
+    }
+  }, 120_000);
+  afterAll(() => t?.close());
+
+  const http = () => t.app.http();
+
+  /** Puts a target member back where it started: active, in its ward. */
+  async function reset(place: Place): Promise<void> {
+    await t.db.pool.query(
+      `UPDATE members m SET status = 'active', ward_code = w.code, municipality_code = w.municipality_code,
+              district_code = w.district_code, province_code = w.province_code
+         FROM wards w WHERE m.id = $1 AND w.code = $2`,
+      [targets[place], WARDS[place]],
+    );
+  }
+
+  async function version(id: string): Promise<number> {
+    const { rows } = await t.db.pool.query<{ version: number }>(
+      'SELECT version FROM members WHERE id = $1',
+      [id],
+    );
+    return rows[0]?.version ?? 0;
+  }
+
+  it('refuses every non-public route without a token (401)', async () => {
+    const id = targets.own;
+    const app = await insertApplication(t.db.pool, WARDS.own);
+    const calls = [
+      http().get('/api/v1/members'),
+      http().post('/api/v1/members').send(memberInput()),
+      http().post('/api/v1/members/status-recalculations'),
+      http().get(`/api/v1/members/${id}`),
+      http().patch(`/api/v1/members/${id}`).send({ version: 1 }),
+      http().post(`/api/v1/members/${id}/status`).send({ action: 'suspend', reason: 'x' }),
+      http().post(`/api/v1/members/${id}/renewals`).send({ paidOn: '2025-01-01', reference: 'x' }),
+      http().post(`/api/v1/members/${id}/transfer`).send({ toWardCode: TRANSFER_TO }),
+      http().get(`/api/v1/members/${id}/history`),
+      http().get('/api/v1/applications'),
+      http().get(`/api/v1/applications/${app}`),
+      http().post(`/api/v1/applications/${app}/review`),
+      http().post(`/api/v1/applications/${app}/approve`),
+      http().post(`/api/v1/applications/${app}/reject`).send({ reason: 'x' }),
+    ];
+    const statuses = (await Promise.all(calls)).map((r) => r.status);
+    expect(statuses).toEqual(Array(calls.length).fill(401));
+  });
+
+  it.each(Object.keys(USERS) as Role[])('%s', async (role) => {
+    const session = sessions[role];
+    const u = USERS[role];
+    const places: Place[] = [u.own, u.sibling, u.parent];
+    const perTarget = async (call: (place: Place) => Promise<number>): Promise<PerTarget> => {
+      const out: number[] = [];
+      for (const place of places) {
+        out.push(await call(place));
+        await reset(place);
+      }
+      return out as PerTarget;
+    };
+    const b = bearer(session);
+    const actual: Expected = {
+      list: (
+        await http()
+          .get('/api/v1/members')
+          .set(...b)
+      ).status,
+      listApplications: (
+        await http()
+          .get('/api/v1/applications')
+          .set(...b)
+      ).status,
+      recalculate: (
+        await http()
+          .post('/api/v1/members/status-recalculations')
+          .set(...b)
+      ).status,
+      submitApplication: (
+        await http()
+          .post('/api/v1/applications')
+          .set(...b)
+          .send({ ...memberInput(), consent: true })
+      ).status,
+      create: await perTarget(
+        async (p) =>
+          (
+            await http()
+              .post('/api/v1/members')
+              .set(...b)
+              .send(memberInput({ wardCode: WARDS[p] }))
+          ).status,
+      ),
+      get: await perTarget(
+        async (p) =>
+          (
+            await http()
+              .get(`/api/v1/members/${targets[p]}`)
+              .set(...b)
+          ).status,
+      ),
+      update: await perTarget(
+        async (p) =>
+          (
+            await http()
+              .patch(`/api/v1/members/${targets[p]}`)
+              .set(...b)
+              .send({ version: await version(targets[p]), firstNames: `By ${role}` })
+          ).status,
+      ),
+      status: await perTarget(
+        async (p) =>
+          (
+            await http()
+              .post(`/api/v1/members/${targets[p]}/status`)
+              .set(...b)
+              .send({ action: 'suspend', reason: `By ${role}` })
+          ).status,
+      ),
+      renew: await perTarget(
+        async (p) =>
+          (
+            await http()
+              .post(`/api/v1/members/${targets[p]}/renewals`)
+              .set(...b)
+              .send({ paidOn: '2025-06-01', reference: randomBytes(8).toString('hex') })
+          ).status,
+      ),
+      transfer: await perTarget(
+        async (p) =>
+          (
+            await http()
+              .post(`/api/v1/members/${targets[p]}/transfer`)
+              .set(...b)
+              .send({ toWardCode: p === 'siblingWard' ? WARDS.own : TRANSFER_TO })
+          ).status,
+      ),
+      history: await perTarget(
+        async (p) =>
+          (
+            await http()
+              .get(`/api/v1/members/${targets[p]}/history`)
+              .set(...b)
+          ).status,
+      ),
+      getApplication: await perTarget(async (p) => {
+        const id = await insertApplication(t.db.pool, WARDS[p]);
+        return (
+          await http()
+            .get(`/api/v1/applications/${id}`)
+            .set(...b)
+        ).status;
+      }),
+      review: await perTarget(async (p) => {
+        const id = await insertApplication(t.db.pool, WARDS[p]);
+        return (
+          await http()
+            .post(`/api/v1/applications/${id}/review`)
+            .set(...b)
+        ).status;
+      }),
+      approve: await perTarget(async (p) => {
+        const id = await insertApplication(t.db.pool, WARDS[p]);
+        return (
+          await http()
+            .post(`/api/v1/applications/${id}/approve`)
+            .set(...b)
+        ).status;
+      }),
+      reject: await perTarget(async (p) => {
+        const id = await insertApplication(t.db.pool, WARDS[p]);
+        return (
+          await http()
+            .post(`/api/v1/applications/${id}/reject`)
+            .set(...b)
+            .send({ reason: 'No' })
+        ).status;
+      }),
+    };
+    expect(actual).toEqual(EXPECTED[role]);
+  });
+
+  it.each([
+    'provincial_admin',
+    'regional_admin',
+    'subregional_admin',
+    'ward_admin',
+    'auditor',
+  ] as Role[])('%s lists exactly the members and applications of its own area', async (role) => {
+    const u = USERS[role];
+    const column = {
+      province: 'province_code',
+      district: 'district_code',
+      municipality: 'municipality_code',
+      ward: 'ward_code',
+    }[u.level] as string;
+    for (const table of ['members', 'membership_applications']) {
+      const { rows } = await t.db.pool.query<{ id: string }>(
+        `SELECT id FROM ${table} WHERE ${column} = $1`,
+        [u.code],
+      );
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { status: number; body: { data: { id: string }[]; nextCursor: string | null } } =
+          await http()
+            .get(table === 'members' ? '/api/v1/members' : '/api/v1/applications')
+            .query({ limit: 100, ...(cursor ? { cursor } : {}) })
+            .set(...bearer(sessions[role]));
+        expect(res.status).toBe(200);
+        seen.push(...res.body.data.map((r) => r.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(seen.sort()).toEqual(rows.map((r) => r.id).sort());
+    }
+  });
+});

@@ -111,14 +111,18 @@ export class AuthService {
         lockedUntil = new Date(Date.now() + this.config.LOGIN_LOCK_SECONDS * 1000);
         await this.attempts.clear('account', email);
       }
-      if (account) await this.accounts.recordLoginFailure(account.id, lockedUntil);
-      await this.audit.record({
-        action: 'auth.login_failed',
-        entityType: 'user',
-        entityId: account?.id ?? null,
-        actorUserId: null,
-        changes: { reason, ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) },
-      });
+      // The account's own bookkeeping runs alongside the audit insert every failure makes, so a known
+      // email does not answer measurably later than an unknown one.
+      await Promise.all([
+        account ? this.accounts.recordLoginFailure(account.id, lockedUntil) : undefined,
+        this.audit.record({
+          action: 'auth.login_failed',
+          entityType: 'user',
+          entityId: account?.id ?? null,
+          actorUserId: null,
+          changes: { reason, ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) },
+        }),
+      ]);
       this.failedLogins.inc({ reason });
       throw INVALID_CREDENTIALS();
     }

@@ -6,6 +6,8 @@ import { MembersLifecycle1795561751605 } from './1795561751605-MembersLifecycle.
 import { MemberImports1795562177563 } from './1795562177563-MemberImports.js';
 import { MembershipStats1795562300000 } from './1795562300000-MembershipStats.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
+import { UsersEmailLowerCase1795563098645 } from './1795563098645-UsersEmailLowerCase.js';
+import { AuditAppendOnly1795563098646 } from './1795563098646-AuditAppendOnly.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
@@ -18,4 +20,6 @@ export const MIGRATIONS = [
   Leadership1795562030567,
   MemberImports1795562177563,
   MembershipStats1795562300000,
+  UsersEmailLowerCase1795563098645,
+  AuditAppendOnly1795563098646,
 ];

@@ -9,7 +9,13 @@ const MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
 const CLI = path.join(ROOT, 'dist/apps/api/src/cli.js');
 
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _d, REDIS_URL: _r, ...env } = process.env;
+  const {
+    DATABASE_URL: _d,
+    REDIS_URL: _r,
+    ADMIN_EMAIL: _e,
+    ADMIN_PASSWORD: _p,
+    ...env
+  } = process.env;
   return { ...env, NODE_ENV: 'development', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...extra };
 }
 
@@ -64,6 +70,15 @@ describe('embedded default (no DATABASE_URL)', () => {
     expect(app.output()).toContain(`Swagger UI at http://127.0.0.1:${port}/docs`);
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/geography/provinces`);
     expect(((await res.json()) as unknown[]).length).toBe(9);
+    // No ADMIN_EMAIL / ADMIN_PASSWORD: a super admin with a generated password, printed this once.
+    expect(app.output()).toContain('Created the first super admin: admin@eff.local');
+    const password = /Its password, shown this once: (\S+)/.exec(app.output())?.[1] ?? '';
+    const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@eff.local', password }),
+    });
+    expect(login.status).toBe(200);
     const pgPid = postgresPidOf(dataDir);
     expect(pgPid).not.toBeNull();
 
@@ -77,6 +92,7 @@ describe('embedded default (no DATABASE_URL)', () => {
     const first = await startMain(baseEnv({ PORT: String(port), EMBEDDED_POSTGRES_DIR: dataDir }));
     expect(first.output()).toContain('Database schema is up to date');
     expect(first.output()).toContain('Geography is up to date');
+    expect(first.output()).not.toContain('shown this once');
     const orphan = postgresPidOf(dataDir) as number;
     first.child.kill('SIGKILL');
     await first.exited;

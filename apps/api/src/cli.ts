@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isEmail } from 'class-validator';
 import {
   AppConfig,
   ConfigError,
@@ -217,6 +218,10 @@ async function run(
       const email = option('email');
       if (!email) {
         console.error('create-admin needs --email');
+        return 2;
+      }
+      if (!isEmail(email)) {
+        console.error(`create-admin: ${email} is not an email address`);
         return 2;
       }
       const database = await openDatabase(config, say);

@@ -20,11 +20,14 @@ export class MissingAuthenticationError extends Error {
   }
 }
 
+/** The caller of the request in `ctx`; throws when authentication never ran. */
+export function currentUserOf(ctx: ExecutionContext): AuthUser {
+  const request = ctx.switchToHttp().getRequest<{ user?: AuthUser }>();
+  if (!request.user) throw new MissingAuthenticationError();
+  return request.user;
+}
+
 /** The caller. Throws (a 500, loudly) when authentication never ran, instead of yielding undefined. */
-export const CurrentUser = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): AuthUser => {
-    const request = ctx.switchToHttp().getRequest<{ user?: AuthUser }>();
-    if (!request.user) throw new MissingAuthenticationError();
-    return request.user;
-  },
+export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext) =>
+  currentUserOf(ctx),
 );

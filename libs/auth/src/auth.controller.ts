@@ -71,9 +71,10 @@ export class AuthController {
   @Post('change-password')
   @ApiOperation({ summary: 'Change your password (ends your other sessions)' })
   @Authenticated()
+  @StrictThrottle()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password changed; every session has ended' })
-  @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.TOO_MANY_REQUESTS)
   changePassword(@CurrentUser() user: AuthUser, @Body() body: ChangePasswordDto): Promise<void> {
     return this.auth.changePassword(user, body.currentPassword, body.newPassword);
   }

@@ -115,33 +115,52 @@ export class AuthService {
         lockedUntil = new Date(Date.now() + this.config.LOGIN_LOCK_SECONDS * 1000);
         await this.attempts.clear('account', email);
       }
-      if (account) await this.accounts.recordLoginFailure(account.id, lockedUntil);
-      await this.audit.record({
-        action: 'auth.login_failed',
-        entityType: 'user',
-        entityId: account?.id ?? null,
-        actorUserId: null,
-        changes: { reason, ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) },
-      });
+      // The account's own bookkeeping runs alongside the audit insert every failure makes, so a known
+      // email does not answer measurably later than an unknown one.
+      await Promise.all([
+        account ? this.accounts.recordLoginFailure(account.id, lockedUntil) : undefined,
+        this.audit.record({
+          action: 'auth.login_failed',
+          entityType: 'user',
+          entityId: account?.id ?? null,
+          actorUserId: null,
+          changes: { reason, ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) },
+        }),
+      ]);
       this.failedLogins.inc({ reason });
       throw INVALID_CREDENTIALS();
     }
 
     await this.attempts.clear('account', email);
-    await this.accounts.recordLoginSuccess(account.id);
     const pair = await this.startSession(account);
+    // Disabling, a password change or a new role/scope that committed while this sign-in was checking the
+    // password revoked the user's sessions before this one existed: look again now that it does.
+    const fresh = await this.accounts.findById(account.id);
+    if (
+      !fresh?.active ||
+      fresh.passwordHash !== account.passwordHash ||
+      fresh.role !== account.role ||
+      fresh.scopeLevel !== account.scopeLevel ||
+      fresh.scopeCode !== account.scopeCode
+    ) {
+      await this.sessions.revoke(pair.sessionId);
+      throw INVALID_CREDENTIALS();
+    }
+    await this.accounts.recordLoginSuccess(account.id);
     await this.audit.record({
       action: 'auth.login_succeeded',
       entityType: 'user',
       entityId: account.id,
       actorUserId: account.id,
     });
-    return { ...pair, user: toAuthenticatedUser(account) };
+    const { sessionId: _sessionId, ...tokens } = pair;
+    return { ...tokens, user: toAuthenticatedUser(account) };
   }
 
   async refresh(refreshToken: string): Promise<TokenPairDto> {
     const parsed = parseRefreshToken(refreshToken);
     if (!parsed) throw unauthenticated('The refresh token is invalid');
+    const owner = (await this.sessions.get(parsed.sessionId))?.userId ?? null;
     const next = newSecret();
     const expiresAt = Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000;
     const outcome = await this.sessions.rotate(
@@ -151,14 +170,21 @@ export class AuthService {
       expiresAt,
     );
     if (outcome === RefreshOutcome.Reused) {
-      const session = { id: parsed.sessionId };
       await this.audit.record({
         action: 'auth.refresh_reused',
         entityType: 'session',
-        entityId: session.id,
+        entityId: parsed.sessionId,
         actorUserId: null,
-        changes: { revoked: 'session family' },
+        changes: { revoked: 'session family', userId: owner },
       });
+      if (owner)
+        this.events.publish({
+          type: DomainEventType.SessionsRevoked,
+          area: null,
+          userId: owner,
+          sessionIds: [parsed.sessionId],
+          payload: { reason: 'refresh_token_reused' },
+        });
       throw unauthenticated('The refresh token was already used; the session has been ended');
     }
     if (outcome !== RefreshOutcome.Rotated)
@@ -234,7 +260,7 @@ export class AuthService {
     };
   }
 
-  private async startSession(account: Account): Promise<TokenPairDto> {
+  private async startSession(account: Account): Promise<TokenPairDto & { sessionId: string }> {
     const sessionId = randomBytes(18).toString('base64url');
     const secret = newSecret();
     const now = Date.now();
@@ -246,6 +272,7 @@ export class AuthService {
       expiresAt: now + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000,
     });
     return {
+      sessionId,
       accessToken: await this.tokens.sign(this.claims(account, sessionId)),
       refreshToken: `${sessionId}.${secret}`,
       expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,

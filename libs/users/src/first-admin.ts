@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isEmail } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { hashPassword, passwordProblem, Role, ScopeLevel } from '@app/auth';
 import { User } from './user.entity.js';
@@ -19,6 +20,10 @@ export async function createSuperAdmin(
   options: { email: string; password?: string; name?: string; onlyIfNone?: boolean },
 ): Promise<CreatedAdmin | null> {
   const email = options.email.trim().toLowerCase();
+  if (!isEmail(email)) throw new Error(`Admin email ${email} is not an email address`);
+  // Once a super admin exists, start-up has nothing to do: a since-tightened password rule must not stop it.
+  if (options.onlyIfNone && (await dataSource.manager.existsBy(User, { role: Role.SuperAdmin })))
+    return null;
   const password = options.password ?? randomBytes(18).toString('base64url');
   const generatedPassword = options.password ? undefined : password;
   const problem = passwordProblem(password, email);

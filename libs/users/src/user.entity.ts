@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -15,6 +16,7 @@ import { Role, ScopeLevel } from '@app/auth';
  */
 @Entity('users')
 @Index(['provinceCode', 'districtCode', 'municipalityCode', 'wardCode'])
+@Check('CHK_users_email_lower_case', '"email" = lower("email")')
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

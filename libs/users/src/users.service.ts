@@ -7,6 +7,7 @@ import {
   AreaChain,
   AuthUser,
   hashPassword,
+  isValidScope,
   passwordProblem,
   Role,
   Scope,
@@ -93,23 +94,22 @@ export class UsersService extends UserAccounts {
     return this.users.findOneBy({ id });
   }
 
+  // Sign-in bookkeeping is not an edit of the user: it leaves version and updated_at alone, so an admin's
+  // PATCH with the version they read is not refused because the user signed in meanwhile.
   async recordLoginSuccess(id: string): Promise<void> {
-    await this.users.update(
-      { id },
-      { lastLoginAt: new Date(), failedLoginCount: 0, lockedUntil: null },
+    await this.users.query(
+      'UPDATE users SET last_login_at = now(), failed_login_count = 0, locked_until = NULL WHERE id = $1',
+      [id],
     );
   }
 
   async recordLoginFailure(id: string, lockedUntil: Date | null): Promise<void> {
-    await this.users
-      .createQueryBuilder()
-      .update()
-      .set({
-        failedLoginCount: () => 'failed_login_count + 1',
-        ...(lockedUntil ? { lockedUntil } : {}),
-      })
-      .where('id = :id', { id })
-      .execute();
+    await this.users.query(
+      `UPDATE users SET failed_login_count = failed_login_count + 1,
+              locked_until = COALESCE($2::timestamptz, locked_until)
+        WHERE id = $1`,
+      [id, lockedUntil],
+    );
   }
 
   async changePassword(id: string, passwordHash: string): Promise<void> {
@@ -145,19 +145,40 @@ export class UsersService extends UserAccounts {
     if (problem) throw AppException.badRequest(problem, 'scopeLevel', 'roleScopeMismatch');
   }
 
-  /** The user, if the actor may see it; otherwise 404 whether or not it exists. */
+  /** Whether the user lies inside the actor's scope (fails closed on an invalid scope). */
+  private inScope(actor: AuthUser, user: User): boolean {
+    if (!isValidScope(actor.scope)) return false;
+    if (actor.scope.level === ScopeLevel.National) return true;
+    const area = areaOf(user);
+    return area !== null && scopeContains(actor.scope, area);
+  }
+
+  /** The user, if the actor may see it; otherwise 404 whether or not it exists (reads never leak). */
   private async visible(actor: AuthUser, id: string): Promise<User> {
     const user = await this.users.findOneBy({ id });
-    const area = user ? areaOf(user) : null;
-    const seen =
-      user &&
-      (actor.scope.level === ScopeLevel.National ||
-        (area !== null && scopeContains(actor.scope, area)));
-    if (!user || !seen) throw AppException.notFound(`User ${id}`);
+    if (!user || !this.inScope(actor, user)) throw AppException.notFound(`User ${id}`);
     return user;
   }
 
+  /** The user a write targets: 404 when there is none, 403 when it lies outside the actor's scope. */
+  private async writable(actor: AuthUser, id: string): Promise<User> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw AppException.notFound(`User ${id}`);
+    if (!this.inScope(actor, user)) throw AppException.forbidden('This user is outside your area');
+    return user;
+  }
+
+  private rejectNationalCode(level: ScopeLevel, code: string | null | undefined): void {
+    if (level === ScopeLevel.National && code !== undefined && code !== null)
+      throw AppException.badRequest(
+        'a national scope has no scopeCode',
+        'scopeCode',
+        'roleScopeMismatch',
+      );
+  }
+
   async create(actor: AuthUser, dto: CreateUserDto): Promise<UserDto> {
+    this.rejectNationalCode(dto.scopeLevel, dto.scopeCode);
     const scope: Scope = {
       level: dto.scopeLevel,
       code: dto.scopeLevel === ScopeLevel.National ? null : (dto.scopeCode ?? null),
@@ -239,7 +260,7 @@ export class UsersService extends UserAccounts {
   }
 
   async update(actor: AuthUser, id: string, dto: UpdateUserDto): Promise<UserDto> {
-    const user = await this.visible(actor, id);
+    const user = await this.writable(actor, id);
     if (dto.version !== undefined && dto.version !== user.version) {
       throw new AppException(
         HttpStatus.CONFLICT,
@@ -249,6 +270,7 @@ export class UsersService extends UserAccounts {
     }
     const nextRole = dto.role ?? user.role;
     const nextLevel = dto.scopeLevel ?? user.scopeLevel;
+    this.rejectNationalCode(nextLevel, dto.scopeCode);
     const nextScope: Scope = {
       level: nextLevel,
       code:
@@ -325,7 +347,7 @@ export class UsersService extends UserAccounts {
   }
 
   private async manageable(actor: AuthUser, id: string): Promise<User> {
-    const user = await this.visible(actor, id);
+    const user = await this.writable(actor, id);
     if (user.id === actor.id)
       throw AppException.forbidden('You may not do this to your own account');
     if (!mayAdminister(actor, user.role, scopeOf(user), areaOf(user))) {

@@ -1,19 +1,27 @@
 import type { Redis } from 'ioredis';
 import { RefreshOutcome, Session, SessionStore } from './session.store.js';
 
-// KEYS[1] session hash, KEYS[2] used-hashes set; ARGV: presented, next, expiresAtMs, ttlSeconds
+// KEYS[1] session hash, KEYS[2] used-hashes set; ARGV: presented, next, expiresAtMs, ttlSeconds, sessionId,
+// the user-sessions key prefix (the user's set is named from the session's userId, in the same round trip)
+// A rotation extends the user's session set too (never shortens it), so logout-all, disabling and password
+// changes still find a session that has been refreshed for longer than its first lifetime.
 const ROTATE = `
 local current = redis.call('HGET', KEYS[1], 'refreshHash')
 if not current then return 'unknown' end
+local userKey = ARGV[6] .. redis.call('HGET', KEYS[1], 'userId')
 if current == ARGV[1] then
   redis.call('HSET', KEYS[1], 'refreshHash', ARGV[2], 'expiresAt', ARGV[3])
   redis.call('SADD', KEYS[2], ARGV[1])
   redis.call('EXPIRE', KEYS[1], ARGV[4])
   redis.call('EXPIRE', KEYS[2], ARGV[4])
+  redis.call('SADD', userKey, ARGV[5])
+  redis.call('EXPIRE', userKey, ARGV[4], 'NX')
+  redis.call('EXPIRE', userKey, ARGV[4], 'GT')
   return 'rotated'
 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('SREM', userKey, ARGV[5])
   return 'reused'
 end
 return 'unknown'`;
@@ -55,7 +63,9 @@ export class RedisSessionStore extends SessionStore {
       })
       .expire(this.sessionKey(session.id), ttl)
       .sadd(this.userKey(session.userId), session.id)
-      .expire(this.userKey(session.userId), ttl)
+      // a new set gets the TTL; an existing one is only ever extended (it must outlive every session in it)
+      .expire(this.userKey(session.userId), ttl, 'NX')
+      .expire(this.userKey(session.userId), ttl, 'GT')
       .exec();
   }
 
@@ -90,6 +100,8 @@ export class RedisSessionStore extends SessionStore {
       nextHash,
       String(expiresAt),
       String(this.ttl(expiresAt)),
+      sessionId,
+      this.userKey(''),
     );
     return result === 'rotated'
       ? RefreshOutcome.Rotated

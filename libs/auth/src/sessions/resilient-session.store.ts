@@ -108,6 +108,7 @@ export class ResilientSessionStore extends SessionStore {
     try {
       return await this.remote.get(sessionId);
     } catch {
+      this.health.markUnhealthy();
       return null;
     }
   }

@@ -31,4 +31,24 @@ describe('loadConfig', () => {
       expect(message).toContain('LOG_LEVEL');
     }
   });
+
+  it('in production, wants ADMIN_PASSWORD with ADMIN_EMAIL rather than print a generated one', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/eff',
+      REDIS_URL: 'redis://cache',
+      JWT_SECRET: 'x'.repeat(40),
+    };
+    expect(() => loadConfig({ ...production, ADMIN_EMAIL: 'chief@example.org' })).toThrow(
+      /ADMIN_PASSWORD: required with ADMIN_EMAIL/,
+    );
+    expect(
+      loadConfig({
+        ...production,
+        ADMIN_EMAIL: 'chief@example.org',
+        ADMIN_PASSWORD: 'Head-Office-Strong-2026!',
+      }).ADMIN_EMAIL,
+    ).toBe('chief@example.org');
+    expect(loadConfig({ ADMIN_EMAIL: 'chief@example.org' }).ADMIN_PASSWORD).toBeUndefined();
+  });
 });

@@ -328,6 +328,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         'REDIS_URL: required when NODE_ENV=production (in-process stores serve one process only)',
       );
     if (!config.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+    if (config.ADMIN_EMAIL && !config.ADMIN_PASSWORD)
+      problems.push(
+        'ADMIN_PASSWORD: required with ADMIN_EMAIL when NODE_ENV=production (a generated one would be printed to the logs)',
+      );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

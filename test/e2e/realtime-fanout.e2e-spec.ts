@@ -151,16 +151,20 @@ describe('Realtime fan-out across processes (RealtimeHub on real socket.io serve
     await Promise.all([...got, none]);
   });
 
-  it('sends stats.updated to everyone and drops unscoped entity events', async () => {
+  it('sends stats.updated to everyone and entity events without an area to national sockets only', async () => {
     const s1 = await connect(b, token({ level: 'ward', code: '74201001' }));
     const s2 = await connect(a, token({ level: 'province', code: 'WC' }));
     const got = [s1, s2].map((s) => nextEvent(s, 'stats.updated'));
     a.publish({ type: 'stats.updated', area: null, payload: { refreshedAt: 'now', views: ['x'] } });
     await Promise.all(got);
+    // A national structure (CCT, War Council) has no area: national scope contains it, no narrower scope does.
     const national = await connect(b, token({ level: 'national', code: null }));
-    const none = noEvent(national, 'member.updated', 800);
-    a.publish({ type: 'member.updated', area: null, payload: { memberId: 'm-3' } });
-    await none;
+    const heard = nextEvent<{ area: unknown; data: unknown }>(national, 'leadership.changed');
+    const unheard = [s1, s2].map((s) => noEvent(s, 'leadership.changed', 800));
+    const data = { structureId: 's-cct', positionId: 'p-1', appointmentId: 'a-1', change: 'appointed' };
+    a.publish({ type: 'leadership.changed', area: null, payload: data });
+    expect(await heard).toMatchObject({ area: null, data });
+    await Promise.all(unheard);
   });
 
   it('closes a revoked session’s sockets on every process and leaves the user’s other sessions', async () => {

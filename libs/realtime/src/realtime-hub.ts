@@ -107,6 +107,7 @@ export class RealtimeHub {
     }
     if (!DELIVERED.has(event.type)) return;
     const rooms = roomsForEvent(event, BROADCAST);
+    // nsp.to([]) would reach every socket: an empty room list must mean nobody.
     if (rooms !== null && rooms.length === 0) return;
     const message: RealtimeMessage = {
       type: event.type,

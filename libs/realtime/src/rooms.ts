@@ -6,6 +6,9 @@ import type { DomainEvent } from '@app/core';
 export const REALTIME_NAMESPACE = '/realtime';
 export const REALTIME_PATH = '/socket.io';
 
+/** The room of national-scope sockets (scopeRoom of the national scope). */
+export const NATIONAL_ROOM = 'scope:national';
+
 /** Every socket of a user (events with `userId`, revocation of all of a user's sessions). */
 export const userRoom = (userId: string): string => `user:${userId}`;
 /** Every socket opened with one session's access tokens (logout of that session). */
@@ -25,8 +28,10 @@ export function roomsForSocket(identity: {
 
 /**
  * The rooms an event goes to. `userId` events: that user only. Otherwise the rooms of every scope containing
- * the event's area (and its previous area, for transfers). No area and no user: nobody (fail closed), except
- * the events in `broadcast` (stats.updated), which carry no entity data and go to every socket (null).
+ * the event's area (and its previous area, for transfers). The events in `broadcast` (stats.updated) carry no
+ * entity data and go to every socket (null). Any other event without an area concerns a national entity (the
+ * Central Command Team, the War Council): only national-scope sockets, whose scope contains every entity, hear
+ * it — no province, district, municipality or ward socket does.
  */
 export function roomsForEvent(
   event: Pick<DomainEvent, 'type' | 'area' | 'previousArea' | 'userId'>,
@@ -38,5 +43,5 @@ export function roomsForEvent(
     if (event.previousArea) for (const room of roomsForArea(event.previousArea)) rooms.add(room);
     return [...rooms];
   }
-  return broadcast.has(event.type) ? null : [];
+  return broadcast.has(event.type) ? null : [NATIONAL_ROOM];
 }

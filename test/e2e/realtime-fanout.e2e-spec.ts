@@ -161,7 +161,12 @@ describe('Realtime fan-out across processes (RealtimeHub on real socket.io serve
     const national = await connect(b, token({ level: 'national', code: null }));
     const heard = nextEvent<{ area: unknown; data: unknown }>(national, 'leadership.changed');
     const unheard = [s1, s2].map((s) => noEvent(s, 'leadership.changed', 800));
-    const data = { structureId: 's-cct', positionId: 'p-1', appointmentId: 'a-1', change: 'appointed' };
+    const data = {
+      structureId: 's-cct',
+      positionId: 'p-1',
+      appointmentId: 'a-1',
+      change: 'appointed',
+    };
     a.publish({ type: 'leadership.changed', area: null, payload: data });
     expect(await heard).toMatchObject({ area: null, data });
     await Promise.all(unheard);

@@ -286,6 +286,7 @@ async function main() {
           userId: 'bench',
           sessionId: 'bench',
           scope: { level: 'national', code: null },
+          permissions: ['members:read', 'applications:read', 'leadership:read'],
           expiresAt: Date.now() + 3_600_000,
         }),
       ).toString('base64url');

@@ -4,6 +4,9 @@ import type { Socket } from 'socket.io-client';
 import { connectRealtime, disconnection, nextEvent, noEvent } from '../harness/realtime.js';
 import { testRedisUrl } from '../harness/test-app.js';
 
+/** What an admin's role grants (libs/realtime SCOPED_EVENT_PERMISSIONS): the hub server takes identities as-is. */
+const SCOPED_EVENT_PERMISSIONS = ['members:read', 'applications:read', 'leadership:read'];
+
 const SERVER = path.resolve(import.meta.dirname, '../harness/realtime-hub-server.mjs');
 
 interface Hub {
@@ -44,6 +47,7 @@ function token(scope: { level: string; code: string | null }, userId?: string): 
     userId: userId ?? `user-${counter}`,
     sessionId: `session-${counter}`,
     scope,
+    permissions: [...SCOPED_EVENT_PERMISSIONS],
     expiresAt: Date.now() + 60_000,
   };
   return Buffer.from(JSON.stringify(identity)).toString('base64url');

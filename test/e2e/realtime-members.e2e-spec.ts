@@ -154,6 +154,8 @@ describe('Member, application and leadership events reach the right sockets acro
       lp: await createUser(a, admin, 'provincial_admin', 'province', 'LP'),
       kzn: await createUser(a, admin, 'provincial_admin', 'province', 'KZN'),
       gpAuditor: await createUser(a, admin, 'auditor', 'province', 'GP'),
+      // A party member's own account: ward scope, no permissions; may read none of the ward's records.
+      wardMember: await createUser(a, admin, 'member', 'ward', WARDS.own),
     };
     // Every watcher listens on process B; every write below goes through process A.
     for (const [name, session] of Object.entries(watchers)) {
@@ -221,6 +223,7 @@ describe('Member, application and leadership events reach the right sockets acro
       'siblingWard',
       'lp',
       'kzn',
+      'wardMember',
     ]);
     expect(message).toEqual({
       type: 'member.created',
@@ -254,6 +257,7 @@ describe('Member, application and leadership events reach the right sockets acro
       'siblingWard',
       'lp',
       'kzn',
+      'wardMember',
     ]);
     expect(message.data).toEqual({
       memberId: member.id,
@@ -275,6 +279,7 @@ describe('Member, application and leadership events reach the right sockets acro
       'siblingWard',
       'lp',
       'kzn',
+      'wardMember',
     ]);
     expect(message.data).toEqual({
       memberId: member.id,
@@ -297,7 +302,7 @@ describe('Member, application and leadership events reach the right sockets acro
       'member.transferred',
       forMember(moving.id),
       [...IN_GP_WARD, 'lp'],
-      ['siblingWard', 'kzn'],
+      ['siblingWard', 'kzn', 'wardMember'],
     );
     expect(message.area).toMatchObject({ provinceCode: 'LP', wardCode: WARDS.otherProvince });
     expect(message.data).toEqual({
@@ -318,6 +323,7 @@ describe('Member, application and leadership events reach the right sockets acro
       'siblingWard',
       'lp',
       'kzn',
+      'wardMember',
     ]);
     expect(submitted.data).toEqual({ applicationId, wardCode: WARDS.own });
     const text = JSON.stringify(submitted);
@@ -334,6 +340,7 @@ describe('Member, application and leadership events reach the right sockets acro
       'siblingWard',
       'lp',
       'kzn',
+      'wardMember',
     ]);
     expect(decided.data).toEqual({ applicationId, decision: 'approved', memberId: newMemberId });
     await expectRouted('member.created', forMember(newMemberId), IN_GP_WARD, ['lp']);
@@ -370,7 +377,7 @@ describe('Member, application and leadership events reach the right sockets acro
       'leadership.changed',
       (d) => d.appointmentId === appointmentId,
       IN_GP_WARD,
-      ['siblingWard', 'lp', 'kzn'],
+      ['siblingWard', 'lp', 'kzn', 'wardMember'],
     );
     expect(message.data).toEqual({
       structureId: structure,
@@ -389,7 +396,7 @@ describe('Member, application and leadership events reach the right sockets acro
       'leadership.changed',
       (d) => d.appointmentId === appointmentId && d.change === 'ended',
       IN_GP_WARD,
-      ['siblingWard', 'lp', 'kzn'],
+      ['siblingWard', 'lp', 'kzn', 'wardMember'],
     );
     expect(ended.data.change).toBe('ended');
   });
@@ -417,7 +424,7 @@ describe('Member, application and leadership events reach the right sockets acro
         'leadership.changed',
         (d) => d.appointmentId === appointmentId,
         ['national'],
-        ['gp', 'ward', 'gpAuditor', 'siblingWard', 'lp', 'kzn'],
+        ['gp', 'ward', 'gpAuditor', 'siblingWard', 'lp', 'kzn', 'wardMember'],
       );
       expect(message.area).toBeNull();
       expect(message.data).toMatchObject({ structureId: structure, change: 'appointed' });

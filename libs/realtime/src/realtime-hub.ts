@@ -14,6 +14,8 @@ export interface SocketIdentity {
   userId: string;
   sessionId: string;
   scope: Scope;
+  /** The permissions of the user's role: scoped entity events need SCOPED_EVENT_PERMISSIONS. */
+  permissions: readonly string[];
   /** Epoch ms when the access token expires; the socket is closed then. */
   expiresAt: number;
 }

@@ -1,4 +1,4 @@
-import { roomsForArea, scopeRoom } from '@app/auth';
+import { Permission, roomsForArea, scopeRoom } from '@app/auth';
 import type { Scope } from '@app/auth';
 import type { DomainEvent } from '@app/core';
 
@@ -14,15 +14,31 @@ export const userRoom = (userId: string): string => `user:${userId}`;
 /** Every socket opened with one session's access tokens (logout of that session). */
 export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
 
-/** The rooms a socket joins: its user, its session and its scope (none when the scope is invalid). */
+/**
+ * What a socket must be allowed to read over HTTP to hear the scoped entity events (member.*, application.*,
+ * leadership.*). A user without them (the `member` role: a ward scope, no permissions) hears only events
+ * addressed to them and broadcasts, never their ward's members and applications.
+ */
+export const SCOPED_EVENT_PERMISSIONS: readonly Permission[] = [
+  Permission.MembersRead,
+  Permission.ApplicationsRead,
+  Permission.LeadershipRead,
+];
+
+/**
+ * The rooms a socket joins: its user, its session and, when it holds SCOPED_EVENT_PERMISSIONS, its scope
+ * (none when the scope is invalid).
+ */
 export function roomsForSocket(identity: {
   userId: string;
   sessionId: string;
   scope: Scope;
+  permissions: readonly string[];
 }): string[] {
   const rooms = [userRoom(identity.userId), sessionRoom(identity.sessionId)];
   const scope = scopeRoom(identity.scope);
-  if (scope) rooms.push(scope);
+  const mayRead = SCOPED_EVENT_PERMISSIONS.every((p) => identity.permissions.includes(p));
+  if (scope && mayRead) rooms.push(scope);
   return rooms;
 }
 

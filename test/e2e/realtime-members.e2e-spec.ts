@@ -343,7 +343,16 @@ describe('Member, application and leadership events reach the right sockets acro
       'wardMember',
     ]);
     expect(decided.data).toEqual({ applicationId, decision: 'approved', memberId: newMemberId });
-    await expectRouted('member.created', forMember(newMemberId), IN_GP_WARD, ['lp']);
+    const created = await expectRouted('member.created', forMember(newMemberId), IN_GP_WARD, [
+      'lp',
+    ]);
+    expect(created.data).toEqual({
+      memberId: newMemberId,
+      membershipNumber: (approved.body as MemberBody).membershipNumber,
+      status: (approved.body as MemberBody).status,
+      wardCode: WARDS.own,
+    });
+    expect(created.data.membershipNumber).toMatch(/^EFF\d+$/);
 
     const other = await submitApplication(a, db.pool, memberInput({ wardCode: WARDS.own }));
     await rec('ward').next('application.submitted', (d) => d.applicationId === other);

@@ -395,50 +395,48 @@ export class MembersService {
   }
 
   async update(actor: AuthUser, id: string, dto: UpdateMemberDto): Promise<MemberDto> {
-    const { member, changed, changedFields } = await this.dataSource.transaction(
-      async (manager) => {
-        const current = await this.findInScope(actor.scope, id, { manager, lock: true });
-        if (current.version !== dto.version) throw versionConflict();
-        const next: Partial<Member> = {};
-        if (dto.firstNames !== undefined) next.firstNames = dto.firstNames;
-        if (dto.surname !== undefined) next.surname = dto.surname;
-        if (dto.email !== undefined) next.email = dto.email;
-        if (dto.residentialAddress !== undefined) next.residentialAddress = dto.residentialAddress;
-        if (dto.cellNumber !== undefined) {
-          next.cellNumber = dto.cellNumber === null ? null : normaliseCellNumber(dto.cellNumber);
-        }
-        const before = auditable(current);
-        const changes = maskedDiff(before, { ...before, ...next });
-        if (Object.keys(changes).length === 0)
-          return { member: current, changed: false, changedFields: [] };
-        const result = await manager
-          .createQueryBuilder()
-          .update(Member)
-          .set(next)
-          .where('id = :id AND version = :version', { id, version: dto.version })
-          .execute();
-        if (result.affected !== 1) throw versionConflict();
-        const fresh = await manager.findOneByOrFail(Member, { id });
-        await manager.insert(MemberHistory, {
-          memberId: id,
-          kind: MemberHistoryKind.Updated,
-          details: { changes },
-          actorUserId: actor.id,
-        });
-        await this.audit.record(
-          {
-            action: 'member.updated',
-            entityType: 'member',
-            entityId: id,
-            provinceCode: fresh.provinceCode,
-            changes,
-          },
-          manager,
-        );
-        return { member: fresh, changed: true, changedFields: Object.keys(changes) };
-      },
-    );
-    if (changed) this.publish(DomainEventType.MemberUpdated, member, { changedFields });
+    const { member, changed } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      if (current.version !== dto.version) throw versionConflict();
+      const next: Partial<Member> = {};
+      if (dto.firstNames !== undefined) next.firstNames = dto.firstNames;
+      if (dto.surname !== undefined) next.surname = dto.surname;
+      if (dto.email !== undefined) next.email = dto.email;
+      if (dto.residentialAddress !== undefined) next.residentialAddress = dto.residentialAddress;
+      if (dto.cellNumber !== undefined) {
+        next.cellNumber = dto.cellNumber === null ? null : normaliseCellNumber(dto.cellNumber);
+      }
+      const before = auditable(current);
+      const changes = maskedDiff(before, { ...before, ...next });
+      if (Object.keys(changes).length === 0) return { member: current, changed: [] as string[] };
+      const result = await manager
+        .createQueryBuilder()
+        .update(Member)
+        .set(next)
+        .where('id = :id AND version = :version', { id, version: dto.version })
+        .execute();
+      if (result.affected !== 1) throw versionConflict();
+      const fresh = await manager.findOneByOrFail(Member, { id });
+      await manager.insert(MemberHistory, {
+        memberId: id,
+        kind: MemberHistoryKind.Updated,
+        details: { changes },
+        actorUserId: actor.id,
+      });
+      await this.audit.record(
+        {
+          action: 'member.updated',
+          entityType: 'member',
+          entityId: id,
+          provinceCode: fresh.provinceCode,
+          changes,
+        },
+        manager,
+      );
+      return { member: fresh, changed: Object.keys(changes) };
+    });
+    if (changed.length > 0)
+      this.publish(DomainEventType.MemberUpdated, member, { changedFields: changed });
     return toMemberDto(member);
   }
 

@@ -4,9 +4,10 @@
 // throwaway database is created and dropped. Uses REDIS_URL when set (the production shape: Redis adapter).
 //
 // The event comes through a real route: POST /api/v1/members (member.created, sent to the national room where
-// every bench socket sits), timed from just before the request to each socket's receipt. While the members
-// route does not exist yet, the same RealtimeHub runs on a bare socket.io server (test/harness/
-// realtime-hub-server.mjs) and the event is published on its DomainEventBus; the result says which mode ran.
+// every bench socket sits), timed from just before the request to each socket's receipt. The route is detected
+// by probing it (an empty body gets 400); were it absent (404), the same RealtimeHub would run on a bare
+// socket.io server (test/harness/realtime-hub-server.mjs) with the event published on its DomainEventBus; the
+// result says which mode ran.
 /* global fetch */
 import { Buffer } from 'node:buffer';
 import { fork, spawn, spawnSync } from 'node:child_process';
@@ -236,8 +237,15 @@ async function main() {
       body: JSON.stringify(ADMIN),
     });
     const { accessToken } = await login.json();
-    const openapi = await (await fetch(`${api.base}/docs-json`)).json();
-    const membersRoute = Boolean(openapi.paths?.['/api/v1/members']?.post);
+    // Probe the route itself (Swagger may be disabled): an empty body gets 400 when it exists, 404 when not.
+    const probe = await fetch(`${api.base}/api/v1/members`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+      body: '{}',
+    });
+    const membersRoute = probe.status !== 404;
+    if (membersRoute && probe.status !== 400)
+      throw new Error(`POST /api/v1/members with an empty body: ${probe.status}, expected 400`);
     const rssIdle = rssMb(api.child.pid);
 
     // Sockets on the real API process: connection time and memory.
@@ -278,6 +286,7 @@ async function main() {
           userId: 'bench',
           sessionId: 'bench',
           scope: { level: 'national', code: null },
+          permissions: ['members:read', 'applications:read', 'leadership:read'],
           expiresAt: Date.now() + 3_600_000,
         }),
       ).toString('base64url');

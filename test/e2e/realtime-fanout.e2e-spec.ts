@@ -4,6 +4,9 @@ import type { Socket } from 'socket.io-client';
 import { connectRealtime, disconnection, nextEvent, noEvent } from '../harness/realtime.js';
 import { testRedisUrl } from '../harness/test-app.js';
 
+/** What an admin's role grants (libs/realtime SCOPED_EVENT_PERMISSIONS): the hub server takes identities as-is. */
+const SCOPED_EVENT_PERMISSIONS = ['members:read', 'applications:read', 'leadership:read'];
+
 const SERVER = path.resolve(import.meta.dirname, '../harness/realtime-hub-server.mjs');
 
 interface Hub {
@@ -51,6 +54,7 @@ function token(scope: { level: string; code: string | null }, userId?: string): 
     userId: userId ?? `user-${counter}`,
     sessionId: `session-${counter}`,
     scope,
+    permissions: [...SCOPED_EVENT_PERMISSIONS],
     expiresAt: Date.now() + 60_000,
   };
   return Buffer.from(JSON.stringify(identity)).toString('base64url');
@@ -159,16 +163,25 @@ describe('Realtime fan-out across processes (RealtimeHub on real socket.io serve
     await Promise.all([...got, none]);
   });
 
-  it('sends stats.updated to everyone and drops unscoped entity events', async () => {
+  it('sends stats.updated to everyone and entity events without an area to national sockets only', async () => {
     const s1 = await connect(b, token({ level: 'ward', code: '74201001' }));
     const s2 = await connect(a, token({ level: 'province', code: 'WC' }));
     const got = [s1, s2].map((s) => nextEvent(s, 'stats.updated'));
     a.publish({ type: 'stats.updated', area: null, payload: { refreshedAt: 'now', views: ['x'] } });
     await Promise.all(got);
+    // A national structure (CCT, War Council) has no area: national scope contains it, no narrower scope does.
     const national = await connect(b, token({ level: 'national', code: null }));
-    const none = noEvent(national, 'member.updated', 800);
-    a.publish({ type: 'member.updated', area: null, payload: { memberId: 'm-3' } });
-    await none;
+    const heard = nextEvent<{ area: unknown; data: unknown }>(national, 'leadership.changed');
+    const unheard = [s1, s2].map((s) => noEvent(s, 'leadership.changed', 800));
+    const data = {
+      structureId: 's-cct',
+      positionId: 'p-1',
+      appointmentId: 'a-1',
+      change: 'appointed',
+    };
+    a.publish({ type: 'leadership.changed', area: null, payload: data });
+    expect(await heard).toMatchObject({ area: null, data });
+    await Promise.all(unheard);
   });
 
   it('closes a revoked session’s sockets on every process and leaves the user’s other sessions', async () => {

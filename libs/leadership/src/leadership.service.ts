@@ -14,6 +14,7 @@ import {
   decodeCursor,
   diff,
   DomainEventBus,
+  domainEvent,
   DomainEventType,
   ErrorCode,
   EventArea,
@@ -679,10 +680,14 @@ export class LeadershipService {
     appointmentId: string,
     change: 'appointed' | 'ended',
   ): void {
-    this.events.publish({
-      type: DomainEventType.LeadershipChanged,
-      area: eventArea(structure),
-      payload: { structureId: structure.id, positionId, appointmentId, change },
-    });
+    // National structures (CCT, War Council) have no area: the gateway sends them to national sockets only.
+    this.events.publish(
+      domainEvent(DomainEventType.LeadershipChanged, eventArea(structure), {
+        structureId: structure.id,
+        positionId,
+        appointmentId,
+        change,
+      }),
+    );
   }
 }

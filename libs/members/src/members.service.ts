@@ -35,6 +35,7 @@ import { MemberRenewal } from './entities/member-renewal.entity.js';
 import { MemberTransfer } from './entities/member-transfer.entity.js';
 import { Member, MemberStatus } from './entities/member.entity.js';
 import { checkIdNumber, normaliseCellNumber } from './identity.js';
+import { memberEvent, MemberEventDetails, MemberEventType } from './member-events.js';
 import { addMonths, statusForExpiry, todayInSouthAfrica } from './membership-dates.js';
 
 /** Personal data never written in clear into audit diffs or history. */
@@ -306,18 +307,8 @@ export class MembersService {
   }
 
   /** Publishes a member event (after commit): no ID numbers, cell numbers or addresses. */
-  publish(type: DomainEventType, m: Member, extra: Record<string, unknown> = {}): void {
-    this.events.publish({
-      type,
-      area: memberArea(m),
-      payload: {
-        id: m.id,
-        membershipNumber: m.membershipNumber,
-        status: m.status,
-        wardCode: m.wardCode,
-        ...extra,
-      },
-    });
+  publish(type: MemberEventType, m: Member, details: MemberEventDetails = {}): void {
+    this.events.publish(memberEvent(type, m, details));
   }
 
   // --- routes ---
@@ -417,7 +408,7 @@ export class MembersService {
       }
       const before = auditable(current);
       const changes = maskedDiff(before, { ...before, ...next });
-      if (Object.keys(changes).length === 0) return { member: current, changed: false };
+      if (Object.keys(changes).length === 0) return { member: current, changed: [] as string[] };
       const result = await manager
         .createQueryBuilder()
         .update(Member)
@@ -442,9 +433,10 @@ export class MembersService {
         },
         manager,
       );
-      return { member: fresh, changed: true };
+      return { member: fresh, changed: Object.keys(changes) };
     });
-    if (changed) this.publish(DomainEventType.MemberUpdated, member);
+    if (changed.length > 0)
+      this.publish(DomainEventType.MemberUpdated, member, { changedFields: changed });
     return toMemberDto(member);
   }
 
@@ -585,7 +577,10 @@ export class MembersService {
     });
     if (member.status !== from)
       this.publish(DomainEventType.MemberStatusChanged, member, { previousStatus: from });
-    else this.publish(DomainEventType.MemberUpdated, member);
+    else
+      this.publish(DomainEventType.MemberUpdated, member, {
+        changedFields: ['lastPaidOn', 'expiresOn'],
+      });
     return toMemberDto(member);
   }
 

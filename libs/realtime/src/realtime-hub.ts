@@ -14,6 +14,8 @@ export interface SocketIdentity {
   userId: string;
   sessionId: string;
   scope: Scope;
+  /** The permissions of the user's role: scoped entity events need SCOPED_EVENT_PERMISSIONS. */
+  permissions: readonly string[];
   /** Epoch ms when the access token expires; the socket is closed then. */
   expiresAt: number;
 }
@@ -107,6 +109,7 @@ export class RealtimeHub {
     }
     if (!DELIVERED.has(event.type)) return;
     const rooms = roomsForEvent(event, BROADCAST);
+    // nsp.to([]) would reach every socket: an empty room list must mean nobody.
     if (rooms !== null && rooms.length === 0) return;
     const message: RealtimeMessage = {
       type: event.type,

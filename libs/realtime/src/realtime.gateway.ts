@@ -1,7 +1,7 @@
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
-import { TokenService } from '@app/auth';
+import { ROLE_PERMISSIONS, TokenService } from '@app/auth';
 import { DomainEventBus, METRIC, MetricsService } from '@app/core';
 import { RealtimeHub, SocketIdentity } from './realtime-hub.js';
 import { REALTIME_NAMESPACE } from './rooms.js';
@@ -29,6 +29,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnModuleDestro
         userId: user.id,
         sessionId: user.sessionId,
         scope: user.scope,
+        permissions: ROLE_PERMISSIONS[user.role] ?? [],
         expiresAt: user.expiresAt,
       };
     });

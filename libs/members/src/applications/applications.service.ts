@@ -19,6 +19,7 @@ import {
   MembershipApplication,
 } from '../entities/membership-application.entity.js';
 import { checkIdNumber, normaliseCellNumber } from '../identity.js';
+import { applicationEvent } from '../member-events.js';
 import { memberArea, MembersService, toMemberDto } from '../members.service.js';
 import {
   ApplicationDto,
@@ -148,15 +149,10 @@ export class ApplicationsService {
   }
 
   private publish(
-    type: DomainEventType,
+    type: DomainEventType.ApplicationSubmitted | DomainEventType.ApplicationDecided,
     a: MembershipApplication,
-    extra: Record<string, unknown> = {},
   ): void {
-    this.events.publish({
-      type,
-      area: memberArea(a),
-      payload: { id: a.id, status: a.status, wardCode: a.wardCode, ...extra },
-    });
+    this.events.publish(applicationEvent(type, a));
   }
 
   private async findInScope(
@@ -342,10 +338,7 @@ export class ApplicationsService {
       };
     });
     this.members.publish(DomainEventType.MemberCreated, member);
-    this.publish(DomainEventType.ApplicationDecided, application, {
-      memberId: member.id,
-      membershipNumber: member.membershipNumber,
-    });
+    this.publish(DomainEventType.ApplicationDecided, application);
     return toMemberDto(member);
   }
 

@@ -333,8 +333,17 @@ export class MembersService {
     return toMemberDto(member);
   }
 
+  /** One member; the read is recorded in audit_events as member.viewed (POPIA access logging). */
   async get(actor: AuthUser, id: string): Promise<MemberDto> {
-    return toMemberDto(await this.findInScope(actor.scope, id));
+    const member = await this.findInScope(actor.scope, id);
+    await this.audit.record({
+      action: 'member.viewed',
+      entityType: 'member',
+      entityId: member.id,
+      provinceCode: member.provinceCode,
+      actorUserId: actor.id,
+    });
+    return toMemberDto(member);
   }
 
   async list(actor: AuthUser, query: ListMembersQueryDto): Promise<Page<MemberDto>> {

@@ -598,6 +598,12 @@ describe('privacy: data export, access logging, consent, objection, erasure (e2e
         .set(...bearer(admin))
         .send({ objects: true })
         .expect(409);
+      const edit = await http()
+        .patch(`/api/v1/members/${member.id}`)
+        .set(...bearer(admin))
+        .send({ version: (exported.body.member as { version: number }).version, surname: renamed })
+        .expect(409);
+      expect(edit.body).toMatchObject({ code: 'MEMBER_ERASED' });
     }, 60_000);
 
     it('erases a deceased member too', async () => {

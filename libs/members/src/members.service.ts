@@ -415,6 +415,13 @@ export class MembersService {
   async update(actor: AuthUser, id: string, dto: UpdateMemberDto): Promise<MemberDto> {
     const { member, changed } = await this.dataSource.transaction(async (manager) => {
       const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      if (current.anonymisedAt) {
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.MemberErased,
+          "The member's personal data was erased; it cannot be edited",
+        );
+      }
       if (current.version !== dto.version) throw versionConflict();
       const next: Partial<Member> = {};
       if (dto.firstNames !== undefined) next.firstNames = dto.firstNames;

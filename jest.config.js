@@ -26,4 +26,6 @@ export default {
   globalTeardown: '<rootDir>/test/harness/global-teardown.mjs',
   testTimeout: 30000,
   maxWorkers: 2,
+  // A spec that fails mid-start can leave a child process behind; CI must end, not wait 90 minutes for it.
+  forceExit: true,
 };

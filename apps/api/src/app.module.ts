@@ -4,6 +4,7 @@ import { AuthModule } from '@app/auth';
 import { GeographyModule } from '@app/geography';
 import { MembersModule } from '@app/members';
 import { LeadershipModule } from '@app/leadership';
+import { RealtimeModule } from '@app/realtime';
 import { PrivacyModule } from '@app/privacy';
 import { UsersModule } from '@app/users';
 import { dataSourceOptions } from './data-source.js';
@@ -20,6 +21,7 @@ export class AppModule {
         UsersModule,
         MembersModule,
         LeadershipModule,
+        RealtimeModule,
         PrivacyModule,
       ],
     };

@@ -2,10 +2,18 @@ import 'reflect-metadata';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AppConfig, ConfigError, loadConfig, projectPath, startEmbeddedPostgres } from '@app/core';
+import {
+  AppConfig,
+  ConfigError,
+  loadConfig,
+  NodeEnv,
+  projectPath,
+  startEmbeddedPostgres,
+} from '@app/core';
 import { createDataSource } from './data-source.js';
 import { migrateAndSeed, openDatabase } from './database.js';
 import { createSuperAdmin } from '@app/users';
+import { seedMembers } from '@app/members';
 
 const say = (message: string): void => console.log(message);
 
@@ -16,6 +24,8 @@ const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
   check              fail when entities and migrations disagree
   create-admin --email E [--password P] [--name N]
                      create a super admin (a strong password is generated and printed when none is given)
+  seed-members --count N [--seed S] [--streams K] [--keep-indexes]
+                     add N synthetic members (development and benchmarks; see the README's Benchmarks)
 Uses DATABASE_URL when set, else the embedded PostgreSQL in EMBEDDED_POSTGRES_DIR.
 generate and check always work on a throwaway embedded PostgreSQL.`;
 
@@ -164,10 +174,70 @@ async function run(
       }
       return 0;
     }
+    case 'seed-members':
+      return seedMembersCommand(args, config);
     default:
       console.error(USAGE);
       return 2;
   }
+}
+
+/** `seed-members`: synthetic members through COPY, with a progress bar (cli-progress is a dev dependency). */
+async function seedMembersCommand(args: string[], config: AppConfig): Promise<number> {
+  const option = (name: string): string | undefined => {
+    const index = args.indexOf(`--${name}`);
+    return index >= 0 ? args[index + 1] : undefined;
+  };
+  const count = Number(option('count'));
+  const seed = Number(option('seed') ?? 1);
+  const streams = Number(option('streams') ?? 2);
+  if (
+    !Number.isInteger(count) ||
+    count < 1 ||
+    !Number.isInteger(seed) ||
+    !Number.isInteger(streams)
+  ) {
+    console.error(
+      'seed-members needs --count N (a positive integer); --seed and --streams are integers',
+    );
+    return 2;
+  }
+  if (config.NODE_ENV === NodeEnv.Production) {
+    console.error('seed-members refuses to run with NODE_ENV=production');
+    return 2;
+  }
+  const { default: progress } = await import('cli-progress');
+  const database = await openDatabase(config, say);
+  const bar = new progress.SingleBar(
+    { format: 'members {bar} {percentage}% | {value}/{total} | {eta}s left', etaBuffer: 50 },
+    progress.Presets.shades_classic,
+  );
+  const messages: string[] = [];
+  try {
+    bar.start(count, 0);
+    const result = await seedMembers({
+      databaseUrl: database.url,
+      count,
+      seed,
+      streams,
+      keepIndexes: args.includes('--keep-indexes'),
+      onProgress: (sent) => bar.update(sent),
+      log: (message) => messages.push(message),
+    });
+    bar.update(count);
+    bar.stop();
+    for (const message of messages) say(message);
+    const t = result.timings;
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    say(
+      `Added ${result.inserted} members (${result.existingBefore} before) in ${s(t.total)}: prepare ${s(t.prepare)}, ` +
+        `COPY ${s(t.copy)}, indexes ${s(t.indexes)}${result.bulkMode ? ' (rebuilt)' : ''}, ANALYZE ${s(t.analyze)}`,
+    );
+  } finally {
+    bar.stop();
+    await database.embedded?.stop();
+  }
+  return 0;
 }
 
 let config: AppConfig;

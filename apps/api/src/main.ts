@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, ConfigError, configureApp, HealthService, loadConfig } from '@app/core';
+import { RealtimeIoAdapter } from '@app/realtime';
 import { AppModule } from './app.module.js';
 import { Database, ensureFirstAdmin, migrateAndSeed, openDatabase } from './database.js';
 
@@ -25,6 +26,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
       },
     );
     configureApp(app, config);
+    app.useWebSocketAdapter(new RealtimeIoAdapter(app));
     const inFlight = trackInFlight(app.getHttpServer());
     await app.listen(config.PORT, config.HOST);
 

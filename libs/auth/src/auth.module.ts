@@ -10,7 +10,7 @@ import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginAttempts } from './sessions/login-attempts.js';
 import { MemorySessionStore } from './sessions/memory-session.store.js';
-import { RedisSessionStore } from './sessions/redis-session.store.js';
+import { ResilientSessionStore } from './sessions/resilient-session.store.js';
 import { SessionRevoker } from './sessions/session-revoker.js';
 import { SessionStore } from './sessions/session.store.js';
 import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.js';
@@ -48,14 +48,19 @@ import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.j
       inject: [RedisService],
       useFactory: (redis: RedisService): SessionStore =>
         redis.client
-          ? new RedisSessionStore(redis.client, redis.keyPrefix)
+          ? new ResilientSessionStore(redis.client, redis.keyPrefix, redis)
           : new MemorySessionStore(),
     },
     {
       provide: LoginAttempts,
       inject: [RedisService, APP_CONFIG],
       useFactory: (redis: RedisService, config: AppConfig) =>
-        new LoginAttempts(redis.client, redis.keyPrefix, config.LOGIN_FAILURE_WINDOW_SECONDS),
+        new LoginAttempts(
+          redis.client,
+          redis.keyPrefix,
+          config.LOGIN_FAILURE_WINDOW_SECONDS,
+          redis,
+        ),
     },
     SessionRevoker,
     TokenService,

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AuditEvent } from './audit/audit-event.entity.js';
 import { AuditService } from './audit/audit.service.js';
+import { CacheModule } from './cache/cache.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
@@ -43,6 +44,7 @@ export class CoreModule implements OnModuleInit {
         TypeOrmModule.forFeature([AuditEvent]),
         RedisModule,
         ThrottlingModule,
+        CacheModule,
       ],
       controllers: [HealthController, MetricsController],
       providers: [

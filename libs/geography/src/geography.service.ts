@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AppException } from '@app/core';
+import { AppException, CacheService } from '@app/core';
 import {
   DistrictDto,
   GeographySearchResultDto,
@@ -29,9 +29,14 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** Cache namespace of geography answers; invalidated when the reference data is (re)loaded. */
+export const GEOGRAPHY_CACHE = 'geography';
+const CACHE_TTL_MS = 60 * 60 * 1000;
+
 @Injectable()
-export class GeographyService {
+export class GeographyService implements OnApplicationBootstrap {
   constructor(
+    private readonly cache: CacheService,
     @InjectRepository(Province) private readonly provinces: Repository<Province>,
     @InjectRepository(District) private readonly districts: Repository<District>,
     @InjectRepository(Municipality) private readonly municipalities: Repository<Municipality>,
@@ -39,10 +44,18 @@ export class GeographyService {
   ) {}
 
   listProvinces(): Promise<ProvinceDto[]> {
+    return this.cached('provinces', () => this.loadProvinces());
+  }
+
+  private loadProvinces(): Promise<ProvinceDto[]> {
     return this.provinces.find({ order: { code: 'ASC' } });
   }
 
-  async getProvince(code: string): Promise<ProvinceDetailDto> {
+  getProvince(code: string): Promise<ProvinceDetailDto> {
+    return this.cached(`province:${code}`, () => this.loadProvince(code));
+  }
+
+  private async loadProvince(code: string): Promise<ProvinceDetailDto> {
     const province = await this.provinces.findOneBy({ code });
     if (!province) throw AppException.notFound(`Province ${code}`);
     const [districtCount, municipalityCount, wardCount] = await Promise.all([
@@ -59,7 +72,11 @@ export class GeographyService {
     };
   }
 
-  async listDistricts(provinceCode: string): Promise<DistrictDto[]> {
+  listDistricts(provinceCode: string): Promise<DistrictDto[]> {
+    return this.cached(`districts:${provinceCode}`, () => this.loadDistricts(provinceCode));
+  }
+
+  private async loadDistricts(provinceCode: string): Promise<DistrictDto[]> {
     if (!(await this.provinces.existsBy({ code: provinceCode })))
       throw AppException.notFound(`Province ${provinceCode}`);
     return this.districts.find({
@@ -69,7 +86,13 @@ export class GeographyService {
     });
   }
 
-  async listMunicipalities(districtCode: string): Promise<MunicipalityDto[]> {
+  listMunicipalities(districtCode: string): Promise<MunicipalityDto[]> {
+    return this.cached(`municipalities:${districtCode}`, () =>
+      this.loadMunicipalities(districtCode),
+    );
+  }
+
+  private async loadMunicipalities(districtCode: string): Promise<MunicipalityDto[]> {
     if (!(await this.districts.existsBy({ code: districtCode })))
       throw AppException.notFound(`District ${districtCode}`);
     return this.municipalities.find({
@@ -86,13 +109,21 @@ export class GeographyService {
     });
   }
 
-  async listWards(municipalityCode: string): Promise<WardDto[]> {
+  listWards(municipalityCode: string): Promise<WardDto[]> {
+    return this.cached(`wards:${municipalityCode}`, () => this.loadWards(municipalityCode));
+  }
+
+  private async loadWards(municipalityCode: string): Promise<WardDto[]> {
     if (!(await this.municipalities.existsBy({ code: municipalityCode })))
       throw AppException.notFound(`Municipality ${municipalityCode}`);
     return this.wards.find({ where: { municipalityCode }, order: { number: 'ASC' } });
   }
 
-  async getWard(code: string): Promise<WardDetailDto> {
+  getWard(code: string): Promise<WardDetailDto> {
+    return this.cached(`ward:${code}`, () => this.loadWard(code));
+  }
+
+  private async loadWard(code: string): Promise<WardDetailDto> {
     const ward = await this.wards.findOne({
       where: { code },
       relations: { municipality: true, district: true, province: true },
@@ -118,6 +149,20 @@ export class GeographyService {
       },
       province: { code: province.code, name: province.name },
     };
+  }
+
+  /** Reference data changes only through the seed, which runs before the API starts: start with a clean slate. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.invalidateCache();
+  }
+
+  /** Drops every cached geography answer on every process; call after writing geography rows. */
+  invalidateCache(): Promise<void> {
+    return this.cache.invalidate(GEOGRAPHY_CACHE);
+  }
+
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.cache.wrap(GEOGRAPHY_CACHE, key, CACHE_TTL_MS, load);
   }
 
   /** The ward's chain, or null when no such ward exists. */
@@ -179,7 +224,11 @@ export class GeographyService {
     }
   }
 
-  async search(q: string, limit: number): Promise<GeographySearchResultDto[]> {
+  search(q: string, limit: number): Promise<GeographySearchResultDto[]> {
+    return this.cached(`search:${limit}:${q.toLowerCase()}`, () => this.loadSearch(q, limit));
+  }
+
+  private async loadSearch(q: string, limit: number): Promise<GeographySearchResultDto[]> {
     const contains = `%${escapeLike(q)}%`;
     const prefix = `${escapeLike(q.toUpperCase())}%`;
     return this.provinces.query(

@@ -9,3 +9,4 @@ export * from './members.module.js';
 export * from './members.service.js';
 export * from './membership-dates.js';
 export * from './status-recalculation.service.js';
+export * from './seed/index.js';

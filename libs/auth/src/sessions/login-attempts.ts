@@ -11,18 +11,24 @@ export class LoginAttempts {
     private readonly redis: Redis | null,
     private readonly prefix: string,
     private readonly windowSeconds: number,
+    /** Shared view of Redis health (RedisService): skip Redis while another caller saw it fail. */
+    private readonly health?: { readonly available: boolean; markUnhealthy(): void },
   ) {}
+
+  private get up(): boolean {
+    return this.health ? this.health.available : this.redis?.status === 'ready';
+  }
 
   private key(kind: string, id: string): string {
     return `${this.prefix}login-failures:${kind}:${id}`;
   }
 
   async count(kind: string, id: string): Promise<number> {
-    if (this.redis?.status === 'ready') {
+    if (this.redis && this.up) {
       try {
         return Number((await this.redis.get(this.key(kind, id))) ?? 0);
       } catch {
-        // fall through to the local count
+        this.health?.markUnhealthy(); // fall through to the local count
       }
     }
     const entry = this.local.get(this.key(kind, id));
@@ -31,7 +37,7 @@ export class LoginAttempts {
 
   async fail(kind: string, id: string): Promise<number> {
     const key = this.key(kind, id);
-    if (this.redis?.status === 'ready') {
+    if (this.redis && this.up) {
       try {
         const [[, count]] = (await this.redis
           .multi()
@@ -40,7 +46,7 @@ export class LoginAttempts {
           .exec()) as [[Error | null, number]];
         return count;
       } catch {
-        // fall through
+        this.health?.markUnhealthy(); // fall through
       }
     }
     const now = Date.now();
@@ -56,6 +62,6 @@ export class LoginAttempts {
   async clear(kind: string, id: string): Promise<void> {
     const key = this.key(kind, id);
     this.local.delete(key);
-    if (this.redis?.status === 'ready') await this.redis.del(key).catch(() => undefined);
+    if (this.redis && this.up) await this.redis.del(key).catch(() => this.health?.markUnhealthy());
   }
 }

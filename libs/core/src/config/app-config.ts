@@ -228,6 +228,17 @@ export class EnvironmentVariables {
     message: 'STATUS_RECALC_CRON must be a cron expression such as "0 2 * * *" or "off"',
   })
   STATUS_RECALC_CRON = '0 2 * * *';
+  /** Largest socket.io message a client may send, in bytes (socket.io's maxHttpBufferSize). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10_000_000)
+  REALTIME_MAX_MESSAGE_BYTES = 16_384;
+
+  /** socket.io transports the server accepts. Several processes without sticky sessions: `websocket` only. */
+  @Transform(toList)
+  @IsIn(['websocket', 'polling'], { each: true })
+  REALTIME_TRANSPORTS: string[] = ['websocket', 'polling'];
 
   /** Peers (addresses/CIDRs, matched against the socket address) allowed to read /metrics; empty = nobody. */
   @Transform(toList)

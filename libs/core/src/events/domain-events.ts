@@ -25,11 +25,13 @@ export interface DomainEvent {
   type: DomainEventType;
   /** Where the entity lives; the realtime gateway sends the event to sockets whose scope contains it. */
   area: EventArea | null;
+  /** member.transferred: the area the entity left, whose sockets are told too. */
+  previousArea?: EventArea | null;
   /** Send only to this user's sockets (import.progress, auth.sessions_revoked). */
   userId?: string;
   /** Session ids affected (auth.sessions_revoked); all of the user's when absent. */
   sessionIds?: string[];
-  /** The documented payload: never ID numbers, cell numbers or addresses. */
+  /** The documented payload (event-payloads.ts): never ID numbers, cell numbers or addresses. */
   payload: Record<string, unknown>;
   occurredAt: string;
 }

@@ -8,9 +8,13 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { HealthService } from '../health/health.service.js';
+
+/** How long Redis is skipped after a command failed or timed out. */
+const DEGRADED_MS = 2000;
 
 /**
  * The process's Redis connection, or none when REDIS_URL is unset (in-process stores instead).
@@ -31,13 +35,20 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     this.client = config.REDIS_URL ? this.connect(config.REDIS_URL, 'main') : null;
   }
 
-  /** A new connection with the same settings (pub/sub needs its own). Null without REDIS_URL. */
-  duplicate(name: string): Redis | null {
-    return this.client ? this.connect(this.client.options, name) : null;
+  /**
+   * A new connection with the same settings (pub/sub needs its own). Null without REDIS_URL. `overrides`
+   * adjusts ioredis options, e.g. a subscriber may queue its SUBSCRIBE until the first connection is up.
+   */
+  duplicate(name: string, overrides: Partial<RedisOptions> = {}): Redis | null {
+    return this.client ? this.connect(this.client.options, name, overrides) : null;
   }
 
-  private connect(target: string | Redis['options'], name: string): Redis {
-    const options = {
+  private connect(
+    target: string | RedisOptions,
+    name: string,
+    overrides: Partial<RedisOptions> = {},
+  ): Redis {
+    const options: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: 500,
@@ -45,6 +56,7 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
       lazyConnect: false,
       retryStrategy: (times: number) => Math.min(times * 200, 2000),
       connectionName: `eff-api-${name}`,
+      ...overrides,
     };
     const client =
       typeof target === 'string'
@@ -54,9 +66,34 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     return client;
   }
 
-  /** Whether commands can be sent right now. */
+  private degradedUntil = 0;
+
+  /**
+   * Whether commands can be sent right now: connected, and no command timed out or failed in the last
+   * DEGRADED_MS (a Redis that hangs instead of refusing costs one slow command, not one per request).
+   */
   get available(): boolean {
-    return this.client?.status === 'ready';
+    return this.client?.status === 'ready' && Date.now() >= this.degradedUntil;
+  }
+
+  private probe: NodeJS.Timeout | null = null;
+
+  /**
+   * Callers report a failed or timed-out command; everyone skips Redis for a moment. A PING shortly after
+   * (and every successful readiness check) ends the pause early once Redis answers again.
+   */
+  markUnhealthy(): void {
+    this.degradedUntil = Date.now() + DEGRADED_MS;
+    const client = this.client;
+    if (!client || this.probe) return;
+    this.probe = setTimeout(() => {
+      this.probe = null;
+      client.ping().then(
+        () => (this.degradedUntil = 0),
+        () => undefined,
+      );
+    }, 250);
+    this.probe.unref();
   }
 
   /** A key in this deployment's namespace. */
@@ -69,6 +106,7 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     if (client) {
       this.health.register('redis', async () => {
         await client.ping();
+        this.degradedUntil = 0;
       });
     }
   }

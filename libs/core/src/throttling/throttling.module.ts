@@ -1,8 +1,11 @@
 import { ExecutionContext, Global, Module, SetMetadata } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { RedisService } from '../redis/redis.module.js';
+import { AppThrottlerGuard } from './app-throttler.guard.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
 export const STRICT_THROTTLE_KEY = 'eff:strictThrottle';
 
@@ -19,14 +22,16 @@ const isStrict = (context: ExecutionContext): boolean =>
 
 /**
  * Request limits per client address (req.ip: X-Forwarded-For is believed only from TRUST_PROXY).
- * 'default' applies to every route; 'strict' only to routes marked @StrictThrottle().
+ * 'default' counts all routes of a client together; 'strict' only routes marked @StrictThrottle(), per route.
+ * Counters live in Redis (shared by every process), per process while Redis is down.
  */
 @Global()
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
+      inject: [APP_CONFIG, RedisService],
+      useFactory: (config: AppConfig, redis: RedisService) => ({
+        storage: new RedisThrottlerStorage(redis),
         throttlers: [
           {
             name: 'default',
@@ -43,6 +48,6 @@ const isStrict = (context: ExecutionContext): boolean =>
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+  providers: [{ provide: APP_GUARD, useClass: AppThrottlerGuard }],
 })
 export class ThrottlingModule {}

@@ -1,0 +1,473 @@
+// Members API under load on a 1.2M-member database, against the same SQL run directly through pg (the floor).
+//
+//   npm run bench -- members            (builds first; or `node bench/members.mjs` after `npm run build`)
+//
+// Environment (all optional):
+//   BENCH_DATABASE_URL   database to use (default postgres://postgres@127.0.0.1:5432/eff_bench, created if missing);
+//                        it is migrated and topped up to BENCH_MEMBERS members with `cli.js seed-members`
+//   BENCH_MEMBERS        members the database must hold (default 1200000)
+//   BENCH_CONNECTIONS    concurrent connections (default 64)
+//   BENCH_DURATION       seconds measured per scenario (default 10), after BENCH_WARMUP seconds (default 3)
+//   BENCH_DROP_DATABASE  1 = drop the default database afterwards
+//   REDIS_URL            Redis for the API (default: a redis-server of our own on a free port)
+//   BENCH_LOG_LEVEL      the API's LOG_LEVEL (default info; its output is discarded)
+//   BENCH_SCENARIOS      comma-separated scenario keys to run (default all)
+//   BENCH_FLOOR_ONLY     1 = only the SQL floor (no API), e.g. to try an index
+//
+// Writes bench/results-members.json and bench/results-members.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval, setTimeout } from 'node:timers';
+import argon2 from 'argon2';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { startRedis } from '../test/harness/services.mjs';
+
+const root = path.resolve(import.meta.dirname, '..');
+const cli = path.join(root, 'dist/apps/api/src/cli.js');
+const main = path.join(root, 'dist/apps/api/src/main.js');
+const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/eff_bench';
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_URL;
+const wantedMembers = Number(process.env.BENCH_MEMBERS ?? 1_200_000);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const warmup = Number(process.env.BENCH_WARMUP ?? 3);
+/** The API's pool size; the floor uses the same number of database connections. */
+const POOL_SIZE = 20;
+const ADMIN = { email: 'bench-gp-admin@eff.local', password: 'Bench-provincial-admin-2026!' };
+const PROVINCE = 'GP';
+const TARGETS = { ratio: 0.6, p99Ms: 50, rssMb: 250 };
+
+const fetch = globalThis.fetch;
+const log = (message) => console.log(`[members] ${message}`);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function runCli(args) {
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development' },
+  });
+  if (result.status !== 0) throw new Error(`cli.js ${args.join(' ')} failed`);
+}
+
+async function ensureDatabase() {
+  const url = new URL(databaseUrl);
+  const name = url.pathname.slice(1);
+  const admin = new pg.Client({
+    connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).href,
+  });
+  await admin.connect();
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (exists.rowCount === 0) {
+    log(`creating database ${name}`);
+    await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  }
+  await admin.end();
+  runCli(['migrate']);
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const have = Number((await db.query('SELECT count(*) AS n FROM members')).rows[0].n);
+  await db.end();
+  if (have < wantedMembers) {
+    log(`seeding ${wantedMembers - have} members (${have} present)`);
+    const started = performance.now();
+    runCli(['seed-members', '--count', String(wantedMembers - have)]);
+    return { seededNow: wantedMembers - have, seedSeconds: (performance.now() - started) / 1000 };
+  }
+  log(`reusing ${have} members`);
+  return { seededNow: 0 };
+}
+
+/** A provincial admin for GP, created (or its password reset) directly in the database. */
+async function ensureAdmin(db) {
+  const hash = await argon2.hash(ADMIN.password, {
+    type: argon2.argon2id,
+    memoryCost: 19456,
+    timeCost: 2,
+    parallelism: 1,
+  });
+  await db.query(
+    `INSERT INTO users (email, password_hash, name, role, scope_level, scope_code, province_code, password_changed_at, version)
+     VALUES ($1, $2, 'Bench GP admin', 'provincial_admin', 'province', $3, $3, now(), 1)
+     ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, failed_login_count = 0,
+       locked_until = NULL, active = true`,
+    [ADMIN.email, hash, PROVINCE],
+  );
+}
+
+/** Parameters the scenarios draw from: GP member ids, the largest GP ward, a grace-period expiry window. */
+async function loadFixtures(db) {
+  const ids = (
+    await db.query(
+      `SELECT id FROM members TABLESAMPLE SYSTEM (1) WHERE province_code = $1 LIMIT 2000`,
+      [PROVINCE],
+    )
+  ).rows.map((r) => r.id);
+  const ward = (
+    await db.query(
+      `SELECT ward_code FROM members WHERE province_code = $1 GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+      [PROVINCE],
+    )
+  ).rows[0].ward_code;
+  const today = new Date();
+  const day = (offset) =>
+    new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+  return { ids, ward, expiresFrom: day(-60), expiresTo: day(-30) };
+}
+
+// The SQL mirrors what MembersService runs (libs/members/src/members.service.ts: list() and findInScope()):
+// TypeORM selects every column; scope predicate first, then filters, ORDER BY sort column + id, LIMIT limit + 1.
+const COLUMNS = `m.id, m.membership_number, m.id_number, m.first_names, m.surname, m.date_of_birth, m.gender,
+  m.citizenship, m.cell_number, m.email, m.residential_address, m.ward_code, m.municipality_code, m.district_code,
+  m.province_code, m.status, m.joined_on, m.last_paid_on, m.expires_on, m.consent_given_at, m.contact_objected_at,
+  m.anonymised_at, m.created_by, m.created_at, m.updated_at, m.version`;
+const pick = (list) => list[Math.floor(Math.random() * list.length)];
+
+const ALL_SCENARIOS = [
+  {
+    name: 'search surname prefix (q=Mok, GP admin)',
+    key: 'search',
+    path: () => '/api/v1/members?q=Mok&limit=25',
+    sql: () => ({
+      text: `SELECT ${COLUMNS} FROM members m WHERE m.province_code = $1
+               AND lower(m.first_names || ' ' || m.surname) LIKE $2 ORDER BY m.surname ASC, m.id ASC LIMIT 26`,
+      values: [PROVINCE, '%mok%'],
+    }),
+  },
+  {
+    // Not what the API runs: the index proposal for q (see the README's Benchmarks). The planner walks the
+    // (province_code, surname, id) index filtering ~90k rows for '%mok%'; fetching the trigram hits first and
+    // sorting the few hundred found is the plan the query needs.
+    name: 'search, trigram-first SQL (proposal, floor only)',
+    key: 'searchTrigramFirst',
+    floorOnly: true,
+    sql: () => ({
+      text: `WITH hits AS MATERIALIZED (
+               SELECT ${COLUMNS} FROM members m
+                WHERE lower(m.first_names || ' ' || m.surname) LIKE $2 AND m.province_code || '' = $1)
+             SELECT * FROM hits ORDER BY surname ASC, id ASC LIMIT 26`,
+      values: [PROVINCE, '%mok%'],
+    }),
+  },
+  {
+    name: 'get by id',
+    key: 'getById',
+    path: (f) => `/api/v1/members/${pick(f.ids)}`,
+    sql: (f) => ({
+      text: `SELECT ${COLUMNS} FROM members m WHERE m.id = $1 AND m.province_code = $2`,
+      values: [pick(f.ids), PROVINCE],
+    }),
+  },
+  {
+    name: 'one ward sorted by surname',
+    key: 'ward',
+    path: (f) => `/api/v1/members?wardCode=${f.ward}&sort=surname&limit=25`,
+    sql: (f) => ({
+      text: `SELECT ${COLUMNS} FROM members m WHERE m.province_code = $1 AND m.ward_code = $2
+               ORDER BY m.surname ASC, m.id ASC LIMIT 26`,
+      values: [PROVINCE, f.ward],
+    }),
+  },
+  {
+    name: 'status grace_period + expiry range',
+    key: 'statusExpiry',
+    path: (f) =>
+      `/api/v1/members?status=grace_period&expiresFrom=${f.expiresFrom}&expiresTo=${f.expiresTo}&limit=25`,
+    sql: (f) => ({
+      text: `SELECT ${COLUMNS} FROM members m WHERE m.province_code = $1 AND m.status = $2
+               AND m.expires_on >= $3 AND m.expires_on <= $4 ORDER BY m.surname ASC, m.id ASC LIMIT 26`,
+      values: [PROVINCE, 'grace_period', f.expiresFrom, f.expiresTo],
+    }),
+  },
+];
+
+/** BENCH_SCENARIOS=search,getById runs only those (keys above). */
+const only = process.env.BENCH_SCENARIOS?.split(',').map((k) => k.trim());
+const SCENARIOS = ALL_SCENARIOS.filter((s) => !only || only.includes(s.key));
+
+function summarise(latencies, seconds, errors) {
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (q) =>
+    sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+  const round = (x) => Math.round(x * 100) / 100;
+  return {
+    requests: sorted.length,
+    errors,
+    reqPerSec: round(sorted.length / seconds),
+    p50: round(at(0.5)),
+    p95: round(at(0.95)),
+    p99: round(at(0.99)),
+    max: round(sorted.length ? sorted[sorted.length - 1] : NaN),
+  };
+}
+
+/** Closed loop: `connections` workers each run the scenario's SQL back to back through a pool of POOL_SIZE. */
+async function floorRun(pool, scenario, fixtures, seconds) {
+  const latencies = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const query = scenario.sql(fixtures);
+        const started = performance.now();
+        try {
+          await pool.query(query);
+          latencies.push(performance.now() - started);
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  return summarise(latencies, seconds, errors);
+}
+
+function apiRun(baseUrl, token, scenario, fixtures, seconds) {
+  return new Promise((resolve, reject) => {
+    const latencies = [];
+    let errors = 0;
+    const instance = autocannon(
+      {
+        url: baseUrl,
+        connections,
+        duration: seconds,
+        headers: { authorization: `Bearer ${token}` },
+        requests: [
+          { method: 'GET', setupRequest: (req) => ({ ...req, path: scenario.path(fixtures) }) },
+        ],
+      },
+      (error) => (error ? reject(error) : resolve(summarise(latencies, seconds, errors))),
+    );
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      if (status === 200) latencies.push(responseTime);
+      else errors += 1;
+    });
+  });
+}
+
+/** CPU seconds (user + system) the process has used: with a shared machine, CPU per request is the fairer cost. */
+function cpuSecondsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
+function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+async function startApi(redisUrl) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [main], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: String(POOL_SIZE),
+      REDIS_URL: redisUrl,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      THROTTLE_LIMIT: '100000000',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      SWAGGER_ENABLED: 'false',
+    },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the API exited (${child.exitCode}): ${stderr}`);
+    try {
+      if ((await fetch(`${baseUrl}/api/v1/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the API did not start in 60 s: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { child, baseUrl };
+}
+
+async function login(baseUrl) {
+  const response = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  if (!response.ok) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  return (await response.json()).accessToken;
+}
+
+const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+
+function markdown(result) {
+  const lines = [
+    `${result.members.toLocaleString('en-US')} members, ${connections} connections, ${duration} s per scenario after a ${warmup} s warm-up; ` +
+      `API: NODE_ENV=production, pool ${POOL_SIZE}, Redis; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
+      `Latencies in ms. Machine: ${result.machine.cpus} cores, load average ${result.machine.loadBefore} before / ${result.machine.loadAfter} after.`,
+    '',
+    '| scenario | API req/s | API p50 | API p95 | API p99 | API CPU ms/req | floor req/s | floor p50 | floor p95 | floor p99 | API/floor | p99 < 50 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',
+  ];
+  for (const s of result.scenarios) {
+    const a = s.api ?? {};
+    lines.push(
+      `| ${s.name} | ${fmt(a.reqPerSec, 0)} | ${fmt(a.p50)} | ${fmt(a.p95)} | ${fmt(a.p99)} | ${fmt(a.cpuMsPerRequest, 2)} | ${fmt(s.floor.reqPerSec, 0)} | ` +
+        `${fmt(s.floor.p50)} | ${fmt(s.floor.p95)} | ${fmt(s.floor.p99)} | ${fmt(s.ratio, 2)} | ${s.api ? (a.p99 < TARGETS.p99Ms ? 'yes' : 'no') : '–'} |`,
+    );
+  }
+  lines.push('');
+  if (result.apiMemory)
+    lines.push(
+      `API process memory: VmRSS ${fmt(result.apiMemory.idleRssMb)} MB after start, peak VmRSS ${fmt(result.apiMemory.peakRssMb)} MB, VmHWM ${fmt(result.apiMemory.hwmMb)} MB (target < ${TARGETS.rssMb} MB).`,
+    );
+  if (result.apiSkipped) lines.push(`API not measured: ${result.apiSkipped}`);
+  lines.push(
+    `Targets: API/floor ≥ ${TARGETS.ratio}, API p99 < ${TARGETS.p99Ms} ms, RSS < ${TARGETS.rssMb} MB.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+async function benchmark() {
+  const loadBefore = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  const seed = await ensureDatabase();
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const members = Number((await db.query('SELECT count(*) AS n FROM members')).rows[0].n);
+  await ensureAdmin(db);
+  const fixtures = await loadFixtures(db);
+  const serverVersion = (await db.query('SHOW server_version')).rows[0].server_version;
+  await db.end();
+
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL_SIZE });
+  const scenarios = [];
+  for (const scenario of SCENARIOS) {
+    log(`floor: ${scenario.name}`);
+    await floorRun(pool, scenario, fixtures, warmup);
+    const cpuBefore = process.cpuUsage();
+    const floor = await floorRun(pool, scenario, fixtures, duration);
+    const cpu = process.cpuUsage(cpuBefore);
+    floor.clientCpuMsPerQuery =
+      Math.round(((cpu.user + cpu.system) / 1000 / floor.requests) * 100) / 100;
+    scenarios.push({
+      name: scenario.name,
+      key: scenario.key,
+      floorOnly: !!scenario.floorOnly,
+      floor,
+    });
+  }
+  await pool.end();
+
+  const result = {
+    ranAt: new Date().toISOString(),
+    members,
+    connections,
+    durationSeconds: duration,
+    warmupSeconds: warmup,
+    postgres: serverVersion,
+    seed,
+    machine: { cpus: os.cpus().length, loadBefore, loadAfter: '' },
+    targets: TARGETS,
+    scenarios,
+  };
+
+  if (process.env.BENCH_FLOOR_ONLY === '1') {
+    result.apiSkipped = 'BENCH_FLOOR_ONLY=1';
+    return finish(result);
+  }
+  const redis = await startRedis();
+  let api;
+  try {
+    api = await startApi(redis.url);
+    const probe = await fetch(`${api.baseUrl}/api/v1/members`);
+    if (probe.status === 404) {
+      result.apiSkipped = 'GET /api/v1/members does not exist in this build';
+    } else {
+      const idleRssMb = memoryOf(api.child.pid)?.rssMb ?? NaN;
+      let peakRssMb = 0;
+      const sampler = setInterval(() => {
+        const memory = memoryOf(api.child.pid);
+        if (memory) peakRssMb = Math.max(peakRssMb, memory.rssMb);
+      }, 200);
+      for (const [index, scenario] of SCENARIOS.entries()) {
+        if (scenario.floorOnly) continue;
+        log(`API: ${scenario.name}`);
+        const token = await login(api.baseUrl); // access tokens live 15 minutes: one per scenario
+        await apiRun(api.baseUrl, token, scenario, fixtures, warmup);
+        const cpuBefore = cpuSecondsOf(api.child.pid);
+        const measured = await apiRun(api.baseUrl, token, scenario, fixtures, duration);
+        measured.cpuMsPerRequest =
+          Math.round(((cpuSecondsOf(api.child.pid) - cpuBefore) * 1000 * 100) / measured.requests) /
+          100;
+        scenarios[index].api = measured;
+        scenarios[index].ratio = measured.reqPerSec / scenarios[index].floor.reqPerSec;
+      }
+      clearInterval(sampler);
+      result.apiMemory = { idleRssMb, peakRssMb, hwmMb: memoryOf(api.child.pid)?.hwmMb ?? NaN };
+    }
+  } finally {
+    if (api) {
+      api.child.kill('SIGTERM');
+      await new Promise((r) => (api.child.exitCode !== null ? r() : api.child.once('exit', r)));
+    }
+    redis.process?.kill('SIGTERM');
+  }
+  return finish(result);
+}
+
+async function finish(result) {
+  result.machine.loadAfter = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+
+  if (process.env.BENCH_DROP_DATABASE === '1' && !process.env.BENCH_DATABASE_URL) {
+    const admin = new pg.Client({
+      connectionString: DEFAULT_URL.replace(/\/eff_bench$/, '/postgres'),
+    });
+    await admin.connect();
+    await admin.query('DROP DATABASE eff_bench');
+    await admin.end();
+  }
+
+  writeFileSync(
+    path.join(import.meta.dirname, 'results-members.json'),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+  writeFileSync(path.join(import.meta.dirname, 'results-members.md'), markdown(result));
+  console.log(markdown(result));
+}
+
+await benchmark();

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Renders eff-api.conf.template for one domain. Used by setup-ssl.sh, the deploy tests and anyone installing by hand:
+#
+#   deploy/nginx/render.sh --domain api.example.org > /etc/nginx/sites-available/api.example.org.conf
+#
+# Every other value has a production default and may be overridden through the environment (the tests use high
+# ports and temporary paths):
+#   EFF_HTTP_LISTEN=80  EFF_HTTPS_LISTEN=443  EFF_HTTPS_PORT_SUFFIX=  (":8443" when clients use another port)
+#   EFF_UPSTREAM=127.0.0.1:5000  EFF_STATUS_LISTEN=127.0.0.1:8080  EFF_LOG_DIR=/var/log/nginx
+#   EFF_WEBROOT=/var/www/letsencrypt  EFF_SSL_CERT / EFF_SSL_KEY (default: certbot's live/<domain>/ files)
+#   EFF_MAX_BODY=21m  EFF_RATE_GENERAL=20r/s  EFF_GENERAL_BURST=40  EFF_RATE_AUTH=30r/m  EFF_AUTH_BURST=10
+#   EFF_CONN_PER_IP=100
+# --http-only leaves out the HTTPS server (for the first certificate, before any exists).
+set -euo pipefail
+
+usage() {
+  echo "usage: $0 --domain DOMAIN [--http-only] [--template FILE]" >&2
+  exit 2
+}
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+template="$here/eff-api.conf.template"
+domain=""
+http_only=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --domain) domain="${2:-}"; shift 2 ;;
+    --http-only) http_only=1; shift ;;
+    --template) template="${2:-}"; shift 2 ;;
+    -h | --help) usage ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+done
+
+if ! [[ "$domain" =~ ^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$ ]]; then
+  echo "render.sh: --domain must be a fully qualified host name such as api.example.org (got '${domain}')" >&2
+  exit 2
+fi
+
+EFF_DOMAIN="$domain"
+: "${EFF_HTTP_LISTEN:=80}"
+: "${EFF_HTTPS_LISTEN:=443}"
+: "${EFF_HTTPS_PORT_SUFFIX:=}"
+: "${EFF_UPSTREAM:=127.0.0.1:5000}"
+: "${EFF_STATUS_LISTEN:=127.0.0.1:8080}"
+: "${EFF_LOG_DIR:=/var/log/nginx}"
+: "${EFF_WEBROOT:=/var/www/letsencrypt}"
+: "${EFF_SSL_CERT:=/etc/letsencrypt/live/$domain/fullchain.pem}"
+: "${EFF_SSL_KEY:=/etc/letsencrypt/live/$domain/privkey.pem}"
+: "${EFF_MAX_BODY:=21m}"
+: "${EFF_RATE_GENERAL:=20r/s}"
+: "${EFF_GENERAL_BURST:=40}"
+: "${EFF_RATE_AUTH:=30r/m}"
+: "${EFF_AUTH_BURST:=10}"
+: "${EFF_CONN_PER_IP:=100}"
+
+names=(EFF_DOMAIN EFF_HTTP_LISTEN EFF_HTTPS_LISTEN EFF_HTTPS_PORT_SUFFIX EFF_UPSTREAM EFF_STATUS_LISTEN EFF_LOG_DIR
+  EFF_WEBROOT EFF_SSL_CERT EFF_SSL_KEY EFF_MAX_BODY EFF_RATE_GENERAL EFF_GENERAL_BURST EFF_RATE_AUTH EFF_AUTH_BURST
+  EFF_CONN_PER_IP)
+for name in "${names[@]}"; do
+  # A value must not break out of its directive.
+  if [[ "${!name}" == *[\;\{\}\'\"\$[:space:]]* ]]; then
+    echo "render.sh: $name may not contain spaces, quotes, braces, \$ or ';' (got '${!name}')" >&2
+    exit 2
+  fi
+done
+
+skipping=0
+while IFS= read -r line || [ -n "$line" ]; do
+  if [ "$http_only" = 1 ]; then
+    case "$line" in
+      '# BEGIN TLS'*) skipping=1; continue ;;
+      '# END TLS'*) skipping=0; continue ;;
+    esac
+    [ "$skipping" = 1 ] && continue
+  fi
+  for name in "${names[@]}"; do
+    line="${line//"\${$name}"/${!name}}"
+  done
+  if [[ "$line" == *'${EFF_'* ]]; then
+    echo "render.sh: unknown placeholder in: $line" >&2
+    exit 1
+  fi
+  printf '%s\n' "$line"
+done <"$template"

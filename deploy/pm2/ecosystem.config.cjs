@@ -1,0 +1,74 @@
+// PM2 process file for a host install (deploy/docs/GUIDE.md). CommonJS because the package is ESM.
+//
+//   set -a; . /etc/eff-membership-api/env; set +a      # or let this file read EFF_ENV_FILE, see below
+//   npx pm2 startOrReload deploy/pm2/ecosystem.config.cjs --update-env
+//   npx pm2 reload eff-membership-api                  # zero-downtime: one worker at a time
+//
+// Cluster mode: PM2's master holds port 5000 and hands connections to the workers. A reload starts a new worker,
+// waits for its `process.send('ready')` (main.ts, after listen), then sends the old one the 'shutdown' message
+// (main.ts drains in-flight requests, closes pools and Redis, exits). socket.io clients use the WebSocket
+// transport only (`transports: ['websocket']`), so no sticky sessions are needed across workers.
+/* global __dirname */
+'use strict';
+const { existsSync, readFileSync } = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '../..');
+
+/** KEY=value lines (comments and blank lines skipped, optional quotes removed). */
+function readEnvFile(file) {
+  const env = {};
+  if (!file || !existsSync(file)) return env;
+  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+    if (!match) continue;
+    env[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return env;
+}
+
+// The API's configuration (README "Configuration"): EFF_ENV_FILE (default /etc/eff-membership-api/env), overridden
+// by the environment pm2 is started with.
+const fileEnv = readEnvFile(process.env.EFF_ENV_FILE || '/etc/eff-membership-api/env');
+const setting = (name, fallback) => process.env[name] || fileEnv[name] || fallback;
+
+const shutdownTimeoutMs = Number(setting('SHUTDOWN_TIMEOUT_MS', '10000'));
+const logDir = setting('PM2_LOG_DIR', '/var/log/eff-membership-api');
+
+module.exports = {
+  apps: [
+    {
+      name: setting('PM2_APP_NAME', 'eff-membership-api'),
+      cwd: root,
+      script: 'dist/apps/api/src/main.js',
+      exec_mode: 'cluster',
+      // One worker per core by default; PM2_INSTANCES=2 on a small box.
+      instances: setting('PM2_INSTANCES', 'max'),
+      // Wait for process.send('ready') (sent once the API listens) before routing traffic to a new worker.
+      wait_ready: true,
+      listen_timeout: 30000,
+      // pm2 reload/stop send the 'shutdown' message instead of SIGINT (the cluster master owns the signals).
+      shutdown_with_message: true,
+      // Above SHUTDOWN_TIMEOUT_MS, so the API's own drain finishes before PM2 sends SIGKILL.
+      kill_timeout: shutdownTimeoutMs + 5000,
+      max_memory_restart: setting('PM2_MAX_MEMORY', '768M'),
+      node_args: ['--enable-source-maps'],
+      min_uptime: 10000,
+      max_restarts: 10,
+      exp_backoff_restart_delay: 200,
+      autorestart: true,
+      merge_logs: true,
+      time: false, // the API logs JSON with its own timestamps
+      out_file: path.join(logDir, 'out.log'),
+      error_file: path.join(logDir, 'error.log'),
+      env: {
+        ...fileEnv,
+        NODE_ENV: setting('NODE_ENV', 'production'),
+        HOST: setting('HOST', '127.0.0.1'),
+        PORT: setting('PORT', '5000'),
+        // Several workers without sticky sessions: socket.io clients must use the websocket transport.
+        REALTIME_TRANSPORTS: setting('REALTIME_TRANSPORTS', 'websocket'),
+      },
+    },
+  ],
+};

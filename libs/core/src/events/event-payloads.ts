@@ -1,0 +1,131 @@
+import { DomainEventType, EventArea } from './domain-events.js';
+
+/**
+ * The documented payload of every domain event, as sockets of the /realtime namespace receive it (the README
+ * lists them too). Payloads carry ids, codes and statuses: never ID numbers, cell numbers, addresses or
+ * email addresses. Clients that need more fetch the entity over HTTP (and scope rules apply there).
+ */
+export interface MemberCreatedPayload {
+  memberId: string;
+  membershipNumber: string;
+  status: string;
+  wardCode: string;
+}
+
+export interface MemberUpdatedPayload {
+  memberId: string;
+  membershipNumber: string;
+  /** The member's new optimistic-locking version. */
+  version: number;
+  /** Names of the fields that changed (never their values). */
+  changedFields: string[];
+}
+
+export interface MemberStatusChangedPayload {
+  memberId: string;
+  membershipNumber: string;
+  from: string;
+  to: string;
+}
+
+/** Sent to the new area's rooms and (via `previousArea`) the old area's rooms. */
+export interface MemberTransferredPayload {
+  memberId: string;
+  membershipNumber: string;
+  fromWardCode: string;
+  toWardCode: string;
+}
+
+export interface ApplicationSubmittedPayload {
+  applicationId: string;
+  wardCode: string;
+}
+
+export interface ApplicationDecidedPayload {
+  applicationId: string;
+  decision: 'approved' | 'rejected';
+  /** The member created on approval, else null. */
+  memberId: string | null;
+}
+
+export interface LeadershipChangedPayload {
+  structureId: string;
+  positionId: string;
+  appointmentId: string | null;
+  change: 'appointed' | 'ended' | 'vacated';
+}
+
+/** Sent only to the user who started the import (`userId`). */
+export interface ImportProgressPayload {
+  importId: string;
+  status: 'running' | 'completed' | 'failed';
+  processed: number;
+  total: number;
+  failed: number;
+}
+
+/** Sent to every connected socket (`area` null): statistics were refreshed; re-read them over HTTP. */
+export interface StatsUpdatedPayload {
+  refreshedAt: string;
+  views: string[];
+}
+
+/** Internal: never sent to sockets as a message; the gateway closes the affected sockets. */
+export interface SessionsRevokedPayload {
+  reason: string;
+}
+
+export interface DomainEventPayloads {
+  [DomainEventType.MemberCreated]: MemberCreatedPayload;
+  [DomainEventType.MemberUpdated]: MemberUpdatedPayload;
+  [DomainEventType.MemberStatusChanged]: MemberStatusChangedPayload;
+  [DomainEventType.MemberTransferred]: MemberTransferredPayload;
+  [DomainEventType.ApplicationSubmitted]: ApplicationSubmittedPayload;
+  [DomainEventType.ApplicationDecided]: ApplicationDecidedPayload;
+  [DomainEventType.LeadershipChanged]: LeadershipChangedPayload;
+  [DomainEventType.ImportProgress]: ImportProgressPayload;
+  [DomainEventType.StatsUpdated]: StatsUpdatedPayload;
+  [DomainEventType.SessionsRevoked]: SessionsRevokedPayload;
+}
+
+/** Event types delivered to sockets (everything but the internal auth.sessions_revoked). */
+export type RealtimeEventType = Exclude<DomainEventType, DomainEventType.SessionsRevoked>;
+
+export const REALTIME_EVENT_TYPES: readonly RealtimeEventType[] = [
+  DomainEventType.MemberCreated,
+  DomainEventType.MemberUpdated,
+  DomainEventType.MemberStatusChanged,
+  DomainEventType.MemberTransferred,
+  DomainEventType.ApplicationSubmitted,
+  DomainEventType.ApplicationDecided,
+  DomainEventType.LeadershipChanged,
+  DomainEventType.ImportProgress,
+  DomainEventType.StatsUpdated,
+];
+
+/** What a socket receives: `socket.on('member.created', (message: RealtimeMessage<'member.created'>) => …)`. */
+export interface RealtimeMessage<T extends RealtimeEventType = RealtimeEventType> {
+  type: T;
+  /** ISO time the event happened (after its transaction committed). */
+  occurredAt: string;
+  /** Where the entity lives (codes only), null for stats.updated and import.progress. */
+  area: EventArea | null;
+  data: DomainEventPayloads[T];
+}
+
+/** A typed event for DomainEventBus.publish: `publish(domainEvent(DomainEventType.MemberCreated, area, {...}))`. */
+export function domainEvent<T extends DomainEventType>(
+  type: T,
+  area: EventArea | null,
+  payload: DomainEventPayloads[T],
+  extra: { userId?: string; sessionIds?: string[]; previousArea?: EventArea | null } = {},
+): {
+  type: T;
+  area: EventArea | null;
+  payload: Record<string, unknown>;
+  userId?: string;
+  sessionIds?: string[];
+  previousArea?: EventArea | null;
+} {
+  return { type, area, payload: { ...payload }, ...extra };
+}

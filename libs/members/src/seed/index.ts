@@ -1,0 +1,2 @@
+export * from './member-row-generator.js';
+export * from './seed-members.js';

@@ -1,0 +1,178 @@
+// deploy/pm2/ecosystem.config.cjs: the real API under PM2 cluster mode (two workers) survives `pm2 reload` under
+// steady load without a single failed request.
+import { jest } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { runLoad, sleep } from '../harness/load.js';
+import { ensureDebianPrograms } from '../harness/debian.js';
+import {
+  mainConfig,
+  renderSite,
+  REPO,
+  RunningNginx,
+  startNginx,
+  tempDir,
+} from '../harness/nginx.js';
+import {
+  createTestDatabase,
+  freePort,
+  TEST_ADMIN,
+  TEST_JWT_SECRET,
+  TestDatabase,
+  testRedisUrl,
+} from '../harness/test-app.js';
+
+jest.setTimeout(180_000);
+
+const PM2 = path.join(REPO, 'node_modules/.bin/pm2');
+const ECOSYSTEM = path.join(REPO, 'deploy/pm2/ecosystem.config.cjs');
+const APP = 'eff-api-pm2-test';
+
+interface Pm2Process {
+  name: string;
+  pid: number;
+  pm2_env: { status: string; exec_mode: string; restart_time: number };
+}
+
+describe('deploy/pm2 cluster mode', () => {
+  let db: TestDatabase;
+  let home: string;
+  let port: number;
+  let env: NodeJS.ProcessEnv;
+  let nginx: RunningNginx;
+  let proxyPort: number;
+
+  const pm2 = async (...args: string[]): Promise<string> => {
+    const { stdout } = await promisify(execFile)(PM2, args, {
+      env,
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    return stdout;
+  };
+  const list = async (): Promise<Pm2Process[]> =>
+    (JSON.parse(await pm2('jlist')) as Pm2Process[]).filter((p) => p.name === APP);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    home = tempDir('eff-pm2-');
+    port = await freePort();
+    const { DATABASE_URL: _d, REDIS_URL: _r, ...inherited } = process.env;
+    env = {
+      ...inherited,
+      PM2_HOME: path.join(home, 'pm2'),
+      PM2_APP_NAME: APP,
+      PM2_INSTANCES: '2',
+      PM2_LOG_DIR: path.join(home, 'logs'),
+      EFF_ENV_FILE: path.join(home, 'no-such-env-file'),
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: db.url,
+      DATABASE_POOL_SIZE: '4',
+      REDIS_URL: testRedisUrl(),
+      REDIS_KEY_PREFIX: `pm2t${port}:`,
+      JWT_SECRET: TEST_JWT_SECRET,
+      ADMIN_EMAIL: TEST_ADMIN.email,
+      ADMIN_PASSWORD: TEST_ADMIN.password,
+      THROTTLE_LIMIT: '1000000',
+      SHUTDOWN_TIMEOUT_MS: '8000',
+      LOG_LEVEL: 'warn',
+    };
+    await pm2('start', ECOSYSTEM);
+
+    // The production path: Nginx's upstream block (deploy/nginx, keepalive pool) in front of PM2. A plain-HTTP
+    // test listener proxies to that same upstream, so the load needs no TLS client setup.
+    ensureDebianPrograms({ nginx: 'nginx' });
+    proxyPort = await freePort();
+    const nginxDir = path.join(home, 'nginx');
+    mkdirSync(path.join(nginxDir, 'sites'), { recursive: true });
+    writeFileSync(
+      path.join(nginxDir, 'sites/site.conf'),
+      renderSite(
+        'api.test',
+        {
+          EFF_HTTP_LISTEN: `127.0.0.1:${await freePort()}`,
+          EFF_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
+          EFF_UPSTREAM: `127.0.0.1:${port}`,
+          EFF_LOG_DIR: path.join(nginxDir, 'logs'),
+        },
+        true,
+      ),
+    );
+    writeFileSync(
+      path.join(nginxDir, 'sites/test-proxy.conf'),
+      `server {
+    listen 127.0.0.1:${proxyPort};
+    location / {
+        proxy_pass http://eff_api;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+    }
+}
+`,
+    );
+    nginx = await startNginx(
+      mainConfig(nginxDir, path.join(nginxDir, 'sites/*.conf')),
+      nginxDir,
+      proxyPort,
+    );
+  });
+
+  afterAll(async () => {
+    if (env) {
+      await pm2('delete', APP).catch(() => undefined);
+      await pm2('kill').catch(() => undefined);
+      // The daemon is gone after `pm2 kill`; make sure even when that failed.
+      try {
+        const pid = Number(readFileSync(path.join(home, 'pm2/pm2.pid'), 'utf8'));
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already stopped
+      }
+    }
+    await nginx?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+    await db?.drop();
+  });
+
+  it('runs two cluster workers that answer', async () => {
+    const processes = await list();
+    expect(processes).toHaveLength(2);
+    for (const p of processes) {
+      expect(p.pm2_env.status).toBe('online');
+      expect(p.pm2_env.exec_mode).toBe('cluster_mode');
+    }
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/health/ready`);
+    expect(res.status).toBe(200);
+  });
+
+  it('reloads under steady load with zero failed requests', async () => {
+    const before = (await list()).map((p) => p.pid);
+    const base = `http://127.0.0.1:${proxyPort}`;
+    const load = runLoad(6, (i) => ({
+      url: i % 2 === 0 ? `${base}/api/v1/health` : `${base}/api/v1/geography/provinces`,
+    }));
+    await sleep(1500);
+    const reloadStarted = load.now();
+    await pm2('reload', APP);
+    const reloadEnded = load.now();
+    await sleep(1500);
+    const outcomes = await load.stop();
+
+    const after = await list();
+    expect(after).toHaveLength(2);
+    for (const p of after) expect(p.pm2_env.status).toBe('online');
+    // Both workers were replaced.
+    expect(after.map((p) => p.pid).filter((pid) => before.includes(pid))).toEqual([]);
+
+    const during = outcomes.filter((o) => o.end >= reloadStarted && o.start <= reloadEnded);
+    const failed = outcomes.filter((o) => o.status !== 200);
+    expect(during.length).toBeGreaterThan(20);
+    expect(failed.slice(0, 5)).toEqual([]);
+    expect(failed).toHaveLength(0);
+  });
+});

@@ -1,0 +1,215 @@
+import { Redis } from 'ioredis';
+import { bearer, createUser, loginAsSuperAdmin } from '../harness/auth.js';
+import { connectRealtime, disconnection } from '../harness/realtime.js';
+import {
+  createTestDatabase,
+  RunningApp,
+  startApp,
+  TestDatabase,
+  testRedisUrl,
+} from '../harness/test-app.js';
+
+const LIMIT = 40;
+const AUTH_LIMIT = 8;
+const PREFIX = `mp-${process.pid}:`;
+
+/** Two API processes on two ports sharing one PostgreSQL database and one Redis. */
+describe('Several API processes share limits, sessions and sockets (e2e)', () => {
+  let db: TestDatabase;
+  let a: RunningApp;
+  let b: RunningApp;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env = {
+      REDIS_URL: testRedisUrl(),
+      REFRESH_TOKEN_TTL_SECONDS: '300',
+      REDIS_KEY_PREFIX: PREFIX,
+      THROTTLE_LIMIT: String(LIMIT),
+      AUTH_THROTTLE_LIMIT: String(AUTH_LIMIT),
+    };
+    [a, b] = await Promise.all([startApp(db, env), startApp(db, env)]);
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await db?.drop();
+  });
+
+  // The trusted proxy (loopback) forwards for a client of our choosing: each test its own bucket.
+  const from = (address: string): [string, string] => ['x-forwarded-for', address];
+
+  it('counts one client’s requests on both processes against one limit', async () => {
+    const client = from('203.0.113.10');
+    for (let i = 0; i < LIMIT; i += 1) {
+      const app = i % 2 === 0 ? a : b;
+      const res = await app
+        .http()
+        .get('/api/v1/geography/provinces')
+        .set(...client);
+      expect(res.status).toBe(200);
+    }
+    for (const app of [a, b]) {
+      const res = await app
+        .http()
+        .get('/api/v1/geography/provinces')
+        .set(...client);
+      expect(res.status).toBe(429);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(res.body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    }
+  });
+
+  it('believes X-Forwarded-For from a trusted proxy: each forwarded client has its own bucket', async () => {
+    const first = from('203.0.113.20');
+    for (let i = 0; i < LIMIT; i += 1)
+      await a
+        .http()
+        .get('/api/v1/geography/provinces')
+        .set(...first);
+    expect(
+      (
+        await a
+          .http()
+          .get('/api/v1/geography/provinces')
+          .set(...first)
+      ).status,
+    ).toBe(429);
+    const second = await b
+      .http()
+      .get('/api/v1/geography/provinces')
+      .set(...from('203.0.113.21'));
+    expect(second.status).toBe(200);
+  });
+
+  it('applies the stricter sign-in limit across both processes', async () => {
+    const client = from('203.0.113.30');
+    for (let i = 0; i < AUTH_LIMIT; i += 1) {
+      const res = await (i % 2 ? a : b)
+        .http()
+        .post('/api/v1/auth/login')
+        .set(...client)
+        .send({ email: `nobody.${i}@test.local`, password: 'Not-The-Password-2026!' });
+      expect(res.status).toBe(401);
+    }
+    const refused = await a
+      .http()
+      .post('/api/v1/auth/login')
+      .set(...client)
+      .send({ email: 'nobody.x@test.local', password: 'Not-The-Password-2026!' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body).toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
+  it('caches geography answers in Redis, where both processes read them', async () => {
+    const first = await a.http().get('/api/v1/geography/provinces/GP/districts');
+    expect(first.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    const redis = new Redis(testRedisUrl());
+    try {
+      const keys = await redis.keys(`${PREFIX}cache:geography:*`);
+      expect(keys.some((k) => k.endsWith(':districts:GP'))).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+    const second = await b.http().get('/api/v1/geography/provinces/GP/districts');
+    expect(second.body).toEqual(first.body);
+    expect((await b.http().get('/api/v1/geography/provinces/XX/districts')).status).toBe(404);
+  });
+
+  it('logout through A ends the session on B at once and closes B’s socket', async () => {
+    const admin = await loginAsSuperAdmin(a);
+    const user = await createUser(a, admin, 'provincial_admin', 'province', 'GP');
+    expect(
+      (
+        await b
+          .http()
+          .get('/api/v1/auth/me')
+          .set(...bearer(user))
+      ).status,
+    ).toBe(200);
+    const socketOnB = await connectRealtime(b, { token: user.accessToken });
+    const closed = disconnection(socketOnB, 3000);
+
+    expect(
+      (
+        await a
+          .http()
+          .post('/api/v1/auth/logout')
+          .set(...bearer(user))
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await b
+          .http()
+          .get('/api/v1/auth/me')
+          .set(...bearer(user))
+      ).status,
+    ).toBe(401);
+    expect(await closed).toBe('io server disconnect');
+    // the admin's session (another user) is untouched on both processes
+    expect(
+      (
+        await b
+          .http()
+          .get('/api/v1/auth/me')
+          .set(...bearer(admin))
+      ).status,
+    ).toBe(200);
+  });
+
+  it('a password change on B closes the user’s sockets on A', async () => {
+    const admin = await loginAsSuperAdmin(b);
+    const user = await createUser(b, admin, 'ward_admin', 'ward', '79800001');
+    const socketOnA = await connectRealtime(a, { token: user.accessToken });
+    const closed = disconnection(socketOnA, 3000);
+    const res = await b
+      .http()
+      .post('/api/v1/auth/change-password')
+      .set(...bearer(user))
+      .send({ currentPassword: user.password, newPassword: 'Another-Long-Passphrase-2026!' });
+    expect(res.status).toBe(204);
+    expect(await closed).toBe('io server disconnect');
+    expect(
+      (
+        await a
+          .http()
+          .get('/api/v1/auth/me')
+          .set(...bearer(user))
+      ).status,
+    ).toBe(401);
+  });
+});
+
+describe('The client address behind a proxy (e2e)', () => {
+  let db: TestDatabase;
+  let untrusting: RunningApp;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Only 10.255.0.1 is a trusted proxy: the test's own connections (loopback) are not.
+    untrusting = await startApp(db, {
+      REDIS_URL: testRedisUrl(),
+      REFRESH_TOKEN_TTL_SECONDS: '300',
+      REDIS_KEY_PREFIX: `xff-${process.pid}:`,
+      THROTTLE_LIMIT: '5',
+      TRUST_PROXY: '10.255.0.1',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await untrusting?.stop();
+    await db?.drop();
+  });
+
+  it('ignores X-Forwarded-For from an untrusted peer: forged addresses share its bucket', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const res = await untrusting
+        .http()
+        .get('/api/v1/geography/provinces')
+        .set('x-forwarded-for', `198.51.100.${i + 1}`);
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+  });
+});

@@ -1,0 +1,49 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/**
+ * Makes sure programs from Debian's packages are installed, installing the missing ones with apt-get (the deploy
+ * suite tests real Nginx, certbot, pebble...). Idempotent and cheap when everything is there. Jest workers may
+ * call it at the same time, so apt runs under one lock (flock) and waits for dpkg's lock too.
+ *
+ * `programs` maps a program name to the package that provides it, e.g. { nginx: 'nginx', certbot: 'certbot' }.
+ */
+export function ensureDebianPrograms(programs: Record<string, string>): void {
+  const missing = Object.entries(programs)
+    .filter(([program]) => !hasProgram(program))
+    .map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`Missing programs (install as root: apt-get install ${missing.join(' ')})`);
+  }
+  const packages = [...new Set(missing)];
+  const script = [
+    'set -e',
+    // Re-check under the lock: another worker may have installed them meanwhile.
+    `missing=""; for p in ${packages.join(' ')}; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done`,
+    '[ -z "$missing" ] && exit 0',
+    'apt-get -o DPkg::Lock::Timeout=300 update -qq',
+    'DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing',
+  ].join('\n');
+  execFileSync('flock', ['/tmp/eff-deploy-tests-apt.lock', 'bash', '-c', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 540_000,
+  });
+  const still = Object.keys(programs).filter((program) => !hasProgram(program));
+  if (still.length > 0) throw new Error(`Still missing after apt-get install: ${still.join(', ')}`);
+}
+
+/** PATH with the sbin folders, where nginx and ufw live, even when the caller's PATH lacks them. */
+export const SBIN_PATH = `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/local/sbin:/usr/sbin:/sbin`;
+
+export function hasProgram(program: string): boolean {
+  return programPath(program) !== null;
+}
+
+/** Absolute path of a program, or null. */
+export function programPath(program: string): string | null {
+  const result = spawnSync('bash', ['-c', `command -v ${program}`], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: SBIN_PATH },
+  });
+  return result.status === 0 ? result.stdout.trim() : null;
+}

@@ -604,6 +604,12 @@ describe('privacy: data export, access logging, consent, objection, erasure (e2e
         .send({ version: (exported.body.member as { version: number }).version, surname: renamed })
         .expect(409);
       expect(edit.body).toMatchObject({ code: 'MEMBER_ERASED' });
+      const reinstate = await http()
+        .post(`/api/v1/members/${member.id}/status`)
+        .set(...bearer(admin))
+        .send({ action: 'reinstate', reason: 'Rejoined' })
+        .expect(409);
+      expect(reinstate.body).toMatchObject({ code: 'MEMBER_ERASED' });
     }, 60_000);
 
     it('erases a deceased member too', async () => {

@@ -145,6 +145,15 @@ function versionConflict(): AppException {
   );
 }
 
+/** An erased (anonymised) member keeps its placeholders: no edits, no status changes (e.g. reinstatement). */
+function memberErased(): AppException {
+  return new AppException(
+    HttpStatus.CONFLICT,
+    ErrorCode.MemberErased,
+    "The member's personal data was erased; it cannot be changed",
+  );
+}
+
 function invalidCursor(): AppException {
   return new AppException(
     HttpStatus.BAD_REQUEST,
@@ -415,13 +424,7 @@ export class MembersService {
   async update(actor: AuthUser, id: string, dto: UpdateMemberDto): Promise<MemberDto> {
     const { member, changed } = await this.dataSource.transaction(async (manager) => {
       const current = await this.findInScope(actor.scope, id, { manager, lock: true });
-      if (current.anonymisedAt) {
-        throw new AppException(
-          HttpStatus.CONFLICT,
-          ErrorCode.MemberErased,
-          "The member's personal data was erased; it cannot be edited",
-        );
-      }
+      if (current.anonymisedAt) throw memberErased();
       if (current.version !== dto.version) throw versionConflict();
       const next: Partial<Member> = {};
       if (dto.firstNames !== undefined) next.firstNames = dto.firstNames;
@@ -467,6 +470,7 @@ export class MembersService {
   async changeStatus(actor: AuthUser, id: string, dto: ChangeMemberStatusDto): Promise<MemberDto> {
     const { member, from } = await this.dataSource.transaction(async (manager) => {
       const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      if (current.anonymisedAt) throw memberErased();
       if (!ALLOWED_FROM[dto.action].includes(current.status)) {
         throw new AppException(
           HttpStatus.CONFLICT,

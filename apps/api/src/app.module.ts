@@ -5,6 +5,7 @@ import { GeographyModule } from '@app/geography';
 import { MemberExportModule, MemberImportsModule, MembersModule } from '@app/members';
 import { LeadershipModule } from '@app/leadership';
 import { RealtimeModule } from '@app/realtime';
+import { PrivacyModule } from '@app/privacy';
 import { StatsModule } from '@app/stats';
 import { UsersModule } from '@app/users';
 import { dataSourceOptions } from './data-source.js';
@@ -26,6 +27,7 @@ export class AppModule {
         MembersModule,
         LeadershipModule,
         RealtimeModule,
+        PrivacyModule,
       ],
     };
   }

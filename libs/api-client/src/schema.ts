@@ -606,6 +606,57 @@ export interface paths {
         patch: operations["membersUpdate"];
         trace?: never;
     };
+    "/api/v1/members/{id}/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record that the member gave (or withdrew) consent to processing */
+        post: operations["privacyConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{id}/data-export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything held about a member (POPIA access request); audited as member.data_exported */
+        get: operations["privacyDataExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{id}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Anonymise a cancelled or deceased member after MEMBER_RETENTION_DAYS (409 MEMBER_NOT_ERASABLE, RETENTION_NOT_ELAPSED, MEMBER_ERASED) */
+        post: operations["privacyErase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/members/{id}/history": {
         parameters: {
             query?: never;
@@ -617,6 +668,23 @@ export interface paths {
         get: operations["membersHistory"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{id}/objection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record that the member objects (or no longer objects) to being contacted */
+        post: operations["privacyObjection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -850,6 +918,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessLogEntryDto: {
+            /**
+             * @description e.g. member.viewed, member.data_exported, member.updated, members.exported (a bulk export that may have included the member)
+             * @example member.viewed
+             */
+            action: string;
+            actorEmail: string | null;
+            actorName: string | null;
+            /**
+             * Format: uuid
+             * @description null: the system or the public
+             */
+            actorUserId: string | null;
+            /** @description true for a bulk export (members.exported) over an area containing the member: it may have included them */
+            bulk: boolean;
+            entityId: string | null;
+            /**
+             * @description member, membership_application, leadership_appointment
+             * @example member
+             */
+            entityType: string;
+            /** Format: date-time */
+            occurredAt: string;
+        };
         AgeBandCountsDto: {
             from18To24: number;
             from25To34: number;
@@ -914,6 +1006,31 @@ export interface components {
             message: string;
             /** @enum {string} */
             status: "received";
+        };
+        ApplicationRecordDto: {
+            cellNumber: string | null;
+            /** Format: date-time */
+            consentGivenAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date */
+            dateOfBirth: string;
+            /** Format: date-time */
+            decidedAt: string | null;
+            email: string | null;
+            firstNames: string;
+            /** Format: uuid */
+            id: string;
+            idNumber: string;
+            /** Format: uuid */
+            memberId: string | null;
+            rejectionReason: string | null;
+            residentialAddress: string | null;
+            status: components["schemas"]["ApplicationStatus"];
+            /** Format: date-time */
+            submittedAt: string | null;
+            surname: string;
+            wardCode: string;
         };
         /** @enum {string} */
         ApplicationStatus: "draft" | "submitted" | "under_review" | "approved" | "rejected";
@@ -1111,8 +1228,21 @@ export interface components {
         };
         /** @enum {string} */
         EndReason: "term_ended" | "resigned" | "removed" | "deceased" | "redeployed" | "disqualified" | "other";
+        ErasureResultDto: {
+            /** Format: date-time */
+            anonymisedAt: string;
+            /** @description Membership applications with the same ID number that were anonymised too */
+            applications: number;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Kept: leadership history shows it
+             * @example EFF20240000001
+             */
+            membershipNumber: string;
+        };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
         FieldErrorDto: {
             /**
              * @description Machine-readable reason
@@ -1259,6 +1389,22 @@ export interface components {
             tokenType: string;
             user: components["schemas"]["AuthenticatedUserDto"];
         };
+        MemberDataExportDto: {
+            /** @description Audit events about the member, its applications and appointments, newest first (at most 1000) */
+            accessLog: components["schemas"]["AccessLogEntryDto"][];
+            applications: components["schemas"]["ApplicationRecordDto"][];
+            /** Format: date-time */
+            generatedAt: string;
+            /** @description Oldest first */
+            history: components["schemas"]["MemberHistoryEntryDto"][];
+            member: components["schemas"]["MemberRecordDto"];
+            /** @description Leadership positions, current and past */
+            positions: components["schemas"]["AppointmentDto"][];
+            /** @description Oldest first */
+            renewals: components["schemas"]["RenewalRecordDto"][];
+            /** @description Oldest first */
+            transfers: components["schemas"]["TransferRecordDto"][];
+        };
         MemberDto: {
             /** @example +27821234567 */
             cellNumber: string | null;
@@ -1338,6 +1484,51 @@ export interface components {
             /** @description Pass as ?cursor= to get the next page; null on the last page */
             nextCursor: string | null;
         };
+        MemberRecordDto: {
+            /** Format: date-time */
+            anonymisedAt: string | null;
+            /** @example +27821234567 */
+            cellNumber: string | null;
+            citizenship: components["schemas"]["Citizenship"];
+            /** Format: date-time */
+            consentGivenAt: string | null;
+            /** Format: date-time */
+            contactObjectedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date */
+            dateOfBirth: string;
+            /** @example JHB */
+            districtCode: string;
+            email: string | null;
+            /** Format: date */
+            expiresOn: string | null;
+            firstNames: string;
+            gender: components["schemas"]["Gender"];
+            /** Format: uuid */
+            id: string;
+            /** @example 8001015009087 */
+            idNumber: string;
+            /** Format: date */
+            joinedOn: string;
+            /** Format: date */
+            lastPaidOn: string | null;
+            /** @example EFF20240000001 */
+            membershipNumber: string;
+            /** @example JHB */
+            municipalityCode: string;
+            /** @example GP */
+            provinceCode: string;
+            residentialAddress: string | null;
+            status: components["schemas"]["MemberStatus"];
+            surname: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Send it back with PATCH (optimistic locking) */
+            version: number;
+            /** @example 79800001 */
+            wardCode: string;
+        };
         /** @enum {string} */
         MemberSort: "surname" | "-surname" | "joinedOn" | "-joinedOn";
         /** @enum {string} */
@@ -1394,6 +1585,18 @@ export interface components {
             /** @example Chairperson */
             title: string;
         };
+        PrivacyStateDto: {
+            /** Format: date-time */
+            anonymisedAt: string | null;
+            /** Format: date-time */
+            consentGivenAt: string | null;
+            /** Format: date-time */
+            contactObjectedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @example EFF20240000001 */
+            membershipNumber: string;
+        };
         ProblemDetailsDto: {
             code: components["schemas"]["ErrorCode"];
             /** @example surname must be shorter than or equal to 100 characters */
@@ -1438,6 +1641,16 @@ export interface components {
             };
             ready: boolean;
         };
+        RecordConsentDto: {
+            /** @description true: the member consents to the party processing their personal information (sets consentGivenAt); false: consent withdrawn */
+            given: boolean;
+        };
+        RecordObjectionDto: {
+            /** @description true: the member objects to being contacted (sets contactObjectedAt; exports leave contact details out); false: objection withdrawn */
+            objects: boolean;
+            /** @description The member's reason, kept in the history */
+            reason?: string;
+        };
         RefreshDto: {
             /** @description The refresh token from login or the previous refresh (single use) */
             refreshToken: string;
@@ -1454,6 +1667,23 @@ export interface components {
              */
             paidOn: string;
             /** @description Payment reference, unique across all renewals */
+            reference: string;
+        };
+        RenewalRecordDto: {
+            /** @description In cents (R10 = 1000) */
+            amountCents: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date */
+            expiresOn: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date */
+            paidOn: string;
+            /** Format: date */
+            previousExpiresOn: string | null;
+            /** Format: uuid */
+            recordedBy: string | null;
             reference: string;
         };
         ResetPasswordResponseDto: {
@@ -1594,6 +1824,17 @@ export interface components {
              * @example 79800002
              */
             toWardCode: string;
+        };
+        TransferRecordDto: {
+            fromWardCode: string;
+            /** Format: uuid */
+            id: string;
+            reason: string | null;
+            toWardCode: string;
+            /** Format: date-time */
+            transferredAt: string;
+            /** Format: uuid */
+            transferredBy: string | null;
         };
         UpdateMemberDto: {
             cellNumber?: string | null;
@@ -4305,6 +4546,253 @@ export interface operations {
             };
         };
     };
+    privacyConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordConsentDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyStateDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    privacyDataExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberDataExportDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    privacyErase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureResultDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
     membersHistory: {
         parameters: {
             query?: {
@@ -4358,6 +4846,94 @@ export interface operations {
             };
             /** @description Not found (or outside your scope) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    privacyObjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordObjectionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyStateDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

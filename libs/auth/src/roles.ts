@@ -20,6 +20,8 @@ export enum Permission {
   MembersExport = 'members:export',
   MembersImport = 'members:import',
   MembersErase = 'members:erase',
+  /** POPIA access request: everything held about one member (admins; not auditors). */
+  MembersDataExport = 'members:data_export',
   ApplicationsRead = 'applications:read',
   ApplicationsReview = 'applications:review',
   LeadershipRead = 'leadership:read',
@@ -35,6 +37,7 @@ const ADMIN: readonly Permission[] = [
   Permission.MembersWrite,
   Permission.MembersExport,
   Permission.MembersImport,
+  Permission.MembersDataExport,
   Permission.ApplicationsRead,
   Permission.ApplicationsReview,
   Permission.LeadershipRead,

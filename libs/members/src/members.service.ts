@@ -146,6 +146,15 @@ function versionConflict(): AppException {
   );
 }
 
+/** An erased (anonymised) member keeps its placeholders: no edits, no status changes (e.g. reinstatement). */
+function memberErased(): AppException {
+  return new AppException(
+    HttpStatus.CONFLICT,
+    ErrorCode.MemberErased,
+    "The member's personal data was erased; it cannot be changed",
+  );
+}
+
 function invalidCursor(): AppException {
   return new AppException(
     HttpStatus.BAD_REQUEST,
@@ -324,8 +333,17 @@ export class MembersService {
     return toMemberDto(member);
   }
 
+  /** One member; the read is recorded in audit_events as member.viewed (POPIA access logging). */
   async get(actor: AuthUser, id: string): Promise<MemberDto> {
-    return toMemberDto(await this.findInScope(actor.scope, id));
+    const member = await this.findInScope(actor.scope, id);
+    await this.audit.record({
+      action: 'member.viewed',
+      entityType: 'member',
+      entityId: member.id,
+      provinceCode: member.provinceCode,
+      actorUserId: actor.id,
+    });
+    return toMemberDto(member);
   }
 
   async list(actor: AuthUser, query: ListMembersQueryDto): Promise<Page<MemberDto>> {
@@ -397,6 +415,7 @@ export class MembersService {
   async update(actor: AuthUser, id: string, dto: UpdateMemberDto): Promise<MemberDto> {
     const { member, changed } = await this.dataSource.transaction(async (manager) => {
       const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      if (current.anonymisedAt) throw memberErased();
       if (current.version !== dto.version) throw versionConflict();
       const next: Partial<Member> = {};
       if (dto.firstNames !== undefined) next.firstNames = dto.firstNames;
@@ -443,6 +462,7 @@ export class MembersService {
   async changeStatus(actor: AuthUser, id: string, dto: ChangeMemberStatusDto): Promise<MemberDto> {
     const { member, from } = await this.dataSource.transaction(async (manager) => {
       const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      if (current.anonymisedAt) throw memberErased();
       if (!ALLOWED_FROM[dto.action].includes(current.status)) {
         throw new AppException(
           HttpStatus.CONFLICT,

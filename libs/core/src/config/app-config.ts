@@ -216,6 +216,13 @@ export class EnvironmentVariables {
   @Min(0)
   MEMBERSHIP_FEE_CENTS = 1000;
 
+  /** Days a Cancelled or Deceased member's personal data is kept (from the status change) before it may be erased. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(36500)
+  MEMBER_RETENTION_DAYS = 730;
+
   /** Cron expression (Africa/Johannesburg) of the daily status recalculation, or "off". */
   @Matches(/^(off|\S+( \S+){4,5})$/, {
     message: 'STATUS_RECALC_CRON must be a cron expression such as "0 2 * * *" or "off"',

@@ -20,6 +20,12 @@ export enum ErrorCode {
   AlreadyInStructure = 'ALREADY_IN_STRUCTURE',
   /** The member may not hold the position (not Active, or outside the structure's area). */
   MemberIneligible = 'MEMBER_INELIGIBLE',
+  /** Erasure: only a Cancelled or Deceased member may be erased. */
+  MemberNotErasable = 'MEMBER_NOT_ERASABLE',
+  /** Erasure: MEMBER_RETENTION_DAYS have not passed since the member became Cancelled or Deceased. */
+  RetentionNotElapsed = 'RETENTION_NOT_ELAPSED',
+  /** The member's personal data was already erased. */
+  MemberErased = 'MEMBER_ERASED',
   RateLimited = 'RATE_LIMITED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
@@ -43,6 +49,9 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.SeatTaken]: 'The position is already held',
   [ErrorCode.AlreadyInStructure]: 'The member already holds a position in this structure',
   [ErrorCode.MemberIneligible]: 'The member may not hold this position',
+  [ErrorCode.MemberNotErasable]: 'Only a cancelled or deceased member may be erased',
+  [ErrorCode.RetentionNotElapsed]: 'The retention period has not passed yet',
+  [ErrorCode.MemberErased]: "The member's personal data was erased",
   [ErrorCode.RateLimited]: 'Too many requests',
   [ErrorCode.ServiceUnavailable]: 'Service temporarily unavailable',
   [ErrorCode.InternalError]: 'Internal server error',

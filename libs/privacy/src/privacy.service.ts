@@ -1,0 +1,451 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuthUser } from '@app/auth';
+import {
+  APP_CONFIG,
+  AppException,
+  AuditEvent,
+  AuditService,
+  DomainEventType,
+  ErrorCode,
+} from '@app/core';
+import type { AppConfig } from '@app/core';
+import { LeadershipAppointment, LeadershipService } from '@app/leadership';
+import {
+  Member,
+  MemberHistory,
+  MemberHistoryKind,
+  MemberRenewal,
+  MembersService,
+  MemberStatus,
+  MemberTransfer,
+  MembershipApplication,
+  toMemberDto,
+} from '@app/members';
+import {
+  AccessLogEntryDto,
+  ApplicationRecordDto,
+  ErasureResultDto,
+  MemberDataExportDto,
+  MemberRecordDto,
+  PrivacyStateDto,
+  RecordConsentDto,
+  RecordObjectionDto,
+} from './dto/privacy.dto.js';
+import {
+  ERASED_FIRST_NAMES,
+  ERASED_SURNAME,
+  erasedIdNumber,
+  personalValues,
+  Scrubber,
+  yearOnly,
+} from './erasure.js';
+
+/** The most audit events a data export lists (newest first). */
+export const ACCESS_LOG_LIMIT = 1000;
+/** The action of the bulk member export (libs/members exports, GET /members/export). */
+export const BULK_EXPORT_ACTION = 'members.exported';
+const ERASABLE: readonly MemberStatus[] = [MemberStatus.Cancelled, MemberStatus.Deceased];
+const DAY_MS = 24 * 3600 * 1000;
+
+interface AccessRow {
+  occurred_at: Date;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  actor_user_id: string | null;
+  actor_name: string | null;
+  actor_email: string | null;
+}
+
+function stateDto(m: Member): PrivacyStateDto {
+  return {
+    id: m.id,
+    membershipNumber: m.membershipNumber,
+    consentGivenAt: m.consentGivenAt,
+    contactObjectedAt: m.contactObjectedAt,
+    anonymisedAt: m.anonymisedAt,
+  };
+}
+
+function recordDto(m: Member): MemberRecordDto {
+  return {
+    ...toMemberDto(m),
+    contactObjectedAt: m.contactObjectedAt,
+    anonymisedAt: m.anonymisedAt,
+  };
+}
+
+function applicationDto(a: MembershipApplication): ApplicationRecordDto {
+  return {
+    id: a.id,
+    status: a.status,
+    idNumber: a.idNumber,
+    firstNames: a.firstNames,
+    surname: a.surname,
+    dateOfBirth: a.dateOfBirth,
+    cellNumber: a.cellNumber,
+    email: a.email,
+    residentialAddress: a.residentialAddress,
+    wardCode: a.wardCode,
+    consentGivenAt: a.consentGivenAt,
+    submittedAt: a.submittedAt,
+    decidedAt: a.decidedAt,
+    rejectionReason: a.rejectionReason,
+    memberId: a.memberId,
+    createdAt: a.createdAt,
+  };
+}
+
+function erased(): AppException {
+  return new AppException(
+    HttpStatus.CONFLICT,
+    ErrorCode.MemberErased,
+    "The member's personal data was already erased",
+  );
+}
+
+/**
+ * POPIA tools: the access-request data export, consent and objection, and erasure (anonymisation) after the
+ * retention period. Every read is scoped through MembersService.findInScope (404 outside the caller's area).
+ */
+@Injectable()
+export class PrivacyService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly members: MembersService,
+    private readonly leadership: LeadershipService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  // --- data export (access request) ---
+
+  async dataExport(actor: AuthUser, id: string): Promise<MemberDataExportDto> {
+    const member = await this.members.findInScope(actor.scope, id);
+    await this.audit.record({
+      action: 'member.data_exported',
+      entityType: 'member',
+      entityId: member.id,
+      provinceCode: member.provinceCode,
+      actorUserId: actor.id,
+    });
+    const manager = this.dataSource.manager;
+    const [history, renewals, transfers, applications, positions] = await Promise.all([
+      manager.find(MemberHistory, { where: { memberId: id }, order: { id: 'ASC' } }),
+      manager.find(MemberRenewal, { where: { memberId: id }, order: { createdAt: 'ASC' } }),
+      manager.find(MemberTransfer, { where: { memberId: id }, order: { transferredAt: 'ASC' } }),
+      this.applicationsOf(manager, member),
+      this.leadership.memberPositions(actor, id),
+    ]);
+    const accessLog = await this.accessLog(
+      member,
+      applications.map((a) => a.id),
+      positions.map((p) => p.id),
+    );
+    return {
+      generatedAt: new Date(),
+      member: recordDto(member),
+      history: history.map((h) => ({
+        id: h.id,
+        kind: h.kind,
+        fromStatus: h.fromStatus,
+        toStatus: h.toStatus,
+        reason: h.reason,
+        details: h.details,
+        actorUserId: h.actorUserId,
+        createdAt: h.createdAt,
+      })),
+      renewals: renewals.map((r) => ({
+        id: r.id,
+        paidOn: r.paidOn,
+        amountCents: r.amountCents,
+        reference: r.reference,
+        previousExpiresOn: r.previousExpiresOn,
+        expiresOn: r.expiresOn,
+        recordedBy: r.recordedBy,
+        createdAt: r.createdAt,
+      })),
+      transfers: transfers.map((t) => ({
+        id: t.id,
+        fromWardCode: t.fromWardCode,
+        toWardCode: t.toWardCode,
+        reason: t.reason,
+        transferredBy: t.transferredBy,
+        transferredAt: t.transferredAt,
+      })),
+      positions,
+      applications: applications.map(applicationDto),
+      accessLog,
+    };
+  }
+
+  /** Applications with the member's ID number, or the one whose approval created the member. */
+  private applicationsOf(manager: EntityManager, member: Member): Promise<MembershipApplication[]> {
+    return manager
+      .createQueryBuilder(MembershipApplication, 'a')
+      .where('a.id_number = :idNumber OR a.member_id = :memberId', {
+        idNumber: member.idNumber,
+        memberId: member.id,
+      })
+      .orderBy('a.created_at', 'ASC')
+      .getMany();
+  }
+
+  /**
+   * Audit events about the member, its applications and appointments, plus bulk exports over an area that
+   * contains the member (national exports and exports of its province), newest first.
+   */
+  private async accessLog(
+    member: Member,
+    applicationIds: string[],
+    appointmentIds: string[],
+  ): Promise<AccessLogEntryDto[]> {
+    const rows: AccessRow[] = await this.dataSource.query(
+      `SELECT a.occurred_at, a.action, a.entity_type, a.entity_id, a.actor_user_id,
+              u.name AS actor_name, u.email AS actor_email
+         FROM audit_events a
+         LEFT JOIN users u ON u.id = a.actor_user_id
+        WHERE (a.entity_type = 'member' AND a.entity_id = $1)
+           OR (a.entity_type = 'membership_application' AND a.entity_id = ANY($2::varchar[]))
+           OR (a.entity_type = 'leadership_appointment' AND a.entity_id = ANY($3::varchar[]))
+           OR (a.action = $4 AND (a.province_code IS NULL OR a.province_code = $5))
+        ORDER BY a.occurred_at DESC
+        LIMIT ${ACCESS_LOG_LIMIT}`,
+      [member.id, applicationIds, appointmentIds, BULK_EXPORT_ACTION, member.provinceCode],
+    );
+    return rows.map((r) => ({
+      occurredAt: r.occurred_at,
+      action: r.action,
+      entityType: r.entity_type,
+      entityId: r.entity_id,
+      actorUserId: r.actor_user_id,
+      actorName: r.actor_name,
+      actorEmail: r.actor_email,
+      bulk: r.action === BULK_EXPORT_ACTION,
+    }));
+  }
+
+  // --- consent and objection ---
+
+  async recordConsent(
+    actor: AuthUser,
+    id: string,
+    dto: RecordConsentDto,
+  ): Promise<PrivacyStateDto> {
+    return this.changeFlag(actor, id, 'consentGivenAt', dto.given, 'member.consent_changed', null);
+  }
+
+  async recordObjection(
+    actor: AuthUser,
+    id: string,
+    dto: RecordObjectionDto,
+  ): Promise<PrivacyStateDto> {
+    return this.changeFlag(
+      actor,
+      id,
+      'contactObjectedAt',
+      dto.objects,
+      'member.objection_changed',
+      dto.reason ?? null,
+    );
+  }
+
+  /** Sets (keeping an earlier time) or clears a POPIA timestamp, with history and audit, in one transaction. */
+  private async changeFlag(
+    actor: AuthUser,
+    id: string,
+    field: 'consentGivenAt' | 'contactObjectedAt',
+    on: boolean,
+    action: string,
+    reason: string | null,
+  ): Promise<PrivacyStateDto> {
+    const { member, changed } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.members.findInScope(actor.scope, id, { manager, lock: true });
+      if (current.anonymisedAt) throw erased();
+      const before = current[field];
+      const after = on ? (before ?? new Date()) : null;
+      if ((before === null) === (after === null)) return { member: current, changed: false };
+      await manager
+        .createQueryBuilder()
+        .update(Member)
+        .set({ [field]: after })
+        .where('id = :id', { id })
+        .execute();
+      const change = {
+        [field]: { from: before?.toISOString() ?? null, to: after?.toISOString() ?? null },
+      };
+      await manager.insert(MemberHistory, {
+        memberId: id,
+        kind: MemberHistoryKind.Updated,
+        reason,
+        details: { changes: change },
+        actorUserId: actor.id,
+      });
+      await this.audit.record(
+        {
+          action,
+          entityType: 'member',
+          entityId: id,
+          provinceCode: current.provinceCode,
+          changes: reason ? { ...change, reason } : change,
+        },
+        manager,
+      );
+      return { member: await manager.findOneByOrFail(Member, { id }), changed: true };
+    });
+    if (changed) this.members.publish(DomainEventType.MemberUpdated, member);
+    return stateDto(member);
+  }
+
+  // --- erasure ---
+
+  /**
+   * Anonymises a Cancelled or Deceased member once MEMBER_RETENTION_DAYS have passed since that status was
+   * set, in one transaction: the member row, its history and audit diffs, its applications (same ID number)
+   * and the notes of its leadership appointments. Status, gender, ward chain, dates and the birth year stay
+   * so aggregate statistics do not change; appointments stay and show "Erased member".
+   */
+  async erase(actor: AuthUser, id: string): Promise<ErasureResultDto> {
+    const result = await this.dataSource.transaction(async (manager) => {
+      const member = await this.members.findInScope(actor.scope, id, { manager, lock: true });
+      if (member.anonymisedAt) throw erased();
+      if (!ERASABLE.includes(member.status)) {
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.MemberNotErasable,
+          `A member who is ${member.status} cannot be erased; only cancelled or deceased members can`,
+          undefined,
+          { currentStatus: member.status },
+        );
+      }
+      const since = await this.statusSince(manager, member);
+      const erasableFrom = new Date(since.getTime() + this.config.MEMBER_RETENTION_DAYS * DAY_MS);
+      if (Date.now() < erasableFrom.getTime()) {
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.RetentionNotElapsed,
+          `The member's data is kept for ${this.config.MEMBER_RETENTION_DAYS} days after they became ${member.status}; it may be erased from ${erasableFrom.toISOString()}`,
+          undefined,
+          { statusSince: since.toISOString(), erasableFrom: erasableFrom.toISOString() },
+        );
+      }
+      const applications = await this.applicationsOf(manager, member);
+      const history = await manager.find(MemberHistory, { where: { memberId: id } });
+      const appointments = await manager.find(LeadershipAppointment, { where: { memberId: id } });
+
+      const values = new Set<string>();
+      for (const m of [member, ...applications]) {
+        for (const v of [m.idNumber, m.firstNames, m.surname, m.cellNumber, m.email]) {
+          if (v) values.add(v);
+        }
+        if (m.residentialAddress) values.add(m.residentialAddress);
+        values.add(`${m.firstNames} ${m.surname}`);
+      }
+      for (const h of history) personalValues(h.details, values);
+      const entityIds = [id, ...applications.map((a) => a.id), ...appointments.map((a) => a.id)];
+      const audits = await manager
+        .createQueryBuilder(AuditEvent, 'e')
+        .where('e.entity_id IN (:...entityIds)', { entityIds })
+        .getMany();
+      for (const e of audits) personalValues(e.changes, values);
+      const scrub = new Scrubber(values);
+
+      const anonymisedAt = new Date();
+      const idNumber = erasedIdNumber(id);
+      await manager
+        .createQueryBuilder()
+        .update(Member)
+        .set({
+          idNumber,
+          firstNames: ERASED_FIRST_NAMES,
+          surname: ERASED_SURNAME,
+          dateOfBirth: yearOnly(member.dateOfBirth),
+          cellNumber: null,
+          email: null,
+          residentialAddress: null,
+          anonymisedAt,
+        })
+        .where('id = :id', { id })
+        .execute();
+      for (const a of applications) {
+        await manager.update(MembershipApplication, a.id, {
+          idNumber,
+          firstNames: ERASED_FIRST_NAMES,
+          surname: ERASED_SURNAME,
+          dateOfBirth: yearOnly(a.dateOfBirth),
+          cellNumber: null,
+          email: null,
+          residentialAddress: null,
+          rejectionReason: scrub.nullableText(a.rejectionReason),
+        });
+      }
+      // jsonb written as text: TypeORM's update() types cannot express a jsonb object
+      const json = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
+      for (const h of history) {
+        const details = scrub.json(h.details);
+        const reason = scrub.nullableText(h.reason);
+        if (JSON.stringify(details) !== JSON.stringify(h.details) || reason !== h.reason)
+          await manager.query('UPDATE member_history SET details = $2, reason = $3 WHERE id = $1', [
+            h.id,
+            json(details),
+            reason,
+          ]);
+      }
+      // audit_events is append-only; erasure is the one rewrite its trigger lets through (this transaction only).
+      await manager.query("SET LOCAL eff.audit_rewrite = 'on'");
+      for (const e of audits) {
+        const changes = scrub.json(e.changes);
+        if (JSON.stringify(changes) !== JSON.stringify(e.changes))
+          await manager.query('UPDATE audit_events SET changes = $2 WHERE id = $1', [
+            e.id,
+            json(changes),
+          ]);
+      }
+      for (const a of appointments) {
+        const note = scrub.nullableText(a.note);
+        const endNote = scrub.nullableText(a.endNote);
+        if (note !== a.note || endNote !== a.endNote)
+          await manager.update(LeadershipAppointment, a.id, { note, endNote });
+      }
+      await this.audit.record(
+        {
+          action: 'member.erased',
+          entityType: 'member',
+          entityId: id,
+          provinceCode: member.provinceCode,
+          changes: {
+            status: member.status,
+            statusSince: since.toISOString(),
+            retentionDays: this.config.MEMBER_RETENTION_DAYS,
+            applications: applications.length,
+          },
+          actorUserId: actor.id,
+        },
+        manager,
+      );
+      return {
+        member: await manager.findOneByOrFail(Member, { id }),
+        applications: applications.length,
+      };
+    });
+    this.members.publish(DomainEventType.MemberUpdated, result.member);
+    return {
+      id: result.member.id,
+      membershipNumber: result.member.membershipNumber,
+      anonymisedAt: result.member.anonymisedAt ?? new Date(),
+      applications: result.applications,
+    };
+  }
+
+  /** When the member got their current status: the latest history entry that set it, else the last update. */
+  private async statusSince(manager: EntityManager, member: Member): Promise<Date> {
+    const rows: { since: Date | null }[] = await manager.query(
+      `SELECT max(created_at) AS since FROM member_history
+        WHERE member_id = $1 AND to_status = $2 AND kind = $3`,
+      [member.id, member.status, MemberHistoryKind.StatusChanged],
+    );
+    return rows[0]?.since ?? member.updatedAt;
+  }
+}

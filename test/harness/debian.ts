@@ -47,3 +47,31 @@ export function programPath(program: string): string | null {
   });
   return result.status === 0 ? result.stdout.trim() : null;
 }
+
+/**
+ * A program from a Debian package without installing the package (no maintainer scripts, so no daemon starts):
+ * the installed one when present, else the package is downloaded and unpacked once into a cache folder.
+ * E.g. promtool from `prometheus`, whose install would also start a Prometheus server.
+ */
+export function debianProgramWithoutInstall(
+  program: string,
+  pkg: string,
+  binDir = 'usr/bin',
+): string {
+  const installed = programPath(program);
+  if (installed) return installed;
+  const dir = `/tmp/eff-debian-unpacked/${pkg}`;
+  const script = [
+    'set -e',
+    `[ -x "${dir}/${binDir}/${program}" ] && exit 0`,
+    `rm -rf "${dir}" && mkdir -p "${dir}/deb"`,
+    'apt-get -o DPkg::Lock::Timeout=300 update -qq',
+    `cd "${dir}/deb" && apt-get download -qq "${pkg}"`,
+    `dpkg -x "${dir}"/deb/*.deb "${dir}"`,
+  ].join('\n');
+  execFileSync('flock', ['/tmp/eff-deploy-tests-apt.lock', 'bash', '-c', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 300_000,
+  });
+  return `${dir}/${binDir}/${program}`;
+}

@@ -3,6 +3,7 @@ import { Geography1795491569833 } from './1795491569833-Geography.js';
 import { Leadership1795562030567 } from './1795562030567-Leadership.js';
 import { Members1795561454521 } from './1795561454521-Members.js';
 import { MembersLifecycle1795561751605 } from './1795561751605-MembersLifecycle.js';
+import { MembersScopedNameSearch1795565488811 } from './1795565488811-MembersScopedNameSearch.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   Members1795561454521,
   MembersLifecycle1795561751605,
   Leadership1795562030567,
+  MembersScopedNameSearch1795565488811,
 ];

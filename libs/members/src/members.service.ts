@@ -218,6 +218,13 @@ export function memberSearch(q: string): { column: string; value: string } | { n
   return { name: `%${escapeLike(q.toLowerCase())}%` };
 }
 
+/** The SQL of GET /members/:id: the member as MemberDto if it lies inside `scope`. */
+export function memberGetQuery(scope: Scope, id: string): { text: string; values: unknown[] } {
+  const sql = new SqlBuilder();
+  const text = `SELECT ${MEMBER_DTO_COLUMNS} FROM members m WHERE m.id = ${sql.param(id)} AND ${sql.scope(scope)}`;
+  return { text, values: sql.values };
+}
+
 /**
  * The SQL of GET /members: the caller's scope, then the filters, then the keyset cursor, ordered by the sort
  * column and id, limit + 1 rows (the extra one says whether there is a next page).
@@ -229,7 +236,7 @@ export function memberSearch(q: string): { column: string; value: string } | { n
  * depending on its trigram statistics. Exact identifiers use their unique or plain btree indexes; plain lists use
  * the (scope column, sort column, id) indexes.
  *
- * bench/members.mjs runs the same SQL as the database floor: change both together.
+ * bench/members.mjs runs this function's SQL (from dist/) as the database floor.
  */
 export function memberListQuery(
   scope: Scope,
@@ -465,9 +472,8 @@ export class MembersService {
   }
 
   async get(actor: AuthUser, id: string): Promise<MemberDto> {
-    const sql = new SqlBuilder();
-    const text = `SELECT ${MEMBER_DTO_COLUMNS} FROM members m WHERE m.id = ${sql.param(id)} AND ${sql.scope(actor.scope)}`;
-    const rows = await this.rawMembers(text, sql.values);
+    const { text, values } = memberGetQuery(actor.scope, id);
+    const rows = await this.rawMembers(text, values);
     const member = rows[0];
     if (!member) throw AppException.notFound(`Member ${id}`);
     return member;

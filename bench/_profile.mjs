@@ -5,7 +5,7 @@
 //   node bench/_profile.mjs <path> [seconds] [connections]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout } from 'node:timers/promises';
@@ -51,7 +51,11 @@ const nodeArgs = [
 ];
 const child = spawn(process.execPath, nodeArgs, {
   cwd: root,
-  stdio: ['ignore', 'ignore', 'inherit'],
+  stdio: [
+    'ignore',
+    process.env.STDOUT_FILE ? openSync(process.env.STDOUT_FILE, 'w') : 'ignore',
+    'inherit',
+  ],
   env: {
     ...process.env,
     NODE_ENV: 'production',

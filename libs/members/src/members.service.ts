@@ -1,5 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import pg from 'pg';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AuthUser, Scope, scopeContains, scopePredicate } from '@app/auth';
 import {
@@ -489,8 +490,19 @@ export class MembersService {
     return toPage(rows, query.limit, (m) => [bySurname ? m.surname : m.joinedOn, m.id]);
   }
 
+  /**
+   * Runs a members read straight on TypeORM's pg pool (no QueryRunner per query). A server-reported error becomes
+   * a QueryFailedError as through TypeORM, so the problem-details mapping is the same; connection errors pass
+   * as they are (503 either way).
+   */
   private async rawMembers(text: string, values: unknown[]): Promise<MemberDto[]> {
-    return (await this.dataSource.query(text, values)) as MemberDto[];
+    const pool = (this.dataSource.driver as unknown as { master: pg.Pool }).master;
+    try {
+      return (await pool.query<MemberDto>(text, values)).rows;
+    } catch (error) {
+      if (error instanceof pg.DatabaseError) throw new QueryFailedError(text, values, error);
+      throw error;
+    }
   }
 
   async update(actor: AuthUser, id: string, dto: UpdateMemberDto): Promise<MemberDto> {

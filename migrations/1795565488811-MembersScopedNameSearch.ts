@@ -17,10 +17,19 @@ export class MembersScopedNameSearch1795565488811 implements MigrationInterface 
       'CREATE INDEX "members_scope_name_trgm" ON "members" USING gin (province_code, district_code, municipality_code, ward_code, lower(first_names || \' \' || surname) gin_trgm_ops)',
     );
     await queryRunner.query('DROP INDEX "public"."members_name_trgm"');
+    // The ward fixes the municipality, district and province. Without telling the planner, it multiplies the
+    // selectivities of a provincial admin's scope and a ward filter, estimates ~100 rows where a ward has ~1,000,
+    // and reads the whole ward through the GIN index above and sorts it (17 ms) instead of the first 26 rows of
+    // (ward_code, surname, id) (0.2 ms).
+    await queryRunner.query(
+      'CREATE STATISTICS "members_area_dependencies" (dependencies) ON province_code, district_code, municipality_code, ward_code FROM "members"',
+    );
+    await queryRunner.query('ANALYZE "members"');
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('SET LOCAL statement_timeout = 0');
+    await queryRunner.query('DROP STATISTICS "public"."members_area_dependencies"');
     await queryRunner.query(
       'CREATE INDEX "members_name_trgm" ON "members" USING gin (lower(first_names || \' \' || surname) gin_trgm_ops)',
     );

@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { startRedis } from '../test/harness/services.mjs';
 
+const fetch = globalThis.fetch;
 const root = path.resolve(import.meta.dirname, '..');
 const databaseUrl =
   process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/eff_bench';

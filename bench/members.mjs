@@ -13,6 +13,7 @@
 //   BENCH_LOG_LEVEL      the API's LOG_LEVEL (default info; its output is discarded)
 //   BENCH_SCENARIOS      comma-separated scenario keys to run (default all)
 //   BENCH_FLOOR_ONLY     1 = only the SQL floor (no API), e.g. to try an index
+//   BENCH_API_NODE_ARGS  node flags for the API process, e.g. --max-old-space-size=192
 //
 // Writes bench/results-members.json and bench/results-members.md.
 import { spawn, spawnSync } from 'node:child_process';
@@ -46,6 +47,8 @@ const POOL_SIZE = 20;
 const ADMIN = { email: 'bench-gp-admin@eff.local', password: 'Bench-provincial-admin-2026!' };
 const PROVINCE = 'GP';
 const TARGETS = { ratio: 0.6, p99Ms: 50, rssMb: 250 };
+/** Node flags for the API process only, e.g. BENCH_API_NODE_ARGS=--max-old-space-size=192 (as production sets them). */
+const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const fetch = globalThis.fetch;
 const log = (message) => console.log(`[members] ${message}`);
@@ -260,7 +263,7 @@ function memoryOf(pid) {
 
 async function startApi(redisUrl) {
   const port = await freePort();
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...API_NODE_ARGS, main], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
@@ -309,7 +312,7 @@ const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 function markdown(result) {
   const lines = [
     `${result.members.toLocaleString('en-US')} members, ${connections} connections, ${duration} s per scenario after a ${warmup} s warm-up; ` +
-      `API: NODE_ENV=production, pool ${POOL_SIZE}, Redis; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
+      `API: NODE_ENV=production, pool ${POOL_SIZE}, Redis${API_NODE_ARGS.length ? `, node ${API_NODE_ARGS.join(' ')}` : ''}; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
       `Latencies in ms. Machine: ${result.machine.cpus} cores, load average ${result.machine.loadBefore} before / ${result.machine.loadAfter} after.`,
     '',
     '| scenario | API req/s | API p50 | API p95 | API p99 | API CPU ms/req | floor req/s | floor p50 | floor p95 | floor p99 | API/floor | p99 < 50 ms |',

@@ -13,6 +13,7 @@
 //   BENCH_LOG_LEVEL      the API's LOG_LEVEL (default info; its output is discarded)
 //   BENCH_SCENARIOS      comma-separated scenario keys to run (default all)
 //   BENCH_FLOOR_ONLY     1 = only the SQL floor (no API), e.g. to try an index
+//   BENCH_API_NODE_ARGS  node flags for the API process, e.g. --max-old-space-size=192
 //
 // Writes bench/results-members.json and bench/results-members.md.
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,7 +27,11 @@ import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import 'reflect-metadata';
 import { startRedis } from '../test/harness/services.mjs';
+
+const { memberGetQuery, memberListQuery } =
+  await import('../dist/libs/members/src/members.service.js');
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist/apps/api/src/cli.js');
@@ -42,6 +47,8 @@ const POOL_SIZE = 20;
 const ADMIN = { email: 'bench-gp-admin@eff.local', password: 'Bench-provincial-admin-2026!' };
 const PROVINCE = 'GP';
 const TARGETS = { ratio: 0.6, p99Ms: 50, rssMb: 250 };
+/** Node flags for the API process only, e.g. BENCH_API_NODE_ARGS=--max-old-space-size=192 (as production sets them). */
+const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const fetch = globalThis.fetch;
 const log = (message) => console.log(`[members] ${message}`);
@@ -130,12 +137,14 @@ async function loadFixtures(db) {
   return { ids, ward, expiresFrom: day(-60), expiresTo: day(-30) };
 }
 
-// The SQL mirrors what MembersService runs (libs/members/src/members.service.ts: list() and findInScope()):
-// TypeORM selects every column; scope predicate first, then filters, ORDER BY sort column + id, LIMIT limit + 1.
-const COLUMNS = `m.id, m.membership_number, m.id_number, m.first_names, m.surname, m.date_of_birth, m.gender,
-  m.citizenship, m.cell_number, m.email, m.residential_address, m.ward_code, m.municipality_code, m.district_code,
-  m.province_code, m.status, m.joined_on, m.last_paid_on, m.expires_on, m.consent_given_at, m.contact_objected_at,
-  m.anonymised_at, m.created_by, m.created_at, m.updated_at, m.version`;
+// The floor runs exactly the SQL MembersService runs: the same functions build it (memberListQuery and
+// memberGetQuery in libs/members/src/members.service.ts, from dist/), for the bench's provincial admin, with the
+// query the validation pipe makes of each scenario's path (limit 25, sort surname by default).
+const SCOPE = { level: 'province', code: PROVINCE };
+const listSql = (query) => {
+  const { text, values } = memberListQuery(SCOPE, { limit: 25, sort: 'surname', ...query });
+  return { text, values };
+};
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
 
 const ALL_SCENARIOS = [
@@ -143,56 +152,27 @@ const ALL_SCENARIOS = [
     name: 'search surname prefix (q=Mok, GP admin)',
     key: 'search',
     path: () => '/api/v1/members?q=Mok&limit=25',
-    sql: () => ({
-      text: `SELECT ${COLUMNS} FROM members m WHERE m.province_code = $1
-               AND lower(m.first_names || ' ' || m.surname) LIKE $2 ORDER BY m.surname ASC, m.id ASC LIMIT 26`,
-      values: [PROVINCE, '%mok%'],
-    }),
-  },
-  {
-    // Not what the API runs: the index proposal for q (see the README's Benchmarks). The planner walks the
-    // (province_code, surname, id) index filtering ~90k rows for '%mok%'; fetching the trigram hits first and
-    // sorting the few hundred found is the plan the query needs.
-    name: 'search, trigram-first SQL (proposal, floor only)',
-    key: 'searchTrigramFirst',
-    floorOnly: true,
-    sql: () => ({
-      text: `WITH hits AS MATERIALIZED (
-               SELECT ${COLUMNS} FROM members m
-                WHERE lower(m.first_names || ' ' || m.surname) LIKE $2 AND m.province_code || '' = $1)
-             SELECT * FROM hits ORDER BY surname ASC, id ASC LIMIT 26`,
-      values: [PROVINCE, '%mok%'],
-    }),
+    sql: () => listSql({ q: 'Mok' }),
   },
   {
     name: 'get by id',
     key: 'getById',
     path: (f) => `/api/v1/members/${pick(f.ids)}`,
-    sql: (f) => ({
-      text: `SELECT ${COLUMNS} FROM members m WHERE m.id = $1 AND m.province_code = $2`,
-      values: [pick(f.ids), PROVINCE],
-    }),
+    sql: (f) => memberGetQuery(SCOPE, pick(f.ids)),
   },
   {
     name: 'one ward sorted by surname',
     key: 'ward',
     path: (f) => `/api/v1/members?wardCode=${f.ward}&sort=surname&limit=25`,
-    sql: (f) => ({
-      text: `SELECT ${COLUMNS} FROM members m WHERE m.province_code = $1 AND m.ward_code = $2
-               ORDER BY m.surname ASC, m.id ASC LIMIT 26`,
-      values: [PROVINCE, f.ward],
-    }),
+    sql: (f) => listSql({ wardCode: f.ward, sort: 'surname' }),
   },
   {
     name: 'status grace_period + expiry range',
     key: 'statusExpiry',
     path: (f) =>
       `/api/v1/members?status=grace_period&expiresFrom=${f.expiresFrom}&expiresTo=${f.expiresTo}&limit=25`,
-    sql: (f) => ({
-      text: `SELECT ${COLUMNS} FROM members m WHERE m.province_code = $1 AND m.status = $2
-               AND m.expires_on >= $3 AND m.expires_on <= $4 ORDER BY m.surname ASC, m.id ASC LIMIT 26`,
-      values: [PROVINCE, 'grace_period', f.expiresFrom, f.expiresTo],
-    }),
+    sql: (f) =>
+      listSql({ status: 'grace_period', expiresFrom: f.expiresFrom, expiresTo: f.expiresTo }),
   },
 ];
 
@@ -283,7 +263,7 @@ function memoryOf(pid) {
 
 async function startApi(redisUrl) {
   const port = await freePort();
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...API_NODE_ARGS, main], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
@@ -332,7 +312,7 @@ const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 function markdown(result) {
   const lines = [
     `${result.members.toLocaleString('en-US')} members, ${connections} connections, ${duration} s per scenario after a ${warmup} s warm-up; ` +
-      `API: NODE_ENV=production, pool ${POOL_SIZE}, Redis; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
+      `API: NODE_ENV=production, pool ${POOL_SIZE}, Redis${API_NODE_ARGS.length ? `, node ${API_NODE_ARGS.join(' ')}` : ''}; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
       `Latencies in ms. Machine: ${result.machine.cpus} cores, load average ${result.machine.loadBefore} before / ${result.machine.loadAfter} after.`,
     '',
     '| scenario | API req/s | API p50 | API p95 | API p99 | API CPU ms/req | floor req/s | floor p50 | floor p95 | floor p99 | API/floor | p99 < 50 ms |',

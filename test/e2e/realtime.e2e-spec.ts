@@ -90,12 +90,15 @@ describe('Realtime gateway: handshake, expiry, logout (e2e)', () => {
     const other = await loginAsSuperAdmin(ctx.app);
     const mine = await connectRealtime(ctx.app, { token: user.accessToken });
     const theirs = await connectRealtime(ctx.app, { token: other.accessToken });
+    // Listen first: the server closes this process's sockets before it answers the logout, so the close can
+    // reach the client before the 204 does.
+    const closed = disconnection(mine, 3000);
     const res = await ctx.app
       .http()
       .post('/api/v1/auth/logout')
       .set(...bearer(user));
     expect(res.status).toBe(204);
-    expect(await disconnection(mine, 3000)).toBe('io server disconnect');
+    expect(await closed).toBe('io server disconnect');
     expect(theirs.connected).toBe(true);
     // and the ended session cannot open a new socket
     expect((await refusal(realtimeSocket(ctx.app, { token: user.accessToken }))).message).toMatch(

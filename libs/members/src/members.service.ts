@@ -1,5 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import pg from 'pg';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AuthUser, Scope, scopeContains, scopePredicate } from '@app/auth';
 import {
@@ -166,6 +167,144 @@ function invalidCursor(): AppException {
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The columns of MemberDto, in its order and under its names, for queries whose rows are returned as they come
+ * (list and get): no entity hydration. Dates come back as YYYY-MM-DD text whatever the session's DateStyle.
+ */
+export const MEMBER_DTO_COLUMNS = [
+  'm.id',
+  'm.membership_number AS "membershipNumber"',
+  'm.id_number AS "idNumber"',
+  'm.first_names AS "firstNames"',
+  'm.surname',
+  `to_char(m.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth"`,
+  'm.gender',
+  'm.citizenship',
+  'm.cell_number AS "cellNumber"',
+  'm.email',
+  'm.residential_address AS "residentialAddress"',
+  'm.ward_code AS "wardCode"',
+  'm.municipality_code AS "municipalityCode"',
+  'm.district_code AS "districtCode"',
+  'm.province_code AS "provinceCode"',
+  'm.status',
+  `to_char(m.joined_on, 'YYYY-MM-DD') AS "joinedOn"`,
+  `to_char(m.last_paid_on, 'YYYY-MM-DD') AS "lastPaidOn"`,
+  `to_char(m.expires_on, 'YYYY-MM-DD') AS "expiresOn"`,
+  'm.consent_given_at AS "consentGivenAt"',
+  'm.created_at AS "createdAt"',
+  'm.updated_at AS "updatedAt"',
+  'm.version',
+].join(', ');
+
+/** Positional parameters ($1, $2, …) for hand-written SQL; values are never spliced into the text. */
+export class SqlBuilder {
+  readonly values: unknown[] = [];
+
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /** The caller's scope on alias m (scopePredicate, the one definition of it), with positional parameters. */
+  scope(scope: Scope): string {
+    const p = scopePredicate(scope, 'm');
+    return p.sql.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_match, name: string) => {
+      if (!(name in p.params)) throw new Error(`scopePredicate gave no value for ${name}`);
+      return this.param(p.params[name]);
+    });
+  }
+}
+
+/** What q is: an exact identifier (an indexed equality) or a name fragment (trigram LIKE). */
+export function memberSearch(q: string): { column: string; value: string } | { name: string } {
+  const compact = q.replace(/[\s-]/g, '');
+  if (/^\d{13}$/.test(compact)) return { column: 'id_number', value: compact };
+  if (/^EFF\d+$/i.test(compact))
+    return { column: 'membership_number', value: compact.toUpperCase() };
+  if (/^\+?\d{9,12}$/.test(compact))
+    return { column: 'cell_number', value: normaliseCellNumber(compact) ?? compact };
+  return { name: `%${escapeLike(q.toLowerCase())}%` };
+}
+
+/** The SQL of GET /members/:id: the member as MemberDto if it lies inside `scope`. */
+export function memberGetQuery(scope: Scope, id: string): { text: string; values: unknown[] } {
+  const sql = new SqlBuilder();
+  const text = `SELECT ${MEMBER_DTO_COLUMNS} FROM members m WHERE m.id = ${sql.param(id)} AND ${sql.scope(scope)}`;
+  return { text, values: sql.values };
+}
+
+/**
+ * The SQL of GET /members: the caller's scope, then the filters, then the keyset cursor, ordered by the sort
+ * column and id, limit + 1 rows (the extra one says whether there is a next page).
+ *
+ * A name search (q not an identifier) collects the trigram matches first, in a MATERIALIZED CTE carrying every
+ * other predicate, and sorts only those: members_scope_name_trgm (GIN over province, district, municipality,
+ * ward and the name's trigrams) finds the matches inside the scope without visiting other rows. Left to itself
+ * the planner sometimes walks the (scope, surname, id) index instead, filtering tens of thousands of rows,
+ * depending on its trigram statistics. Exact identifiers use their unique or plain btree indexes; plain lists use
+ * the (scope column, sort column, id) indexes.
+ *
+ * bench/members.mjs runs this function's SQL (from dist/) as the database floor.
+ */
+export function memberListQuery(
+  scope: Scope,
+  query: ListMembersQueryDto,
+): { text: string; values: unknown[]; bySurname: boolean } {
+  const sql = new SqlBuilder();
+  const where = [sql.scope(scope)];
+  if (query.status) where.push(`m.status = ${sql.param(query.status)}`);
+  if (query.provinceCode) where.push(`m.province_code = ${sql.param(query.provinceCode)}`);
+  if (query.districtCode) where.push(`m.district_code = ${sql.param(query.districtCode)}`);
+  if (query.municipalityCode)
+    where.push(`m.municipality_code = ${sql.param(query.municipalityCode)}`);
+  if (query.wardCode) where.push(`m.ward_code = ${sql.param(query.wardCode)}`);
+  if (query.expiresFrom) where.push(`m.expires_on >= ${sql.param(query.expiresFrom)}`);
+  if (query.expiresTo) where.push(`m.expires_on <= ${sql.param(query.expiresTo)}`);
+  if (query.joinedFrom) where.push(`m.joined_on >= ${sql.param(query.joinedFrom)}`);
+  if (query.joinedTo) where.push(`m.joined_on <= ${sql.param(query.joinedTo)}`);
+  const search = query.q ? memberSearch(query.q) : null;
+  if (search && 'column' in search) where.push(`m.${search.column} = ${sql.param(search.value)}`);
+  if (search && 'name' in search)
+    where.push(`lower(m.first_names || ' ' || m.surname) LIKE ${sql.param(search.name)}`);
+
+  const sort = query.sort ?? MemberSort.Surname;
+  const bySurname = sort === MemberSort.Surname || sort === MemberSort.SurnameDesc;
+  const dir = sort.startsWith('-') ? 'DESC' : 'ASC';
+  const column = bySurname ? 'surname' : 'joined_on';
+  if (query.cursor) {
+    const [value, id] = decodeCursor(query.cursor, 2);
+    if (
+      typeof value !== 'string' ||
+      typeof id !== 'string' ||
+      !UUID.test(id) ||
+      (!bySurname && !DATE.test(value))
+    )
+      throw invalidCursor();
+    where.push(
+      `(m.${column}, m.id) ${dir === 'DESC' ? '<' : '>'} (${sql.param(value)}, ${sql.param(id)})`,
+    );
+  }
+  const limit = sql.param(query.limit + 1);
+  const predicate = where.join(' AND ');
+  if (search && 'name' in search) {
+    // The CTE's output names are MemberDto's; joinedOn is text in YYYY-MM-DD, which sorts as the date does.
+    const sortKey = bySurname ? 'surname' : '"joinedOn"';
+    return {
+      text:
+        `WITH hits AS MATERIALIZED (SELECT ${MEMBER_DTO_COLUMNS} FROM members m WHERE ${predicate}) ` +
+        `SELECT * FROM hits ORDER BY ${sortKey} ${dir}, id ${dir} LIMIT ${limit}`,
+      values: sql.values,
+      bySurname,
+    };
+  }
+  return {
+    text: `SELECT ${MEMBER_DTO_COLUMNS} FROM members m WHERE ${predicate} ORDER BY m.${column} ${dir}, m.id ${dir} LIMIT ${limit}`,
+    values: sql.values,
+    bySurname,
+  };
 }
 
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
@@ -335,7 +474,9 @@ export class MembersService {
 
   /** One member; the read is recorded in audit_events as member.viewed (POPIA access logging). */
   async get(actor: AuthUser, id: string): Promise<MemberDto> {
-    const member = await this.findInScope(actor.scope, id);
+    const { text, values } = memberGetQuery(actor.scope, id);
+    const [member] = await this.rawMembers(text, values);
+    if (!member) throw AppException.notFound(`Member ${id}`);
     await this.audit.record({
       action: 'member.viewed',
       entityType: 'member',
@@ -343,73 +484,32 @@ export class MembersService {
       provinceCode: member.provinceCode,
       actorUserId: actor.id,
     });
-    return toMemberDto(member);
+    return member;
   }
 
+  /**
+   * One page of the caller's members. The SQL is written out (see memberListQuery) and rows come back already
+   * shaped as MemberDto: no entity hydration on the hot path.
+   */
   async list(actor: AuthUser, query: ListMembersQueryDto): Promise<Page<MemberDto>> {
-    const qb = this.members.createQueryBuilder('m');
-    const p = scopePredicate(actor.scope, 'm');
-    qb.where(p.sql, p.params);
-    if (query.status) qb.andWhere('m.status = :status', { status: query.status });
-    if (query.provinceCode) qb.andWhere('m.province_code = :fp', { fp: query.provinceCode });
-    if (query.districtCode) qb.andWhere('m.district_code = :fd', { fd: query.districtCode });
-    if (query.municipalityCode)
-      qb.andWhere('m.municipality_code = :fm', { fm: query.municipalityCode });
-    if (query.wardCode) qb.andWhere('m.ward_code = :fw', { fw: query.wardCode });
-    if (query.expiresFrom) qb.andWhere('m.expires_on >= :ef', { ef: query.expiresFrom });
-    if (query.expiresTo) qb.andWhere('m.expires_on <= :et', { et: query.expiresTo });
-    if (query.joinedFrom) qb.andWhere('m.joined_on >= :jf', { jf: query.joinedFrom });
-    if (query.joinedTo) qb.andWhere('m.joined_on <= :jt', { jt: query.joinedTo });
-    if (query.q) this.applySearch(qb, query.q);
-
-    const bySurname = query.sort === MemberSort.Surname || query.sort === MemberSort.SurnameDesc;
-    const descending = query.sort.startsWith('-');
-    const dir = descending ? 'DESC' : 'ASC';
-    const column = bySurname ? 'm.surname' : 'm.joined_on';
-    if (query.cursor) {
-      const [value, id] = decodeCursor(query.cursor, 2);
-      if (
-        typeof value !== 'string' ||
-        typeof id !== 'string' ||
-        !UUID.test(id) ||
-        (!bySurname && !DATE.test(value))
-      )
-        throw invalidCursor();
-      qb.andWhere(`(${column}, m.id) ${descending ? '<' : '>'} (:cursorValue, :cursorId)`, {
-        cursorValue: value,
-        cursorId: id,
-      });
-    }
-    const rows = await qb
-      .orderBy(bySurname ? 'm.surname' : 'm.joinedOn', dir)
-      .addOrderBy('m.id', dir)
-      .limit(query.limit + 1)
-      .getMany();
-    return toPage(rows.map(toMemberDto), query.limit, (m) => [
-      bySurname ? m.surname : m.joinedOn,
-      m.id,
-    ]);
+    const { text, values, bySurname } = memberListQuery(actor.scope, query);
+    const rows = await this.rawMembers(text, values);
+    return toPage(rows, query.limit, (m) => [bySurname ? m.surname : m.joinedOn, m.id]);
   }
 
-  /** q: an ID number, a membership number or a cell number match exactly (unique or indexed); else names. */
-  private applySearch(qb: ReturnType<Repository<Member>['createQueryBuilder']>, q: string): void {
-    const compact = q.replace(/[\s-]/g, '');
-    if (/^\d{13}$/.test(compact)) {
-      qb.andWhere('m.id_number = :qId', { qId: compact });
-      return;
+  /**
+   * Runs a members read straight on TypeORM's pg pool (no QueryRunner per query). A server-reported error becomes
+   * a QueryFailedError as through TypeORM, so the problem-details mapping is the same; connection errors pass
+   * as they are (503 either way).
+   */
+  private async rawMembers(text: string, values: unknown[]): Promise<MemberDto[]> {
+    const pool = (this.dataSource.driver as unknown as { master: pg.Pool }).master;
+    try {
+      return (await pool.query<MemberDto>(text, values)).rows;
+    } catch (error) {
+      if (error instanceof pg.DatabaseError) throw new QueryFailedError(text, values, error);
+      throw error;
     }
-    if (/^EFF\d+$/i.test(compact)) {
-      qb.andWhere('m.membership_number = :qNumber', { qNumber: compact.toUpperCase() });
-      return;
-    }
-    if (/^\+?\d{9,12}$/.test(compact)) {
-      const cell = normaliseCellNumber(compact);
-      qb.andWhere('m.cell_number = :qCell', { qCell: cell ?? compact });
-      return;
-    }
-    qb.andWhere(`lower(m.first_names || ' ' || m.surname) LIKE :qName`, {
-      qName: `%${escapeLike(q.toLowerCase())}%`,
-    });
   }
 
   async update(actor: AuthUser, id: string, dto: UpdateMemberDto): Promise<MemberDto> {

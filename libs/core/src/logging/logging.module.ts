@@ -2,8 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { pino } from 'pino';
 import { AppConfig, NodeEnv } from '../config/app-config.js';
 import { maskDigits, REDACT_PATHS } from './redaction.js';
+
+/** What the request serializer reads of Node's request (Express adds originalUrl). */
+interface RawRequest {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  originalUrl?: string;
+  socket?: { remoteAddress?: string };
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -33,13 +43,19 @@ export class LoggingModule {
             },
             customLogLevel: (_req, res, err) =>
               err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+            // The serializers get the raw objects (no pino-std-serializers copy of every header first) and keep
+            // what the request line needs; nothing else of the request or response reaches it. Errors still get
+            // pino's standard error serializer.
+            wrapSerializers: false,
             serializers: {
-              req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+              req: (req: RawRequest) => ({
                 id: req.id,
                 method: req.method,
-                url: maskDigits(req.url),
-                remoteAddress: req.remoteAddress,
+                url: maskDigits(req.originalUrl ?? req.url ?? ''),
+                remoteAddress: req.socket?.remoteAddress,
               }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+              err: pino.stdSerializers.err,
             },
           },
         }),

@@ -56,6 +56,10 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
       lazyConnect: false,
       retryStrategy: (times: number) => Math.min(times * 200, 2000),
       connectionName: `eff-api-${name}`,
+      // Commands issued in the same tick (the throttle counter and the session check of many concurrent
+      // requests) go out in one write: per request, one socket write to Redis costs more than the command.
+      // Only on the main connection; pub/sub connections keep plain commands.
+      enableAutoPipelining: name === 'main',
       ...overrides,
     };
     const client =

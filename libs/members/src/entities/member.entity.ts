@@ -38,9 +38,9 @@ export enum MemberStatus {
 @Index(['expiresOn'])
 @Index(['cellNumber'])
 // Hand-written in the migration (TypeORM cannot express them), so not synchronised:
-// GIN trigram on lower(first_names || ' ' || surname) for q, and a partial index on expires_on for the
-// status recalculation (status IN ('active', 'grace_period')).
-@Index('members_name_trgm', { synchronize: false })
+// GIN (btree_gin) over the scope columns and the trigrams of lower(first_names || ' ' || surname) for q, and a
+// partial index on expires_on for the status recalculation (status IN ('active', 'grace_period')).
+@Index('members_scope_name_trgm', { synchronize: false })
 @Index('members_recalculation', { synchronize: false })
 export class Member {
   @PrimaryGeneratedColumn('uuid')

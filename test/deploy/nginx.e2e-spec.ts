@@ -166,7 +166,9 @@ describe('deploy/nginx site in front of the API', () => {
     ] as const) {
       const result = handshake(flag);
       expect({ flag, status: result.status }).toEqual({ flag, status: 0 });
-      expect(result.stdout).toContain(`Protocol  : ${protocol}`);
+      // "New, TLSv1.3, Cipher is …" is printed at the handshake; the "Protocol :" line of the session summary may
+      // come only with a TLS 1.3 session ticket, which can arrive after the client has quit.
+      expect(result.stdout).toContain(`New, ${protocol}, Cipher is`);
     }
   });
 

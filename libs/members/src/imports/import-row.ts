@@ -1,10 +1,16 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { isEmail, isISO8601, validateSync } from 'class-validator';
 import { Scope, scopeContains, ScopeLevel } from '@app/auth';
 import { flattenValidationErrors } from '@app/core';
 import { CreateMemberDto } from '../dto/create-member.dto.js';
 import { MemberStatus } from '../entities/member.entity.js';
-import { checkIdNumber, Citizenship, Gender, normaliseCellNumber } from '../identity.js';
+import {
+  checkIdNumber,
+  Citizenship,
+  Gender,
+  IdNumberCheck,
+  normaliseCellNumber,
+} from '../identity.js';
 import { ImportField } from './import-columns.js';
 import { maskIdNumber, membershipState, WardChainRow } from './membership-state.js';
 
@@ -82,6 +88,110 @@ const VALIDATION = {
  * checks the ward exists and lies inside the uploader's scope. An out-of-scope or unknown ward gets the same
  * answer for a scoped uploader, so the report never reveals which wards exist elsewhere.
  */
+const IMPORT_FIELDS = new Set<string>([
+  'idNumber',
+  'firstNames',
+  'surname',
+  'cellNumber',
+  'email',
+  'residentialAddress',
+  'wardCode',
+  'joinedOn',
+  'lastPaidOn',
+  'consentGiven',
+]);
+const WARD_CODE = /^\d{8}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_STRICT = { strict: true } as const;
+
+/** What CreateMemberDto holds after class-transformer, plus what its custom validators computed. */
+interface CheckedDto {
+  dto: CreateMemberDto;
+  identity: IdNumberCheck | null;
+  cell: string | null;
+}
+
+function text(value: unknown, max: number): string | null {
+  if (typeof value !== 'string') return null;
+  // CreateMemberDto's trim transform; MaxLength counts a surrogate pair once, so length <= max always passes.
+  const v = value.trim().replace(/\s+/g, ' ');
+  return v !== '' && v.length <= max ? v : null;
+}
+
+/**
+ * The common case without class-transformer/class-validator: a row that certainly passes every
+ * CreateMemberDto rule (the same transforms, the same checks, the library's own isEmail/isISO8601), or null
+ * when anything is missing, unusual or wrong. Null sends the row down the full validation, which then gives
+ * the verdict and the messages, so the two paths never disagree.
+ */
+function quickCheck(body: Record<string, unknown>): CheckedDto | null {
+  for (const key in body) if (!IMPORT_FIELDS.has(key)) return null;
+  const rawId = body.idNumber;
+  if (typeof rawId !== 'string') return null;
+  const idNumber = rawId.replace(/[\s-]/g, '');
+  const identity = checkIdNumber(idNumber);
+  if (!identity.valid) return null;
+  const firstNames = text(body.firstNames, 100);
+  const surname = text(body.surname, 100);
+  if (firstNames === null || surname === null) return null;
+  const wardCode = body.wardCode;
+  if (typeof wardCode !== 'string' || !WARD_CODE.test(wardCode)) return null;
+  const dto = new CreateMemberDto();
+  dto.idNumber = idNumber;
+  dto.firstNames = firstNames;
+  dto.surname = surname;
+  dto.wardCode = wardCode;
+  let cell: string | null = null;
+  if (body.cellNumber !== undefined) {
+    const v = body.cellNumber;
+    if (typeof v !== 'string' || v.length > 20) return null;
+    cell = normaliseCellNumber(v);
+    if (cell === null) return null;
+    dto.cellNumber = v;
+  }
+  if (body.email !== undefined) {
+    if (typeof body.email !== 'string') return null;
+    const v = body.email.trim().toLowerCase();
+    if (v.length > 254 || !isEmail(v)) return null;
+    dto.email = v;
+  }
+  if (body.residentialAddress !== undefined) {
+    if (typeof body.residentialAddress !== 'string') return null;
+    const v = body.residentialAddress.trim().replace(/\s+/g, ' ');
+    if (v.length > 300) return null;
+    dto.residentialAddress = v;
+  }
+  for (const field of ['joinedOn', 'lastPaidOn'] as const) {
+    const v = body[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || !DATE.test(v) || !isISO8601(v, ISO_STRICT)) return null;
+    dto[field] = v;
+  }
+  if (body.consentGiven !== undefined) {
+    if (typeof body.consentGiven !== 'boolean') return null;
+    dto.consentGiven = body.consentGiven;
+  }
+  return { dto, identity, cell };
+}
+
+let stateToday = '';
+const stateCache = new Map<string, ReturnType<typeof membershipState>>();
+
+/** membershipState for a payment date, remembered for the day (registers repeat the same few dates). */
+function stateOf(lastPaidOn: string | null, today: string): ReturnType<typeof membershipState> {
+  if (stateToday !== today || stateCache.size > 20_000) {
+    stateToday = today;
+    stateCache.clear();
+  }
+  const key = lastPaidOn ?? '';
+  let state = stateCache.get(key);
+  if (!state) {
+    state = membershipState(lastPaidOn, today);
+    stateCache.set(key, state);
+  }
+  return state;
+}
+
 export function checkRow(
   rowNumber: number,
   body: Record<string, unknown>,
@@ -89,12 +199,23 @@ export function checkRow(
   scope: Scope,
   today: string,
 ): { member: MemberRow } | { rejected: RejectedRow } {
-  const dto = plainToInstance(CreateMemberDto, body);
-  // validateSync: the same rules and options (every member rule is synchronous), without a promise per row.
-  const errors = flattenValidationErrors(validateSync(dto, VALIDATION));
-  const reasons = errors.map((e) => `${e.field}: ${e.message}`);
+  const quick = quickCheck(body);
+  let dto: CreateMemberDto;
+  let reasons: string[];
+  let wardInvalid: boolean;
+  if (quick) {
+    dto = quick.dto;
+    reasons = [];
+    wardInvalid = false;
+  } else {
+    dto = plainToInstance(CreateMemberDto, body);
+    // validateSync: the same rules and options (every member rule is synchronous), without a promise per row.
+    const errors = flattenValidationErrors(validateSync(dto, VALIDATION));
+    reasons = errors.map((e) => `${e.field}: ${e.message}`);
+    wardInvalid = errors.some((e) => e.field === 'wardCode');
+  }
   let chain: WardChainRow | undefined;
-  if (!errors.some((e) => e.field === 'wardCode')) {
+  if (!wardInvalid) {
     chain = wards.get(dto.wardCode);
     const inScope = chain !== undefined && scopeContains(scope, chain);
     if (!inScope) {
@@ -106,8 +227,13 @@ export function checkRow(
     }
   }
   // Derived only for a row that passed (the DTO already checked both): no second parse of a bad row.
-  const identity = reasons.length === 0 ? checkIdNumber(dto.idNumber) : null;
-  const cell = reasons.length === 0 && dto.cellNumber ? normaliseCellNumber(dto.cellNumber) : null;
+  const identity = reasons.length > 0 ? null : quick ? quick.identity : checkIdNumber(dto.idNumber);
+  const cell =
+    reasons.length > 0 || !dto.cellNumber
+      ? null
+      : quick
+        ? quick.cell
+        : normaliseCellNumber(dto.cellNumber);
   if (reasons.length > 0 || !chain || !identity?.valid || (dto.cellNumber && !cell)) {
     return {
       rejected: {
@@ -122,7 +248,7 @@ export function checkRow(
     };
   }
   const lastPaidOn = dto.lastPaidOn ?? null;
-  const state = membershipState(lastPaidOn, today);
+  const state = stateOf(lastPaidOn, today);
   return {
     member: {
       rowNumber,

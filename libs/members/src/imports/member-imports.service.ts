@@ -75,6 +75,15 @@ interface ExistingMember {
   anonymised: boolean;
 }
 
+interface JobCounters {
+  total_rows: number;
+  valid_rows: number;
+  inserted_rows: number;
+  updated_rows: number;
+  rejected_rows: number;
+  duplicate_rows: number;
+}
+
 export function scopeKeyOf(scope: Scope): string {
   return scope.level === ScopeLevel.National ? 'national' : `${scope.level}:${scope.code ?? ''}`;
 }
@@ -616,7 +625,11 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       const rejected = [...batch.rejected];
       let toInsert: MemberRow[] = [];
       const toUpdate: MemberRow[] = [];
-      if (batch.members.length > 0) {
+      if (batch.members.length > 0 && job.mode === ImportMode.Create && !job.dryRun) {
+        // Create mode: an existing ID number is rejected either way, and INSERT ... ON CONFLICT DO NOTHING
+        // RETURNING says which ones (below), so the lookup of existing members would only repeat that work.
+        toInsert = batch.members;
+      } else if (batch.members.length > 0) {
         const existing = (await runner.query(
           `SELECT id_number, province_code, district_code, municipality_code, ward_code,
              anonymised_at IS NOT NULL AS anonymised
@@ -722,11 +735,12 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
         ]);
       }
       const total = batch.members.length + batch.rejected.length;
-      await runner.query(
+      const counters = (await runner.query(
         `UPDATE member_import_jobs SET total_rows = total_rows + $2, valid_rows = valid_rows + $3,
            inserted_rows = inserted_rows + $4, updated_rows = updated_rows + $5, rejected_rows = rejected_rows + $6,
            duplicate_rows = duplicate_rows + $7, committed_through_row = $8, updated_at = now()
-         WHERE id = $1`,
+         WHERE id = $1
+         RETURNING total_rows, valid_rows, inserted_rows, updated_rows, rejected_rows, duplicate_rows`,
         [
           job.id,
           total,
@@ -737,11 +751,21 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
           rejected.filter((r) => r.duplicate).length,
           batch.lastRow,
         ],
-      );
+        true,
+      )) as QueryResult<JobCounters>;
       await runner.commitTransaction();
       job.committedThroughRow = batch.lastRow;
-      const fresh = await runner.manager.findOneBy(MemberImportJob, { id: job.id });
-      if (fresh) this.publish(fresh);
+      const c = counters.records[0];
+      if (c) {
+        // The counters as committed, without reading the job back after every batch.
+        job.totalRows = c.total_rows;
+        job.validRows = c.valid_rows;
+        job.insertedRows = c.inserted_rows;
+        job.updatedRows = c.updated_rows;
+        job.rejectedRows = c.rejected_rows;
+        job.duplicateRows = c.duplicate_rows;
+        this.publish(job);
+      }
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       throw error;

@@ -237,7 +237,9 @@ async function main_() {
       peakRssMb: rssPeak,
       rssBeforeImportMb: rssBefore,
     };
-    log(`API: ${results.api.rowsPerSecond} rows/s, peak RSS ${rssPeak} MB (${rssBefore} MB before the import)`);
+    log(
+      `API: ${results.api.rowsPerSecond} rows/s, peak RSS ${rssPeak} MB (${rssBefore} MB before the import)`,
+    );
 
     // 2. The floor: raw COPY of the same rows.
     await pool.query('TRUNCATE members CASCADE');

@@ -18,6 +18,19 @@ const WARD_CODE = /^\d{8}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_STRICT = { strict: true } as const;
 
+const dates = new Map<string, boolean>();
+
+/** isISO8601 strict for a YYYY-MM-DD string, remembered (a register repeats the same few dates). */
+function isDate(value: string): boolean {
+  let ok = dates.get(value);
+  if (ok === undefined) {
+    ok = isISO8601(value, ISO_STRICT);
+    if (dates.size >= 50_000) dates.clear();
+    dates.set(value, ok);
+  }
+  return ok;
+}
+
 /** What CreateMemberDto holds after class-transformer, plus what its custom validators computed. */
 export interface CheckedDto {
   dto: CreateMemberDto;
@@ -78,7 +91,7 @@ export function quickCheck(body: Record<string, unknown>): CheckedDto | null {
   for (const field of ['joinedOn', 'lastPaidOn'] as const) {
     const v = body[field];
     if (v === undefined) continue;
-    if (typeof v !== 'string' || !DATE.test(v) || !isISO8601(v, ISO_STRICT)) return null;
+    if (typeof v !== 'string' || !DATE.test(v) || !isDate(v)) return null;
     dto[field] = v;
   }
   if (body.consentGiven !== undefined) {

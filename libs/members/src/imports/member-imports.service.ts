@@ -528,20 +528,34 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     const batchSize = this.config.IMPORT_BATCH_SIZE;
     const inFlight: { pending: Promise<void> | null } = { pending: null };
     let mapping: HeaderMapping | null;
+    // A second connection writes batch N+1 while batch N commits on the first (see commit()).
+    const second = this.dataSource.createQueryRunner();
     try {
-      mapping = await this.readAll(runner, job, scope, wards, today, seen, batchSize, (p) => {
-        inFlight.pending = p;
-      });
+      await second.connect();
+      mapping = await this.readAll(
+        [runner, second],
+        job,
+        scope,
+        wards,
+        today,
+        seen,
+        batchSize,
+        (p) => {
+          inFlight.pending = p;
+        },
+      );
     } catch (error) {
       // Never leave a batch's transaction half-done behind a failure: let it commit or roll back first.
       if (inFlight.pending) await inFlight.pending.catch(() => undefined);
       throw error;
+    } finally {
+      await second.release();
     }
     if (!mapping) throw new ImportFailure('The file is empty.');
   }
 
   private async readAll(
-    runner: QueryRunner,
+    runners: [QueryRunner, QueryRunner],
     job: MemberImportJob,
     scope: Scope,
     wards: Map<string, WardChainRow>,
@@ -553,7 +567,10 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     let mapping: HeaderMapping | null = null;
     let dataRows = 0;
     let batch: Batch = { members: [], rejected: [], lastRow: job.committedThroughRow };
+    // Up to two batches in flight, one per connection; each commits only after the one before it.
     let pending: Promise<void> | null = null;
+    let before: Promise<void> | null = null;
+    let batches = 0;
     for await (const row of readRows(this.jobFile(job), job.format)) {
       if (!mapping) {
         mapping = mapHeaders(row.cells);
@@ -593,8 +610,10 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       if (batch.members.length + batch.rejected.length >= batchSize) {
         if (this.shuttingDown) throw new ImportFailure('The server is shutting down.');
         // One batch is written while the next is parsed and validated; batches still commit in order.
-        if (pending) await pending;
-        pending = this.commit(runner, job, scope, batch);
+        if (before) await before; // the batch that used this connection
+        before = pending;
+        pending = this.commit(runners[batches % 2]!, job, scope, batch, pending);
+        batches += 1;
         pending.catch(() => undefined);
         track(pending);
         batch = { members: [], rejected: [], lastRow: batch.lastRow };
@@ -602,7 +621,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     }
     if (pending) await pending;
     track(null);
-    if (mapping) await this.commit(runner, job, scope, batch);
+    if (mapping) await this.commit(runners[batches % 2]!, job, scope, batch, null);
     return mapping;
   }
 
@@ -613,12 +632,17 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       : { level: level as ScopeLevel, code: code ?? null };
   }
 
-  /** One batch, one transaction: members, rejected rows and the job's counters commit together. */
+  /**
+   * One batch, one transaction: members, rejected rows and the job's counters commit together. The rows are
+   * written while the previous batch (on the other connection) may still be committing; the counters are
+   * written, and the transaction committed, only once that batch has committed, and never if it failed.
+   */
   private async commit(
     runner: QueryRunner,
     job: MemberImportJob,
     scope: Scope,
     batch: Batch,
+    previous: Promise<void> | null,
   ): Promise<void> {
     await runner.startTransaction();
     try {
@@ -734,6 +758,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
           rejected.map((r) => r.wardCode),
         ]);
       }
+      if (previous) await previous;
       const total = batch.members.length + batch.rejected.length;
       const counters = (await runner.query(
         `UPDATE member_import_jobs SET total_rows = total_rows + $2, valid_rows = valid_rows + $3,
@@ -768,6 +793,8 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       }
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
+      // Settle the batch before this one too, so no transaction is left open behind a failure.
+      if (previous) await previous.catch(() => undefined);
       throw error;
     }
   }

@@ -237,10 +237,12 @@ async function main_() {
       peakRssMb: rssPeak,
       rssBeforeImportMb: rssBefore,
     };
-    log(`API: ${results.api.rowsPerSecond} rows/s, peak RSS ${rssPeak} MB`);
+    log(
+      `API: ${results.api.rowsPerSecond} rows/s, peak RSS ${rssPeak} MB (${rssBefore} MB before the import)`,
+    );
 
     // 2. The floor: raw COPY of the same rows.
-    await pool.query('TRUNCATE members');
+    await pool.query('TRUNCATE members CASCADE');
     const client = await pool.connect();
     const copyStarted = performance.now();
     try {
@@ -265,7 +267,7 @@ async function main_() {
 
     // 3. Statistics at 1.2M members.
     if (IMPORT_ONLY) return;
-    await pool.query('TRUNCATE members');
+    await pool.query('TRUNCATE members CASCADE');
     log(`generating ${STATS_MEMBERS} members by SQL`);
     const seedStarted = performance.now();
     await pool.query(`

@@ -262,7 +262,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(20_000)
-  IMPORT_BATCH_SIZE = 2000;
+  IMPORT_BATCH_SIZE = 5000;
 
   /** Folder for uploaded import files until their job completes; empty = <os tmpdir>/eff-imports. */
   @IsString()

@@ -6,6 +6,7 @@ import { CreateMemberDto } from '../dto/create-member.dto.js';
 import { MemberStatus } from '../entities/member.entity.js';
 import { checkIdNumber, Citizenship, Gender, normaliseCellNumber } from '../identity.js';
 import { ImportField } from './import-columns.js';
+import { quickCheck } from './quick-check.js';
 import { maskIdNumber, membershipState, WardChainRow } from './membership-state.js';
 
 export * from './membership-state.js';
@@ -82,6 +83,24 @@ const VALIDATION = {
  * checks the ward exists and lies inside the uploader's scope. An out-of-scope or unknown ward gets the same
  * answer for a scoped uploader, so the report never reveals which wards exist elsewhere.
  */
+let stateToday = '';
+const stateCache = new Map<string, ReturnType<typeof membershipState>>();
+
+/** membershipState for a payment date, remembered for the day (registers repeat the same few dates). */
+function stateOf(lastPaidOn: string | null, today: string): ReturnType<typeof membershipState> {
+  if (stateToday !== today || stateCache.size > 20_000) {
+    stateToday = today;
+    stateCache.clear();
+  }
+  const key = lastPaidOn ?? '';
+  let state = stateCache.get(key);
+  if (!state) {
+    state = membershipState(lastPaidOn, today);
+    stateCache.set(key, state);
+  }
+  return state;
+}
+
 export function checkRow(
   rowNumber: number,
   body: Record<string, unknown>,
@@ -89,12 +108,23 @@ export function checkRow(
   scope: Scope,
   today: string,
 ): { member: MemberRow } | { rejected: RejectedRow } {
-  const dto = plainToInstance(CreateMemberDto, body);
-  // validateSync: the same rules and options (every member rule is synchronous), without a promise per row.
-  const errors = flattenValidationErrors(validateSync(dto, VALIDATION));
-  const reasons = errors.map((e) => `${e.field}: ${e.message}`);
+  const quick = quickCheck(body);
+  let dto: CreateMemberDto;
+  let reasons: string[];
+  let wardInvalid: boolean;
+  if (quick) {
+    dto = quick.dto;
+    reasons = [];
+    wardInvalid = false;
+  } else {
+    dto = plainToInstance(CreateMemberDto, body);
+    // validateSync: the same rules and options (every member rule is synchronous), without a promise per row.
+    const errors = flattenValidationErrors(validateSync(dto, VALIDATION));
+    reasons = errors.map((e) => `${e.field}: ${e.message}`);
+    wardInvalid = errors.some((e) => e.field === 'wardCode');
+  }
   let chain: WardChainRow | undefined;
-  if (!errors.some((e) => e.field === 'wardCode')) {
+  if (!wardInvalid) {
     chain = wards.get(dto.wardCode);
     const inScope = chain !== undefined && scopeContains(scope, chain);
     if (!inScope) {
@@ -106,8 +136,13 @@ export function checkRow(
     }
   }
   // Derived only for a row that passed (the DTO already checked both): no second parse of a bad row.
-  const identity = reasons.length === 0 ? checkIdNumber(dto.idNumber) : null;
-  const cell = reasons.length === 0 && dto.cellNumber ? normaliseCellNumber(dto.cellNumber) : null;
+  const identity = reasons.length > 0 ? null : quick ? quick.identity : checkIdNumber(dto.idNumber);
+  const cell =
+    reasons.length > 0 || !dto.cellNumber
+      ? null
+      : quick
+        ? quick.cell
+        : normaliseCellNumber(dto.cellNumber);
   if (reasons.length > 0 || !chain || !identity?.valid || (dto.cellNumber && !cell)) {
     return {
       rejected: {
@@ -122,7 +157,7 @@ export function checkRow(
     };
   }
   const lastPaidOn = dto.lastPaidOn ?? null;
-  const state = membershipState(lastPaidOn, today);
+  const state = stateOf(lastPaidOn, today);
   return {
     member: {
       rowNumber,

@@ -75,6 +75,15 @@ interface ExistingMember {
   anonymised: boolean;
 }
 
+interface JobCounters {
+  total_rows: number;
+  valid_rows: number;
+  inserted_rows: number;
+  updated_rows: number;
+  rejected_rows: number;
+  duplicate_rows: number;
+}
+
 export function scopeKeyOf(scope: Scope): string {
   return scope.level === ScopeLevel.National ? 'national' : `${scope.level}:${scope.code ?? ''}`;
 }
@@ -519,20 +528,34 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     const batchSize = this.config.IMPORT_BATCH_SIZE;
     const inFlight: { pending: Promise<void> | null } = { pending: null };
     let mapping: HeaderMapping | null;
+    // A second connection writes batch N+1 while batch N commits on the first (see commit()).
+    const second = this.dataSource.createQueryRunner();
     try {
-      mapping = await this.readAll(runner, job, scope, wards, today, seen, batchSize, (p) => {
-        inFlight.pending = p;
-      });
+      await second.connect();
+      mapping = await this.readAll(
+        [runner, second],
+        job,
+        scope,
+        wards,
+        today,
+        seen,
+        batchSize,
+        (p) => {
+          inFlight.pending = p;
+        },
+      );
     } catch (error) {
       // Never leave a batch's transaction half-done behind a failure: let it commit or roll back first.
       if (inFlight.pending) await inFlight.pending.catch(() => undefined);
       throw error;
+    } finally {
+      await second.release();
     }
     if (!mapping) throw new ImportFailure('The file is empty.');
   }
 
   private async readAll(
-    runner: QueryRunner,
+    runners: [QueryRunner, QueryRunner],
     job: MemberImportJob,
     scope: Scope,
     wards: Map<string, WardChainRow>,
@@ -544,7 +567,10 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     let mapping: HeaderMapping | null = null;
     let dataRows = 0;
     let batch: Batch = { members: [], rejected: [], lastRow: job.committedThroughRow };
+    // Up to two batches in flight, one per connection; each commits only after the one before it.
     let pending: Promise<void> | null = null;
+    let before: Promise<void> | null = null;
+    let batches = 0;
     for await (const row of readRows(this.jobFile(job), job.format)) {
       if (!mapping) {
         mapping = mapHeaders(row.cells);
@@ -584,8 +610,10 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       if (batch.members.length + batch.rejected.length >= batchSize) {
         if (this.shuttingDown) throw new ImportFailure('The server is shutting down.');
         // One batch is written while the next is parsed and validated; batches still commit in order.
-        if (pending) await pending;
-        pending = this.commit(runner, job, scope, batch);
+        if (before) await before; // the batch that used this connection
+        before = pending;
+        pending = this.commit(runners[batches % 2]!, job, scope, batch, pending);
+        batches += 1;
         pending.catch(() => undefined);
         track(pending);
         batch = { members: [], rejected: [], lastRow: batch.lastRow };
@@ -593,7 +621,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     }
     if (pending) await pending;
     track(null);
-    if (mapping) await this.commit(runner, job, scope, batch);
+    if (mapping) await this.commit(runners[batches % 2]!, job, scope, batch, null);
     return mapping;
   }
 
@@ -604,19 +632,28 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       : { level: level as ScopeLevel, code: code ?? null };
   }
 
-  /** One batch, one transaction: members, rejected rows and the job's counters commit together. */
+  /**
+   * One batch, one transaction: members, rejected rows and the job's counters commit together. The rows are
+   * written while the previous batch (on the other connection) may still be committing; the counters are
+   * written, and the transaction committed, only once that batch has committed, and never if it failed.
+   */
   private async commit(
     runner: QueryRunner,
     job: MemberImportJob,
     scope: Scope,
     batch: Batch,
+    previous: Promise<void> | null,
   ): Promise<void> {
     await runner.startTransaction();
     try {
       const rejected = [...batch.rejected];
       let toInsert: MemberRow[] = [];
       const toUpdate: MemberRow[] = [];
-      if (batch.members.length > 0) {
+      if (batch.members.length > 0 && job.mode === ImportMode.Create && !job.dryRun) {
+        // Create mode: an existing ID number is rejected either way, and INSERT ... ON CONFLICT DO NOTHING
+        // RETURNING says which ones (below), so the lookup of existing members would only repeat that work.
+        toInsert = batch.members;
+      } else if (batch.members.length > 0) {
         const existing = (await runner.query(
           `SELECT id_number, province_code, district_code, municipality_code, ward_code,
              anonymised_at IS NOT NULL AS anonymised
@@ -721,12 +758,14 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
           rejected.map((r) => r.wardCode),
         ]);
       }
+      if (previous) await previous;
       const total = batch.members.length + batch.rejected.length;
-      await runner.query(
+      const counters = (await runner.query(
         `UPDATE member_import_jobs SET total_rows = total_rows + $2, valid_rows = valid_rows + $3,
            inserted_rows = inserted_rows + $4, updated_rows = updated_rows + $5, rejected_rows = rejected_rows + $6,
            duplicate_rows = duplicate_rows + $7, committed_through_row = $8, updated_at = now()
-         WHERE id = $1`,
+         WHERE id = $1
+         RETURNING total_rows, valid_rows, inserted_rows, updated_rows, rejected_rows, duplicate_rows`,
         [
           job.id,
           total,
@@ -737,13 +776,25 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
           rejected.filter((r) => r.duplicate).length,
           batch.lastRow,
         ],
-      );
+        true,
+      )) as QueryResult<JobCounters>;
       await runner.commitTransaction();
       job.committedThroughRow = batch.lastRow;
-      const fresh = await runner.manager.findOneBy(MemberImportJob, { id: job.id });
-      if (fresh) this.publish(fresh);
+      const c = counters.records[0];
+      if (c) {
+        // The counters as committed, without reading the job back after every batch.
+        job.totalRows = c.total_rows;
+        job.validRows = c.valid_rows;
+        job.insertedRows = c.inserted_rows;
+        job.updatedRows = c.updated_rows;
+        job.rejectedRows = c.rejected_rows;
+        job.duplicateRows = c.duplicate_rows;
+        this.publish(job);
+      }
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
+      // Settle the batch before this one too, so no transaction is left open behind a failure.
+      if (previous) await previous.catch(() => undefined);
       throw error;
     }
   }

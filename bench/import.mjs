@@ -147,6 +147,7 @@ async function main_() {
     statsMembers: STATS_MEMBERS,
     targets: TARGETS,
     cpus: os.cpus().length,
+    loadAverageAtStart: os.loadavg()[0],
   };
   try {
     log(`migrating ${dbName}`);
@@ -338,6 +339,7 @@ async function main_() {
     await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   }
 
+  results.loadAverageAtEnd = os.loadavg()[0];
   writeFileSync(
     path.join(import.meta.dirname, 'results-import.json'),
     JSON.stringify(results, null, 2),

@@ -1,6 +1,7 @@
 import { RestartablePostgres, startRestartablePostgres } from '../harness/restartable-postgres.js';
 import { Outcome, runLoad, sleep } from '../harness/load.js';
 import { loginAsSuperAdmin } from '../harness/auth.js';
+import { memberInput } from '../harness/members.js';
 import { RunningApp, startApp } from '../harness/test-app.js';
 
 const CONNECT_TIMEOUT_MS = 2000;
@@ -95,5 +96,38 @@ describe('Faults: PostgreSQL restarted under load (e2e)', () => {
     const settled = outcomes.filter((o) => o.start >= upAt + RESUME_MS);
     expect(settled.length).toBeGreaterThan(0);
     expect(settled.filter((o) => o.status !== 200)).toEqual([]);
+  }, 60_000);
+  it('keeps every write it acknowledged through a PostgreSQL restart, and answers the rest 503', async () => {
+    const { accessToken } = await loginAsSuperAdmin(app);
+    const load = runLoad(4, () => ({
+      url: `${app.baseUrl}/api/v1/members`,
+      init: {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(memberInput()),
+      },
+      tag: 'create',
+    }));
+    await sleep(1500);
+    await pg.stop();
+    await sleep(3000);
+    await pg.start();
+    await sleep(RESUME_MS + 1000);
+    const outcomes = await load.stop();
+    const summary = describeOutcomes(outcomes);
+
+    expect({ statuses: [...new Set(outcomes.map((o) => o.status))].sort(), summary }).toEqual({
+      statuses: [201, 503],
+      summary,
+    });
+    const acknowledged = outcomes
+      .filter((o) => o.status === 201)
+      .map((o) => (JSON.parse(o.body) as { id: string }).id);
+    expect(acknowledged.length).toBeGreaterThan(10);
+    const stored = await pg.database.pool.query<{ id: string }>(
+      'SELECT id FROM members WHERE id = ANY($1::uuid[])',
+      [acknowledged],
+    );
+    expect(stored.rows.map((r) => r.id).sort()).toEqual([...acknowledged].sort());
   }, 60_000);
 });

@@ -66,6 +66,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const message = typeof error.message === 'string' ? error.message : '';
   return (
     DATABASE_UNAVAILABLE.has(code) ||
+    // TypeORM releases a transaction's connection when the server drops it; the next query then fails so.
+    error.name === 'QueryRunnerAlreadyReleasedError' ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code) ||
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
       message,

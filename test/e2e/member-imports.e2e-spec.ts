@@ -380,4 +380,36 @@ describe('Member import (e2e)', () => {
       .set(...bearer(lp));
     expect(report.status).toBe(404);
   });
+
+  it('counts finished imports and reports members by status in /metrics', async () => {
+    const scrape = async (): Promise<string> =>
+      (await ctx.app.http().get('/metrics').expect(200)).text;
+    const completed = (text: string): number =>
+      Number(/^eff_imports_total\{status="completed"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    const before = completed(await scrape());
+    const file = csv([
+      ['ID Number', 'First Names', 'Surname', 'Ward'],
+      [makeIdNumber('1979-09-09', 21), 'Metric', 'Counted', gpWards[0]!.code],
+    ]);
+    const { status, body } = await upload(gp, file, 'metrics.csv');
+    expect(status).toBe(202);
+    expect((await finished(gp, body.id)).status).toBe('completed');
+
+    // The import refreshes the statistics views; eff_members then sums them by status.
+    const { rows } = await ctx.db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM members WHERE anonymised_at IS NULL',
+    );
+    let text = '';
+    let total = -1;
+    for (let i = 0; i < 100 && total !== rows[0]!.n; i += 1) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      text = await scrape();
+      total = [...text.matchAll(/^eff_members\{status="[a-z_]+"\} (\d+)$/gm)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    }
+    expect(total).toBe(rows[0]!.n);
+    expect(completed(text)).toBe(before + 1);
+  });
 });

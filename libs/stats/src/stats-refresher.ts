@@ -7,7 +7,13 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, CacheService, DomainEventBus, DomainEventType } from '@app/core';
+import {
+  APP_CONFIG,
+  CacheService,
+  DomainEventBus,
+  DomainEventType,
+  MetricsService,
+} from '@app/core';
 import type { AppConfig } from '@app/core';
 
 const REFRESH_LOCK = 7_202;
@@ -37,9 +43,22 @@ export class StatsRefresher implements OnApplicationBootstrap, OnApplicationShut
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: DomainEventBus,
     private readonly cache: CacheService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
+    // eff_members{status} from the ward view (4,468 rows), never a count over the members table per scrape.
+    this.metrics.countMembersOnScrape(async () => {
+      const [row] = await this.dataSource.query<Record<string, string | null>[]>(
+        `SELECT sum(pending) AS pending, sum(active) AS active, sum(grace_period) AS grace_period,
+                sum(expired) AS expired, sum(suspended) AS suspended, sum(cancelled) AS cancelled,
+                sum(deceased) AS deceased
+           FROM stats_ward_membership`,
+      );
+      return Object.fromEntries(
+        Object.entries(row ?? {}).map(([status, n]) => [status, Number(n ?? 0)]),
+      );
+    });
     const seconds = this.config.STATS_REFRESH_INTERVAL_SECONDS;
     if (seconds > 0) {
       this.timer = setInterval(() => void this.refresh(), seconds * 1000);

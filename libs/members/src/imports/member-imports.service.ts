@@ -22,6 +22,7 @@ import {
   DomainEventBus,
   DomainEventType,
   ErrorCode,
+  MetricsService,
   Page,
   toPage,
 } from '@app/core';
@@ -154,6 +155,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: DomainEventBus,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   get importDir(): string {
@@ -475,6 +477,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
           [id],
         );
         done.status = ImportStatus.Completed;
+        this.metrics.imports().inc({ status: ImportStatus.Completed });
         await unlink(this.jobFile(job)).catch(() => undefined);
         await this.audit.record({
           action: 'members.import.completed',
@@ -507,6 +510,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
            WHERE id = $1`,
           [id, message],
         );
+        this.metrics.imports().inc({ status: ImportStatus.Failed });
         const failed = await runner.manager.findOneBy(MemberImportJob, { id });
         if (failed) this.publish(failed);
       }

@@ -20,6 +20,7 @@ const databaseUrl =
 const target = process.argv[2] ?? '/api/v1/members/:id';
 const seconds = Number(process.argv[3] ?? 10);
 const connections = Number(process.argv[4] ?? 64);
+// A throwaway user in the throwaway bench database, never a real account.
 const ADMIN = { email: 'bench-gp-admin@eff.local', password: 'Bench-provincial-admin-2026!' };
 
 const port = await new Promise((resolve) => {

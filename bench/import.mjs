@@ -35,6 +35,7 @@ const IMPORT_ONLY = process.env.BENCH_IMPORT_ONLY === '1';
 const STATS_MEMBERS = Number(process.env.BENCH_STATS_MEMBERS ?? 1_200_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const TARGETS = { rowsPerSecond: 20_000, peakRssMb: 300, statsP99Ms: 20 };
+// A throwaway user in the throwaway bench database, never a real account.
 const ADMIN = { email: 'bench-import@eff.local', password: 'Loader-Chief-Admin-2026!' };
 const { fetch, FormData, Blob, Buffer } = globalThis;
 const log = (m) => console.log(`[import] ${m}`);

@@ -44,6 +44,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 /** The API's pool size; the floor uses the same number of database connections. */
 const POOL_SIZE = 20;
+// A throwaway user in the throwaway bench database, never a real account.
 const ADMIN = { email: 'bench-gp-admin@eff.local', password: 'Bench-provincial-admin-2026!' };
 const PROVINCE = 'GP';
 const TARGETS = { ratio: 0.6, p99Ms: 50, rssMb: 250 };

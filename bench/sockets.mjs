@@ -23,6 +23,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 2000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20);
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+// A throwaway user in the throwaway bench database, never a real account.
 const ADMIN = { email: 'sockets@bench.local', password: 'Fan-Out-Measure-Pass-2026!' };
 const JWT_SECRET = randomBytes(32).toString('hex');
 

@@ -1946,11 +1946,11 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from a previous page’s nextCursor */
                 cursor?: string;
-                status?: components["schemas"]["ApplicationStatus"];
                 provinceCode?: string;
                 districtCode?: string;
                 municipalityCode?: string;
                 wardCode?: string;
+                status?: components["schemas"]["ApplicationStatus"];
             };
             header?: never;
             path?: never;
@@ -3635,13 +3635,13 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from a previous page’s nextCursor */
                 cursor?: string;
-                /** @description Name (contains, case-insensitive, 3+ characters), a 13-digit ID number, a membership number (EFF…) or a cell number */
-                q?: string;
-                status?: components["schemas"]["MemberStatus"];
                 provinceCode?: string;
                 districtCode?: string;
                 municipalityCode?: string;
                 wardCode?: string;
+                /** @description Name (contains, case-insensitive, 3+ characters), a 13-digit ID number, a membership number (EFF…) or a cell number */
+                q?: string;
+                status?: components["schemas"]["MemberStatus"];
                 expiresFrom?: string;
                 expiresTo?: string;
                 joinedFrom?: string;
@@ -3789,14 +3789,14 @@ export interface operations {
     memberExportExport: {
         parameters: {
             query?: {
-                /** @description Prefix of the surname (case-insensitive) */
-                q?: string;
-                /** @description One status, or several separated by commas */
-                status?: components["schemas"]["MemberStatus"][];
                 provinceCode?: string;
                 districtCode?: string;
                 municipalityCode?: string;
                 wardCode?: string;
+                /** @description Prefix of the surname (case-insensitive) */
+                q?: string;
+                /** @description One status, or several separated by commas */
+                status?: components["schemas"]["MemberStatus"][];
                 expiresFrom?: string;
                 expiresTo?: string;
                 joinedFrom?: string;

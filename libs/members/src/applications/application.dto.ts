@@ -1,14 +1,7 @@
-import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
+import { AreaFilterDto } from '../dto/area-filter.dto.js';
 import { Transform } from 'class-transformer';
-import {
-  Equals,
-  IsEnum,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-} from 'class-validator';
+import { Equals, IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CursorQueryDto } from '@app/core';
 import { CreateMemberDto } from '../dto/create-member.dto.js';
 import { MemberStatus } from '../entities/member.entity.js';
@@ -17,8 +10,6 @@ import { Citizenship, Gender } from '../identity.js';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().replace(/\s+/g, ' ') : value;
-const upper = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim().toUpperCase() : value;
 
 /** The public application form: a member's own details (no admin-only fields) and POPIA consent. */
 export class SubmitApplicationDto extends PickType(CreateMemberDto, [
@@ -157,36 +148,11 @@ export class ApplicationDto {
   duplicates?: ApplicationDuplicatesDto;
 }
 
-export class ListApplicationsQueryDto extends CursorQueryDto {
+export class ListApplicationsQueryDto extends IntersectionType(CursorQueryDto, AreaFilterDto) {
   @ApiPropertyOptional({ enum: ApplicationStatus, enumName: 'ApplicationStatus' })
   @IsOptional()
   @IsEnum(ApplicationStatus)
   status?: ApplicationStatus;
-
-  @ApiPropertyOptional({ example: 'GP' })
-  @IsOptional()
-  @Transform(upper)
-  @Matches(/^[A-Z]{2,3}$/, { message: 'provinceCode must be a province code such as GP' })
-  provinceCode?: string;
-
-  @ApiPropertyOptional({ example: 'JHB' })
-  @IsOptional()
-  @Transform(upper)
-  @Matches(/^[A-Z0-9]{2,8}$/, { message: 'districtCode must be a district code such as DC42' })
-  districtCode?: string;
-
-  @ApiPropertyOptional({ example: 'GT421' })
-  @IsOptional()
-  @Transform(upper)
-  @Matches(/^[A-Z0-9]{2,8}$/, {
-    message: 'municipalityCode must be a municipality code such as GT421',
-  })
-  municipalityCode?: string;
-
-  @ApiPropertyOptional({ example: '79800001' })
-  @IsOptional()
-  @Matches(/^\d{8}$/, { message: 'wardCode must be an 8-digit ward code' })
-  wardCode?: string;
 }
 
 export class RejectApplicationDto {

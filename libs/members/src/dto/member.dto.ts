@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { AreaFilterDto } from './area-filter.dto.js';
 import { Transform, Type } from 'class-transformer';
 import {
   IsDateString,
@@ -26,8 +27,6 @@ const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().replace(/\s+/g, ' ') : value;
 const trimLower = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
-const upper = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim().toUpperCase() : value;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -114,7 +113,7 @@ export enum MemberSort {
  * Filters narrow the caller's own area; a filter outside it (a GP admin asking for provinceCode=LP) gives an
  * empty list, never other areas' members.
  */
-export class ListMembersQueryDto extends CursorQueryDto {
+export class ListMembersQueryDto extends IntersectionType(CursorQueryDto, AreaFilterDto) {
   @ApiPropertyOptional({
     description:
       'Name (contains, case-insensitive, 3+ characters), a 13-digit ID number, a membership number (EFF…) or a cell number',
@@ -131,31 +130,6 @@ export class ListMembersQueryDto extends CursorQueryDto {
   @IsOptional()
   @IsEnum(MemberStatus)
   status?: MemberStatus;
-
-  @ApiPropertyOptional({ example: 'GP' })
-  @IsOptional()
-  @Transform(upper)
-  @Matches(/^[A-Z]{2,3}$/, { message: 'provinceCode must be a province code such as GP' })
-  provinceCode?: string;
-
-  @ApiPropertyOptional({ example: 'JHB' })
-  @IsOptional()
-  @Transform(upper)
-  @Matches(/^[A-Z0-9]{2,8}$/, { message: 'districtCode must be a district code such as DC42' })
-  districtCode?: string;
-
-  @ApiPropertyOptional({ example: 'GT421' })
-  @IsOptional()
-  @Transform(upper)
-  @Matches(/^[A-Z0-9]{2,8}$/, {
-    message: 'municipalityCode must be a municipality code such as GT421',
-  })
-  municipalityCode?: string;
-
-  @ApiPropertyOptional({ example: '79800001' })
-  @IsOptional()
-  @Matches(/^\d{8}$/, { message: 'wardCode must be an 8-digit ward code' })
-  wardCode?: string;
 
   @ApiPropertyOptional({ format: 'date' })
   @IsOptional()

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { AreaFilterDto } from '../dto/area-filter.dto.js';
 import { Transform } from 'class-transformer';
-import { IsEnum, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEnum, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 import { MemberStatus } from '../entities/member.entity.js';
 
 const toList = ({ value }: { value: unknown }): unknown =>
@@ -15,7 +16,7 @@ const toList = ({ value }: { value: unknown }): unknown =>
  * The filters of the member list, shared by the list and the export: `q` (prefix of the surname), status,
  * area codes, and expiry and joined date ranges (inclusive).
  */
-export class MemberFiltersDto {
+export class MemberFiltersDto extends AreaFilterDto {
   @ApiPropertyOptional({ description: 'Prefix of the surname (case-insensitive)', maxLength: 100 })
   @IsOptional()
   @IsString()
@@ -32,26 +33,6 @@ export class MemberFiltersDto {
   @Transform(toList)
   @IsEnum(MemberStatus, { each: true })
   status?: MemberStatus[];
-
-  @ApiPropertyOptional({ example: 'GP' })
-  @IsOptional()
-  @Matches(/^[A-Z]{2,3}$/)
-  provinceCode?: string;
-
-  @ApiPropertyOptional({ example: 'DC42' })
-  @IsOptional()
-  @Matches(/^[A-Z0-9]{2,8}$/)
-  districtCode?: string;
-
-  @ApiPropertyOptional({ example: 'GT421' })
-  @IsOptional()
-  @Matches(/^[A-Z0-9]{2,8}$/)
-  municipalityCode?: string;
-
-  @ApiPropertyOptional({ example: '79800001' })
-  @IsOptional()
-  @Matches(/^\d{8}$/)
-  wardCode?: string;
 
   @ApiPropertyOptional({ format: 'date' })
   @IsOptional()

@@ -14,6 +14,7 @@
 //   BENCH_SCENARIOS      comma-separated scenario keys to run (default all)
 //   BENCH_FLOOR_ONLY     1 = only the SQL floor (no API), e.g. to try an index
 //   BENCH_API_NODE_ARGS  node flags for the API process, e.g. --max-old-space-size=192
+//   BENCH_API_WORKERS    API processes sharing the port as in PM2 cluster mode (default 1); memory is per process
 //
 // Writes bench/results-members.json and bench/results-members.md.
 import { spawn, spawnSync } from 'node:child_process';
@@ -50,6 +51,9 @@ const PROVINCE = 'GP';
 const TARGETS = { ratio: 0.6, p99Ms: 50, rssMb: 250 };
 /** Node flags for the API process only, e.g. BENCH_API_NODE_ARGS=--max-old-space-size=192 (as production sets them). */
 const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const API_WORKERS = Number(process.env.BENCH_API_WORKERS ?? 1);
+/** Each worker's share of POOL_SIZE, so the API holds as many database connections as the floor. */
+const WORKER_POOL_SIZE = Math.ceil(POOL_SIZE / API_WORKERS);
 
 const fetch = globalThis.fetch;
 const log = (message) => console.log(`[members] ${message}`);
@@ -242,29 +246,53 @@ function apiRun(baseUrl, token, scenario, fixtures, seconds) {
   });
 }
 
-/** CPU seconds (user + system) the process has used: with a shared machine, CPU per request is the fairer cost. */
-function cpuSecondsOf(pid) {
+/** The API's processes: the one spawned and, in cluster mode, its workers. */
+function apiPids(pid) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return [pid, ...children.split(/\s+/).filter(Boolean).map(Number)];
   } catch {
-    return NaN;
+    return [pid];
   }
 }
 
-function memoryOf(pid) {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
-  } catch {
-    return null;
+/** CPU seconds (user + system) the API used: with a shared machine, CPU per request is the fairer cost. */
+function cpuSecondsOf(pid) {
+  let total = 0;
+  for (const p of apiPids(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+    } catch {
+      return NaN;
+    }
   }
+  return total;
+}
+
+/** The largest API process (a cluster's primary only hands out connections). */
+function memoryOf(pid) {
+  let largest = null;
+  for (const p of apiPids(pid)) {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+      const memory = { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+      if (!largest || memory.hwmMb > largest.hwmMb) largest = memory;
+    } catch {
+      // a worker exiting
+    }
+  }
+  return largest;
 }
 
 async function startApi(redisUrl) {
   const port = await freePort();
-  const child = spawn(process.execPath, [...API_NODE_ARGS, main], {
+  const entry =
+    API_WORKERS > 1
+      ? [path.join(import.meta.dirname, '_cluster.mjs'), main, String(API_WORKERS)]
+      : [main];
+  const child = spawn(process.execPath, [...API_NODE_ARGS, ...entry], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
@@ -273,7 +301,7 @@ async function startApi(redisUrl) {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: String(POOL_SIZE),
+      DATABASE_POOL_SIZE: String(WORKER_POOL_SIZE),
       REDIS_URL: redisUrl,
       JWT_SECRET: randomBytes(32).toString('hex'),
       THROTTLE_LIMIT: '100000000',
@@ -313,7 +341,7 @@ const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 function markdown(result) {
   const lines = [
     `${result.members.toLocaleString('en-US')} members, ${connections} connections, ${duration} s per scenario after a ${warmup} s warm-up; ` +
-      `API: NODE_ENV=production, pool ${POOL_SIZE}, Redis${API_NODE_ARGS.length ? `, node ${API_NODE_ARGS.join(' ')}` : ''}; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
+      `API: NODE_ENV=production, ${API_WORKERS > 1 ? `${API_WORKERS} cluster workers, each with pool ${WORKER_POOL_SIZE}` : `pool ${POOL_SIZE}`}, Redis${API_NODE_ARGS.length ? `, node ${API_NODE_ARGS.join(' ')}` : ''}; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
       `Latencies in ms. Machine: ${result.machine.cpus} cores, load average ${result.machine.loadBefore} before / ${result.machine.loadAfter} after.`,
     '',
     '| scenario | API req/s | API p50 | API p95 | API p99 | API CPU ms/req | floor req/s | floor p50 | floor p95 | floor p99 | API/floor | p99 < 50 ms |',
@@ -329,7 +357,7 @@ function markdown(result) {
   lines.push('');
   if (result.apiMemory)
     lines.push(
-      `API process memory: VmRSS ${fmt(result.apiMemory.idleRssMb)} MB after start, peak VmRSS ${fmt(result.apiMemory.peakRssMb)} MB, VmHWM ${fmt(result.apiMemory.hwmMb)} MB (target < ${TARGETS.rssMb} MB).`,
+      `API process memory${API_WORKERS > 1 ? ' (the largest worker)' : ''}: VmRSS ${fmt(result.apiMemory.idleRssMb)} MB after start, peak VmRSS ${fmt(result.apiMemory.peakRssMb)} MB, VmHWM ${fmt(result.apiMemory.hwmMb)} MB (target < ${TARGETS.rssMb} MB).`,
     );
   if (result.apiSkipped) lines.push(`API not measured: ${result.apiSkipped}`);
   lines.push(
@@ -380,6 +408,7 @@ async function benchmark() {
     postgres: serverVersion,
     seed,
     machine: { cpus: os.cpus().length, loadBefore, loadAfter: '' },
+    api: { workers: API_WORKERS, poolPerWorker: WORKER_POOL_SIZE, nodeArgs: API_NODE_ARGS },
     targets: TARGETS,
     scenarios,
   };

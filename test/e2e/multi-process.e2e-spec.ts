@@ -59,6 +59,30 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
     }
   });
 
+  it('keeps one shared count when Redis forgets the counting script (SCRIPT FLUSH, as after a restart)', async () => {
+    const client = from('203.0.113.40');
+    const redis = new Redis(testRedisUrl());
+    try {
+      for (let i = 0; i < LIMIT; i += 1) {
+        if (i === LIMIT / 2) await redis.script('FLUSH');
+        const res = await (i % 2 === 0 ? a : b)
+          .http()
+          .get('/api/v1/geography/provinces')
+          .set(...client);
+        expect(res.status).toBe(200);
+      }
+    } finally {
+      redis.disconnect();
+    }
+    for (const app of [a, b]) {
+      const res = await app
+        .http()
+        .get('/api/v1/geography/provinces')
+        .set(...client);
+      expect(res.status).toBe(429);
+    }
+  });
+
   it('believes X-Forwarded-For from a trusted proxy: each forwarded client has its own bucket', async () => {
     const first = from('203.0.113.20');
     for (let i = 0; i < LIMIT; i += 1)

@@ -1,8 +1,15 @@
 import { randomInt } from 'node:crypto';
-import { bearer, createUser, loginAsSuperAdmin, Session, TestUser } from '../harness/auth.js';
+import {
+  bearer,
+  createUser,
+  login,
+  loginAsSuperAdmin,
+  Session,
+  TestUser,
+} from '../harness/auth.js';
 import { insertAppointment, positionId, structureId } from '../harness/leadership-fixtures.js';
 import { createMember, MemberBody, validIdNumber, WARDS } from '../harness/members.js';
-import { startTestContext, TestContext } from '../harness/test-app.js';
+import { startApp, startTestContext, TestContext } from '../harness/test-app.js';
 
 const RETENTION_DAYS = 30;
 
@@ -88,6 +95,16 @@ describe('privacy: data export, access logging, consent, objection, erasure (e2e
     );
   }
 
+  /** Access records are written in batches a moment after the read: waits (up to 5 s) until `count` are in. */
+  async function viewedRows(memberId: string, count: number) {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const rows = await auditRows(memberId, 'member.viewed');
+      if (rows.length >= count || Date.now() > deadline) return rows;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   describe('access logging', () => {
     it('records who read a single member (GET /members/{id}) as member.viewed; a 404 records nothing', async () => {
       const member = await createMember(t.app, admin);
@@ -95,14 +112,54 @@ describe('privacy: data export, access logging, consent, objection, erasure (e2e
         .get(`/api/v1/members/${member.id}`)
         .set(...bearer(gpAdmin))
         .expect(200);
-      expect(await auditRows(member.id, 'member.viewed')).toEqual([
+      expect(await viewedRows(member.id, 1)).toEqual([
         { actor_user_id: gpAdmin.userId, province_code: 'GP' },
       ]);
       await http()
         .get(`/api/v1/members/${member.id}`)
         .set(...bearer(lpAdmin))
         .expect(404);
+      await new Promise((resolve) => setTimeout(resolve, 500));
       expect(await auditRows(member.id, 'member.viewed')).toHaveLength(1);
+    });
+
+    it('records every one of many parallel reads, each with its own request id', async () => {
+      const member = await createMember(t.app, admin);
+      const reads = 40;
+      await Promise.all(
+        Array.from({ length: reads }, () =>
+          http()
+            .get(`/api/v1/members/${member.id}`)
+            .set(...bearer(gpAdmin))
+            .expect(200),
+        ),
+      );
+      expect(await viewedRows(member.id, reads)).toHaveLength(reads);
+      const { rows } = await t.db.pool.query<{ n: number }>(
+        `SELECT count(DISTINCT request_id)::int AS n FROM audit_events WHERE entity_id = $1 AND action = 'member.viewed'`,
+        [member.id],
+      );
+      expect(rows[0]?.n).toBe(reads);
+    });
+
+    it('writes the reads still queued when the process is stopped', async () => {
+      const member = await createMember(t.app, admin);
+      // A flush interval longer than the test: only the shutdown can write the record.
+      const second = await startApp(t.db, { AUDIT_ACCESS_FLUSH_MS: '60000' });
+      try {
+        // Sessions live in each process's memory here (no REDIS_URL): sign in on the second process.
+        const session = await login(second, gpAdmin.email, gpAdmin.password);
+        await second
+          .http()
+          .get(`/api/v1/members/${member.id}`)
+          .set(...bearer(session))
+          .expect(200);
+      } finally {
+        expect(await second.stop('SIGTERM')).toBe(0);
+      }
+      expect(await auditRows(member.id, 'member.viewed')).toEqual([
+        { actor_user_id: gpAdmin.userId, province_code: 'GP' },
+      ]);
     });
   });
 

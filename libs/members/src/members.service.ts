@@ -477,7 +477,7 @@ export class MembersService {
     const { text, values } = memberGetQuery(actor.scope, id);
     const [member] = await this.rawMembers(text, values);
     if (!member) throw AppException.notFound(`Member ${id}`);
-    await this.audit.record({
+    this.audit.recordAccess({
       action: 'member.viewed',
       entityType: 'member',
       entityId: member.id,

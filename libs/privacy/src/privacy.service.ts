@@ -202,6 +202,7 @@ export class PrivacyService {
     applicationIds: string[],
     appointmentIds: string[],
   ): Promise<AccessLogEntryDto[]> {
+    await this.audit.flushAccess();
     const rows: AccessRow[] = await this.dataSource.query(
       `SELECT a.occurred_at, a.action, a.entity_type, a.entity_id, a.actor_user_id,
               u.name AS actor_name, u.email AS actor_email

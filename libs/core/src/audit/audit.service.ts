@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { RequestContext } from '../context/request-context.js';
 import { AuditEvent } from './audit-event.entity.js';
 
@@ -30,10 +32,48 @@ export function diff(
   return changes;
 }
 
-/** Writes audit events; pass the transaction's manager so the event commits (or not) with the change. */
+/** How many access records one INSERT writes. */
+const ACCESS_BATCH = 500;
+/** Records kept for a retry while the database refuses them; past this the oldest are dropped (and logged). */
+const ACCESS_BACKLOG_MAX = 20_000;
+const ACCESS_COLUMNS = [
+  'occurred_at',
+  'actor_user_id',
+  'action',
+  'entity_type',
+  'entity_id',
+  'province_code',
+  'request_id',
+  'ip',
+] as const;
+type AccessRow = [
+  Date,
+  string | null,
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+];
+
+/**
+ * Writes audit events. Changes: pass the transaction's manager so the event commits (or not) with the change.
+ * Reads (recordAccess): queued and written in batches every AUDIT_ACCESS_FLUSH_MS, with the time of the read, so an
+ * access record costs the request no database round trip; pending ones are written on shutdown.
+ */
 @Injectable()
-export class AuditService {
-  constructor(@InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>) {}
+export class AuditService implements OnModuleDestroy {
+  private readonly logger = new Logger(AuditService.name);
+  private pending: AccessRow[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
     const context = RequestContext.current();
@@ -49,5 +89,70 @@ export class AuditService {
       ip: context.ip,
     });
     await repository.save(event, { reload: false });
+  }
+
+  /** Records a read (e.g. member.viewed) without waiting for the database; see flushAccess. */
+  recordAccess(entry: Omit<AuditEntry, 'changes'>): void {
+    const context = RequestContext.current();
+    this.pending.push([
+      new Date(),
+      entry.actorUserId !== undefined ? entry.actorUserId : context.userId,
+      entry.action,
+      entry.entityType,
+      entry.entityId ?? null,
+      entry.provinceCode ?? null,
+      context.requestId,
+      context.ip,
+    ]);
+    if (this.pending.length >= ACCESS_BATCH) void this.flushAccess();
+    else
+      this.timer ??= setTimeout(
+        () => void this.flushAccess(),
+        this.config.AUDIT_ACCESS_FLUSH_MS,
+      ).unref();
+  }
+
+  /** Writes every queued access record; resolves once they are in the database (or failed, and kept). */
+  flushAccess(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.flushing = this.flushing.then(() => this.writePending());
+    return this.flushing;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flushAccess();
+  }
+
+  private async writePending(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.slice(0, ACCESS_BATCH);
+      const values: unknown[] = [];
+      const tuples = batch.map((row) => {
+        const start = values.length;
+        values.push(...row);
+        return `(${row.map((_v, i) => `$${start + i + 1}`).join(', ')})`;
+      });
+      try {
+        await this.dataSource.query(
+          `INSERT INTO audit_events (${ACCESS_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
+          values,
+        );
+        this.pending.splice(0, batch.length);
+      } catch (error) {
+        const dropped = Math.max(0, this.pending.length - ACCESS_BACKLOG_MAX);
+        this.pending.splice(0, dropped);
+        this.logger.error(
+          `Access records not written (${this.pending.length} kept for a retry${dropped ? `, ${dropped} dropped` : ''}): ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
+        this.timer ??= setTimeout(
+          () => void this.flushAccess(),
+          this.config.AUDIT_ACCESS_FLUSH_MS * 10,
+        ).unref();
+        return;
+      }
+    }
   }
 }

@@ -125,6 +125,12 @@ export class EnvironmentVariables {
   @Min(1000)
   SHUTDOWN_TIMEOUT_MS = 10000;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60000)
+  AUDIT_ACCESS_FLUSH_MS = 200;
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })

@@ -4,7 +4,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { pino } from 'pino';
 import { AppConfig, NodeEnv } from '../config/app-config.js';
-import { maskDigits, REDACT_PATHS } from './redaction.js';
+import { censorSensitive, maskDigits } from './redaction.js';
 
 /** What the request serializer reads of Node's request (Express adds originalUrl). */
 interface RawRequest {
@@ -37,15 +37,15 @@ export class LoggingModule {
           pinoHttp: {
             level: config.NODE_ENV === NodeEnv.Test ? 'silent' : config.LOG_LEVEL,
             genReqId: requestIdOf,
-            redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+            // Not pino's redact: its wildcard paths copy every log object (a third of all allocations under load).
+            formatters: { log: censorSensitive, bindings: censorSensitive },
             autoLogging: {
               ignore: (req) => req.url === '/api/v1/health' || req.url === '/metrics',
             },
             customLogLevel: (_req, res, err) =>
               err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
             // The serializers get the raw objects (no pino-std-serializers copy of every header first) and keep
-            // what the request line needs; nothing else of the request or response reaches it. Errors still get
-            // pino's standard error serializer.
+            // what the request line needs; nothing else of the request or response reaches it.
             wrapSerializers: false,
             serializers: {
               req: (req: RawRequest) => ({
@@ -55,7 +55,9 @@ export class LoggingModule {
                 remoteAddress: req.socket?.remoteAddress,
               }),
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-              err: pino.stdSerializers.err,
+              // Serializers run after formatters.log: an error's own fields (e.g. a query's parameters) are
+              // censored here.
+              err: (error: Error) => censorSensitive({ ...pino.stdSerializers.err(error) }),
             },
           },
         }),

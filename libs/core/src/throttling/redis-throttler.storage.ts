@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import type { ThrottlerStorage } from '@nestjs/throttler';
@@ -31,6 +32,8 @@ if hits > tonumber(ARGV[2]) then
 end
 return { hits, left, 0, 0 }`;
 
+const INCREMENT_SHA = createHash('sha1').update(INCREMENT).digest('hex');
+
 const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
 /**
@@ -57,15 +60,21 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     if (client && this.redis.available) {
       try {
         const base = this.redis.key('throttle', throttlerName, key);
-        const result = (await client.eval(
-          INCREMENT,
+        const args = [
           2,
           base,
           `${base}:blocked`,
           String(ttl),
           String(limit),
           String(blockDuration > 0 ? blockDuration : ttl),
-        )) as [number, number, number, number];
+        ] as const;
+        // By hash (the script is not sent with every hit); Redis answers NOSCRIPT once after a restart.
+        const result = (await client.evalsha(INCREMENT_SHA, ...args).catch((error: unknown) => {
+          if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+            return client.eval(INCREMENT, ...args);
+          }
+          throw error;
+        })) as [number, number, number, number];
         this.warned = false;
         return {
           totalHits: result[0],

@@ -13,11 +13,11 @@ import { Buffer } from 'node:buffer';
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { io } from 'socket.io-client';
+import { freePort } from '../test/harness/services.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 2000);
@@ -28,15 +28,6 @@ const ADMIN = { email: 'sockets@bench.local', password: 'Fan-Out-Measure-Pass-20
 const JWT_SECRET = randomBytes(32).toString('hex');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const rssMb = (pid) => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;

@@ -1,8 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './test-app.js';
+import { freePort, spawnRedis } from './services.mjs';
 
 /** A redis-server of the test's own, on a fixed port, that the test may kill and start again. */
 export interface OwnRedis {
@@ -20,41 +20,12 @@ export async function ownRedis(): Promise<OwnRedis> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'eff-own-redis-'));
   let child: ChildProcess | null = null;
-  const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
   const redis: OwnRedis = {
     url: `redis://127.0.0.1:${port}`,
     port,
-    start: () =>
-      new Promise((resolve, reject) => {
-        const proc = spawn(
-          binary,
-          [
-            '--port',
-            String(port),
-            '--bind',
-            '127.0.0.1',
-            '--save',
-            '',
-            '--appendonly',
-            'no',
-            '--dir',
-            dir,
-          ],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
-        );
-        child = proc;
-        const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
-        proc.once('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-        proc.stdout?.on('data', (chunk: Buffer) => {
-          if (chunk.toString().includes('Ready to accept connections')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      }),
+    start: async () => {
+      child = await spawnRedis(port, dir);
+    },
     pause: () => {
       child?.kill('SIGSTOP');
     },

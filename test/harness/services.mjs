@@ -13,23 +13,28 @@ export const HARNESS_ENV = {
   redisUrl: 'EFF_TEST_REDIS_URL',
 };
 
-function freePort() {
+/** A TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+      const address = server.address();
+      server.close(() =>
+        address && typeof address === 'object'
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
 
-/** REDIS_URL when given; otherwise a redis-server of our own on a free port, keeping nothing on disk. */
-export async function startRedis() {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL };
-  const port = await freePort();
+/**
+ * Starts a redis-server (REDIS_SERVER_BIN, default `redis-server` on the PATH) on 127.0.0.1:`port` that keeps
+ * nothing on disk (`dir` is its working folder), and resolves with the process once it accepts connections.
+ */
+export function spawnRedis(port, dir) {
   const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
-  const dir = mkdtempSync(path.join(tmpdir(), 'eff-test-redis-'));
   const child = spawn(
     binary,
     [
@@ -46,7 +51,7 @@ export async function startRedis() {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  await new Promise((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error('redis-server did not start within 10 s')),
       10_000,
@@ -55,16 +60,24 @@ export async function startRedis() {
       clearTimeout(timer);
       reject(
         new Error(
-          `Could not start ${binary} (${error.message}). Install redis-server or set REDIS_URL.`,
+          `Could not start ${binary} (${error.message}). Install redis-server, set REDIS_SERVER_BIN to it, or (for the shared test Redis) set REDIS_URL.`,
         ),
       );
     });
     child.stdout.on('data', (chunk) => {
       if (chunk.toString().includes('Ready to accept connections')) {
         clearTimeout(timer);
-        resolve();
+        resolve(child);
       }
     });
   });
+}
+
+/** REDIS_URL when given; otherwise a redis-server of our own on a free port, keeping nothing on disk. */
+export async function startRedis() {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL };
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'eff-test-redis-'));
+  const child = await spawnRedis(port, dir);
   return { url: `redis://127.0.0.1:${port}`, process: child };
 }

@@ -1,10 +1,9 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
 import request from 'supertest';
-import { HARNESS_ENV, TEMPLATE_DATABASE } from './services.mjs';
+import { freePort, HARNESS_ENV, TEMPLATE_DATABASE } from './services.mjs';
 
 /** The super admin every test app creates at start-up (ADMIN_EMAIL / ADMIN_PASSWORD). */
 export const TEST_ADMIN = { email: 'super@test.local', password: 'Harness-Chief-Admin-2026!' };
@@ -35,20 +34,8 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object'
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
+/** Re-exported: the specs take it from here with the other helpers. */
+export { freePort };
 
 export interface TestDatabase {
   name: string;

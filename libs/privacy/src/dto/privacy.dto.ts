@@ -1,8 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { AppointmentDto } from '@app/leadership';
-import { ApplicationStatus, MemberDto, MemberHistoryEntryDto } from '@app/members';
+import { ApplicationDto, MemberDto, MemberHistoryEntryDto } from '@app/members';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().replace(/\s+/g, ' ') : value;
@@ -33,24 +33,6 @@ export class RecordObjectionDto {
   reason?: string;
 }
 
-/** The POPIA state of a member: consent, objection to contact, erasure. */
-export class PrivacyStateDto {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-
-  @ApiProperty({ example: 'EFF20240000001' })
-  membershipNumber!: string;
-
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
-  consentGivenAt!: Date | null;
-
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
-  contactObjectedAt!: Date | null;
-
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
-  anonymisedAt!: Date | null;
-}
-
 /** The member record in a data export: every column, including the POPIA fields. */
 export class MemberRecordDto extends MemberDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
@@ -59,6 +41,15 @@ export class MemberRecordDto extends MemberDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   anonymisedAt!: Date | null;
 }
+
+/** The POPIA state of a member: consent, objection to contact, erasure (a few columns of the member record). */
+export class PrivacyStateDto extends PickType(MemberRecordDto, [
+  'id',
+  'membershipNumber',
+  'consentGivenAt',
+  'contactObjectedAt',
+  'anonymisedAt',
+] as const) {}
 
 export class RenewalRecordDto {
   @ApiProperty({ format: 'uuid' })
@@ -106,56 +97,28 @@ export class TransferRecordDto {
   transferredAt!: Date;
 }
 
-/** A membership application with the member's ID number (or the one that created the member). */
-export class ApplicationRecordDto {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-
-  @ApiProperty({ enum: ApplicationStatus, enumName: 'ApplicationStatus' })
-  status!: ApplicationStatus;
-
-  @ApiProperty()
-  idNumber!: string;
-
-  @ApiProperty()
-  firstNames!: string;
-
-  @ApiProperty()
-  surname!: string;
-
-  @ApiProperty({ format: 'date' })
-  dateOfBirth!: string;
-
-  @ApiProperty({ type: String, nullable: true })
-  cellNumber!: string | null;
-
-  @ApiProperty({ type: String, nullable: true })
-  email!: string | null;
-
-  @ApiProperty({ type: String, nullable: true })
-  residentialAddress!: string | null;
-
-  @ApiProperty()
-  wardCode!: string;
-
-  @ApiProperty({ type: String, format: 'date-time' })
-  consentGivenAt!: Date;
-
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
-  submittedAt!: Date | null;
-
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
-  decidedAt!: Date | null;
-
-  @ApiProperty({ type: String, nullable: true })
-  rejectionReason!: string | null;
-
-  @ApiProperty({ type: String, format: 'uuid', nullable: true })
-  memberId!: string | null;
-
-  @ApiProperty({ type: String, format: 'date-time' })
-  createdAt!: Date;
-}
+/**
+ * A membership application with the member's ID number (or the one that created the member): the applications
+ * module's ApplicationDto without the area codes, the review trail, the version and the duplicate check.
+ */
+export class ApplicationRecordDto extends PickType(ApplicationDto, [
+  'id',
+  'status',
+  'idNumber',
+  'firstNames',
+  'surname',
+  'dateOfBirth',
+  'cellNumber',
+  'email',
+  'residentialAddress',
+  'wardCode',
+  'consentGivenAt',
+  'submittedAt',
+  'decidedAt',
+  'rejectionReason',
+  'memberId',
+  'createdAt',
+] as const) {}
 
 /** One audit event about the member: who did or saw what, when. */
 export class AccessLogEntryDto {

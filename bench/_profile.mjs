@@ -6,12 +6,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { startRedis } from '../test/harness/services.mjs';
+import { freePort, startRedis } from '../test/harness/services.mjs';
 
 const fetch = globalThis.fetch;
 const root = path.resolve(import.meta.dirname, '..');
@@ -23,12 +22,7 @@ const connections = Number(process.argv[4] ?? 64);
 // A throwaway user in the throwaway bench database, never a real account.
 const ADMIN = { email: 'bench-gp-admin@eff.local', password: 'Bench-provincial-admin-2026!' };
 
-const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = s.address().port;
-    s.close(() => resolve(p));
-  });
-});
+const port = await freePort();
 const db = new pg.Client({ connectionString: databaseUrl });
 await db.connect();
 const ids = (

@@ -20,7 +20,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,7 +28,7 @@ import argon2 from 'argon2';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import 'reflect-metadata';
-import { startRedis } from '../test/harness/services.mjs';
+import { freePort, startRedis } from '../test/harness/services.mjs';
 
 const { memberGetQuery, memberListQuery } =
   await import('../dist/libs/members/src/members.service.js');
@@ -58,16 +57,6 @@ const WORKER_POOL_SIZE = Math.ceil(POOL_SIZE / API_WORKERS);
 const fetch = globalThis.fetch;
 const log = (message) => console.log(`[members] ${message}`);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function runCli(args) {
   const result = spawnSync(process.execPath, [cli, ...args], {

@@ -166,7 +166,7 @@ const ALL_SCENARIOS = [
     path: (f) =>
       `/api/v1/members?status=grace_period&expiresFrom=${f.expiresFrom}&expiresTo=${f.expiresTo}&limit=25`,
     sql: (f) =>
-      listSql({ status: 'grace_period', expiresFrom: f.expiresFrom, expiresTo: f.expiresTo }),
+      listSql({ status: ['grace_period'], expiresFrom: f.expiresFrom, expiresTo: f.expiresTo }),
   },
 ];
 

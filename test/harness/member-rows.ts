@@ -50,6 +50,7 @@ export interface ArrangedMember {
   gender?: 'female' | 'male';
   dateOfBirth?: string;
   joinedOn?: string;
+  expiresOn?: string | null;
   cellNumber?: string | null;
   contactObjected?: boolean;
   anonymised?: boolean;
@@ -60,10 +61,10 @@ export async function insertMembers(pool: Pool, members: ArrangedMember[]): Prom
   for (const m of members) {
     await pool.query(
       `INSERT INTO members (id_number, first_names, surname, date_of_birth, gender, citizenship, cell_number,
-         email, ward_code, municipality_code, district_code, province_code, status, joined_on, version,
-         contact_objected_at, anonymised_at)
+         email, ward_code, municipality_code, district_code, province_code, status, joined_on, expires_on,
+         version, contact_objected_at, anonymised_at)
        SELECT $1::text, $2, $3, $4::date, $5::gender, 'citizen', $6, 'm' || $1::text || '@example.org', w.code,
-         w.municipality_code, w.district_code, w.province_code, $7::member_status, $8::date, 1,
+         w.municipality_code, w.district_code, w.province_code, $7::member_status, $8::date, $12::date, 1,
          CASE WHEN $9 THEN now() END, CASE WHEN $10 THEN now() END
        FROM wards w WHERE w.code = $11`,
       [
@@ -78,6 +79,7 @@ export async function insertMembers(pool: Pool, members: ArrangedMember[]): Prom
         m.contactObjected ?? false,
         m.anonymised ?? false,
         m.wardCode,
+        m.expiresOn ?? null,
       ],
     );
   }

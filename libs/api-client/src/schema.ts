@@ -3641,7 +3641,8 @@ export interface operations {
                 wardCode?: string;
                 /** @description Name (contains, case-insensitive, 3+ characters), a 13-digit ID number, a membership number (EFF…) or a cell number */
                 q?: string;
-                status?: components["schemas"]["MemberStatus"];
+                /** @description One status, or several separated by commas */
+                status?: components["schemas"]["MemberStatus"][];
                 expiresFrom?: string;
                 expiresTo?: string;
                 joinedFrom?: string;
@@ -3793,7 +3794,7 @@ export interface operations {
                 districtCode?: string;
                 municipalityCode?: string;
                 wardCode?: string;
-                /** @description Prefix of the surname (case-insensitive) */
+                /** @description Name (contains, case-insensitive, 3+ characters), a 13-digit ID number, a membership number (EFF…) or a cell number */
                 q?: string;
                 /** @description One status, or several separated by commas */
                 status?: components["schemas"]["MemberStatus"][];

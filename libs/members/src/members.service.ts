@@ -36,6 +36,7 @@ import { MemberRenewal } from './entities/member-renewal.entity.js';
 import { MemberTransfer } from './entities/member-transfer.entity.js';
 import { Member, MemberStatus } from './entities/member.entity.js';
 import { checkIdNumber, normaliseCellNumber } from './identity.js';
+import { isNameSearch, memberFilterConditions, SqlBuilder } from './member-filter-sql.js';
 import { memberEvent, MemberEventDetails, MemberEventType } from './member-events.js';
 import { addMonths, statusForExpiry, todayInSouthAfrica } from './membership-dates.js';
 
@@ -165,10 +166,6 @@ function invalidCursor(): AppException {
   );
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 /**
  * The columns of MemberDto, in its order and under its names, for queries whose rows are returned as they come
  * (list and get): no entity hydration. Dates come back as YYYY-MM-DD text whatever the session's DateStyle.
@@ -199,36 +196,6 @@ export const MEMBER_DTO_COLUMNS = [
   'm.version',
 ].join(', ');
 
-/** Positional parameters ($1, $2, …) for hand-written SQL; values are never spliced into the text. */
-export class SqlBuilder {
-  readonly values: unknown[] = [];
-
-  param(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-
-  /** The caller's scope on alias m (scopePredicate, the one definition of it), with positional parameters. */
-  scope(scope: Scope): string {
-    const p = scopePredicate(scope, 'm');
-    return p.sql.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_match, name: string) => {
-      if (!(name in p.params)) throw new Error(`scopePredicate gave no value for ${name}`);
-      return this.param(p.params[name]);
-    });
-  }
-}
-
-/** What q is: an exact identifier (an indexed equality) or a name fragment (trigram LIKE). */
-export function memberSearch(q: string): { column: string; value: string } | { name: string } {
-  const compact = q.replace(/[\s-]/g, '');
-  if (/^\d{13}$/.test(compact)) return { column: 'id_number', value: compact };
-  if (/^EFF\d+$/i.test(compact))
-    return { column: 'membership_number', value: compact.toUpperCase() };
-  if (/^\+?\d{9,12}$/.test(compact))
-    return { column: 'cell_number', value: normaliseCellNumber(compact) ?? compact };
-  return { name: `%${escapeLike(q.toLowerCase())}%` };
-}
-
 /** The SQL of GET /members/:id: the member as MemberDto if it lies inside `scope`. */
 export function memberGetQuery(scope: Scope, id: string): { text: string; values: unknown[] } {
   const sql = new SqlBuilder();
@@ -237,8 +204,9 @@ export function memberGetQuery(scope: Scope, id: string): { text: string; values
 }
 
 /**
- * The SQL of GET /members: the caller's scope, then the filters, then the keyset cursor, ordered by the sort
- * column and id, limit + 1 rows (the extra one says whether there is a next page).
+ * The SQL of GET /members: the caller's scope and the filters (memberFilterConditions, which the export shares),
+ * then the keyset cursor, ordered by the sort column and id, limit + 1 rows (the extra one says whether there is a
+ * next page).
  *
  * A name search (q not an identifier) collects the trigram matches first, in a MATERIALIZED CTE carrying every
  * other predicate, and sorts only those: members_scope_name_trgm (GIN over province, district, municipality,
@@ -254,22 +222,7 @@ export function memberListQuery(
   query: ListMembersQueryDto,
 ): { text: string; values: unknown[]; bySurname: boolean } {
   const sql = new SqlBuilder();
-  const where = [sql.scope(scope)];
-  if (query.status) where.push(`m.status = ${sql.param(query.status)}`);
-  if (query.provinceCode) where.push(`m.province_code = ${sql.param(query.provinceCode)}`);
-  if (query.districtCode) where.push(`m.district_code = ${sql.param(query.districtCode)}`);
-  if (query.municipalityCode)
-    where.push(`m.municipality_code = ${sql.param(query.municipalityCode)}`);
-  if (query.wardCode) where.push(`m.ward_code = ${sql.param(query.wardCode)}`);
-  if (query.expiresFrom) where.push(`m.expires_on >= ${sql.param(query.expiresFrom)}`);
-  if (query.expiresTo) where.push(`m.expires_on <= ${sql.param(query.expiresTo)}`);
-  if (query.joinedFrom) where.push(`m.joined_on >= ${sql.param(query.joinedFrom)}`);
-  if (query.joinedTo) where.push(`m.joined_on <= ${sql.param(query.joinedTo)}`);
-  const search = query.q ? memberSearch(query.q) : null;
-  if (search && 'column' in search) where.push(`m.${search.column} = ${sql.param(search.value)}`);
-  if (search && 'name' in search)
-    where.push(`lower(m.first_names || ' ' || m.surname) LIKE ${sql.param(search.name)}`);
-
+  const where = memberFilterConditions(sql, scope, query);
   const sort = query.sort ?? MemberSort.Surname;
   const bySurname = sort === MemberSort.Surname || sort === MemberSort.SurnameDesc;
   const dir = sort.startsWith('-') ? 'DESC' : 'ASC';
@@ -289,7 +242,7 @@ export function memberListQuery(
   }
   const limit = sql.param(query.limit + 1);
   const predicate = where.join(' AND ');
-  if (search && 'name' in search) {
+  if (isNameSearch(query)) {
     // The CTE's output names are MemberDto's; joinedOn is text in YYYY-MM-DD, which sorts as the date does.
     const sortKey = bySurname ? 'surname' : '"joinedOn"';
     return {

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { AreaFilterDto } from './area-filter.dto.js';
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayNotEmpty,
   IsDateString,
   IsEmail,
   IsEnum,
@@ -109,14 +110,27 @@ export enum MemberSort {
   JoinedOnDesc = '-joinedOn',
 }
 
+/** `a,b` and a repeated parameter (`?status=a&status=b`) both become `['a', 'b']`. */
+const commaSeparatedList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' || Array.isArray(value)
+    ? [value]
+        .flat()
+        .flatMap((item: unknown) =>
+          typeof item === 'string' ? item.split(',').map((part) => part.trim()) : [item],
+        )
+        .filter((item) => item !== '')
+    : value;
+
 /**
- * Filters narrow the caller's own area; a filter outside it (a GP admin asking for provinceCode=LP) gives an
- * empty list, never other areas' members.
+ * The filters of the member list, which the export takes as well (memberFilterConditions turns them into SQL).
+ * Filters narrow the caller's own area; a filter outside it (a GP admin asking for provinceCode=LP) gives no
+ * members, never other areas' members.
  */
-export class ListMembersQueryDto extends IntersectionType(CursorQueryDto, AreaFilterDto) {
+export class MemberFiltersDto extends AreaFilterDto {
   @ApiPropertyOptional({
     description:
       'Name (contains, case-insensitive, 3+ characters), a 13-digit ID number, a membership number (EFF…) or a cell number',
+    minLength: 3,
     maxLength: 100,
   })
   @IsOptional()
@@ -126,10 +140,17 @@ export class ListMembersQueryDto extends IntersectionType(CursorQueryDto, AreaFi
   @MaxLength(100)
   q?: string;
 
-  @ApiPropertyOptional({ enum: MemberStatus, enumName: 'MemberStatus' })
+  @ApiPropertyOptional({
+    enum: MemberStatus,
+    enumName: 'MemberStatus',
+    isArray: true,
+    description: 'One status, or several separated by commas',
+  })
   @IsOptional()
-  @IsEnum(MemberStatus)
-  status?: MemberStatus;
+  @Transform(commaSeparatedList)
+  @ArrayNotEmpty({ message: 'status must name at least one status' })
+  @IsEnum(MemberStatus, { each: true })
+  status?: MemberStatus[];
 
   @ApiPropertyOptional({ format: 'date' })
   @IsOptional()
@@ -154,7 +175,9 @@ export class ListMembersQueryDto extends IntersectionType(CursorQueryDto, AreaFi
   @Matches(DATE, { message: 'joinedTo must be a date (YYYY-MM-DD)' })
   @IsDateString({ strict: true })
   joinedTo?: string;
+}
 
+export class ListMembersQueryDto extends IntersectionType(CursorQueryDto, MemberFiltersDto) {
   @ApiPropertyOptional({ enum: MemberSort, enumName: 'MemberSort', default: MemberSort.Surname })
   @IsOptional()
   @IsEnum(MemberSort)

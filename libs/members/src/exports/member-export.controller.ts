@@ -1,13 +1,12 @@
 import { Controller, Get, HttpStatus, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { IsEnum, IsOptional } from 'class-validator';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiProblems } from '@app/core';
+import { MemberFiltersDto } from '../dto/member.dto.js';
 import { FileFormat } from '../imports/dto.js';
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsOptional } from 'class-validator';
-import { MemberFiltersDto } from './member-filters.js';
 import { MemberExportService } from './member-export.service.js';
 import { downloadHeaders } from './table-writer.js';
 

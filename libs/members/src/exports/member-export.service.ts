@@ -2,9 +2,10 @@ import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuthUser, Role, ScopeLevel, scopePredicate } from '@app/auth';
+import { AuthUser, Role, Scope, ScopeLevel } from '@app/auth';
 import { AuditService } from '@app/core';
-import { MemberFilters, memberFilterPredicate } from './member-filters.js';
+import type { MemberFiltersDto } from '../dto/member.dto.js';
+import { memberFilterConditions, SqlBuilder } from '../member-filter-sql.js';
 import { TableColumn, TableFormat, writeTable } from './table-writer.js';
 
 interface ExportRow {
@@ -68,6 +69,48 @@ export const MINIMISED_EXPORT_ROLES: readonly Role[] = [Role.Auditor];
 
 const BATCH = 2000;
 
+/** ExportRow's columns, under its names. */
+const EXPORT_COLUMNS = [
+  'm.id',
+  'm.membership_number',
+  'm.id_number',
+  'm.first_names',
+  'm.surname',
+  'm.gender',
+  `to_char(m.date_of_birth, 'YYYY-MM-DD') AS date_of_birth`,
+  'm.cell_number',
+  'm.email',
+  'm.residential_address',
+  'm.ward_code',
+  'm.municipality_code',
+  'm.district_code',
+  'm.province_code',
+  'm.status',
+  `to_char(m.joined_on, 'YYYY-MM-DD') AS joined_on`,
+  `to_char(m.last_paid_on, 'YYYY-MM-DD') AS last_paid_on`,
+  `to_char(m.expires_on, 'YYYY-MM-DD') AS expires_on`,
+  'm.contact_objected_at IS NOT NULL AS contact_objected',
+].join(', ');
+
+/**
+ * One keyset batch of the export: the members the list would show for `filters` inside `scope`
+ * (memberFilterConditions), less anonymised ones, with ids after `afterId`, in id order.
+ */
+export function memberExportBatchQuery(
+  scope: Scope,
+  filters: MemberFiltersDto,
+  afterId: string | null,
+  limit: number,
+): { text: string; values: unknown[] } {
+  const sql = new SqlBuilder();
+  const where = [...memberFilterConditions(sql, scope, filters), 'm.anonymised_at IS NULL'];
+  if (afterId) where.push(`m.id > ${sql.param(afterId)}`);
+  return {
+    text: `SELECT ${EXPORT_COLUMNS} FROM members m WHERE ${where.join(' AND ')} ORDER BY m.id LIMIT ${sql.param(limit)}`,
+    values: sql.values,
+  };
+}
+
 /**
  * Streams the members matching the list's filters inside the caller's scope, in keyset batches (never the
  * whole result in memory), minimised by role, and audits who exported what.
@@ -85,7 +128,7 @@ export class MemberExportService {
 
   async export(
     actor: AuthUser,
-    filters: MemberFilters,
+    filters: MemberFiltersDto,
     format: TableFormat,
     out: Writable,
   ): Promise<number> {
@@ -117,46 +160,15 @@ export class MemberExportService {
     return count;
   }
 
-  private async *batches(actor: AuthUser, filters: MemberFilters): AsyncGenerator<ExportRow[]> {
-    let after: string | null = null;
+  private async *batches(actor: AuthUser, filters: MemberFiltersDto): AsyncGenerator<ExportRow[]> {
+    let afterId: string | null = null;
     for (;;) {
-      const scope = scopePredicate(actor.scope, 'm');
-      const filter = memberFilterPredicate(filters, 'm');
-      const qb = this.dataSource
-        .createQueryBuilder()
-        .select([
-          'm.id AS id',
-          'm.membership_number AS membership_number',
-          'm.id_number AS id_number',
-          'm.first_names AS first_names',
-          'm.surname AS surname',
-          'm.gender AS gender',
-          "to_char(m.date_of_birth, 'YYYY-MM-DD') AS date_of_birth",
-          'm.cell_number AS cell_number',
-          'm.email AS email',
-          'm.residential_address AS residential_address',
-          'm.ward_code AS ward_code',
-          'm.municipality_code AS municipality_code',
-          'm.district_code AS district_code',
-          'm.province_code AS province_code',
-          'm.status AS status',
-          "to_char(m.joined_on, 'YYYY-MM-DD') AS joined_on",
-          "to_char(m.last_paid_on, 'YYYY-MM-DD') AS last_paid_on",
-          "to_char(m.expires_on, 'YYYY-MM-DD') AS expires_on",
-          'm.contact_objected_at IS NOT NULL AS contact_objected',
-        ])
-        .from('members', 'm')
-        .where(`(${scope.sql})`, scope.params)
-        .andWhere(`(${filter.sql})`, filter.params)
-        .andWhere('m.anonymised_at IS NULL')
-        .orderBy('m.id', 'ASC')
-        .limit(BATCH);
-      if (after) qb.andWhere('m.id > :after', { after });
-      const rows = await qb.getRawMany<ExportRow>();
+      const { text, values } = memberExportBatchQuery(actor.scope, filters, afterId, BATCH);
+      const rows = await this.dataSource.query<ExportRow[]>(text, values);
       if (rows.length > 0) yield rows;
       const last = rows[rows.length - 1];
       if (!last || rows.length < BATCH) return;
-      after = last.id;
+      afterId = last.id;
     }
   }
 }

@@ -57,7 +57,6 @@ const WORKER_POOL_SIZE = Math.ceil(POOL_SIZE / API_WORKERS);
 const fetch = globalThis.fetch;
 const log = (message) => console.log(`[members] ${message}`);
 
-
 function runCli(args) {
   const result = spawnSync(process.execPath, [cli, ...args], {
     stdio: 'inherit',

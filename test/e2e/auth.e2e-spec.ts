@@ -319,13 +319,13 @@ describe.each([
     await time(`warm.${randomBytes(3).toString('hex')}@test.local`);
     const unknown: number[] = [];
     const wrong: number[] = [];
-    for (let i = 0; i < 3; i += 1) {
+    for (let i = 0; i < 5; i += 1) {
       unknown.push(await time(`ghost${i}.${randomBytes(3).toString('hex')}@test.local`));
       wrong.push(await time(user.email));
     }
-    // Not a benchmark: the unknown email must do the same argon2 work, not answer instantly. The fastest of
-    // each is compared, since load on the machine only ever adds time.
-    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...wrong) * 0.5);
+    // Not a benchmark: the unknown email must do the same argon2 work, not answer instantly (without it, it
+    // answers in a few per cent of the time). The fastest of each is compared, since load only ever adds time.
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...wrong) * 0.25);
   });
 
   it('counts failures per client address and refuses it (429) past LOGIN_MAX_FAILURES_PER_IP', async () => {

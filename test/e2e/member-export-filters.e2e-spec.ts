@@ -96,8 +96,6 @@ describe('member export: the list’s filters (e2e)', () => {
 
   beforeAll(async () => {
     ctx = await startTestContext();
-    // Teardown drops the database WITH (FORCE); an idle pooled connection ending then is expected.
-    ctx.db.pool.on('error', () => undefined);
     national = await loginAsSuperAdmin(ctx.app);
     gp = await createUser(ctx.app, national, 'provincial_admin', 'province', 'GP');
     await insertMembers(ctx.db.pool, [

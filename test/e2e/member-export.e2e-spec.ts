@@ -29,8 +29,6 @@ describe('Member export (e2e)', () => {
 
   beforeAll(async () => {
     ctx = await startTestContext();
-    // Teardown drops the database WITH (FORCE); an idle pooled connection ending then is expected.
-    ctx.db.pool.on('error', () => undefined);
     const admin = await loginAsSuperAdmin(ctx.app);
     gp = await createUser(ctx.app, admin, 'provincial_admin', 'province', 'GP');
     auditor = await createUser(ctx.app, admin, 'auditor', 'province', 'GP');

@@ -22,7 +22,6 @@ describe('Member import survives a crash (e2e)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    db.pool.on('error', () => undefined);
     app = await startApp(db, ENV);
   }, 60_000);
   afterAll(async () => {

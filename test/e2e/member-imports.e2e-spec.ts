@@ -43,8 +43,6 @@ describe('Member import (e2e)', () => {
 
   beforeAll(async () => {
     ctx = await startTestContext({ IMPORT_MAX_BYTES: '200000', IMPORT_BATCH_SIZE: '3' });
-    // Teardown drops the database WITH (FORCE); an idle pooled connection ending then is expected.
-    ctx.db.pool.on('error', () => undefined);
     const admin = await loginAsSuperAdmin(ctx.app);
     gp = await createUser(ctx.app, admin, 'provincial_admin', 'province', 'GP');
     lp = await createUser(ctx.app, admin, 'provincial_admin', 'province', 'LP');

@@ -30,8 +30,6 @@ describe('Membership statistics (e2e)', () => {
       STATS_REFRESH_INTERVAL_SECONDS: '0',
       GOOD_STANDING_MIN_ACTIVE: '3',
     });
-    // Teardown drops the database WITH (FORCE); an idle pooled connection ending then is expected.
-    ctx.db.pool.on('error', () => undefined);
     admin = await loginAsSuperAdmin(ctx.app);
     gp = await createUser(ctx.app, admin, 'provincial_admin', 'province', 'GP');
     const { rows } = await ctx.db.pool.query<WardRow>(

@@ -25,6 +25,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { freePort } from '../test/harness/services.mjs';
+import { API_NODE_ARGS } from './_production.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist/apps/api/src/cli.js');
@@ -74,8 +75,7 @@ function idNumber(born, sequence, male) {
 
 async function startApi(env) {
   const port = await freePort();
-  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, main], {
+  const child = spawn(process.execPath, [...API_NODE_ARGS, main], {
     cwd: root,
     env: {
       ...process.env,

@@ -13,7 +13,7 @@
 //   BENCH_LOG_LEVEL      the API's LOG_LEVEL (default info; its output is discarded)
 //   BENCH_SCENARIOS      comma-separated scenario keys to run (default all)
 //   BENCH_FLOOR_ONLY     1 = only the SQL floor (no API), e.g. to try an index
-//   BENCH_API_NODE_ARGS  node flags for the API process, e.g. --max-old-space-size=192
+//   BENCH_API_NODE_ARGS  node flags for the API process (default: production's, see _production.mjs)
 //   BENCH_API_WORKERS    API processes sharing the port as in PM2 cluster mode (default 1); memory is per process
 //
 // Writes bench/results-members.json and bench/results-members.md.
@@ -29,6 +29,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import 'reflect-metadata';
 import { freePort, startRedis } from '../test/harness/services.mjs';
+import { API_NODE_ARGS } from './_production.mjs';
 
 const { memberGetQuery, memberListQuery } =
   await import('../dist/libs/members/src/members.service.js');
@@ -48,8 +49,6 @@ const POOL_SIZE = 20;
 const ADMIN = { email: 'bench-gp-admin@eff.local', password: 'Bench-provincial-admin-2026!' };
 const PROVINCE = 'GP';
 const TARGETS = { ratio: 0.6, p99Ms: 50, rssMb: 250 };
-/** Node flags for the API process only, e.g. BENCH_API_NODE_ARGS=--max-old-space-size=192 (as production sets them). */
-const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const API_WORKERS = Number(process.env.BENCH_API_WORKERS ?? 1);
 /** Each worker's share of POOL_SIZE, so the API holds as many database connections as the floor. */
 const WORKER_POOL_SIZE = Math.ceil(POOL_SIZE / API_WORKERS);

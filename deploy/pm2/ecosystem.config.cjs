@@ -33,6 +33,12 @@ const fileEnv = readEnvFile(process.env.EFF_ENV_FILE || '/etc/eff-membership-api
 const setting = (name, fallback) => process.env[name] || fileEnv[name] || fallback;
 
 const shutdownTimeoutMs = Number(setting('SHUTDOWN_TIMEOUT_MS', '10000'));
+// The heap bounds keep a worker under ~250 MB RSS at full load (README "API memory"); the Dockerfile's NODE_OPTIONS
+// carry the same flags (test/deploy/docker.e2e-spec.ts compares them).
+const nodeArgs = setting(
+  'NODE_ARGS',
+  '--enable-source-maps --max-semi-space-size=32 --max-old-space-size=192',
+).split(/\s+/);
 const logDir = setting('PM2_LOG_DIR', '/var/log/eff-membership-api');
 
 module.exports = {
@@ -52,7 +58,7 @@ module.exports = {
       // Above SHUTDOWN_TIMEOUT_MS, so the API's own drain finishes before PM2 sends SIGKILL.
       kill_timeout: shutdownTimeoutMs + 5000,
       max_memory_restart: setting('PM2_MAX_MEMORY', '768M'),
-      node_args: ['--enable-source-maps'],
+      node_args: nodeArgs,
       min_uptime: 10000,
       max_restarts: 10,
       exp_backoff_restart_delay: 200,

@@ -2,6 +2,7 @@
 import { jest } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ensureDebianPrograms, hasProgram } from '../harness/debian.js';
 import { REPO, tempDir } from '../harness/nginx.js';
@@ -82,6 +83,22 @@ describe('docker-compose.yml and the container entrypoint', () => {
     expect(dockerfile).toContain('/usr/bin/tini');
   });
 
+  /** The runtime stage's NODE_OPTIONS (its ENV line). */
+  function imageNodeOptions(): string {
+    const dockerfile = readFileSync(path.join(REPO, 'Dockerfile'), 'utf8');
+    const match = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile.slice(dockerfile.indexOf('AS runtime')));
+    if (!match) throw new Error('the runtime stage sets no NODE_OPTIONS');
+    return match[1]!;
+  }
+
+  it('runs node with the flags PM2 gives its workers (heap bounds included)', () => {
+    const ecosystem = createRequire(import.meta.url)(
+      path.join(REPO, 'deploy/pm2/ecosystem.config.cjs'),
+    ) as { apps: { node_args: string[] }[] };
+    expect(imageNodeOptions().split(/\s+/)).toEqual(ecosystem.apps[0]!.node_args);
+    expect(imageNodeOptions()).toContain('--max-old-space-size=');
+  });
+
   /**
    * The runtime stage's file layout, built from the Dockerfile's COPY lines (node_modules linked rather than
    * copied), so the entrypoint runs with exactly the files the image would have.
@@ -122,6 +139,7 @@ describe('docker-compose.yml and the container entrypoint', () => {
         env: {
           ...inherited,
           NODE_ENV: 'test',
+          NODE_OPTIONS: imageNodeOptions(),
           HOST: '127.0.0.1',
           PORT: String(port),
           MIGRATION_DATABASE_URL: db.url,

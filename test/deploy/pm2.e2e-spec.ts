@@ -33,7 +33,7 @@ const APP = 'eff-api-pm2-test';
 interface Pm2Process {
   name: string;
   pid: number;
-  pm2_env: { status: string; exec_mode: string; restart_time: number };
+  pm2_env: { status: string; exec_mode: string; restart_time: number; node_args: string[] };
 }
 
 describe('deploy/pm2 cluster mode', () => {
@@ -145,6 +145,8 @@ describe('deploy/pm2 cluster mode', () => {
     for (const p of processes) {
       expect(p.pm2_env.status).toBe('online');
       expect(p.pm2_env.exec_mode).toBe('cluster_mode');
+      // PM2 forks each worker with these (process.title hides them from /proc/<pid>/cmdline)
+      expect(p.pm2_env.node_args).toContain('--max-old-space-size=192');
     }
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/health/ready`);
     expect(res.status).toBe(200);

@@ -35,6 +35,8 @@ const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
 const IMPORT_ONLY = process.env.BENCH_IMPORT_ONLY === '1';
 const STATS_MEMBERS = Number(process.env.BENCH_STATS_MEMBERS ?? 1_200_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+/** The steady load (req/s over 8 connections) the statistics latencies are also measured at: a busy dashboard. */
+const STATS_RATE = Number(process.env.BENCH_STATS_RATE ?? 200);
 const TARGETS = { rowsPerSecond: 20_000, peakRssMb: 300, statsP99Ms: 20 };
 // A throwaway user in the throwaway bench database, never a real account.
 const ADMIN = { email: 'bench-import@eff.local', password: 'Loader-Chief-Admin-2026!' };
@@ -302,24 +304,32 @@ async function main_() {
     ]) {
       const stats = await startApi({ STATS_CACHE_TTL_SECONDS: ttl });
       results.stats[mode] = [];
-      for (const [name, url] of scenarios) {
-        const run = await autocannon({
-          url: `${stats.base}${url}`,
-          connections: 8,
-          duration: DURATION,
-          headers: { authorization: `Bearer ${stats.token}` },
-        });
-        const row = {
-          name,
-          requestsPerSecond: Math.round(run.requests.average),
-          p50Ms: run.latency.p50,
-          p99Ms: run.latency.p99,
-          non2xx: run.non2xx,
-        };
-        results.stats[mode].push(row);
-        log(
-          `${mode} ${name}: p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.requestsPerSecond} req/s`,
-        );
+      // As fast as 8 connections go (the API saturated: latency is mostly queueing), then at STATS_RATE.
+      for (const [load, rate] of [
+        ['saturated', undefined],
+        [`${STATS_RATE} req/s`, STATS_RATE],
+      ]) {
+        for (const [name, url] of scenarios) {
+          const run = await autocannon({
+            url: `${stats.base}${url}`,
+            connections: 8,
+            duration: DURATION,
+            overallRate: rate,
+            headers: { authorization: `Bearer ${stats.token}` },
+          });
+          const row = {
+            name,
+            load,
+            requestsPerSecond: Math.round(run.requests.average),
+            p50Ms: run.latency.p50,
+            p99Ms: run.latency.p99,
+            non2xx: run.non2xx,
+          };
+          results.stats[mode].push(row);
+          log(
+            `${mode}, ${load}, ${name}: p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.requestsPerSecond} req/s`,
+          );
+        }
       }
       await stats.stop();
     }
@@ -346,14 +356,14 @@ async function main_() {
     `| API / COPY | ${results.ratio} | | |`,
     `| refresh of the statistics views at ${STATS_MEMBERS.toLocaleString('en')} members | ${results.refreshSeconds} s | | |`,
     '',
-    `Statistics endpoints at ${STATS_MEMBERS.toLocaleString('en')} members, 8 connections, ${DURATION} s each:`,
+    `Statistics endpoints at ${STATS_MEMBERS.toLocaleString('en')} members, 8 connections, ${DURATION} s each, saturated and at a steady ${STATS_RATE} req/s:`,
     '',
-    '| cache | endpoint | req/s | p50 ms | p99 ms | p99 < 20 ms |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| cache | load | endpoint | req/s | p50 ms | p99 ms | p99 < 20 ms |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...Object.entries(results.stats).flatMap(([mode, rows]) =>
       rows.map(
         (r) =>
-          `| ${mode} | ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${ok(r.p99Ms < TARGETS.statsP99Ms && r.non2xx === 0)} |`,
+          `| ${mode} | ${r.load} | ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${ok(r.p99Ms < TARGETS.statsP99Ms && r.non2xx === 0)} |`,
       ),
     ),
     '',

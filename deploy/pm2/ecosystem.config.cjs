@@ -37,7 +37,7 @@ const shutdownTimeoutMs = Number(setting('SHUTDOWN_TIMEOUT_MS', '10000'));
 // carry the same flags (test/deploy/docker.e2e-spec.ts compares them).
 const nodeArgs = setting(
   'NODE_ARGS',
-  '--enable-source-maps --max-semi-space-size=32 --max-old-space-size=192',
+  '--enable-source-maps --min-semi-space-size=16 --max-semi-space-size=16 --max-old-space-size=192',
 ).split(/\s+/);
 const logDir = setting('PM2_LOG_DIR', '/var/log/eff-membership-api');
 

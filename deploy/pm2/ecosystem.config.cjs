@@ -33,7 +33,7 @@ const fileEnv = readEnvFile(process.env.EFF_ENV_FILE || '/etc/eff-membership-api
 const setting = (name, fallback) => process.env[name] || fileEnv[name] || fallback;
 
 const shutdownTimeoutMs = Number(setting('SHUTDOWN_TIMEOUT_MS', '10000'));
-// The heap bounds keep a worker under ~250 MB RSS at full load (README "API memory"); the Dockerfile's NODE_OPTIONS
+// The heap bounds keep a worker near 200 MB RSS at full load (README "API memory"); the Dockerfile's NODE_ARGS
 // carry the same flags (test/deploy/docker.e2e-spec.ts compares them).
 const nodeArgs = setting(
   'NODE_ARGS',

@@ -83,11 +83,11 @@ describe('docker-compose.yml and the container entrypoint', () => {
     expect(dockerfile).toContain('/usr/bin/tini');
   });
 
-  /** The runtime stage's NODE_OPTIONS (its ENV line). */
-  function imageNodeOptions(): string {
+  /** The runtime stage's NODE_ARGS (its ENV line), which the entrypoint gives node. */
+  function imageNodeArgs(): string {
     const dockerfile = readFileSync(path.join(REPO, 'Dockerfile'), 'utf8');
-    const match = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile.slice(dockerfile.indexOf('AS runtime')));
-    if (!match) throw new Error('the runtime stage sets no NODE_OPTIONS');
+    const match = /NODE_ARGS="([^"]*)"/.exec(dockerfile.slice(dockerfile.indexOf('AS runtime')));
+    if (!match) throw new Error('the runtime stage sets no NODE_ARGS');
     return match[1]!;
   }
 
@@ -95,8 +95,8 @@ describe('docker-compose.yml and the container entrypoint', () => {
     const ecosystem = createRequire(import.meta.url)(
       path.join(REPO, 'deploy/pm2/ecosystem.config.cjs'),
     ) as { apps: { node_args: string[] }[] };
-    expect(imageNodeOptions().split(/\s+/)).toEqual(ecosystem.apps[0]!.node_args);
-    expect(imageNodeOptions()).toContain('--max-old-space-size=');
+    expect(imageNodeArgs().split(/\s+/)).toEqual(ecosystem.apps[0]!.node_args);
+    expect(imageNodeArgs()).toContain('--max-old-space-size=');
   });
 
   /**
@@ -139,7 +139,7 @@ describe('docker-compose.yml and the container entrypoint', () => {
         env: {
           ...inherited,
           NODE_ENV: 'test',
-          NODE_OPTIONS: imageNodeOptions(),
+          NODE_ARGS: imageNodeArgs(),
           HOST: '127.0.0.1',
           PORT: String(port),
           MIGRATION_DATABASE_URL: db.url,

@@ -1,11 +1,12 @@
 // Diagnostic (not part of npm run bench): 2,000 requests at a steady 200 req/s on one route of the API (production's
 // node flags, or BENCH_API_NODE_ARGS) against BENCH_DATABASE_URL (the members bench database, with its GP admin);
 // prints p50/p99, the slow answers (start ms, duration ms) and when the API ran a mark-compact (--trace-gc).
-// SNAPSHOT=1 also writes a heap snapshot to /tmp/hs 1.5 s into the load.
+// SNAPSHOT=1 also writes a heap snapshot to /tmp/hs 1.5 s into the load; GC_FLAGS adds node flags (e.g.
+// --trace-gc-nvp) and GC_LOG=<file> keeps the API's stdout (the GC trace).
 //
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/eff_bench ROUTE=/api/v1/auth/me node bench/_tail.mjs
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { freePort, startRedis } from '../test/harness/services.mjs';
@@ -20,6 +21,7 @@ const child = spawn(
   process.execPath,
   [
     '--trace-gc',
+    ...(process.env.GC_FLAGS ?? '').split(' ').filter(Boolean),
     '--heapsnapshot-signal=SIGUSR2',
     '--diagnostic-dir=/tmp/hs',
     ...API_NODE_ARGS,
@@ -44,6 +46,7 @@ const child = spawn(
 const marks = [];
 const t0 = performance.now();
 child.stdout.on('data', (d) => {
+  if (process.env.GC_LOG) appendFileSync(process.env.GC_LOG, d);
   for (const l of String(d).split('\n'))
     if (l.includes('Mark-Compact')) marks.push(Math.round(performance.now() - t0));
 });

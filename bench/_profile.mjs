@@ -1,28 +1,22 @@
 // Profiling aid (not part of `npm run bench`): starts the compiled API against the bench database, drives one
 // scenario with autocannon and reports API CPU ms/request and VmHWM; PROFILE=1 adds --cpu-prof (written to
-// bench/profiles/ when the API exits).
+// bench/profiles/ when the API exits); NODE_ARGS replaces production's node flags.
 //
 //   node bench/_profile.mjs <path> [seconds] [connections]
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { freePort, startRedis } from '../test/harness/services.mjs';
+import { startRedis } from '../test/harness/services.mjs';
+import { signIn, startBenchApi } from './_api.mjs';
+import { API_NODE_ARGS } from './_production.mjs';
 
-const fetch = globalThis.fetch;
-const root = path.resolve(import.meta.dirname, '..');
 const databaseUrl =
   process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/eff_bench';
 const target = process.argv[2] ?? '/api/v1/members/:id';
 const seconds = Number(process.argv[3] ?? 10);
 const connections = Number(process.argv[4] ?? 64);
-// A throwaway user in the throwaway bench database, never a real account.
-const ADMIN = { email: 'bench-gp-admin@eff.local', password: 'Bench-provincial-admin-2026!' };
 
-const port = await freePort();
 const db = new pg.Client({ connectionString: databaseUrl });
 await db.connect();
 const ids = (
@@ -40,51 +34,17 @@ await db.end();
 const redis = await startRedis();
 const profiles = path.join(import.meta.dirname, 'profiles');
 mkdirSync(profiles, { recursive: true });
-const nodeArgs = [
-  ...(process.env.PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
-  ...(process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : []),
-  path.join(root, 'dist/apps/api/src/main.js'),
-];
-const child = spawn(process.execPath, nodeArgs, {
-  cwd: root,
-  stdio: [
-    'ignore',
-    process.env.STDOUT_FILE ? openSync(process.env.STDOUT_FILE, 'w') : 'ignore',
-    'inherit',
+const { child, baseUrl: base } = await startBenchApi({
+  databaseUrl,
+  redisUrl: redis.url,
+  nodeArgs: [
+    ...(process.env.PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
+    ...(process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : API_NODE_ARGS),
   ],
-  env: {
-    ...process.env,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    DATABASE_POOL_SIZE: process.env.POOL ?? '20',
-    REDIS_URL: redis.url,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    THROTTLE_LIMIT: '100000000',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    SWAGGER_ENABLED: 'false',
-  },
+  poolSize: Number(process.env.POOL ?? 20),
+  stdout: process.env.STDOUT_FILE ? openSync(process.env.STDOUT_FILE, 'w') : 'ignore',
 });
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/api/v1/health`)).ok) break;
-  } catch {
-    // not yet
-  }
-  if (i > 240) throw new Error('API did not start');
-  await setTimeout(250);
-}
-const token = (
-  await (
-    await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(ADMIN),
-    })
-  ).json()
-).accessToken;
+const token = await signIn(base);
 const pick = () => ids[Math.floor(Math.random() * ids.length)];
 const pathFor = () => target.replace(':id', pick()).replace(':ward', ward);
 const cpu = () => {

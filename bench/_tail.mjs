@@ -5,114 +5,48 @@
 // --trace-gc-nvp) and GC_LOG=<file> keeps the API's stdout (the GC trace).
 //
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/eff_bench ROUTE=/api/v1/auth/me node bench/_tail.mjs
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { freePort, startRedis } from '../test/harness/services.mjs';
+import { startRedis } from '../test/harness/services.mjs';
+import { signIn, startBenchApi, steadyRun } from './_api.mjs';
 import { API_NODE_ARGS } from './_production.mjs';
 
-const fetch = globalThis.fetch;
-
 if (process.env.SNAPSHOT) mkdirSync('/tmp/hs', { recursive: true });
-const port = await freePort();
 const redis = await startRedis();
-const child = spawn(
-  process.execPath,
-  [
+const t0 = performance.now();
+const api = await startBenchApi({
+  databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/eff_bench',
+  redisUrl: redis.url,
+  nodeArgs: [
     '--trace-gc',
     ...(process.env.GC_FLAGS ?? '').split(' ').filter(Boolean),
     '--heapsnapshot-signal=SIGUSR2',
     '--diagnostic-dir=/tmp/hs',
     ...API_NODE_ARGS,
-    'dist/apps/api/src/main.js',
   ],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL:
-        process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/eff_bench',
-      REDIS_URL: redis.url,
-      JWT_SECRET: '0123456789abcdef0123456789abcdef0123',
-      THROTTLE_LIMIT: '100000000',
-      SWAGGER_ENABLED: 'false',
-    },
-  },
-);
+  stdout: 'pipe',
+});
+const since = (t) => Math.round(t - t0);
 const marks = [];
-const t0 = performance.now();
-child.stdout.on('data', (d) => {
+api.child.stdout.on('data', (d) => {
   if (process.env.GC_LOG) appendFileSync(process.env.GC_LOG, d);
-  for (const l of String(d).split('\n'))
-    if (l.includes('Mark-Compact')) marks.push(Math.round(performance.now() - t0));
+  for (const line of String(d).split('\n'))
+    if (line.includes('Mark-Compact')) marks.push(since(performance.now()));
 });
-const base = `http://127.0.0.1:${port}`;
-for (;;) {
-  try {
-    if ((await fetch(`${base}/api/v1/health`)).ok) break;
-  } catch {
-    // not listening yet
-  }
-  await new Promise((r) => setTimeout(r, 200));
-}
-const token = (
-  await (
-    await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: 'bench-gp-admin@eff.local',
-        password: 'Bench-provincial-admin-2026!',
-      }),
-    })
-  ).json()
-).accessToken;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-const total = 2000;
+const token = await signIn(api.baseUrl);
+const loadFrom = since(performance.now());
+if (process.env.SNAPSHOT) setTimeout(() => api.child.kill('SIGUSR2'), 1500);
 const slow = [];
-const lat = [];
-const started = performance.now();
-const offset = Math.round(started - t0);
-await new Promise((resolve) => {
-  let sent = 0;
-  let done = 0;
-  const fire = () => {
-    const s = performance.now();
-    http.get(
-      `${base}${process.env.ROUTE ?? '/api/v1/auth/me'}`,
-      { agent, headers: { authorization: `Bearer ${token}` } },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          const ms = performance.now() - s;
-          lat.push(ms);
-          if (ms > 15) slow.push([Math.round(s - t0), Math.round(ms)]);
-          if (++done === total) resolve();
-        });
-      },
-    );
-  };
-  const tick = () => {
-    const due = Math.min(total, Math.floor((performance.now() - started) / 5) + 1);
-    while (sent < due) {
-      sent += 1;
-      fire();
-    }
-    if (sent < total) setTimeout(tick, Math.max(0, started + sent * 5 - performance.now()));
-  };
-  tick();
-  if (process.env.SNAPSHOT) setTimeout(() => child.kill('SIGUSR2'), 1500);
-});
-lat.sort((a, b) => a - b);
+const result = await steadyRun(
+  `${api.baseUrl}${process.env.ROUTE ?? '/api/v1/auth/me'}`,
+  token,
+  200,
+  10,
+  (start, ms) => ms > 15 && slow.push([since(start), Math.round(ms)]),
+);
 console.log(
-  `p50 ${lat[1000].toFixed(1)} p99 ${lat[1980].toFixed(1)}; load from ${offset} ms; slow ${JSON.stringify(slow)}`,
+  `p50 ${result.p50Ms} p99 ${result.p99Ms}; load from ${loadFrom} ms; slow ${JSON.stringify(slow)}`,
 );
 console.log(`mark-compacts at ${JSON.stringify(marks)}`);
-child.kill('SIGTERM');
+api.child.kill('SIGTERM');
 redis.process?.kill('SIGTERM');
-agent.destroy();
-setTimeout(() => process.exit(0), 500);

@@ -14,7 +14,6 @@
 // created next to it and dropped at the end), BENCH_IMPORT_ROWS, BENCH_STATS_MEMBERS, BENCH_DURATION (s, 8).
 // Writes bench/results-import.json and bench/results-import.md.
 import { spawn, spawnSync } from 'node:child_process';
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +25,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { freePort } from '../test/harness/services.mjs';
+import { steadyRun } from './_api.mjs';
 import { API_NODE_ARGS } from './_production.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -74,65 +74,6 @@ function idNumber(born, sequence, male) {
     if (sum % 10 === 0) return c;
   }
   throw new Error('unreachable');
-}
-
-/**
- * An open-loop load: one GET every 1000/rate ms, on schedule whatever the answers do, over at most 8 keep-alive
- * connections (a request waits for a free one, and that wait counts). autocannon's overallRate sends each second's
- * quota in a burst, which measures the burst's queue rather than the endpoint.
- */
-async function steadyRun(url, token, rate, seconds) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  const latencies = [];
-  let errors = 0;
-  const total = Math.round(rate * seconds);
-  const interval = 1000 / rate;
-  const started = performance.now();
-  await new Promise((resolve) => {
-    let sent = 0;
-    let done = 0;
-    const finished = () => {
-      done += 1;
-      if (done === total) resolve();
-    };
-    const fire = () => {
-      const t0 = performance.now();
-      http
-        .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode === 200) latencies.push(performance.now() - t0);
-            else errors += 1;
-            finished();
-          });
-        })
-        .on('error', () => {
-          errors += 1;
-          finished();
-        });
-    };
-    const tick = () => {
-      const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
-      while (sent < due) {
-        sent += 1;
-        fire();
-      }
-      if (sent < total)
-        setTimeout(tick, Math.max(0, started + sent * interval - performance.now()));
-    };
-    tick();
-  });
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q) =>
-    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 10) /
-    10;
-  return {
-    requestsPerSecond: Math.round(latencies.length / ((performance.now() - started) / 1000)),
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    non2xx: errors,
-  };
 }
 
 async function startApi(env) {

@@ -17,18 +17,18 @@
 //   BENCH_API_WORKERS    API processes sharing the port as in PM2 cluster mode (default 1); memory is per process
 //
 // Writes bench/results-members.json and bench/results-members.md.
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { clearInterval, setInterval, setTimeout } from 'node:timers';
+import { clearInterval, setInterval } from 'node:timers';
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import 'reflect-metadata';
-import { freePort, startRedis } from '../test/harness/services.mjs';
+import { startRedis } from '../test/harness/services.mjs';
+import { BENCH_GP_ADMIN, signIn, startBenchApi } from './_api.mjs';
 import { API_NODE_ARGS } from './_production.mjs';
 
 const { memberGetQuery, memberListQuery } =
@@ -36,7 +36,6 @@ const { memberGetQuery, memberListQuery } =
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist/apps/api/src/cli.js');
-const main = path.join(root, 'dist/apps/api/src/main.js');
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/eff_bench';
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_URL;
 const wantedMembers = Number(process.env.BENCH_MEMBERS ?? 1_200_000);
@@ -45,8 +44,6 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 /** The API's pool size; the floor uses the same number of database connections. */
 const POOL_SIZE = 20;
-// A throwaway user in the throwaway bench database, never a real account.
-const ADMIN = { email: 'bench-gp-admin@eff.local', password: 'Bench-provincial-admin-2026!' };
 const PROVINCE = 'GP';
 const TARGETS = { ratio: 0.6, p99Ms: 50, rssMb: 250 };
 const API_WORKERS = Number(process.env.BENCH_API_WORKERS ?? 1);
@@ -94,7 +91,7 @@ async function ensureDatabase() {
 
 /** A provincial admin for GP, created (or its password reset) directly in the database. */
 async function ensureAdmin(db) {
-  const hash = await argon2.hash(ADMIN.password, {
+  const hash = await argon2.hash(BENCH_GP_ADMIN.password, {
     type: argon2.argon2id,
     memoryCost: 19456,
     timeCost: 2,
@@ -105,7 +102,7 @@ async function ensureAdmin(db) {
      VALUES ($1, $2, 'Bench GP admin', 'provincial_admin', 'province', $3, $3, now(), 1)
      ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, failed_login_count = 0,
        locked_until = NULL, active = true`,
-    [ADMIN.email, hash, PROVINCE],
+    [BENCH_GP_ADMIN.email, hash, PROVINCE],
   );
 }
 
@@ -273,56 +270,6 @@ function memoryOf(pid) {
   return largest;
 }
 
-async function startApi(redisUrl) {
-  const port = await freePort();
-  const entry =
-    API_WORKERS > 1
-      ? [path.join(import.meta.dirname, '_cluster.mjs'), main, String(API_WORKERS)]
-      : [main];
-  const child = spawn(process.execPath, [...API_NODE_ARGS, ...entry], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: String(WORKER_POOL_SIZE),
-      REDIS_URL: redisUrl,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      THROTTLE_LIMIT: '100000000',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      SWAGGER_ENABLED: 'false',
-    },
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the API exited (${child.exitCode}): ${stderr}`);
-    try {
-      if ((await fetch(`${baseUrl}/api/v1/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the API did not start in 60 s: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { child, baseUrl };
-}
-
-async function login(baseUrl) {
-  const response = await fetch(`${baseUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(ADMIN),
-  });
-  if (!response.ok) throw new Error(`login failed: ${response.status} ${await response.text()}`);
-  return (await response.json()).accessToken;
-}
-
 const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 
 function markdown(result) {
@@ -407,7 +354,13 @@ async function benchmark() {
   const redis = await startRedis();
   let api;
   try {
-    api = await startApi(redis.url);
+    api = await startBenchApi({
+      databaseUrl,
+      redisUrl: redis.url,
+      nodeArgs: API_NODE_ARGS,
+      workers: API_WORKERS,
+      poolSize: WORKER_POOL_SIZE,
+    });
     const probe = await fetch(`${api.baseUrl}/api/v1/members`);
     if (probe.status === 404) {
       result.apiSkipped = 'GET /api/v1/members does not exist in this build';
@@ -421,7 +374,7 @@ async function benchmark() {
       for (const [index, scenario] of SCENARIOS.entries()) {
         if (scenario.floorOnly) continue;
         log(`API: ${scenario.name}`);
-        const token = await login(api.baseUrl); // access tokens live 15 minutes: one per scenario
+        const token = await signIn(api.baseUrl); // access tokens live 15 minutes: one per scenario
         await apiRun(api.baseUrl, token, scenario, fixtures, warmup);
         const cpuBefore = cpuSecondsOf(api.child.pid);
         const measured = await apiRun(api.baseUrl, token, scenario, fixtures, duration);

@@ -33,3 +33,4 @@ export * from './throttling/app-throttler.guard.js';
 export * from './throttling/redis-throttler.storage.js';
 export * from './throttling/throttling.module.js';
 export * from './util/project-root.js';
+export * from './database/sql-like.js';

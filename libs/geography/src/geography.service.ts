@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AppException, CacheService } from '@app/core';
+import { AppException, CacheService, escapeLike } from '@app/core';
 import {
   DistrictDto,
   GeographySearchResultDto,
@@ -23,10 +23,6 @@ export interface WardChain {
   municipalityCode: string;
   districtCode: string;
   provinceCode: string;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** Cache namespace of geography answers; invalidated when the reference data is (re)loaded. */

@@ -1,4 +1,5 @@
 import { Scope, scopePredicate } from '@app/auth';
+import { escapeLike } from '@app/core';
 import type { MemberFiltersDto } from './dto/member.dto.js';
 import { normaliseCellNumber } from './identity.js';
 
@@ -19,10 +20,6 @@ export class SqlBuilder {
       return this.param(p.params[name]);
     });
   }
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** What q is: an exact identifier (an indexed equality) or a name fragment (trigram LIKE). */

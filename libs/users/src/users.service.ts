@@ -17,7 +17,16 @@ import {
   SessionRevoker,
   UserAccounts,
 } from '@app/auth';
-import { AppException, AuditService, decodeCursor, diff, ErrorCode, Page, toPage } from '@app/core';
+import {
+  AppException,
+  AuditService,
+  decodeCursor,
+  diff,
+  ErrorCode,
+  escapeLike,
+  Page,
+  toPage,
+} from '@app/core';
 import { GeographyLevel, GeographyService } from '@app/geography';
 import {
   CreateUserDto,
@@ -237,7 +246,7 @@ export class UsersService extends UserAccounts {
       qb.andWhere('u.scope_level = :scopeLevel', { scopeLevel: query.scopeLevel });
     if (query.active !== undefined) qb.andWhere('u.active = :active', { active: query.active });
     if (query.q) {
-      const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = `%${escapeLike(query.q)}%`;
       qb.andWhere('(u.email ILIKE :like OR u.name ILIKE :like)', { like });
     }
     if (query.cursor) {

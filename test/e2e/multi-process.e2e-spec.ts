@@ -36,22 +36,28 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
 
   // The trusted proxy (loopback) forwards for a client of our choosing: each test its own bucket.
   const from = (address: string): [string, string] => ['x-forwarded-for', address];
+  const provinces = (app: RunningApp, client: [string, string]) =>
+    app
+      .http()
+      .get('/api/v1/geography/provinces')
+      .set(...client);
+
+  /** LIMIT requests from the client, alternating between the processes, before `beforeHit(i)` each; all 200. */
+  async function useUpLimit(
+    client: [string, string],
+    beforeHit: (i: number) => Promise<void> = async () => undefined,
+  ) {
+    for (let i = 0; i < LIMIT; i += 1) {
+      await beforeHit(i);
+      expect((await provinces(i % 2 === 0 ? a : b, client)).status).toBe(200);
+    }
+  }
 
   it('counts one client’s requests on both processes against one limit', async () => {
     const client = from('203.0.113.10');
-    for (let i = 0; i < LIMIT; i += 1) {
-      const app = i % 2 === 0 ? a : b;
-      const res = await app
-        .http()
-        .get('/api/v1/geography/provinces')
-        .set(...client);
-      expect(res.status).toBe(200);
-    }
+    await useUpLimit(client);
     for (const app of [a, b]) {
-      const res = await app
-        .http()
-        .get('/api/v1/geography/provinces')
-        .set(...client);
+      const res = await provinces(app, client);
       expect(res.status).toBe(429);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
@@ -63,24 +69,13 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
     const client = from('203.0.113.40');
     const redis = new Redis(testRedisUrl());
     try {
-      for (let i = 0; i < LIMIT; i += 1) {
+      await useUpLimit(client, async (i) => {
         if (i === LIMIT / 2) await redis.script('FLUSH');
-        const res = await (i % 2 === 0 ? a : b)
-          .http()
-          .get('/api/v1/geography/provinces')
-          .set(...client);
-        expect(res.status).toBe(200);
-      }
+      });
     } finally {
       redis.disconnect();
     }
-    for (const app of [a, b]) {
-      const res = await app
-        .http()
-        .get('/api/v1/geography/provinces')
-        .set(...client);
-      expect(res.status).toBe(429);
-    }
+    for (const app of [a, b]) expect((await provinces(app, client)).status).toBe(429);
   });
 
   it('believes X-Forwarded-For from a trusted proxy: each forwarded client has its own bucket', async () => {

@@ -1,4 +1,4 @@
-// Diagnostic (not part of npm run bench): 2,000 requests at a steady 200 req/s on one route of the API (production's
+// Diagnostic (not part of npm run bench): after a 2 s warm-up, 2,000 requests at a steady 200 req/s on one route of the API (production's
 // node flags, or BENCH_API_NODE_ARGS) against BENCH_DATABASE_URL (the members bench database, with its GP admin);
 // prints p50/p99, the slow answers (start ms, duration ms) and when the API ran a mark-compact (--trace-gc).
 // SNAPSHOT=1 also writes a heap snapshot to /tmp/hs 1.5 s into the load; GC_FLAGS adds node flags (e.g.
@@ -34,11 +34,14 @@ api.child.stdout.on('data', (d) => {
     if (line.includes('Mark-Compact')) marks.push(since(performance.now()));
 });
 const token = await signIn(api.baseUrl);
+const url = `${api.baseUrl}${process.env.ROUTE ?? '/api/v1/auth/me'}`;
+// Warm-up, not measured: the first answers fill the caches and the JIT's feedback.
+await steadyRun(url, token, 200, 2);
 const loadFrom = since(performance.now());
 if (process.env.SNAPSHOT) setTimeout(() => api.child.kill('SIGUSR2'), 1500);
 const slow = [];
 const result = await steadyRun(
-  `${api.baseUrl}${process.env.ROUTE ?? '/api/v1/auth/me'}`,
+  url,
   token,
   200,
   10,

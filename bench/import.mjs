@@ -313,6 +313,8 @@ async function main_() {
         for (const [name, url] of scenarios) {
           let measured;
           if (rate) {
+            // Warm-up, not measured: the answer gets cached (its TTL may have run out since the saturated run).
+            await steadyRun(`${stats.base}${url}`, stats.token, rate, 2);
             measured = await steadyRun(`${stats.base}${url}`, stats.token, rate, DURATION);
           } else {
             const run = await autocannon({

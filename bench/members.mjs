@@ -293,6 +293,15 @@ function markdown(result) {
     lines.push(
       `API process memory${API_WORKERS > 1 ? ' (the largest worker)' : ''}: VmRSS ${fmt(result.apiMemory.idleRssMb)} MB after start, peak VmRSS ${fmt(result.apiMemory.peakRssMb)} MB, VmHWM ${fmt(result.apiMemory.hwmMb)} MB (target < ${TARGETS.rssMb} MB).`,
     );
+  if (result.emptyRoute) {
+    const getById = result.scenarios.find((s) => s.key === 'getById');
+    lines.push(
+      `The API's empty route (GET /api/v1/health: no auth, database, Redis or log line), same load: ${fmt(result.emptyRoute.reqPerSec, 0)} req/s, p99 ${fmt(result.emptyRoute.p99)} ms, ${fmt(result.emptyRoute.cpuMsPerRequest, 2)} CPU ms/req: no route can go faster on this machine` +
+        (getById
+          ? `; ${TARGETS.ratio}× the get-by-id floor would be ${fmt(getById.floor.reqPerSec * TARGETS.ratio, 0)} req/s.`
+          : '.'),
+    );
+  }
   if (result.apiSkipped) lines.push(`API not measured: ${result.apiSkipped}`);
   lines.push(
     `Targets: API/floor ≥ ${TARGETS.ratio}, API p99 < ${TARGETS.p99Ms} ms, RSS < ${TARGETS.rssMb} MB.`,
@@ -384,6 +393,16 @@ async function benchmark() {
         scenarios[index].api = measured;
         scenarios[index].ratio = measured.reqPerSec / scenarios[index].floor.reqPerSec;
       }
+      // The stack's own ceiling on this machine: a route with no auth, database, Redis or log line.
+      log('API: empty route (GET /api/v1/health)');
+      const empty = { path: () => '/api/v1/health' };
+      await apiRun(api.baseUrl, '', empty, fixtures, warmup);
+      const cpuBefore = cpuSecondsOf(api.child.pid);
+      result.emptyRoute = await apiRun(api.baseUrl, '', empty, fixtures, duration);
+      result.emptyRoute.cpuMsPerRequest =
+        Math.round(
+          ((cpuSecondsOf(api.child.pid) - cpuBefore) * 1000 * 100) / result.emptyRoute.requests,
+        ) / 100;
       clearInterval(sampler);
       result.apiMemory = { idleRssMb, peakRssMb, hwmMb: memoryOf(api.child.pid)?.hwmMb ?? NaN };
     }

@@ -33,11 +33,12 @@ const fileEnv = readEnvFile(process.env.EFF_ENV_FILE || '/etc/eff-membership-api
 const setting = (name, fallback) => process.env[name] || fileEnv[name] || fallback;
 
 const shutdownTimeoutMs = Number(setting('SHUTDOWN_TIMEOUT_MS', '10000'));
-// The heap bounds keep a worker near 200 MB RSS at full load (README "API memory"); the Dockerfile's NODE_ARGS
-// carry the same flags (test/deploy/docker.e2e-spec.ts compares them).
+// The heap bounds keep a worker near 200 MB RSS at full load, and marking on the worker's own thread (no helper
+// threads taking its core, as every core runs a worker) keeps mark-compacts out of the latency tail (README "API
+// memory"); the Dockerfile's NODE_ARGS carry the same flags (test/deploy/docker.e2e-spec.ts compares them).
 const nodeArgs = setting(
   'NODE_ARGS',
-  '--enable-source-maps --min-semi-space-size=16 --max-semi-space-size=16 --max-old-space-size=192',
+  '--enable-source-maps --min-semi-space-size=16 --max-semi-space-size=16 --max-old-space-size=192 --no-concurrent-marking',
 ).split(/\s+/);
 const logDir = setting('PM2_LOG_DIR', '/var/log/eff-membership-api');
 

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { bearer, createUser, loginAsSuperAdmin } from '../harness/auth.js';
+import { makeIdNumber } from '../harness/member-rows.js';
 import { connectRealtime, disconnection } from '../harness/realtime.js';
 import {
   createTestDatabase,
@@ -26,6 +27,7 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
       REDIS_KEY_PREFIX: PREFIX,
       THROTTLE_LIMIT: String(LIMIT),
       AUTH_THROTTLE_LIMIT: String(AUTH_LIMIT),
+      STATS_CACHE_TTL_SECONDS: '600',
     };
     [a, b] = await Promise.all([startApp(db, env), startApp(db, env)]);
   }, 90_000);
@@ -134,6 +136,40 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
     const second = await b.http().get('/api/v1/geography/provinces/GP/districts');
     expect(second.body).toEqual(first.body);
     expect((await b.http().get('/api/v1/geography/provinces/XX/districts')).status).toBe(404);
+  });
+
+  it('a statistics refresh on A reaches the answers B holds cached at once', async () => {
+    const admin = await loginAsSuperAdmin(a);
+    const client = from('203.0.113.30');
+    const gpTotal = async (): Promise<number> => {
+      const res = await b
+        .http()
+        .get('/api/v1/stats/membership?level=province')
+        .set(...client)
+        .set(...bearer(admin));
+      expect(res.status).toBe(200);
+      const rows = (res.body as { data: { code: string; total: number }[] }).data;
+      return rows.find((row) => row.code === 'GP')?.total ?? 0;
+    };
+    const before = await gpTotal();
+    expect(await gpTotal()).toBe(before);
+
+    const csv = `ID Number,First Names,Surname,Ward Code\n${makeIdNumber('1981-03-04', 7)},Cached,Reader,79800001\n`;
+    const upload = await a
+      .http()
+      .post('/api/v1/members/imports')
+      .set(...client)
+      .set(...bearer(admin))
+      .attach('file', Buffer.from(csv), 'one.csv');
+    expect(upload.status).toBe(202);
+    // The import commits, refreshes the views and bumps the cache version; B's next read must see it, well
+    // within the minutes (STATS_CACHE_TTL_SECONDS) a stale entry would otherwise live.
+    let after = before;
+    for (let i = 0; i < 30 && after === before; i += 1) {
+      await new Promise((r) => setTimeout(r, 150));
+      after = await gpTotal();
+    }
+    expect(after).toBe(before + 1);
   });
 
   it('logout through A ends the session on B at once and closes B’s socket', async () => {

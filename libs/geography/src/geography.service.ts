@@ -161,25 +161,38 @@ export class GeographyService implements OnApplicationBootstrap {
     return this.cache.wrap(GEOGRAPHY_CACHE, key, CACHE_TTL_MS, load);
   }
 
-  /** The ward's chain, or null when no such ward exists. */
-  async findWardChain(code: string): Promise<WardChain | null> {
-    const ward = await this.wards.findOne({
-      select: { code: true, municipalityCode: true, districtCode: true, provinceCode: true },
-      where: { code },
+  /** The ward's chain, or null when no such ward exists (cached; an unknown code is not). */
+  findWardChain(code: string): Promise<WardChain | null> {
+    return this.cached(`chain:ward:${code}`, async () => {
+      const ward = await this.wards.findOne({
+        select: { code: true, municipalityCode: true, districtCode: true, provinceCode: true },
+        where: { code },
+      });
+      return ward
+        ? {
+            wardCode: ward.code,
+            municipalityCode: ward.municipalityCode,
+            districtCode: ward.districtCode,
+            provinceCode: ward.provinceCode,
+          }
+        : null;
     });
-    return ward
-      ? {
-          wardCode: ward.code,
-          municipalityCode: ward.municipalityCode,
-          districtCode: ward.districtCode,
-          provinceCode: ward.provinceCode,
-        }
-      : null;
   }
 
-  /** The chain of an area of any level (its own code and its parents'), or null when it does not exist. */
-  async areaChain(
+  /**
+   * The chain of an area of any level (its own code and its parents'), or null when it does not exist (cached;
+   * an unknown code is not).
+   */
+  areaChain(
     level: GeographyLevel,
+    code: string,
+  ): Promise<(Partial<WardChain> & { provinceCode: string }) | null> {
+    if (level === GeographyLevel.Ward) return this.findWardChain(code);
+    return this.cached(`chain:${level}:${code}`, () => this.loadAreaChain(level, code));
+  }
+
+  private async loadAreaChain(
+    level: Exclude<GeographyLevel, GeographyLevel.Ward>,
     code: string,
   ): Promise<(Partial<WardChain> & { provinceCode: string }) | null> {
     switch (level) {
@@ -201,8 +214,6 @@ export class GeographyService implements OnApplicationBootstrap {
           ? { provinceCode: m.provinceCode, districtCode: m.districtCode, municipalityCode: m.code }
           : null;
       }
-      case GeographyLevel.Ward:
-        return this.findWardChain(code);
     }
   }
 

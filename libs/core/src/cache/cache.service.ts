@@ -5,6 +5,17 @@ import { RedisService } from '../redis/redis.module.js';
 
 /** How long a cache read may take before we give up and load from the source. */
 const READ_BUDGET_MS = 150;
+/** How long, at most, this process reuses an entry it already read or wrote, and how many it keeps. */
+const RECENT_TTL_MS = 10_000;
+const RECENT_MAX = 500;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -22,6 +33,8 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
  * Redis counter), so every process stops reading the old entries at once; they expire by their TTL.
  * While Redis is unreachable the cache is bypassed (answers come from the source, never stale or slow) and
  * invalidations are remembered and replayed when it returns.
+ * Each process also keeps the entries it read or wrote lately (`recent`, by versioned key, frozen): a hit then
+ * costs only the version read, not a second round trip and a JSON parse. A version bump still reaches it at once.
  */
 @Injectable()
 export class CacheService {
@@ -30,6 +43,9 @@ export class CacheService {
   private readonly localVersions = new Map<string, number>();
   /** Invalidations that could not reach Redis; replayed on reconnect. */
   private readonly pendingInvalidations = new Set<string>();
+  private readonly recent = new Map<string, { value: unknown; expiresAt: number }>();
+  /** Misses being loaded right now, by versioned key. */
+  private readonly inflight = new Map<string, Promise<unknown>>();
 
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
@@ -44,8 +60,9 @@ export class CacheService {
   }
 
   /**
-   * The cached value of `key` in `namespace`, else `load()`'s result (cached for `ttlMs`). Errors of `load`
-   * pass through uncached; cache errors and slowness fall back to `load`.
+   * The cached value of `key` in `namespace`, else `load()`'s result (cached for `ttlMs`). Concurrent misses of
+   * one key in this process share one `load()`. Errors of `load` pass through uncached; cache errors and
+   * slowness fall back to `load`.
    */
   async wrap<T>(namespace: string, key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
     if (!this.usable) {
@@ -61,14 +78,45 @@ export class CacheService {
         return load();
       }
       fullKey = this.redis.key('cache', namespace, String(version), key);
-      const hit = await within(this.cache.get<T>(fullKey), READ_BUDGET_MS);
-      if (hit !== undefined && hit !== null) return hit;
     } catch {
       this.redis.markUnhealthy();
       return load();
     }
+    const local = this.recent.get(fullKey);
+    if (local && local.expiresAt > Date.now()) return local.value as T;
+    const pending = this.inflight.get(fullKey);
+    if (pending) return pending as Promise<T>;
+    const fetching = this.readThrough(fullKey, ttlMs, load).finally(() =>
+      this.inflight.delete(fullKey),
+    );
+    this.inflight.set(fullKey, fetching);
+    return fetching;
+  }
+
+  private async readThrough<T>(fullKey: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+    let hit: T | undefined;
+    try {
+      hit = await within(this.cache.get<T>(fullKey), READ_BUDGET_MS);
+    } catch {
+      this.redis.markUnhealthy();
+      return load();
+    }
+    if (hit !== undefined && hit !== null) return this.remember(fullKey, hit, ttlMs);
     const value = await load();
     void this.cache.set(fullKey, value, ttlMs).catch(() => undefined);
+    return this.remember(fullKey, value, ttlMs);
+  }
+
+  private remember<T>(fullKey: string, value: T, ttlMs: number): T {
+    this.recent.delete(fullKey);
+    this.recent.set(fullKey, {
+      value: deepFreeze(value),
+      expiresAt: Date.now() + Math.min(ttlMs, RECENT_TTL_MS),
+    });
+    if (this.recent.size > RECENT_MAX) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
     return value;
   }
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
+import { loadExcelJS } from '../exceljs.js';
 
 export type TableFormat = 'csv' | 'xlsx';
 
@@ -53,7 +53,8 @@ export async function writeTable(
     await once(out, 'finish');
     return count;
   }
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+  const { stream } = await loadExcelJS();
+  const workbook = new stream.xlsx.WorkbookWriter({
     stream: out,
     useStyles: false,
     useSharedStrings: false,

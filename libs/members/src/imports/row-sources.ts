@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { ImportFormat } from './import-job.entity.js';
+import { loadExcelJS } from '../exceljs.js';
 
 /** One row of a spreadsheet: its row number (the header is row 1) and its cells as text. */
 export interface SheetRow {
@@ -161,7 +162,8 @@ type WorkbookItem =
   | { index: number; text: string | RichText | null };
 
 async function* xlsxRows(path: string): AsyncGenerator<SheetRow> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+  const { stream } = await loadExcelJS();
+  const workbook = new stream.xlsx.WorkbookReader(path, {
     sharedStrings: 'emit',
     hyperlinks: 'ignore',
     styles: 'cache',

@@ -393,7 +393,10 @@ async function benchmark() {
         scenarios[index].api = measured;
         scenarios[index].ratio = measured.reqPerSec / scenarios[index].floor.reqPerSec;
       }
-      // The stack's own ceiling on this machine: a route with no auth, database, Redis or log line.
+      clearInterval(sampler);
+      result.apiMemory = { idleRssMb, peakRssMb, hwmMb: memoryOf(api.child.pid)?.hwmMb ?? NaN };
+      // The stack's own ceiling on this machine: a route with no auth, database, Redis or log line (after the
+      // memory readings: the targets are about the member routes).
       log('API: empty route (GET /api/v1/health)');
       const empty = { path: () => '/api/v1/health' };
       await apiRun(api.baseUrl, '', empty, fixtures, warmup);
@@ -403,8 +406,6 @@ async function benchmark() {
         Math.round(
           ((cpuSecondsOf(api.child.pid) - cpuBefore) * 1000 * 100) / result.emptyRoute.requests,
         ) / 100;
-      clearInterval(sampler);
-      result.apiMemory = { idleRssMb, peakRssMb, hwmMb: memoryOf(api.child.pid)?.hwmMb ?? NaN };
     }
   } finally {
     if (api) {

@@ -1,6 +1,6 @@
 // The compiled API for the benches: starting it against the members bench database (members.mjs, _profile.mjs,
 // _tail.mjs), signing in as that database's provincial admin, and a steady open-loop load (import.mjs, _tail.mjs).
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
@@ -139,4 +139,22 @@ export async function steadyRun(url, token, rate, seconds, onAnswer = () => unde
     p99Ms: at(0.99),
     non2xx: errors,
   };
+}
+
+/** steadyRun after `warmupSeconds` not measured, from a fresh process of its own (bench/_steady.mjs). */
+export function steadyRunIsolated(url, token, rate, seconds, warmupSeconds = 0) {
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [
+        path.join(import.meta.dirname, '_steady.mjs'),
+        url,
+        String(rate),
+        String(seconds),
+        String(warmupSeconds),
+      ],
+      { env: { ...process.env, BENCH_TOKEN: token } },
+      (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))),
+    ),
+  );
 }

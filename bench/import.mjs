@@ -25,7 +25,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { freePort } from '../test/harness/services.mjs';
-import { steadyRun } from './_api.mjs';
+import { steadyRunIsolated } from './_api.mjs';
 import { API_NODE_ARGS } from './_production.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -317,9 +317,14 @@ async function main_() {
         for (const [name, url] of scenarios) {
           let measured;
           if (rate) {
-            // Warm-up, not measured: the answer gets cached (its TTL may have run out since the saturated run).
-            await steadyRun(`${stats.base}${url}`, stats.token, rate, 2);
-            measured = await steadyRun(`${stats.base}${url}`, stats.token, rate, DURATION);
+            // After 2 s not measured (the answer gets cached again if its TTL ran out since the saturated run).
+            measured = await steadyRunIsolated(
+              `${stats.base}${url}`,
+              stats.token,
+              rate,
+              DURATION,
+              2,
+            );
           } else {
             const run = await autocannon({
               url: `${stats.base}${url}`,

@@ -67,6 +67,18 @@ describe('CacheService on Redis', () => {
     expect(await cache.wrap('spec', 'k3', 60_000, async () => 5)).toBe(5);
   });
 
+  it('does not keep a missing value: the next read asks the source again', async () => {
+    const cache = await open();
+    let loads = 0;
+    const missing = async (): Promise<null> => {
+      loads += 1;
+      return null;
+    };
+    expect(await cache.wrap('spec', 'k5', 60_000, missing)).toBeNull();
+    expect(await cache.wrap('spec', 'k5', 60_000, missing)).toBeNull();
+    expect(loads).toBe(2);
+  });
+
   it('an invalidation by another process is seen at the next read, despite the local copy', async () => {
     const [reader, writer] = [await open(), await open()];
     expect(await reader.wrap('spec', 'k4', 60_000, async () => 'old')).toBe('old');

@@ -103,6 +103,7 @@ export class CacheService {
     }
     if (hit !== undefined && hit !== null) return this.remember(fullKey, hit, ttlMs);
     const value = await load();
+    if (value === null || value === undefined) return value; // "not found" is asked again next time
     void this.cache.set(fullKey, value, ttlMs).catch(() => undefined);
     return this.remember(fullKey, value, ttlMs);
   }

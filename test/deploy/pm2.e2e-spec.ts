@@ -3,6 +3,7 @@
 import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runLoad, sleep } from '../harness/load.js';
@@ -29,6 +30,9 @@ jest.setTimeout(180_000);
 const PM2 = path.join(REPO, 'node_modules/.bin/pm2');
 const ECOSYSTEM = path.join(REPO, 'deploy/pm2/ecosystem.config.cjs');
 const APP = 'eff-api-pm2-test';
+const ECOSYSTEM_NODE_ARGS = (
+  createRequire(import.meta.url)(ECOSYSTEM) as { apps: { node_args: string[] }[] }
+).apps[0]!.node_args;
 
 interface Pm2Process {
   name: string;
@@ -145,8 +149,9 @@ describe('deploy/pm2 cluster mode', () => {
     for (const p of processes) {
       expect(p.pm2_env.status).toBe('online');
       expect(p.pm2_env.exec_mode).toBe('cluster_mode');
-      // PM2 forks each worker with these (process.title hides them from /proc/<pid>/cmdline)
-      expect(p.pm2_env.node_args).toContain('--max-old-space-size=192');
+      // PM2 forks each worker with the heap bounds (process.title hides them from /proc/<pid>/cmdline)
+      expect(p.pm2_env.node_args).toEqual(ECOSYSTEM_NODE_ARGS);
+      expect(ECOSYSTEM_NODE_ARGS.join(' ')).toContain('--max-old-space-size=');
     }
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/health/ready`);
     expect(res.status).toBe(200);

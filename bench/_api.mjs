@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePort } from '../test/harness/services.mjs';
+import { API_ENV } from './_production.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const main = path.join(root, 'dist/apps/api/src/main.js');
@@ -39,6 +40,7 @@ export async function startBenchApi({
     stdio: ['ignore', stdout, 'pipe'],
     env: {
       ...process.env,
+      ...API_ENV,
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',

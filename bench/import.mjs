@@ -28,7 +28,7 @@ import copyStreams from 'pg-copy-streams';
 import ExcelJS from 'exceljs';
 import { freePort } from '../test/harness/services.mjs';
 import { steadyRunIsolated } from './_api.mjs';
-import { API_NODE_ARGS } from './_production.mjs';
+import { API_ENV, API_NODE_ARGS } from './_production.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist/apps/api/src/cli.js');
@@ -102,6 +102,7 @@ async function startApi(env) {
     cwd: root,
     env: {
       ...process.env,
+      ...API_ENV,
       NODE_ENV: 'development',
       DATABASE_URL: dbUrl,
       PORT: String(port),

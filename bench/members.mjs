@@ -14,6 +14,7 @@
 //   BENCH_SCENARIOS      comma-separated scenario keys to run (default all)
 //   BENCH_FLOOR_ONLY     1 = only the SQL floor (no API), e.g. to try an index
 //   BENCH_API_NODE_ARGS  node flags for the API process (default: production's, see _production.mjs)
+//   MALLOC_ARENA_MAX     glibc malloc arenas for the API process (default: production's, 2)
 //   BENCH_API_WORKERS    API processes sharing the port as in PM2 cluster mode (default 1); memory is per process
 //
 // Writes bench/results-members.json and bench/results-members.md.
@@ -29,7 +30,7 @@ import pg from 'pg';
 import 'reflect-metadata';
 import { startRedis } from '../test/harness/services.mjs';
 import { BENCH_GP_ADMIN, signIn, startBenchApi } from './_api.mjs';
-import { API_NODE_ARGS } from './_production.mjs';
+import { API_ENV, API_NODE_ARGS } from './_production.mjs';
 
 const { memberGetQuery, memberListQuery } =
   await import('../dist/libs/members/src/members.service.js');
@@ -275,7 +276,7 @@ const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 function markdown(result) {
   const lines = [
     `${result.members.toLocaleString('en-US')} members, ${connections} connections, ${duration} s per scenario after a ${warmup} s warm-up; ` +
-      `API: NODE_ENV=production, ${API_WORKERS > 1 ? `${API_WORKERS} cluster workers, each with pool ${WORKER_POOL_SIZE}` : `pool ${POOL_SIZE}`}, Redis${API_NODE_ARGS.length ? `, node ${API_NODE_ARGS.join(' ')}` : ''}; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
+      `API: NODE_ENV=production, ${API_WORKERS > 1 ? `${API_WORKERS} cluster workers, each with pool ${WORKER_POOL_SIZE}` : `pool ${POOL_SIZE}`}, Redis${API_NODE_ARGS.length ? `, node ${API_NODE_ARGS.join(' ')}` : ''}${API_ENV.MALLOC_ARENA_MAX ? `, MALLOC_ARENA_MAX=${API_ENV.MALLOC_ARENA_MAX}` : ''}; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
       `Latencies in ms. Machine: ${result.machine.cpus} cores, load average ${result.machine.loadBefore} before / ${result.machine.loadAfter} after.`,
     '',
     '| scenario | API req/s | API p50 | API p95 | API p99 | API CPU ms/req | floor req/s | floor p50 | floor p95 | floor p99 | API/floor | p99 < 50 ms |',
@@ -351,7 +352,12 @@ async function benchmark() {
     postgres: serverVersion,
     seed,
     machine: { cpus: os.cpus().length, loadBefore, loadAfter: '' },
-    api: { workers: API_WORKERS, poolPerWorker: WORKER_POOL_SIZE, nodeArgs: API_NODE_ARGS },
+    api: {
+      workers: API_WORKERS,
+      poolPerWorker: WORKER_POOL_SIZE,
+      nodeArgs: API_NODE_ARGS,
+      env: API_ENV,
+    },
     targets: TARGETS,
     scenarios,
   };

@@ -1,7 +1,12 @@
 // PM2 process file for a host install (deploy/docs/GUIDE.md). CommonJS because the package is ESM.
 //
 //   set -a; . /etc/eff-membership-api/env; set +a      # or let this file read EFF_ENV_FILE, see below
-//   npx pm2 startOrReload deploy/pm2/ecosystem.config.cjs --update-env
+//   MALLOC_ARENA_MAX=2 npx pm2 startOrReload deploy/pm2/ecosystem.config.cjs --update-env
+//
+// MALLOC_ARENA_MAX=2 (glibc's malloc, about 20 MB less RSS per worker under load) must be in the environment of
+// PM2's daemon, which the command above starts when none runs: cluster workers are forked with the daemon's
+// environment, and `env` below reaches their process.env only once they run, after glibc has read it. At boot
+// the systemd unit of `pm2 startup` sets it (deploy/docs/GUIDE.md).
 //   npx pm2 reload eff-membership-api                  # zero-downtime: one worker at a time
 //
 // Cluster mode: PM2's master holds port 5000 and hands connections to the workers. A reload starts a new worker,
@@ -35,10 +40,10 @@ const setting = (name, fallback) => process.env[name] || fileEnv[name] || fallba
 const shutdownTimeoutMs = Number(setting('SHUTDOWN_TIMEOUT_MS', '10000'));
 // The heap bounds keep a worker near 200 MB RSS at full load, and marking on the worker's own thread (no helper
 // threads taking its core, as every core runs a worker) keeps mark-compacts out of the latency tail (README "API
-// memory"); the Dockerfile's NODE_ARGS carry the same flags (test/deploy/docker.e2e-spec.ts compares them).
+// memory"); the Dockerfile's NODE_ARGS are the same (test/deploy/docker.e2e-spec.ts compares them).
 const nodeArgs = setting(
   'NODE_ARGS',
-  '--enable-source-maps --min-semi-space-size=16 --max-semi-space-size=16 --max-old-space-size=192 --no-concurrent-marking',
+  '--enable-source-maps --min-semi-space-size=16 --max-semi-space-size=16 --max-old-space-size=160 --no-concurrent-marking',
 ).split(/\s+/);
 const logDir = setting('PM2_LOG_DIR', '/var/log/eff-membership-api');
 

@@ -83,20 +83,23 @@ describe('docker-compose.yml and the container entrypoint', () => {
     expect(dockerfile).toContain('/usr/bin/tini');
   });
 
-  /** The runtime stage's NODE_ARGS (its ENV line), which the entrypoint gives node. */
-  function imageNodeArgs(): string {
+  /** A variable the runtime stage's ENV sets, as the entrypoint's node sees it. */
+  function imageEnv(name: string): string {
     const dockerfile = readFileSync(path.join(REPO, 'Dockerfile'), 'utf8');
-    const match = /NODE_ARGS="([^"]*)"/.exec(dockerfile.slice(dockerfile.indexOf('AS runtime')));
-    if (!match) throw new Error('the runtime stage sets no NODE_ARGS');
-    return match[1]!;
+    const match = new RegExp(`\\b${name}=("([^"]*)"|(\\S+))`).exec(
+      dockerfile.slice(dockerfile.indexOf('AS runtime')),
+    );
+    if (!match) throw new Error(`the runtime stage sets no ${name}`);
+    return match[2] ?? match[3]!;
   }
 
-  it('runs node with the flags PM2 gives its workers (heap bounds included)', () => {
+  it('runs node with the flags PM2 gives its workers (heap bounds included) and fewer malloc arenas', () => {
     const ecosystem = createRequire(import.meta.url)(
       path.join(REPO, 'deploy/pm2/ecosystem.config.cjs'),
     ) as { apps: { node_args: string[] }[] };
-    expect(imageNodeArgs().split(/\s+/)).toEqual(ecosystem.apps[0]!.node_args);
-    expect(imageNodeArgs()).toContain('--max-old-space-size=');
+    expect(imageEnv('NODE_ARGS').split(/\s+/)).toEqual(ecosystem.apps[0]!.node_args);
+    expect(imageEnv('NODE_ARGS')).toContain('--max-old-space-size=');
+    expect(imageEnv('MALLOC_ARENA_MAX')).toMatch(/^[1-9]\d*$/);
   });
 
   /**
@@ -139,7 +142,8 @@ describe('docker-compose.yml and the container entrypoint', () => {
         env: {
           ...inherited,
           NODE_ENV: 'test',
-          NODE_ARGS: imageNodeArgs(),
+          NODE_ARGS: imageEnv('NODE_ARGS'),
+          MALLOC_ARENA_MAX: imageEnv('MALLOC_ARENA_MAX'),
           HOST: '127.0.0.1',
           PORT: String(port),
           MIGRATION_DATABASE_URL: db.url,

@@ -85,6 +85,8 @@ describe('deploy/pm2 cluster mode', () => {
       THROTTLE_LIMIT: '1000000',
       SHUTDOWN_TIMEOUT_MS: '8000',
       LOG_LEVEL: 'warn',
+      // As the deploy guide starts PM2's daemon, whose environment the workers are forked with.
+      MALLOC_ARENA_MAX: '2',
     };
     await pm2('start', ECOSYSTEM);
 
@@ -152,6 +154,10 @@ describe('deploy/pm2 cluster mode', () => {
       // PM2 forks each worker with the heap bounds (process.title hides them from /proc/<pid>/cmdline)
       expect(p.pm2_env.node_args).toEqual(ECOSYSTEM_NODE_ARGS);
       expect(ECOSYSTEM_NODE_ARGS.join(' ')).toContain('--max-old-space-size=');
+      // glibc reads its arena limit from the environment the worker process started with
+      expect(readFileSync(`/proc/${p.pid}/environ`, 'utf8').split('\0')).toContain(
+        'MALLOC_ARENA_MAX=2',
+      );
     }
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/health/ready`);
     expect(res.status).toBe(200);

@@ -20,7 +20,7 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=5000 \
     MALLOC_ARENA_MAX=2 \
-    NODE_ARGS="--enable-source-maps --min-semi-space-size=16 --max-semi-space-size=16 --max-old-space-size=160 --no-concurrent-marking"
+    NODE_ARGS="--enable-source-maps --min-semi-space-size=16 --max-semi-space-size=16 --max-old-space-size=192 --no-concurrent-marking"
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

@@ -43,7 +43,7 @@ const shutdownTimeoutMs = Number(setting('SHUTDOWN_TIMEOUT_MS', '10000'));
 // memory"); the Dockerfile's NODE_ARGS are the same (test/deploy/docker.e2e-spec.ts compares them).
 const nodeArgs = setting(
   'NODE_ARGS',
-  '--enable-source-maps --min-semi-space-size=16 --max-semi-space-size=16 --max-old-space-size=160 --no-concurrent-marking',
+  '--enable-source-maps --min-semi-space-size=16 --max-semi-space-size=16 --max-old-space-size=192 --no-concurrent-marking',
 ).split(/\s+/);
 const logDir = setting('PM2_LOG_DIR', '/var/log/eff-membership-api');
 

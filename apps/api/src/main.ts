@@ -3,7 +3,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppConfig, ConfigError, configureApp, HealthService, loadConfig } from '@app/core';
+import {
+  AppConfig,
+  ConfigError,
+  configureApp,
+  ExpressAppAdapter,
+  HealthService,
+  loadConfig,
+} from '@app/core';
 import { RealtimeIoAdapter } from '@app/realtime';
 import { AppModule } from './app.module.js';
 import { Database, ensureFirstAdmin, migrateAndSeed, openDatabase } from './database.js';
@@ -47,6 +54,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
 
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot(config, database.url),
+      new ExpressAppAdapter(),
       {
         bufferLogs: true,
         bodyParser: false,

@@ -20,6 +20,7 @@ export * from './events/event-payloads.js';
 export * from './health/health.service.js';
 export * from './http/api-problems.decorator.js';
 export * from './http/configure-app.js';
+export * from './http/express-app-adapter.js';
 export * from './http/openapi.js';
 export * from './http/openapi-render.js';
 export * from './http/public.decorator.js';

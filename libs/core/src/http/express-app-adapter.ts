@@ -1,0 +1,33 @@
+import http from 'node:http';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import type { Express } from 'express';
+
+/** A constructor for base's instances whose prototype is `prototype` from the start. */
+function constructingWith<C>(base: C, prototype: object): C {
+  const construct = base as unknown as new (...args: unknown[]) => object;
+  function Constructed(...args: unknown[]): object {
+    return Reflect.construct(construct, args, Constructed) as object;
+  }
+  Constructed.prototype = prototype;
+  return Constructed as unknown as C;
+}
+
+/**
+ * Express 5 gives every request and response its app's prototypes (`Object.setPrototypeOf` in `app.handle`), and
+ * V8 copes badly with that: more allocated per request, and more of it surviving young-generation collections to
+ * be promoted and freed only by mark-compacts (README "API memory"). This adapter's HTTP server creates `req` and
+ * `res` with those prototypes already, so Express's `setPrototypeOf` changes nothing. Plain HTTP only (TLS ends at
+ * Nginx); Nest's `httpsOptions`, `forceCloseConnections` and `return503OnClosing` are not used (main.ts drains).
+ */
+export class ExpressAppAdapter extends ExpressAdapter {
+  override initHttpServer(): void {
+    const app = this.getInstance<Express>();
+    this.httpServer = http.createServer(
+      {
+        IncomingMessage: constructingWith(http.IncomingMessage, app.request),
+        ServerResponse: constructingWith(http.ServerResponse, app.response),
+      },
+      app,
+    );
+  }
+}

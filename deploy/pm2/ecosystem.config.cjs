@@ -2,12 +2,12 @@
 //
 //   set -a; . /etc/eff-membership-api/env; set +a      # or let this file read EFF_ENV_FILE, see below
 //   MALLOC_ARENA_MAX=2 npx pm2 startOrReload deploy/pm2/ecosystem.config.cjs --update-env
+//   npx pm2 reload eff-membership-api                  # zero-downtime: one worker at a time
 //
 // MALLOC_ARENA_MAX=2 (glibc's malloc, about 20 MB less RSS per worker under load) must be in the environment of
-// PM2's daemon, which the command above starts when none runs: cluster workers are forked with the daemon's
+// PM2's daemon, which the first command starts when none runs: cluster workers are forked with the daemon's
 // environment, and `env` below reaches their process.env only once they run, after glibc has read it. At boot
 // the systemd unit of `pm2 startup` sets it (deploy/docs/GUIDE.md).
-//   npx pm2 reload eff-membership-api                  # zero-downtime: one worker at a time
 //
 // Cluster mode: PM2's master holds port 5000 and hands connections to the workers. A reload starts a new worker,
 // waits for its `process.send('ready')` (main.ts, after listen), then sends the old one the 'shutdown' message

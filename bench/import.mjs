@@ -385,8 +385,8 @@ async function main_() {
     '',
     '| measure | value | target | met |',
     '| --- | --- | --- | --- |',
-    `| API import, rows/s (upload to job completed) | ${results.api.rowsPerSecond} | ≥ ${TARGETS.rowsPerSecond} | ${ok(results.api.rowsPerSecond >= TARGETS.rowsPerSecond)} |`,
-    `| API peak RSS (VmHWM) | ${results.api.peakRssMb} MB | < ${TARGETS.peakRssMb} MB | ${ok(results.api.peakRssMb < TARGETS.peakRssMb)} |`,
+    `| API import, rows/s (upload to job completed) | ${results.api.rowsPerSecond} | ${importTarget(`≥ ${TARGETS.rowsPerSecond}`, results.api.rowsPerSecond >= TARGETS.rowsPerSecond)} |`,
+    `| API peak RSS (VmHWM) | ${results.api.peakRssMb} MB | ${importTarget(`< ${TARGETS.peakRssMb} MB`, results.api.peakRssMb < TARGETS.peakRssMb)} |`,
     `| raw COPY of the same rows, rows/s (floor) | ${results.copy.rowsPerSecond} | | |`,
     `| API / COPY | ${results.ratio} | | |`,
     ...(results.stats ? statisticsTable(results) : []),
@@ -397,6 +397,8 @@ async function main_() {
 }
 
 const ok = (cond) => (cond ? 'yes' : '**no**');
+/** The import targets are set for a CSV register; an XLSX run shows its figures without them. */
+const importTarget = (target, met) => (FORMAT === 'csv' ? `${target} | ${ok(met)}` : ' | ');
 
 /** The refresh time and the statistics rows of the results table (absent with BENCH_IMPORT_ONLY=1). */
 function statisticsTable(results) {

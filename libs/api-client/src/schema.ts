@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** A page of the applications in your area; auditors get MinimisedApplicationDto rows. Each page is audited as applications.listed */
         get: operations["applicationsList"];
         put?: never;
         /** Submit */
@@ -29,7 +29,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** One application; auditors get MinimisedApplicationDto */
         get: operations["applicationsGet"];
         put?: never;
         post?: never;
@@ -457,7 +457,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** A page of the members in your area; auditors get MinimisedMemberDto rows. Each page is audited as members.listed */
         get: operations["membersList"];
         put?: never;
         /** Create */
@@ -595,7 +595,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** One member; auditors get MinimisedMemberDto. Audited as member.viewed */
         get: operations["membersGet"];
         put?: never;
         post?: never;
@@ -998,7 +998,7 @@ export interface components {
             openApplicationIds: string[];
         };
         ApplicationPage: {
-            data: components["schemas"]["ApplicationDto"][];
+            data: (components["schemas"]["ApplicationDto"] | components["schemas"]["MinimisedApplicationDto"])[];
             /** @description Pass as ?cursor= to get the next page; null on the last page */
             nextCursor: string | null;
         };
@@ -1480,7 +1480,7 @@ export interface components {
         /** @enum {string} */
         MemberImportStatus: "queued" | "running" | "completed" | "failed";
         MemberPage: {
-            data: components["schemas"]["MemberDto"][];
+            data: (components["schemas"]["MemberDto"] | components["schemas"]["MinimisedMemberDto"])[];
             /** @description Pass as ?cursor= to get the next page; null on the last page */
             nextCursor: string | null;
         };
@@ -1542,6 +1542,80 @@ export interface components {
             parentCode: string | null;
             /** Format: date-time */
             refreshedAt: string | null;
+        };
+        MinimisedApplicationDto: {
+            citizenship: components["schemas"]["Citizenship"];
+            /** Format: date-time */
+            consentGivenAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            decidedAt: string | null;
+            /** Format: uuid */
+            decidedBy: string | null;
+            districtCode: string;
+            firstNames: string;
+            gender: components["schemas"]["Gender"];
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            memberId: string | null;
+            /**
+             * @description Always true: personal fields were left out
+             * @enum {boolean}
+             */
+            minimised: true;
+            municipalityCode: string;
+            provinceCode: string;
+            rejectionReason: string | null;
+            /** Format: date-time */
+            reviewedAt: string | null;
+            /** Format: uuid */
+            reviewedBy: string | null;
+            status: components["schemas"]["ApplicationStatus"];
+            /** Format: date-time */
+            submittedAt: string | null;
+            surname: string;
+            version: number;
+            wardCode: string;
+        };
+        MinimisedMemberDto: {
+            citizenship: components["schemas"]["Citizenship"];
+            /** Format: date-time */
+            consentGivenAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @example JHB */
+            districtCode: string;
+            /** Format: date */
+            expiresOn: string | null;
+            firstNames: string;
+            gender: components["schemas"]["Gender"];
+            /** Format: uuid */
+            id: string;
+            /** Format: date */
+            joinedOn: string;
+            /** Format: date */
+            lastPaidOn: string | null;
+            /** @example EFF20240000001 */
+            membershipNumber: string;
+            /**
+             * @description Always true: personal fields were left out
+             * @enum {boolean}
+             */
+            minimised: true;
+            /** @example JHB */
+            municipalityCode: string;
+            /** @example GP */
+            provinceCode: string;
+            status: components["schemas"]["MemberStatus"];
+            surname: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Send it back with PATCH (optimistic locking) */
+            version: number;
+            /** @example 79800001 */
+            wardCode: string;
         };
         /**
          * @description A = metro, B = local
@@ -2080,7 +2154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApplicationDto"];
+                    "application/json": components["schemas"]["ApplicationDto"] | components["schemas"]["MinimisedApplicationDto"];
                 };
             };
             /** @description Invalid input (problem details with per-field errors) */
@@ -4400,7 +4474,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberDto"];
+                    "application/json": components["schemas"]["MemberDto"] | components["schemas"]["MinimisedMemberDto"];
                 };
             };
             /** @description Invalid input (problem details with per-field errors) */

@@ -18,3 +18,6 @@ export * from './imports/import-row.js';
 export * from './exports/member-export.module.js';
 export * from './exports/member-export.service.js';
 export * from './exports/table-writer.js';
+export * from './dto/minimised.dto.js';
+export * from './minimisation.js';
+export * from './list-access.js';

@@ -9,7 +9,13 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentUser, Permission, RequirePermission, ScopeLevel } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiProblems, AppException, PageOf, UuidParam } from '@app/core';
@@ -26,6 +32,12 @@ import {
   TransferMemberDto,
   UpdateMemberDto,
 } from './dto/member.dto.js';
+import {
+  MEMBER_VIEW_SCHEMA,
+  MemberPage,
+  MemberView,
+  MinimisedMemberDto,
+} from './dto/minimised.dto.js';
 import { MembersService } from './members.service.js';
 import { StatusRecalculationService } from './status-recalculation.service.js';
 
@@ -47,12 +59,16 @@ export class MembersController {
 
   @Get()
   @RequirePermission(Permission.MembersRead)
-  @ApiOkResponse({ type: PageOf(MemberDto) })
+  @ApiOperation({
+    summary:
+      'A page of the members in your area; auditors get MinimisedMemberDto rows. Each page is audited as members.listed',
+  })
+  @ApiOkResponse({ type: MemberPage })
   @ApiProblems(HttpStatus.BAD_REQUEST)
   list(
     @CurrentUser() actor: AuthUser,
     @Query() query: ListMembersQueryDto,
-  ): Promise<Page<MemberDto>> {
+  ): Promise<Page<MemberView>> {
     return this.members.list(actor, query);
   }
 
@@ -69,9 +85,13 @@ export class MembersController {
 
   @Get(':id')
   @RequirePermission(Permission.MembersRead)
-  @ApiOkResponse({ type: MemberDto })
+  @ApiOperation({
+    summary: 'One member; auditors get MinimisedMemberDto. Audited as member.viewed',
+  })
+  @ApiExtraModels(MemberDto, MinimisedMemberDto)
+  @ApiOkResponse({ schema: MEMBER_VIEW_SCHEMA })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
-  get(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<MemberDto> {
+  get(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<MemberView> {
     return this.members.get(actor, id);
   }
 

@@ -38,6 +38,9 @@ import { Member, MemberStatus } from './entities/member.entity.js';
 import { checkIdNumber, normaliseCellNumber } from './identity.js';
 import { isNameSearch, memberFilterConditions, SqlBuilder } from './member-filter-sql.js';
 import { memberEvent, MemberEventDetails, MemberEventType } from './member-events.js';
+import type { MemberView } from './dto/minimised.dto.js';
+import { recordListAccess } from './list-access.js';
+import { isMinimised, minimised, minimisedDetails } from './minimisation.js';
 import { addMonths, statusForExpiry, todayInSouthAfrica } from './membership-dates.js';
 
 /** Personal data never written in clear into audit diffs or history. */
@@ -425,8 +428,11 @@ export class MembersService {
     return toMemberDto(member);
   }
 
-  /** One member; the read is recorded in audit_events as member.viewed (POPIA access logging). */
-  async get(actor: AuthUser, id: string): Promise<MemberDto> {
+  /**
+   * One member; the read is recorded in audit_events as member.viewed (POPIA access logging). Minimised roles
+   * (auditors) get MinimisedMemberDto.
+   */
+  async get(actor: AuthUser, id: string): Promise<MemberView> {
     const { text, values } = memberGetQuery(actor.scope, id);
     const [member] = await this.rawMembers(text, values);
     if (!member) throw AppException.notFound(`Member ${id}`);
@@ -437,17 +443,21 @@ export class MembersService {
       provinceCode: member.provinceCode,
       actorUserId: actor.id,
     });
-    return member;
+    return isMinimised(actor) ? minimised(member) : member;
   }
 
   /**
    * One page of the caller's members. The SQL is written out (see memberListQuery) and rows come back already
-   * shaped as MemberDto: no entity hydration on the hot path.
+   * shaped as MemberDto: no entity hydration on the hot path. Each page is recorded as members.listed
+   * (recordListAccess); minimised roles (auditors) get MinimisedMemberDto rows.
    */
-  async list(actor: AuthUser, query: ListMembersQueryDto): Promise<Page<MemberDto>> {
+  async list(actor: AuthUser, query: ListMembersQueryDto): Promise<Page<MemberView>> {
     const { text, values, bySurname } = memberListQuery(actor.scope, query);
     const rows = await this.rawMembers(text, values);
-    return toPage(rows, query.limit, (m) => [bySurname ? m.surname : m.joinedOn, m.id]);
+    const page = toPage(rows, query.limit, (m) => [bySurname ? m.surname : m.joinedOn, m.id]);
+    recordListAccess(this.audit, actor, 'members', query, page.data);
+    if (!isMinimised(actor)) return page;
+    return { data: page.data.map((m) => minimised(m)), nextCursor: page.nextCursor };
   }
 
   /**
@@ -728,6 +738,7 @@ export class MembersService {
       .orderBy('h.id', descending ? 'DESC' : 'ASC')
       .limit(query.limit + 1)
       .getMany();
+    const minimise = isMinimised(actor);
     return toPage(
       rows.map((h) => ({
         id: h.id,
@@ -735,7 +746,7 @@ export class MembersService {
         fromStatus: h.fromStatus,
         toStatus: h.toStatus,
         reason: h.reason,
-        details: h.details,
+        details: minimise ? minimisedDetails(h.details) : h.details,
         actorUserId: h.actorUserId,
         createdAt: h.createdAt,
       })),

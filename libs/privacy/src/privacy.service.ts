@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuthUser } from '@app/auth';
+import { AuthUser, Scope, ScopeLevel, scopePredicate } from '@app/auth';
 import {
   APP_CONFIG,
   AppException,
@@ -13,6 +13,7 @@ import {
 import type { AppConfig } from '@app/core';
 import { LeadershipAppointment, LeadershipService } from '@app/leadership';
 import {
+  LIST_ACCESS_ACTIONS,
   Member,
   MemberHistory,
   MemberHistoryKind,
@@ -136,10 +137,11 @@ export class PrivacyService {
       manager.find(MemberHistory, { where: { memberId: id }, order: { id: 'ASC' } }),
       manager.find(MemberRenewal, { where: { memberId: id }, order: { createdAt: 'ASC' } }),
       manager.find(MemberTransfer, { where: { memberId: id }, order: { transferredAt: 'ASC' } }),
-      this.applicationsOf(manager, member),
+      this.applicationsOf(manager, member, actor.scope),
       this.leadership.memberPositions(actor, id),
     ]);
     const accessLog = await this.accessLog(
+      actor,
       member,
       applications.map((a) => a.id),
       positions.map((p) => p.id),
@@ -181,40 +183,70 @@ export class PrivacyService {
     };
   }
 
-  /** Applications with the member's ID number, or the one whose approval created the member. */
-  private applicationsOf(manager: EntityManager, member: Member): Promise<MembershipApplication[]> {
-    return manager
+  /**
+   * Applications with the member's ID number, or the one whose approval created the member. The data export
+   * passes the caller's scope: an application lodged outside it (anyone can apply with any ID number, and an
+   * admin can register any ID number) never appears. Erasure passes none: it scrubs every copy.
+   */
+  private applicationsOf(
+    manager: EntityManager,
+    member: Member,
+    scope?: Scope,
+  ): Promise<MembershipApplication[]> {
+    const qb = manager
       .createQueryBuilder(MembershipApplication, 'a')
-      .where('a.id_number = :idNumber OR a.member_id = :memberId', {
+      .where('(a.id_number = :idNumber OR a.member_id = :memberId)', {
         idNumber: member.idNumber,
         memberId: member.id,
-      })
-      .orderBy('a.created_at', 'ASC')
-      .getMany();
+      });
+    if (scope) {
+      const p = scopePredicate(scope, 'a');
+      qb.andWhere(p.sql, p.params);
+    }
+    return qb.orderBy('a.created_at', 'ASC').getMany();
   }
 
   /**
-   * Audit events about the member, its applications and appointments, plus bulk exports over an area that
-   * contains the member (national exports and exports of its province), newest first.
+   * Audit events about the member, its (in-scope) applications and appointments, list pages that showed it, plus
+   * bulk exports over an area that contains the member (national exports and exports of its province), newest
+   * first. Below national scope only events recorded in the member's province (the caller's own province), and
+   * national exports and list pages, appear: what happened to the record while it lived in another province,
+   * and who did it, stays with that province's admins.
    */
   private async accessLog(
+    actor: AuthUser,
     member: Member,
     applicationIds: string[],
     appointmentIds: string[],
   ): Promise<AccessLogEntryDto[]> {
     await this.audit.flushAccess();
+    const national = actor.scope.level === ScopeLevel.National;
     const rows: AccessRow[] = await this.dataSource.query(
       `SELECT a.occurred_at, a.action, a.entity_type, a.entity_id, a.actor_user_id,
               u.name AS actor_name, u.email AS actor_email
          FROM audit_events a
          LEFT JOIN users u ON u.id = a.actor_user_id
-        WHERE (a.entity_type = 'member' AND a.entity_id = $1)
-           OR (a.entity_type = 'membership_application' AND a.entity_id = ANY($2::varchar[]))
-           OR (a.entity_type = 'leadership_appointment' AND a.entity_id = ANY($3::varchar[]))
-           OR (a.action = $4 AND (a.province_code IS NULL OR a.province_code = $5))
+        WHERE (((a.entity_type = 'member' AND a.entity_id = $1)
+                OR (a.entity_type = 'membership_application' AND a.entity_id = ANY($2::varchar[]))
+                OR (a.entity_type = 'leadership_appointment' AND a.entity_id = ANY($3::varchar[])))
+               AND ($8::boolean OR a.province_code = $5))
+           OR ((a.action = $4
+                OR (a.action = $6 AND a.entity_id IS NULL AND a.changes -> 'ids' ? $1::text)
+                OR (a.action = $7 AND a.entity_id IS NULL
+                    AND a.changes -> 'ids' ?| $2::varchar[]::text[]))
+               AND ($8::boolean OR a.province_code IS NULL OR a.province_code = $5))
         ORDER BY a.occurred_at DESC
         LIMIT ${ACCESS_LOG_LIMIT}`,
-      [member.id, applicationIds, appointmentIds, BULK_EXPORT_ACTION, member.provinceCode],
+      [
+        member.id,
+        applicationIds,
+        appointmentIds,
+        BULK_EXPORT_ACTION,
+        member.provinceCode,
+        LIST_ACCESS_ACTIONS.members,
+        LIST_ACCESS_ACTIONS.applications,
+        national,
+      ],
     );
     return rows.map((r) => ({
       occurredAt: r.occurred_at,
@@ -346,9 +378,14 @@ export class PrivacyService {
       }
       for (const h of history) personalValues(h.details, values);
       const entityIds = [id, ...applications.map((a) => a.id), ...appointments.map((a) => a.id)];
+      // list pages that showed the member: their filters may hold its name or numbers (e.g. q)
       const audits = await manager
         .createQueryBuilder(AuditEvent, 'e')
         .where('e.entity_id IN (:...entityIds)', { entityIds })
+        .orWhere("e.action = :listed AND e.entity_id IS NULL AND e.changes -> 'ids' ? :memberId", {
+          listed: LIST_ACCESS_ACTIONS.members,
+          memberId: id,
+        })
         .getMany();
       for (const e of audits) personalValues(e.changes, values);
       const scrub = new Scrubber(values);

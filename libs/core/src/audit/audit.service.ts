@@ -45,6 +45,7 @@ const ACCESS_COLUMNS = [
   'province_code',
   'request_id',
   'ip',
+  'changes',
 ] as const;
 type AccessRow = [
   Date,
@@ -54,6 +55,8 @@ type AccessRow = [
   string | null,
   string | null,
   string | null,
+  string | null,
+  /** changes as JSON text (jsonb column) */
   string | null,
 ];
 
@@ -91,8 +94,11 @@ export class AuditService implements OnModuleDestroy {
     await repository.save(event, { reload: false });
   }
 
-  /** Records a read (e.g. member.viewed) without waiting for the database; see flushAccess. */
-  recordAccess(entry: Omit<AuditEntry, 'changes'>): void {
+  /**
+   * Records a read (e.g. member.viewed, or members.listed with the page's filters and ids in `changes`) without
+   * waiting for the database; see flushAccess.
+   */
+  recordAccess(entry: AuditEntry): void {
     const context = RequestContext.current();
     this.pending.push([
       new Date(),
@@ -103,6 +109,7 @@ export class AuditService implements OnModuleDestroy {
       entry.provinceCode ?? null,
       context.requestId,
       context.ip,
+      entry.changes ? JSON.stringify(entry.changes) : null,
     ]);
     if (this.pending.length >= ACCESS_BATCH) void this.flushAccess();
     else

@@ -1,10 +1,23 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import { ApiProblems, PageOf, Public, StrictThrottle, UuidParam } from '@app/core';
+import { ApiProblems, Public, StrictThrottle, UuidParam } from '@app/core';
 import type { Page } from '@app/core';
 import { MemberDto } from '../dto/member.dto.js';
+import {
+  APPLICATION_VIEW_SCHEMA,
+  ApplicationPage,
+  ApplicationView,
+  MinimisedApplicationDto,
+} from '../dto/minimised.dto.js';
 import {
   ApplicationDto,
   ApplicationReceivedDto,
@@ -34,20 +47,29 @@ export class ApplicationsController {
 
   @Get()
   @RequirePermission(Permission.ApplicationsRead)
-  @ApiOkResponse({ type: PageOf(ApplicationDto) })
+  @ApiOperation({
+    summary:
+      'A page of the applications in your area; auditors get MinimisedApplicationDto rows. Each page is audited as applications.listed',
+  })
+  @ApiOkResponse({ type: ApplicationPage })
   @ApiProblems(HttpStatus.BAD_REQUEST)
   list(
     @CurrentUser() actor: AuthUser,
     @Query() query: ListApplicationsQueryDto,
-  ): Promise<Page<ApplicationDto>> {
+  ): Promise<Page<ApplicationView>> {
     return this.applications.list(actor, query);
   }
 
   @Get(':id')
   @RequirePermission(Permission.ApplicationsRead)
-  @ApiOkResponse({ type: ApplicationDto })
+  @ApiOperation({ summary: 'One application; auditors get MinimisedApplicationDto' })
+  @ApiExtraModels(ApplicationDto, MinimisedApplicationDto)
+  @ApiOkResponse({ schema: APPLICATION_VIEW_SCHEMA })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
-  get(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<ApplicationDto> {
+  get(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+  ): Promise<ApplicationView> {
     return this.applications.get(actor, id);
   }
 

@@ -28,6 +28,9 @@ import {
   ListApplicationsQueryDto,
   SubmitApplicationDto,
 } from './application.dto.js';
+import type { ApplicationView } from '../dto/minimised.dto.js';
+import { recordListAccess } from '../list-access.js';
+import { isMinimised, minimised } from '../minimisation.js';
 
 const OPEN: readonly ApplicationStatus[] = [
   ApplicationStatus.Submitted,
@@ -171,7 +174,8 @@ export class ApplicationsService {
     return application;
   }
 
-  async list(actor: AuthUser, query: ListApplicationsQueryDto): Promise<Page<ApplicationDto>> {
+  /** One page; recorded as applications.listed (recordListAccess); minimised roles get MinimisedApplicationDto rows. */
+  async list(actor: AuthUser, query: ListApplicationsQueryDto): Promise<Page<ApplicationView>> {
     const qb = this.dataSource.manager.createQueryBuilder(MembershipApplication, 'a');
     const p = scopePredicate(actor.scope, 'a');
     qb.where(p.sql, p.params);
@@ -200,11 +204,17 @@ export class ApplicationsService {
     const { entities, raw } = await qb.getRawAndEntities<{ cursor_at: string }>();
     const rows = entities.map((a, i) => ({ dto: toDto(a), at: raw[i]?.cursor_at ?? '' }));
     const page = toPage(rows, query.limit, (r) => [r.at, r.dto.id]);
-    return { data: page.data.map((r) => r.dto), nextCursor: page.nextCursor };
+    const data = page.data.map((r) => r.dto);
+    recordListAccess(this.audit, actor, 'applications', query, data);
+    return {
+      data: isMinimised(actor) ? data.map((a) => minimised(a)) : data,
+      nextCursor: page.nextCursor,
+    };
   }
 
-  async get(actor: AuthUser, id: string): Promise<ApplicationDto> {
+  async get(actor: AuthUser, id: string): Promise<ApplicationView> {
     const application = await this.findInScope(actor, id);
+    if (isMinimised(actor)) return minimised(toDto(application));
     const dto = toDto(application);
     if (roleHasPermission(actor.role, Permission.ApplicationsReview)) {
       dto.duplicates = await this.duplicates(actor, application);

@@ -6,6 +6,7 @@ import { AuthUser, Role, Scope, ScopeLevel } from '@app/auth';
 import { AuditService } from '@app/core';
 import type { MemberFiltersDto } from '../dto/member.dto.js';
 import { memberFilterConditions, SqlBuilder } from '../member-filter-sql.js';
+import { isMinimised, MINIMISED_ROLES, PersonalField } from '../minimisation.js';
 import { TableColumn, TableFormat, writeTable } from './table-writer.js';
 
 interface ExportRow {
@@ -33,25 +34,25 @@ interface ExportRow {
 interface Field {
   header: string;
   value: (row: ExportRow) => string | null;
-  /** Identity or contact data: left out of minimised (auditor) exports. */
-  personal?: boolean;
+  /** Identity or contact data (which one): left out for minimised roles (auditors), see minimisation.ts. */
+  personal?: PersonalField;
   /** Contact details: also left out for members who objected to being contacted. */
   contact?: boolean;
 }
 
 const FIELDS: readonly Field[] = [
   { header: 'Membership Number', value: (r) => r.membership_number },
-  { header: 'ID Number', value: (r) => r.id_number.trim(), personal: true },
+  { header: 'ID Number', value: (r) => r.id_number.trim(), personal: 'idNumber' },
   { header: 'First Names', value: (r) => r.first_names },
   { header: 'Surname', value: (r) => r.surname },
   { header: 'Gender', value: (r) => r.gender },
-  { header: 'Date of Birth', value: (r) => r.date_of_birth, personal: true },
-  { header: 'Cell Number', value: (r) => r.cell_number, personal: true, contact: true },
-  { header: 'Email', value: (r) => r.email, personal: true, contact: true },
+  { header: 'Date of Birth', value: (r) => r.date_of_birth, personal: 'dateOfBirth' },
+  { header: 'Cell Number', value: (r) => r.cell_number, personal: 'cellNumber', contact: true },
+  { header: 'Email', value: (r) => r.email, personal: 'email', contact: true },
   {
     header: 'Residential Address',
     value: (r) => r.residential_address,
-    personal: true,
+    personal: 'residentialAddress',
     contact: true,
   },
   { header: 'Ward Code', value: (r) => r.ward_code },
@@ -65,7 +66,7 @@ const FIELDS: readonly Field[] = [
 ];
 
 /** Roles whose exports are minimised (POPIA): no ID numbers, dates of birth or contact details. */
-export const MINIMISED_EXPORT_ROLES: readonly Role[] = [Role.Auditor];
+export const MINIMISED_EXPORT_ROLES: readonly Role[] = MINIMISED_ROLES;
 
 const BATCH = 2000;
 
@@ -123,7 +124,7 @@ export class MemberExportService {
   ) {}
 
   fieldsFor(actor: AuthUser): readonly Field[] {
-    return MINIMISED_EXPORT_ROLES.includes(actor.role) ? FIELDS.filter((f) => !f.personal) : FIELDS;
+    return isMinimised(actor) ? FIELDS.filter((f) => !f.personal) : FIELDS;
   }
 
   async export(

@@ -99,7 +99,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your password (ends your other sessions) */
+        /**
+         * Change your password (ends every session)
+         * @description The one route (with logout) a session from an administrator-reset password may call (passwordChangeRequired in the sign-in answer); afterwards sign in with the new password.
+         */
         post: operations["authChangePassword"];
         delete?: never;
         options?: never;
@@ -872,7 +875,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable a user and end their sessions */
+        /** Disable a user and end their sessions (only a strictly more senior admin) */
         post: operations["usersDisable"];
         delete?: never;
         options?: never;
@@ -906,7 +909,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reset a user's password to a generated one */
+        /**
+         * Reset a user's password to a generated one-time password
+         * @description Only a strictly more senior admin (or a super admin). Every session of the user ends at once; signing in with the generated password gives a session that may only change it.
+         */
         post: operations["usersResetPassword"];
         delete?: never;
         options?: never;
@@ -1111,10 +1117,6 @@ export interface components {
              */
             newPassword: string;
         };
-        CheckResultDto: {
-            error?: string;
-            ok: boolean;
-        };
         /** @enum {string} */
         Citizenship: "citizen" | "permanent_resident";
         CreateAppointmentDto: {
@@ -1199,6 +1201,11 @@ export interface components {
             scopeCode?: string | null;
             scopeLevel: components["schemas"]["ScopeLevel"];
         };
+        /**
+         * @description ok when every dependency is
+         * @enum {string}
+         */
+        DependencyStatus: "ok" | "unavailable";
         DistrictDto: {
             /** @example JHB */
             code: string;
@@ -1242,7 +1249,7 @@ export interface components {
             membershipNumber: string;
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "PASSWORD_CHANGE_REQUIRED" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
         FieldErrorDto: {
             /**
              * @description Machine-readable reason
@@ -1383,6 +1390,11 @@ export interface components {
              * @example 900
              */
             expiresIn: number;
+            /**
+             * @description True after an administrator reset the password: this session may only call POST /auth/change-password (with the reset password as currentPassword) and POST /auth/logout; every other route answers 403 PASSWORD_CHANGE_REQUIRED. The change ends the session; sign in again with the new password.
+             * @example false
+             */
+            passwordChangeRequired: boolean;
             /** @description Opaque, single use: exchange at /auth/refresh for a new pair */
             refreshToken: string;
             /** @example Bearer */
@@ -1635,11 +1647,19 @@ export interface components {
             name: string;
         };
         ReadinessDto: {
-            /** @description One entry per dependency (database, redis) */
+            /**
+             * @description One entry per dependency (database, redis; shutdown while draining). Why one is unavailable is logged, never answered.
+             * @example {
+             *       "database": "ok",
+             *       "redis": "unavailable"
+             *     }
+             */
             checks: {
-                [key: string]: components["schemas"]["CheckResultDto"];
+                [key: string]: components["schemas"]["DependencyStatus"];
             };
             ready: boolean;
+            /** @description ok when every dependency is */
+            status: components["schemas"]["DependencyStatus"];
         };
         RecordConsentDto: {
             /** @description true: the member consents to the party processing their personal information (sets consentGivenAt); false: consent withdrawn */
@@ -1687,7 +1707,12 @@ export interface components {
             reference: string;
         };
         ResetPasswordResponseDto: {
-            /** @description A new random password, shown once; every session of the user has ended */
+            /**
+             * @description Always true: the next sign-in must change the password
+             * @example true
+             */
+            passwordChangeRequired: boolean;
+            /** @description A new random password, shown once; every session of the user has ended. It is one-time: signing in with it gives a session that may only change it (passwordChangeRequired). */
             temporaryPassword: string;
         };
         /** @enum {string} */
@@ -1812,6 +1837,11 @@ export interface components {
              * @example 900
              */
             expiresIn: number;
+            /**
+             * @description True after an administrator reset the password: this session may only call POST /auth/change-password (with the reset password as currentPassword) and POST /auth/logout; every other route answers 403 PASSWORD_CHANGE_REQUIRED. The change ends the session; sign in again with the new password.
+             * @example false
+             */
+            passwordChangeRequired: boolean;
             /** @description Opaque, single use: exchange at /auth/refresh for a new pair */
             refreshToken: string;
             /** @example Bearer */
@@ -1984,7 +2014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2101,7 +2131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2177,7 +2207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2265,7 +2295,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2350,7 +2380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2428,6 +2458,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2539,6 +2578,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -2577,6 +2625,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2623,6 +2680,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3187,7 +3253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3284,7 +3350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3373,7 +3439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3439,7 +3505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3520,7 +3586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3600,7 +3666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3681,7 +3747,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3749,7 +3815,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3835,7 +3901,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3903,7 +3969,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3981,7 +4047,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4064,7 +4130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4130,7 +4196,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4206,7 +4272,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4282,7 +4348,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4355,7 +4421,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4421,7 +4487,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4500,7 +4566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4588,7 +4654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4672,7 +4738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4747,7 +4813,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4836,7 +4902,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4915,7 +4981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4999,7 +5065,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5079,7 +5145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5167,7 +5233,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5255,7 +5321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5343,7 +5409,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5421,7 +5487,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5498,7 +5564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5580,7 +5646,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5648,7 +5714,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5726,6 +5792,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -5783,7 +5858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5862,7 +5937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5947,7 +6022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6022,7 +6097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6097,7 +6172,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;

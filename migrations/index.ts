@@ -8,6 +8,7 @@ import { MembershipStats1795562300000 } from './1795562300000-MembershipStats.js
 import { MembersScopedNameSearch1795565488811 } from './1795565488811-MembersScopedNameSearch.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
 import { UsersEmailLowerCase1795563098645 } from './1795563098645-UsersEmailLowerCase.js';
+import { UsersPasswordChangeRequired1795570000000 } from './1795570000000-UsersPasswordChangeRequired.js';
 import { AuditAppendOnly1795563098646 } from './1795563098646-AuditAppendOnly.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   UsersEmailLowerCase1795563098645,
   AuditAppendOnly1795563098646,
   MembersScopedNameSearch1795565488811,
+  UsersPasswordChangeRequired1795570000000,
 ];

@@ -69,6 +69,7 @@ describe.each([
       refreshToken: expect.stringMatching(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/),
       expiresIn: 900,
       tokenType: 'Bearer',
+      passwordChangeRequired: false,
       user: {
         id: user.id,
         email: user.email,
@@ -117,6 +118,7 @@ describe.each([
       refreshToken: expect.any(String),
       expiresIn: 900,
       tokenType: 'Bearer',
+      passwordChangeRequired: false,
     });
     expect(r1.body.refreshToken).not.toBe(first.refreshToken);
     const r2 = await refresh(r1.body.refreshToken).expect(200);

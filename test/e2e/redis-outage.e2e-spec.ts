@@ -72,7 +72,7 @@ describe('Redis stops and returns while two API processes serve (e2e)', () => {
     // Readiness tells the load balancer; everything else keeps working.
     const ready = await a.http().get('/api/v1/health/ready');
     expect(ready.status).toBe(503);
-    expect(ready.body.checks.redis.ok).toBe(false);
+    expect(ready.body.checks.redis).toBe('unavailable');
 
     for (const app of [a, b]) {
       const provinces = await quick(app.http().get('/api/v1/geography/provinces'), 'provinces');

@@ -51,10 +51,18 @@ const MATRIX: Expected[] = [
   ['member 74201001',            'municipality GT421', 403, 403, 403,  403,    403,   403,  403],
 ];
 
-/** A second table: targets more senior than the actor, inside the actor's own area. */
+/**
+ * A second table: targets as senior as the actor or more, inside the actor's own area. Only a strictly more
+ * senior admin (or a super admin) manages an account: a peer may read it, never create, rename, disable,
+ * enable, reset or re-role it (#15.9).
+ */
 // prettier-ignore
 const SENIORITY: Expected[] = [
-  ['provincial_admin GP',        'provincial_admin GP',        201, 200, 200, 200, 200, 200, 'seen'],
+  ['provincial_admin GP',        'provincial_admin GP',        403, 200, 403, 403, 403, 403, 'seen'],
+  ['national_admin national',    'national_admin national',    403, 200, 403, 403, 403, 403, 'seen'],
+  ['regional_admin DC42',        'regional_admin DC42',        403, 200, 403, 403, 403, 403, 'seen'],
+  ['ward_admin 74201001',        'ward_admin 74201001',        403, 200, 403, 403, 403, 403, 'seen'],
+  ['super_admin national',       'national_admin national',    201, 200, 200, 200, 200, 200, 'seen'],
   ['regional_admin DC42',        'provincial_admin GP',        403, 404, 403, 403, 403, 403, 'hidden'],
   ['ward_admin 74201001',        'subregional_admin GT421',    403, 404, 403, 403, 403, 403, 'hidden'],
   ['subregional_admin GT421',    'ward_admin 74201001',        201, 200, 200, 200, 200, 200, 'seen'],

@@ -443,7 +443,10 @@ describe('user management (e2e)', () => {
     const user = await makeUser(ctx.app, gp, 'auditor', 'province', 'GP');
     const session = await signIn(ctx.app, user.email, TEST_PASSWORD);
     const res = await as(gp).post(`/api/v1/users/${user.id}/reset-password`).expect(200);
-    expect(res.body).toEqual({ temporaryPassword: expect.stringMatching(/^.{16,}$/) });
+    expect(res.body).toEqual({
+      temporaryPassword: expect.stringMatching(/^.{16,}$/),
+      passwordChangeRequired: true,
+    });
     await me(session).expect(401);
     expect((await loginRequest(ctx.app, user.email, TEST_PASSWORD)).status).toBe(401);
     await signIn(ctx.app, user.email, res.body.temporaryPassword);
@@ -451,7 +454,9 @@ describe('user management (e2e)', () => {
       `SELECT actor_user_id, changes FROM audit_events WHERE action = 'user.password_reset' AND entity_id = $1`,
       [user.id],
     );
-    expect(audit.rows).toEqual([{ actor_user_id: gpAdmin.id, changes: null }]);
+    expect(audit.rows).toEqual([
+      { actor_user_id: gpAdmin.id, changes: { passwordChangeRequired: true } },
+    ]);
     expect(JSON.stringify(audit.rows)).not.toContain(res.body.temporaryPassword);
   });
 

@@ -7,8 +7,8 @@ import { freePort, HARNESS_ENV, TEMPLATE_DATABASE } from './services.mjs';
 
 /** The super admin every test app creates at start-up (ADMIN_EMAIL / ADMIN_PASSWORD). */
 export const TEST_ADMIN = { email: 'super@test.local', password: 'Harness-Chief-Admin-2026!' };
-/** Shared by every test process, so tokens from one API process verify on another. */
-export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+/** Shared by every test process, so tokens from one API process verify on another (32 random bytes, as production wants). */
+export const TEST_JWT_SECRET = '91ceb08ae8b74e4434597776e02bbc76dbf8f6a657c67b3bcb0cf5dd6c21922c';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
@@ -82,7 +82,7 @@ export interface RunningApp {
 
 /**
  * Starts the real compiled API (dist/, built by `npm test`'s pretest) as its own process on a free port,
- * and waits until it answers /api/v1/health.
+ * and waits (up to 60 s) until it answers /api/v1/health.
  */
 export async function startApp(
   database: TestDatabase,
@@ -114,7 +114,8 @@ export async function startApp(
   );
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  const deadline = Date.now() + 30_000;
+  // Generous: several engineers' suites share two cores, and a start then takes far longer than alone.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`API exited with ${child.exitCode} during start:\n${output}`);
@@ -126,7 +127,7 @@ export async function startApp(
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`API did not start within 30 s:\n${output}`);
+      throw new Error(`API did not start within 60 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -99,7 +99,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your password (ends your other sessions) */
+        /**
+         * Change your password (ends every session)
+         * @description The one route (with logout) a session from an administrator-reset password may call (passwordChangeRequired in the sign-in answer); afterwards sign in with the new password.
+         */
         post: operations["authChangePassword"];
         delete?: never;
         options?: never;
@@ -872,7 +875,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable a user and end their sessions */
+        /** Disable a user and end their sessions (only a strictly more senior admin) */
         post: operations["usersDisable"];
         delete?: never;
         options?: never;
@@ -906,7 +909,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reset a user's password to a generated one */
+        /**
+         * Reset a user's password to a generated one-time password
+         * @description Only a strictly more senior admin (or a super admin). Every session of the user ends at once; signing in with the generated password gives a session that may only change it.
+         */
         post: operations["usersResetPassword"];
         delete?: never;
         options?: never;
@@ -1111,10 +1117,6 @@ export interface components {
              */
             newPassword: string;
         };
-        CheckResultDto: {
-            error?: string;
-            ok: boolean;
-        };
         /** @enum {string} */
         Citizenship: "citizen" | "permanent_resident";
         CreateAppointmentDto: {
@@ -1199,6 +1201,11 @@ export interface components {
             scopeCode?: string | null;
             scopeLevel: components["schemas"]["ScopeLevel"];
         };
+        /**
+         * @description ok when every dependency is
+         * @enum {string}
+         */
+        DependencyStatus: "ok" | "unavailable";
         DistrictDto: {
             /** @example JHB */
             code: string;
@@ -1242,7 +1249,7 @@ export interface components {
             membershipNumber: string;
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "PASSWORD_CHANGE_REQUIRED" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
         FieldErrorDto: {
             /**
              * @description Machine-readable reason
@@ -1383,6 +1390,11 @@ export interface components {
              * @example 900
              */
             expiresIn: number;
+            /**
+             * @description True after an administrator reset the password: this session may only call POST /auth/change-password (with the reset password as currentPassword) and POST /auth/logout; every other route answers 403 PASSWORD_CHANGE_REQUIRED. The change ends the session; sign in again with the new password.
+             * @example false
+             */
+            passwordChangeRequired: boolean;
             /** @description Opaque, single use: exchange at /auth/refresh for a new pair */
             refreshToken: string;
             /** @example Bearer */
@@ -1709,11 +1721,19 @@ export interface components {
             name: string;
         };
         ReadinessDto: {
-            /** @description One entry per dependency (database, redis) */
+            /**
+             * @description One entry per dependency (database, redis; shutdown while draining). Why one is unavailable is logged, never answered.
+             * @example {
+             *       "database": "ok",
+             *       "redis": "unavailable"
+             *     }
+             */
             checks: {
-                [key: string]: components["schemas"]["CheckResultDto"];
+                [key: string]: components["schemas"]["DependencyStatus"];
             };
             ready: boolean;
+            /** @description ok when every dependency is */
+            status: components["schemas"]["DependencyStatus"];
         };
         RecordConsentDto: {
             /** @description true: the member consents to the party processing their personal information (sets consentGivenAt); false: consent withdrawn */
@@ -1761,7 +1781,12 @@ export interface components {
             reference: string;
         };
         ResetPasswordResponseDto: {
-            /** @description A new random password, shown once; every session of the user has ended */
+            /**
+             * @description Always true: the next sign-in must change the password
+             * @example true
+             */
+            passwordChangeRequired: boolean;
+            /** @description A new random password, shown once; every session of the user has ended. It is one-time: signing in with it gives a session that may only change it (passwordChangeRequired). */
             temporaryPassword: string;
         };
         /** @enum {string} */
@@ -1886,6 +1911,11 @@ export interface components {
              * @example 900
              */
             expiresIn: number;
+            /**
+             * @description True after an administrator reset the password: this session may only call POST /auth/change-password (with the reset password as currentPassword) and POST /auth/logout; every other route answers 403 PASSWORD_CHANGE_REQUIRED. The change ends the session; sign in again with the new password.
+             * @example false
+             */
+            passwordChangeRequired: boolean;
             /** @description Opaque, single use: exchange at /auth/refresh for a new pair */
             refreshToken: string;
             /** @example Bearer */
@@ -2058,7 +2088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2175,7 +2205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2251,7 +2281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2339,7 +2369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2424,7 +2454,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2502,6 +2532,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2613,6 +2652,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -2651,6 +2699,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2697,6 +2754,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3261,7 +3327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3358,7 +3424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3447,7 +3513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3513,7 +3579,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3594,7 +3660,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3674,7 +3740,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3755,7 +3821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3823,7 +3889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3909,7 +3975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3977,7 +4043,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4055,7 +4121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4138,7 +4204,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4204,7 +4270,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4280,7 +4346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4356,7 +4422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4429,7 +4495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4495,7 +4561,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4574,7 +4640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4662,7 +4728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4746,7 +4812,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4821,7 +4887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4910,7 +4976,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4989,7 +5055,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5073,7 +5139,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5153,7 +5219,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5241,7 +5307,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5329,7 +5395,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5417,7 +5483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5495,7 +5561,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5572,7 +5638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5654,7 +5720,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5722,7 +5788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5800,6 +5866,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -5857,7 +5932,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5936,7 +6011,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6021,7 +6096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6096,7 +6171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6171,7 +6246,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
             403: {
                 headers: {
                     [name: string]: unknown;

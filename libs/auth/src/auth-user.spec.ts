@@ -15,6 +15,7 @@ describe('@CurrentUser()', () => {
       scope: { level: ScopeLevel.Ward, code: '79800001' },
       memberId: null,
       sessionId: 's1',
+      passwordChangeRequired: false,
     };
     expect(currentUserOf(contextWith({ user }))).toBe(user);
   });

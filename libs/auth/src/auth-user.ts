@@ -10,6 +10,8 @@ export interface AuthUser {
   scope: Scope;
   memberId: string | null;
   sessionId: string;
+  /** The session may only change the password (and sign out) until it is changed. */
+  passwordChangeRequired: boolean;
 }
 
 export class MissingAuthenticationError extends Error {

@@ -13,7 +13,7 @@ import {
   RefreshDto,
   TokenPairDto,
 } from './dto/auth.dto.js';
-import { Authenticated } from './require-permission.decorator.js';
+import { Authenticated, PasswordChangeRoute } from './require-permission.decorator.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -45,6 +45,7 @@ export class AuthController {
   @Post('logout')
   @ApiOperation({ summary: 'Sign out of this session' })
   @Authenticated()
+  @PasswordChangeRoute()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'This session has ended' })
   logout(@CurrentUser() user: AuthUser): Promise<void> {
@@ -69,8 +70,14 @@ export class AuthController {
   }
 
   @Post('change-password')
-  @ApiOperation({ summary: 'Change your password (ends your other sessions)' })
+  @ApiOperation({
+    summary: 'Change your password (ends every session)',
+    description:
+      'The one route (with logout) a session from an administrator-reset password may call ' +
+      '(passwordChangeRequired in the sign-in answer); afterwards sign in with the new password.',
+  })
   @Authenticated()
+  @PasswordChangeRoute()
   @StrictThrottle()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password changed; every session has ended' })

@@ -1,15 +1,20 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { AppException, IS_PUBLIC_KEY, RequestContext } from '@app/core';
+import { AppException, ErrorCode, IS_PUBLIC_KEY, RequestContext } from '@app/core';
 import { AuthUser } from './auth-user.js';
-import { AUTHENTICATED, PERMISSION_KEY } from './require-permission.decorator.js';
+import {
+  AUTHENTICATED,
+  PASSWORD_CHANGE_ROUTE_KEY,
+  PERMISSION_KEY,
+} from './require-permission.decorator.js';
 import { Permission, roleHasPermission } from './roles.js';
 import { unauthenticated } from './token.service.js';
 
 /**
  * The global guard: every HTTP route needs @Public(), @Authenticated() or @RequirePermission(); a route with
- * none is refused (fail closed). Authenticates with passport-jwt, then checks the role's permission.
+ * none is refused (fail closed). Authenticates with passport-jwt, then checks the role's permission. A session
+ * with a pending password change reaches only the routes marked @PasswordChangeRoute().
  */
 @Injectable()
 export class AuthenticationGuard extends AuthGuard('jwt') {
@@ -31,6 +36,16 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
     const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
     if (!user) throw unauthenticated();
     RequestContext.setUser(user.id);
+    if (
+      user.passwordChangeRequired &&
+      !this.reflector.getAllAndOverride<boolean>(PASSWORD_CHANGE_ROUTE_KEY, targets)
+    ) {
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.PasswordChangeRequired,
+        'Your password was reset by an administrator: change it (POST /api/v1/auth/change-password), then sign in again',
+      );
+    }
     if (permission !== AUTHENTICATED && !roleHasPermission(user.role, permission)) {
       throw AppException.forbidden(`Your role may not ${permission.replace(':', ' ')}`);
     }

@@ -83,6 +83,11 @@ export class AuthService {
   /**
    * Unknown email, wrong password, locked and disabled accounts all get the same answer after the same work
    * (an argon2 verification, against a dummy hash when there is no account) and the same growing delay.
+   *
+   * Every attempt first takes a number from the account's counter (atomic in Redis, shared by every process), and
+   * only then reads the account: of a burst sent in parallel, only the first LOGIN_MAX_FAILURES are judged on
+   * the password; the rest are refused as locked whatever they carry, and the one that reaches the limit keeps
+   * the counter past it for LOGIN_LOCK_SECONDS.
    */
   async login(email: string, password: string, ip: string): Promise<LoginResponseDto> {
     if ((await this.attempts.count('ip', ip)) >= this.config.LOGIN_MAX_FAILURES_PER_IP) {
@@ -94,12 +99,13 @@ export class AuthService {
         undefined,
       );
     }
-    const previousFailures = await this.attempts.count('account', email);
+    const attempt = await this.attempts.reserve('account', email);
     const account = await this.accounts.findByEmail(email);
     const passwordOk = await verifyPassword(account?.passwordHash ?? null, password);
-    if (previousFailures >= 2) await sleep(Math.min(250 * 2 ** (previousFailures - 2), 4000));
+    if (attempt > 2) await sleep(Math.min(250 * 2 ** (attempt - 3), 4000));
 
-    const locked = account?.lockedUntil ? account.lockedUntil.getTime() > Date.now() : false;
+    const lockedBefore = account?.lockedUntil ? account.lockedUntil.getTime() > Date.now() : false;
+    const locked = lockedBefore || attempt > this.config.LOGIN_MAX_FAILURES;
     if (!account || !passwordOk || locked || !account.active) {
       const reason: (typeof FAILED_LOGIN_REASONS)[number] = !account
         ? 'unknown_email'
@@ -109,12 +115,12 @@ export class AuthService {
             ? 'disabled'
             : 'wrong_password';
       await this.attempts.fail('ip', ip);
-      const failures = await this.attempts.fail('account', email);
-      let lockedUntil: Date | null = null;
-      if (account && !locked && failures >= this.config.LOGIN_MAX_FAILURES) {
-        lockedUntil = new Date(Date.now() + this.config.LOGIN_LOCK_SECONDS * 1000);
-        await this.attempts.clear('account', email);
-      }
+      if (attempt === this.config.LOGIN_MAX_FAILURES)
+        await this.attempts.holdFor('account', email, this.config.LOGIN_LOCK_SECONDS);
+      const lockedUntil =
+        account && !lockedBefore && attempt >= this.config.LOGIN_MAX_FAILURES
+          ? new Date(Date.now() + this.config.LOGIN_LOCK_SECONDS * 1000)
+          : null;
       // The account's own bookkeeping runs alongside the audit insert every failure makes, so a known
       // email does not answer measurably later than an unknown one.
       await Promise.all([
@@ -141,7 +147,8 @@ export class AuthService {
       fresh.passwordHash !== account.passwordHash ||
       fresh.role !== account.role ||
       fresh.scopeLevel !== account.scopeLevel ||
-      fresh.scopeCode !== account.scopeCode
+      fresh.scopeCode !== account.scopeCode ||
+      fresh.passwordChangeRequired !== account.passwordChangeRequired
     ) {
       await this.sessions.revoke(pair.sessionId);
       throw INVALID_CREDENTIALS();
@@ -200,6 +207,7 @@ export class AuthService {
       refreshToken: `${session.id}.${next}`,
       expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,
       tokenType: 'Bearer',
+      passwordChangeRequired: account.passwordChangeRequired,
     };
   }
 
@@ -233,6 +241,12 @@ export class AuthService {
         'incorrect',
       );
     }
+    if (newPassword === currentPassword)
+      throw AppException.badRequest(
+        'newPassword must differ from your current password',
+        'newPassword',
+        'samePassword',
+      );
     const problem = passwordProblem(newPassword, account.email);
     if (problem)
       throw AppException.badRequest(`newPassword ${problem}`, 'newPassword', 'weakPassword');
@@ -257,6 +271,7 @@ export class AuthService {
           ? { level: ScopeLevel.National, code: null }
           : { level: account.scopeLevel, code: account.scopeCode },
       mid: account.memberId,
+      pcr: account.passwordChangeRequired,
     };
   }
 
@@ -277,6 +292,7 @@ export class AuthService {
       refreshToken: `${sessionId}.${secret}`,
       expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,
       tokenType: 'Bearer',
+      passwordChangeRequired: account.passwordChangeRequired,
     };
   }
 }

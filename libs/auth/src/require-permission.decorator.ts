@@ -5,6 +5,7 @@ import { Permission } from './roles.js';
 
 export const PERMISSION_KEY = 'eff:permission';
 export const AUTHENTICATED = 'authenticated';
+export const PASSWORD_CHANGE_ROUTE_KEY = 'eff:password-change-route';
 
 /**
  * Declares the permission a route needs and documents it (bearer auth, 401, 403, x-required-permission).
@@ -25,6 +26,14 @@ export function Authenticated(): MethodDecorator & ClassDecorator {
     SetMetadata(PERMISSION_KEY, AUTHENTICATED),
     ApiBearerAuth('bearer'),
     ApiExtension('x-required-permission', AUTHENTICATED),
-    ApiProblems(HttpStatus.UNAUTHORIZED),
+    ApiProblems(HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN),
   );
+}
+
+/**
+ * A route a session with a pending password change may call (change-password, logout). Every other
+ * authenticated route answers it 403 PASSWORD_CHANGE_REQUIRED.
+ */
+export function PasswordChangeRoute(): MethodDecorator {
+  return SetMetadata(PASSWORD_CHANGE_ROUTE_KEY, true);
 }

@@ -19,6 +19,8 @@ export interface AccessTokenClaims {
   role: Role;
   scope: Scope;
   mid: string | null;
+  /** Password change required: the session reaches only the password-change route (and logout). */
+  pcr?: boolean;
 }
 
 /**
@@ -47,7 +49,8 @@ function isClaims(value: unknown): value is AccessTokenClaims {
     typeof c.role === 'string' &&
     ROLES.has(c.role) &&
     isValidScope(c.scope as Scope) &&
-    (c.mid === null || typeof c.mid === 'string')
+    (c.mid === null || typeof c.mid === 'string') &&
+    (c.pcr === undefined || typeof c.pcr === 'boolean')
   );
 }
 
@@ -107,6 +110,7 @@ export class TokenService {
           : payload.scope,
       memberId: payload.mid,
       sessionId: payload.sid,
+      passwordChangeRequired: payload.pcr === true,
     };
   }
 }

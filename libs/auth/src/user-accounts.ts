@@ -13,6 +13,8 @@ export interface Account {
   memberId: string | null;
   active: boolean;
   lockedUntil: Date | null;
+  /** After an administrator's reset: sign-in gives a session that may only change the password. */
+  passwordChangeRequired: boolean;
 }
 
 /**
@@ -24,5 +26,6 @@ export abstract class UserAccounts {
   abstract findById(id: string): Promise<Account | null>;
   abstract recordLoginSuccess(id: string): Promise<void>;
   abstract recordLoginFailure(id: string, lockedUntil: Date | null): Promise<void>;
+  /** Sets the new password and lifts a pending required change. */
   abstract changePassword(id: string, passwordHash: string): Promise<void>;
 }

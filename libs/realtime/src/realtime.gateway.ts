@@ -25,6 +25,8 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnModuleDestro
   afterInit(nsp: Namespace): void {
     const hub = new RealtimeHub(nsp, async (token): Promise<SocketIdentity> => {
       const user = await this.tokens.verify(token);
+      // A session from an administrator-reset password may only change the password.
+      if (user.passwordChangeRequired) throw new Error('password change required');
       return {
         userId: user.id,
         sessionId: user.sessionId,

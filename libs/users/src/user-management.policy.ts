@@ -34,8 +34,8 @@ export function roleScopeProblem(role: Role, scope: Scope): string | null {
 
 /**
  * Whether `actor` may give (or hold authority over) an account with `role` at `scope` whose area chain is
- * `chain`: only at or below the actor's own level, inside the actor's area, never a more senior role, and
- * national roles only by a super admin.
+ * `chain`: only at or below the actor's own level, inside the actor's area, only a strictly more junior role
+ * (a peer may not reset, disable or re-role a peer, nor create one), and national roles only by a super admin.
  */
 export function mayAdminister(
   actor: AuthUser,
@@ -46,7 +46,7 @@ export function mayAdminister(
   if (actor.role === Role.SuperAdmin) return true;
   if (role === Role.SuperAdmin) return false;
   if (scope.level === ScopeLevel.National) return false;
-  if (ROLE_RANK[role] < ROLE_RANK[actor.role]) return false;
+  if (ROLE_RANK[role] <= ROLE_RANK[actor.role]) return false;
   if (SCOPE_DEPTH[scope.level] < SCOPE_DEPTH[actor.scope.level]) return false;
   return scopeCovers(actor.scope, scope, chain);
 }

@@ -70,6 +70,10 @@ export class User {
   @Column({ type: 'timestamptz', nullable: true })
   passwordChangedAt!: Date | null;
 
+  /** Set by an administrator's password reset: the next sign-in may only change the password. */
+  @Column({ type: 'boolean', default: false })
+  passwordChangeRequired!: boolean;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -82,7 +82,9 @@ export class UsersController {
   }
 
   @Post(':id/disable')
-  @ApiOperation({ summary: 'Disable a user and end their sessions' })
+  @ApiOperation({
+    summary: 'Disable a user and end their sessions (only a strictly more senior admin)',
+  })
   @RequirePermission(Permission.UsersManage)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto, description: 'Disabled; every session of the user has ended' })
@@ -102,7 +104,12 @@ export class UsersController {
   }
 
   @Post(':id/reset-password')
-  @ApiOperation({ summary: "Reset a user's password to a generated one" })
+  @ApiOperation({
+    summary: "Reset a user's password to a generated one-time password",
+    description:
+      'Only a strictly more senior admin (or a super admin). Every session of the user ends at once; signing in ' +
+      'with the generated password gives a session that may only change it.',
+  })
   @RequirePermission(Permission.UsersManage)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ResetPasswordResponseDto })

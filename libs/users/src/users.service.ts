@@ -123,7 +123,11 @@ export class UsersService extends UserAccounts {
 
   async changePassword(id: string, passwordHash: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.update(User, { id }, { passwordHash, passwordChangedAt: new Date() });
+      await manager.update(
+        User,
+        { id },
+        { passwordHash, passwordChangedAt: new Date(), passwordChangeRequired: false },
+      );
       await this.audit.record(
         { action: 'user.password_changed', entityType: 'user', entityId: id },
         manager,
@@ -398,6 +402,10 @@ export class UsersService extends UserAccounts {
     return this.setActive(actor, id, true);
   }
 
+  /**
+   * A one-time password: the holder's sessions end at once (every process), and the next sign-in with it may
+   * only change it.
+   */
   async resetPassword(actor: AuthUser, id: string): Promise<ResetPasswordResponseDto> {
     const user = await this.manageable(actor, id);
     const temporaryPassword = randomBytes(15).toString('base64url');
@@ -406,7 +414,13 @@ export class UsersService extends UserAccounts {
       await manager.update(
         User,
         { id },
-        { passwordHash, passwordChangedAt: new Date(), lockedUntil: null, failedLoginCount: 0 },
+        {
+          passwordHash,
+          passwordChangedAt: new Date(),
+          passwordChangeRequired: true,
+          lockedUntil: null,
+          failedLoginCount: 0,
+        },
       );
       await this.audit.record(
         {
@@ -414,12 +428,13 @@ export class UsersService extends UserAccounts {
           entityType: 'user',
           entityId: id,
           provinceCode: user.provinceCode,
+          changes: { passwordChangeRequired: true },
         },
         manager,
       );
     });
     await this.revoker.revokeAll(id, 'password_reset');
-    return { temporaryPassword };
+    return { temporaryPassword, passwordChangeRequired: true };
   }
 
   async updateProfile(actor: AuthUser, name: string): Promise<UserDto> {

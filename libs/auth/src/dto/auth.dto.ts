@@ -82,6 +82,15 @@ export class TokenPairDto {
 
   @ApiProperty({ example: 'Bearer' })
   tokenType!: 'Bearer';
+
+  @ApiProperty({
+    description:
+      'True after an administrator reset the password: this session may only call POST /auth/change-password ' +
+      '(with the reset password as currentPassword) and POST /auth/logout; every other route answers 403 ' +
+      'PASSWORD_CHANGE_REQUIRED. The change ends the session; sign in again with the new password.',
+    example: false,
+  })
+  passwordChangeRequired!: boolean;
 }
 
 export class LoginResponseDto extends TokenPairDto {

@@ -35,6 +35,29 @@ export class LoginAttempts {
     return entry && entry.resetAt > Date.now() ? entry.count : 0;
   }
 
+  /**
+   * Counts one more attempt for the key and answers its number within the window, atomically (Redis INCR, or
+   * this process's map): of any number of parallel attempts, exactly one gets each number.
+   */
+  reserve(kind: string, id: string): Promise<number> {
+    return this.fail(kind, id);
+  }
+
+  /** Keeps the key's count (past the limit) for `seconds` from now, then lets it expire. */
+  async holdFor(kind: string, id: string, seconds: number): Promise<void> {
+    const key = this.key(kind, id);
+    if (this.redis && this.up) {
+      try {
+        await this.redis.expire(key, seconds);
+        return;
+      } catch {
+        this.health?.markUnhealthy(); // fall through
+      }
+    }
+    const entry = this.local.get(key);
+    if (entry) entry.resetAt = Date.now() + seconds * 1000;
+  }
+
   async fail(kind: string, id: string): Promise<number> {
     const key = this.key(kind, id);
     if (this.redis && this.up) {

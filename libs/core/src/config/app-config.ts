@@ -13,6 +13,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { cidrProblem, DEFAULT_METRICS_ALLOW } from '../metrics/address-allow-list.js';
+import { estimatedEntropyBits, MIN_JWT_SECRET_BITS, PLACEHOLDER_MARK } from './secret-strength.js';
 
 export enum NodeEnv {
   Development = 'development',
@@ -113,9 +114,11 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** Serve /docs and /docs-json. Unset: on, except when NODE_ENV=production. */
+  @IsOptional()
   @Transform(toBool)
   @IsBoolean()
-  SWAGGER_ENABLED = true;
+  SWAGGER_ENABLED?: boolean;
 
   @IsString()
   BODY_LIMIT = '1mb';
@@ -307,7 +310,10 @@ export class EnvironmentVariables {
   ASSEMBLY_WARD_PCT = 80;
 }
 
-export type AppConfig = Readonly<EnvironmentVariables>;
+/** The validated configuration, with the defaults that depend on other variables resolved. */
+export type AppConfig = Readonly<
+  Omit<EnvironmentVariables, 'SWAGGER_ENABLED'> & { SWAGGER_ENABLED: boolean }
+>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -341,11 +347,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         'REDIS_URL: required when NODE_ENV=production (in-process stores serve one process only)',
       );
     if (!config.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+    problems.push(...productionSecretProblems(config, input));
     if (config.ADMIN_EMAIL && !config.ADMIN_PASSWORD)
       problems.push(
         'ADMIN_PASSWORD: required with ADMIN_EMAIL when NODE_ENV=production (a generated one would be printed to the logs)',
       );
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(config);
+  return Object.freeze({
+    ...config,
+    SWAGGER_ENABLED: config.SWAGGER_ENABLED ?? config.NODE_ENV !== NodeEnv.Production,
+  });
+}
+
+/**
+ * Production refuses env.example's placeholders in any variable and a guessable JWT_SECRET. The messages name the
+ * variable only: a secret (or a URL holding a password) never reaches the logs.
+ */
+function productionSecretProblems(
+  config: EnvironmentVariables,
+  input: Record<string, string>,
+): string[] {
+  const problems = Object.entries(input)
+    .filter(([, value]) => value.toLowerCase().includes(PLACEHOLDER_MARK))
+    .map(
+      ([name]) =>
+        `${name}: still holds a "${PLACEHOLDER_MARK}" placeholder from deploy/docker/env.example; set a real value`,
+    );
+  const secret = config.JWT_SECRET;
+  if (
+    typeof secret === 'string' &&
+    !secret.toLowerCase().includes(PLACEHOLDER_MARK) &&
+    estimatedEntropyBits(secret) < MIN_JWT_SECRET_BITS
+  )
+    problems.push(
+      `JWT_SECRET: too guessable for production (under 32 random bytes: repeated or too few distinct characters, or too short); generate one with \`openssl rand -base64 48\``,
+    );
+  return problems;
 }

@@ -10,6 +10,8 @@ export enum ErrorCode {
   Unauthenticated = 'UNAUTHENTICATED',
   InvalidCredentials = 'INVALID_CREDENTIALS',
   Forbidden = 'FORBIDDEN',
+  /** Signed in with a password an administrator reset: only POST /auth/change-password (and logout) answer. */
+  PasswordChangeRequired = 'PASSWORD_CHANGE_REQUIRED',
   Conflict = 'CONFLICT',
   VersionConflict = 'VERSION_CONFLICT',
   DuplicateIdNumber = 'DUPLICATE_ID_NUMBER',
@@ -42,6 +44,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.Unauthenticated]: 'Authentication is required',
   [ErrorCode.InvalidCredentials]: 'Invalid credentials',
   [ErrorCode.Forbidden]: 'Not allowed',
+  [ErrorCode.PasswordChangeRequired]: 'Change your password first',
   [ErrorCode.Conflict]: 'Conflict',
   [ErrorCode.VersionConflict]: 'The resource was changed by someone else',
   [ErrorCode.DuplicateIdNumber]: 'A member with this ID number already exists',

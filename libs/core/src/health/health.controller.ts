@@ -1,6 +1,5 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import {
-  ApiExtraModels,
   ApiOkResponse,
   ApiProperty,
   ApiServiceUnavailableResponse,
@@ -11,19 +10,11 @@ import {
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../http/public.decorator.js';
-import { HealthService } from './health.service.js';
+import { DependencyStatus, HealthService } from './health.service.js';
 
 class LivenessDto {
   @ApiProperty({ example: 'ok' })
   status!: string;
-}
-
-class CheckResultDto {
-  @ApiProperty()
-  ok!: boolean;
-
-  @ApiProperty({ required: false })
-  error?: string;
 }
 
 class ReadinessDto {
@@ -31,15 +22,23 @@ class ReadinessDto {
   ready!: boolean;
 
   @ApiProperty({
-    type: 'object',
-    description: 'One entry per dependency (database, redis)',
-    additionalProperties: { $ref: getSchemaPath(CheckResultDto) },
+    enum: DependencyStatus,
+    enumName: 'DependencyStatus',
+    description: 'ok when every dependency is',
   })
-  checks!: Record<string, CheckResultDto>;
+  status!: DependencyStatus;
+
+  @ApiProperty({
+    type: 'object',
+    description:
+      'One entry per dependency (database, redis; shutdown while draining). Why one is unavailable is logged, never answered.',
+    additionalProperties: { $ref: getSchemaPath('DependencyStatus') },
+    example: { database: 'ok', redis: 'unavailable' },
+  })
+  checks!: Record<string, DependencyStatus>;
 }
 
 @ApiTags('health')
-@ApiExtraModels(CheckResultDto)
 @Public()
 @SkipThrottle()
 @Controller('health')
@@ -66,5 +65,3 @@ export class HealthController {
     return report;
   }
 }
-
-export const HEALTH_EXTRA_MODELS = [CheckResultDto];

@@ -1,15 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 export type ReadinessCheck = () => Promise<void>;
 
+/** All a public caller learns of a dependency; why it failed goes to the logs only. */
+export enum DependencyStatus {
+  Ok = 'ok',
+  Unavailable = 'unavailable',
+}
+
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  status: DependencyStatus;
+  checks: Record<string, DependencyStatus>;
 }
 
 /** Dependencies register a readiness check here (database, Redis); /health/ready runs them all. */
 @Injectable()
 export class HealthService {
+  private readonly logger = new Logger(HealthService.name);
   private readonly checks = new Map<string, ReadinessCheck>();
   private shuttingDown = false;
 
@@ -36,19 +44,18 @@ export class HealthService {
               setTimeout(() => reject(new Error('timed out')), timeoutMs).unref(),
             ),
           ]);
-          return [name, { ok: true }] as const;
+          return [name, DependencyStatus.Ok] as const;
         } catch (error) {
-          return [
-            name,
-            { ok: false, error: error instanceof Error ? error.message : 'failed' },
-          ] as const;
+          this.logger.warn(
+            `Readiness: ${name} unavailable: ${error instanceof Error ? error.message : 'failed'}`,
+          );
+          return [name, DependencyStatus.Unavailable] as const;
         }
       }),
     );
-    const checks: ReadinessReport['checks'] = Object.fromEntries<{ ok: boolean; error?: string }>(
-      entries,
-    );
-    if (this.shuttingDown) checks.shutdown = { ok: false, error: 'shutting down' };
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
+    const checks: ReadinessReport['checks'] = Object.fromEntries<DependencyStatus>(entries);
+    if (this.shuttingDown) checks.shutdown = DependencyStatus.Unavailable;
+    const ready = Object.values(checks).every((status) => status === DependencyStatus.Ok);
+    return { ready, status: ready ? DependencyStatus.Ok : DependencyStatus.Unavailable, checks };
   }
 }

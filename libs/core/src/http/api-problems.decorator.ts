@@ -6,7 +6,9 @@ import { ProblemDetailsDto } from '../errors/problem-details.dto.js';
 const DESCRIPTIONS: Partial<Record<HttpStatus, string>> = {
   [HttpStatus.BAD_REQUEST]: 'Invalid input (problem details with per-field errors)',
   [HttpStatus.UNAUTHORIZED]: 'Missing, expired or invalid access token',
-  [HttpStatus.FORBIDDEN]: 'Authenticated but not allowed',
+  [HttpStatus.FORBIDDEN]:
+    'Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an ' +
+    'administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again',
   [HttpStatus.NOT_FOUND]: 'Not found (or outside your scope)',
   [HttpStatus.CONFLICT]: 'Conflicts with the current state',
   [HttpStatus.PAYLOAD_TOO_LARGE]: 'Request body too large',

@@ -182,9 +182,17 @@ export class UserDto {
 
 export class ResetPasswordResponseDto {
   @ApiProperty({
-    description: 'A new random password, shown once; every session of the user has ended',
+    description:
+      'A new random password, shown once; every session of the user has ended. It is one-time: signing in with ' +
+      'it gives a session that may only change it (passwordChangeRequired).',
   })
   temporaryPassword!: string;
+
+  @ApiProperty({
+    description: 'Always true: the next sign-in must change the password',
+    example: true,
+  })
+  passwordChangeRequired!: boolean;
 }
 
 export class UpdateProfileDto {

@@ -1242,7 +1242,7 @@ export interface components {
             membershipNumber: string;
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNCOMPRESSED_TOO_LARGE" | "COMPRESSION_RATIO_TOO_HIGH" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
         FieldErrorDto: {
             /**
              * @description Machine-readable reason
@@ -1330,6 +1330,8 @@ export interface components {
             ignoredColumns: string[];
             insertedRows: number;
             mode: components["schemas"]["MemberImportMode"];
+            /** @description While queued: the place in the import queue (1 starts next, when a run slot is free); otherwise null */
+            queuePosition: number | null;
             /** @description Rows not written, duplicates included; see the report */
             rejectedRows: number;
             /** Format: date-time */
@@ -3214,7 +3216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Error */
+            /** @description Well-formed but refused content (e.g. an archive compressed too far) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4001,6 +4003,15 @@ export interface operations {
             };
             /** @description Error */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Well-formed but refused content (e.g. an archive compressed too far) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

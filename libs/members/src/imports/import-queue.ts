@@ -1,17 +1,23 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, QueryRunner } from 'typeorm';
+import type { ImportFormat } from './import-job.entity.js';
 
 /** Advisory-lock namespace: the process running a job holds (IMPORT_LOCK, hashtext(job id)) on its connection. */
 export const IMPORT_LOCK = 7_201;
-/** Advisory-lock namespace of the cluster-wide run slots: (IMPORT_SLOT_LOCK, 0 … IMPORT_CONCURRENCY-1). */
-const IMPORT_SLOT_LOCK = 7_202;
+/** Advisory-lock namespace of the cluster-wide run slots: (IMPORT_SLOT_LOCK, 0 … IMPORT_CONCURRENCY-1). 7_202 is the statistics refresh. */
+const IMPORT_SLOT_LOCK = 7_215;
 /** How often an idle process looks for queued jobs another process could not start (its slots were taken). */
 const POLL_MS = 2_000;
+
+export interface QueuedJob {
+  id: string;
+  format: ImportFormat;
+}
 
 export interface ImportQueueOptions {
   concurrency: number;
   /** Whether this process can run the job (its file is in this process's IMPORT_DIR). */
-  runnable(id: string): Promise<boolean>;
+  runnable(job: QueuedJob): Promise<boolean>;
   /** Runs a claimed job on the connection that holds its lock and its slot. */
   run(id: string, runner: QueryRunner): Promise<void>;
 }
@@ -92,12 +98,12 @@ export class ImportQueue {
 
   /** Takes a free slot and the oldest queued job this process can run; false when there is none. */
   private async claim(): Promise<boolean> {
-    const waiting = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM member_import_jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 50`,
+    const waiting = await this.dataSource.query<QueuedJob[]>(
+      `SELECT id, format FROM member_import_jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 50`,
     );
     const candidates: string[] = [];
-    for (const { id } of waiting) {
-      if (!this.running.has(id) && (await this.options.runnable(id))) candidates.push(id);
+    for (const job of waiting) {
+      if (!this.running.has(job.id) && (await this.options.runnable(job))) candidates.push(job.id);
     }
     if (candidates.length === 0) return false;
     const runner = this.dataSource.createQueryRunner();

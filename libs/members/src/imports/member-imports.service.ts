@@ -158,7 +158,11 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
   ) {
     this.queue = new ImportQueue(dataSource, {
       concurrency: config.IMPORT_CONCURRENCY,
-      runnable: (id) => this.hasJobFile(id),
+      runnable: (job) =>
+        stat(this.jobFile(job)).then(
+          () => true,
+          () => false,
+        ),
       run: (id, runner) => this.run(id, runner),
     });
   }
@@ -432,17 +436,6 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
         throw AppException.badRequest(error.message, 'file');
       throw error;
     }
-  }
-
-  private async hasJobFile(id: string): Promise<boolean> {
-    const job = await this.dataSource
-      .getRepository(MemberImportJob)
-      .findOne({ where: { id }, select: { id: true, format: true } });
-    if (!job) return false;
-    return stat(this.jobFile(job)).then(
-      () => true,
-      () => false,
-    );
   }
 
   /** 1-based places in the import queue of the given jobs that are queued. */

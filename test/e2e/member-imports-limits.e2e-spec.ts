@@ -305,6 +305,25 @@ describe('#15.10 Rejected uploads stay on disk forever', () => {
     expect(retry.status).toBe(409);
     expect(JSON.stringify(retry.body)).toContain('no longer kept');
   });
+
+  it('fails a job left queued past IMPORT_RETENTION_HOURS where no process has its file', async () => {
+    const { rows } = await ctx.db.pool.query<{ id: string }>(
+      `INSERT INTO member_import_jobs (status, mode, dry_run, file_name, format, file_sha256, file_size,
+         scope_key, uploaded_by, updated_at)
+       SELECT 'queued', 'create', true, 'lost.csv', 'csv', repeat('0', 64), 10, 'national', id,
+         now() - interval '25 hours'
+       FROM users ORDER BY created_at LIMIT 1
+       RETURNING id`,
+    );
+    const id = rows[0]!.id;
+    let job = await getJob(ctx.app, admin, id);
+    for (let i = 0; i < 100 && job.status === 'queued'; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = await getJob(ctx.app, admin, id);
+    }
+    expect(job.status).toBe('failed');
+    expect(job.error).toContain('upload the file again');
+  });
 });
 
 describe('#15.11 Unbounded concurrent imports', () => {

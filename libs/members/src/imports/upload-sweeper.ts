@@ -20,7 +20,8 @@ const JOB_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /**
  * Deletes import files nobody needs any more: a failed job's file IMPORT_RETENTION_HOURS after it failed (a
  * retry then answers 409 "upload it again"), any job file whose job completed or no longer exists, and uploads
- * abandoned in `incoming/` (a request that died before the service took its file over).
+ * abandoned in `incoming/` (a request that died before the service took its file over). A job still queued
+ * after IMPORT_RETENTION_HOURS (at least 1) is failed.
  */
 @Injectable()
 export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -96,6 +97,17 @@ export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutd
       }
     }
     if (deleted > 0) this.logger.log({ deleted }, 'Deleted import files past their use');
+    // A job queued where no live process has its file (its container is gone) would wait forever.
+    const stale = await this.dataSource.query<{ id: string }[]>(
+      `UPDATE member_import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
+         error = 'No server could start this import within ' || $1::text || ' hours; upload the file again.'
+       WHERE status = 'queued' AND updated_at < now() - make_interval(hours => $1)
+       RETURNING id`,
+      [Math.max(this.config.IMPORT_RETENTION_HOURS, 1)],
+    );
+    if (stale.length > 0) {
+      this.logger.warn({ importIds: stale.map((j) => j.id) }, 'Failed imports queued too long');
+    }
     return deleted;
   }
 }

@@ -12,7 +12,8 @@
 //
 // Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres; a throwaway database is
 // created next to it and dropped at the end), BENCH_IMPORT_ROWS, BENCH_IMPORT_FORMAT (csv or xlsx), BENCH_STATS_MEMBERS,
-// BENCH_DURATION (s, 8).
+// BENCH_DURATION (s, 8), BENCH_QUEUE_JOBS (dry runs submitted at once while the member list is measured, 10;
+// 0 skips it), BENCH_QUEUE_RATE (req/s, 50).
 // Writes bench/results-import.json and bench/results-import.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -47,6 +48,9 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 /** The steady load (req/s over 8 connections) the statistics latencies are also measured at: a busy dashboard. */
 const STATS_RATE = Number(process.env.BENCH_STATS_RATE ?? 200);
 const TARGETS = { rowsPerSecond: 20_000, peakRssMb: 300, statsP99Ms: 20 };
+/** Dry runs submitted at once for the queue scenario (0 = skip it), and the list-page rate measured meanwhile. */
+const QUEUE_JOBS = Number(process.env.BENCH_QUEUE_JOBS ?? 10);
+const QUEUE_RATE = Number(process.env.BENCH_QUEUE_RATE ?? 50);
 // A throwaway user in the throwaway bench database, never a real account.
 const ADMIN = { email: 'bench-import@eff.local', password: 'Loader-Chief-Admin-2026!' };
 const { fetch, FormData, Blob } = globalThis;
@@ -234,6 +238,48 @@ async function measureStatistics(pool, results) {
   }
 }
 
+/**
+ * 1b. The rest of the API while imports wait: p50/p99 of a member list page at BENCH_QUEUE_RATE req/s, idle, then
+ * with BENCH_QUEUE_JOBS dry runs of the register submitted at once (IMPORT_CONCURRENCY=1 runs one, the rest
+ * queue), and the most imports seen running at the same time.
+ */
+async function measureQueue(pool, api, file) {
+  const url = `${api.base}/api/v1/members?limit=20`;
+  log(`member list, idle: ${QUEUE_RATE} req/s for ${DURATION} s`);
+  const idle = await steadyRunIsolated(url, api.token, QUEUE_RATE, DURATION, 2);
+  const body = readFileSync(file);
+  for (let i = 0; i < QUEUE_JOBS; i += 1) {
+    const form = new FormData();
+    form.append('dryRun', 'true');
+    form.append('file', new Blob([body], { type: MIME_TYPES[FORMAT] }), `queued-${i}.${FORMAT}`);
+    const res = await fetch(`${api.base}/api/v1/members/imports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.token}` },
+      body: form,
+    });
+    if (res.status !== 202) throw new Error(`dry run ${i} answered ${res.status}`);
+  }
+  let maxRunning = 0;
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const { rows } = await pool.query(
+        "SELECT count(*)::int AS n FROM member_import_jobs WHERE status = 'running'",
+      );
+      maxRunning = Math.max(maxRunning, rows[0].n);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  log(`member list with ${QUEUE_JOBS} dry runs submitted: ${QUEUE_RATE} req/s for ${DURATION} s`);
+  const busy = await steadyRunIsolated(url, api.token, QUEUE_RATE, DURATION, 0);
+  watching = false;
+  await watcher;
+  log(
+    `member list p99 ${idle.p99Ms} ms idle, ${busy.p99Ms} ms during the imports; at most ${maxRunning} running`,
+  );
+  return { jobs: QUEUE_JOBS, rate: QUEUE_RATE, idle, busy, maxRunning };
+}
+
 async function main_() {
   await adminQuery(`CREATE DATABASE "${dbName}"`);
   const pool = new pg.Pool({ connectionString: dbUrl, max: 4 });
@@ -328,6 +374,7 @@ async function main_() {
     }
     const seconds = (performance.now() - started) / 1000;
     const rssPeak = peakRssMb(api.pid);
+    if (QUEUE_JOBS > 0) results.queue = await measureQueue(pool, api, tmp);
     await api.stop();
     if (done.status !== 'completed' || done.insertedRows !== ROWS) {
       throw new Error(`import ended ${done.status} with ${done.insertedRows} rows: ${done.error}`);
@@ -389,6 +436,12 @@ async function main_() {
     `| API peak RSS (VmHWM) | ${results.api.peakRssMb} MB | ${importTarget(`< ${TARGETS.peakRssMb} MB`, results.api.peakRssMb < TARGETS.peakRssMb)} |`,
     `| raw COPY of the same rows, rows/s (floor) | ${results.copy.rowsPerSecond} | | |`,
     `| API / COPY | ${results.ratio} | | |`,
+    ...(results.queue
+      ? [
+          `| member list p99 idle / with ${results.queue.jobs} dry runs submitted | ${results.queue.idle.p99Ms} / ${results.queue.busy.p99Ms} ms | | |`,
+          `| imports running at once (IMPORT_CONCURRENCY=1) | ${results.queue.maxRunning} | | |`,
+        ]
+      : []),
     ...(results.stats ? statisticsTable(results) : []),
     '',
   ].join('\n');

@@ -277,6 +277,37 @@ export class EnvironmentVariables {
   @IsString()
   IMPORT_DIR = '';
 
+  /** Most bytes an XLSX upload may unpack to (all its parts together); more answers 413 before parsing. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  IMPORT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024;
+
+  /** Highest compression ratio (uncompressed:compressed) of one XLSX part over 1 MB; more answers 422. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  IMPORT_MAX_COMPRESSION_RATIO = 100;
+
+  /** Hours a failed import's file is kept for a retry; then the sweeper deletes it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  IMPORT_RETENTION_HOURS = 24;
+
+  /** Seconds between sweeps of IMPORT_DIR (expired failed jobs' files, orphaned uploads). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  IMPORT_SWEEP_INTERVAL_SECONDS = 900;
+
+  /** Imports running at once across every process sharing the database; the rest wait queued. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  IMPORT_CONCURRENCY = 1;
+
   /** Seconds between scheduled refreshes of the statistics views; 0 = only after imports. */
   @Transform(toInt)
   @IsInt()

@@ -5,6 +5,10 @@ export enum ErrorCode {
   InvalidCursor = 'INVALID_CURSOR',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  /** An uploaded XLSX unpacks to more than IMPORT_MAX_UNCOMPRESSED_BYTES (413). */
+  UncompressedTooLarge = 'UNCOMPRESSED_TOO_LARGE',
+  /** An uploaded XLSX part is compressed beyond IMPORT_MAX_COMPRESSION_RATIO: a zip bomb (422). */
+  CompressionRatioTooHigh = 'COMPRESSION_RATIO_TOO_HIGH',
   RouteNotFound = 'ROUTE_NOT_FOUND',
   NotFound = 'NOT_FOUND',
   Unauthenticated = 'UNAUTHENTICATED',
@@ -39,6 +43,8 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.InvalidCursor]: 'The pagination cursor is not valid',
   [ErrorCode.PayloadTooLarge]: 'The request body is too large',
   [ErrorCode.UnsupportedMediaType]: 'The request body has an unsupported media type',
+  [ErrorCode.UncompressedTooLarge]: 'The uploaded archive unpacks to too much data',
+  [ErrorCode.CompressionRatioTooHigh]: 'The uploaded archive is compressed suspiciously far',
   [ErrorCode.RouteNotFound]: 'No such route',
   [ErrorCode.NotFound]: 'Not found',
   [ErrorCode.Unauthenticated]: 'Authentication is required',

@@ -12,6 +12,8 @@ const DESCRIPTIONS: Partial<Record<HttpStatus, string>> = {
   [HttpStatus.NOT_FOUND]: 'Not found (or outside your scope)',
   [HttpStatus.CONFLICT]: 'Conflicts with the current state',
   [HttpStatus.PAYLOAD_TOO_LARGE]: 'Request body too large',
+  [HttpStatus.UNPROCESSABLE_ENTITY]:
+    'Well-formed but refused content (e.g. an archive compressed too far)',
   [HttpStatus.TOO_MANY_REQUESTS]: 'Rate limited; see Retry-After',
   [HttpStatus.SERVICE_UNAVAILABLE]: 'A dependency is unavailable; see Retry-After',
 };

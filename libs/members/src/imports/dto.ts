@@ -116,6 +116,14 @@ export class ImportJobDto {
   @ApiProperty({ type: String, nullable: true })
   error!: string | null;
 
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'While queued: the place in the import queue (1 starts next, when a run slot is free); otherwise null',
+  })
+  queuePosition!: number | null;
+
   @ApiProperty({ type: [String], description: 'Header cells that matched no field' })
   ignoredColumns!: string[];
 
@@ -129,7 +137,10 @@ export class ImportJobDto {
   createdAt!: Date;
 }
 
-export function toImportJobDto(job: MemberImportJob): ImportJobDto {
+export function toImportJobDto(
+  job: MemberImportJob,
+  queuePosition: number | null = null,
+): ImportJobDto {
   return {
     id: job.id,
     status: job.status,
@@ -148,6 +159,7 @@ export function toImportJobDto(job: MemberImportJob): ImportJobDto {
     duplicateRows: job.duplicateRows,
     committedThroughRow: job.committedThroughRow,
     error: job.error,
+    queuePosition: job.status === ImportStatus.Queued ? queuePosition : null,
     ignoredColumns: job.ignoredColumns,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,

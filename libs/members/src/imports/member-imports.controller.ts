@@ -33,8 +33,10 @@ import {
   toImportJobDto,
 } from './dto.js';
 import { TEMPLATE_COLUMNS } from './import-columns.js';
+import type { MemberImportJob } from './import-job.entity.js';
 import { MemberImportsService } from './member-imports.service.js';
 import type { UploadedFile as UploadedUpload } from './member-imports.service.js';
+import { UploadCleanupInterceptor } from './upload-cleanup.interceptor.js';
 
 const REPORT_COLUMNS = [
   { header: 'Row', width: 8 },
@@ -51,9 +53,14 @@ const REPORT_COLUMNS = [
 export class MemberImportsController {
   constructor(private readonly imports: MemberImportsService) {}
 
+  private async dto(job: MemberImportJob): Promise<ImportJobDto> {
+    const positions = await this.imports.queuePositions([job]);
+    return toImportJobDto(job, positions.get(job.id) ?? null);
+  }
+
   @Post()
   @RequirePermission(Permission.MembersImport)
-  @UseInterceptors(FileInterceptor('file'))
+  @UseInterceptors(FileInterceptor('file'), UploadCleanupInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: ImportUploadDto })
   @ApiAcceptedResponse({
@@ -69,6 +76,7 @@ export class MemberImportsController {
     HttpStatus.BAD_REQUEST,
     HttpStatus.PAYLOAD_TOO_LARGE,
     HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    HttpStatus.UNPROCESSABLE_ENTITY,
   )
   async upload(
     @CurrentUser() actor: AuthUser,
@@ -81,7 +89,7 @@ export class MemberImportsController {
       dryRun: body.dryRun,
     });
     res.status(created ? HttpStatus.ACCEPTED : HttpStatus.OK);
-    return toImportJobDto(job);
+    return this.dto(job);
   }
 
   @Get()
@@ -93,7 +101,11 @@ export class MemberImportsController {
     @Query() query: ListImportsQueryDto,
   ): Promise<Page<ImportJobDto>> {
     const page = await this.imports.list(actor, query);
-    return { data: page.data.map(toImportJobDto), nextCursor: page.nextCursor };
+    const positions = await this.imports.queuePositions(page.data);
+    return {
+      data: page.data.map((job) => toImportJobDto(job, positions.get(job.id) ?? null)),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Get('template')
@@ -122,7 +134,7 @@ export class MemberImportsController {
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
   ): Promise<ImportJobDto> {
-    return toImportJobDto(await this.imports.get(actor, id));
+    return this.dto(await this.imports.get(actor, id));
   }
 
   @Post(':id/retry')
@@ -136,7 +148,7 @@ export class MemberImportsController {
   ): Promise<ImportJobDto> {
     const job = await this.imports.retry(actor, id);
     res.status(HttpStatus.ACCEPTED);
-    return toImportJobDto(job);
+    return this.dto(job);
   }
 
   @Get(':id/report')

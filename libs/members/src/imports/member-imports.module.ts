@@ -8,6 +8,7 @@ import { APP_CONFIG, AppConfig } from '@app/core';
 import { MEMBER_IMPORT_ENTITIES } from './import-job.entity.js';
 import { MemberImportsController } from './member-imports.controller.js';
 import { MemberImportsService } from './member-imports.service.js';
+import { UploadSweeper } from './upload-sweeper.js';
 
 /**
  * Bulk member import. Uploads go to disk (multer disk storage, capped at IMPORT_MAX_BYTES: larger answers
@@ -32,7 +33,7 @@ import { MemberImportsService } from './member-imports.service.js';
     }),
   ],
   controllers: [MemberImportsController],
-  providers: [MemberImportsService],
+  providers: [MemberImportsService, UploadSweeper],
   exports: [MemberImportsService],
 })
 export class MemberImportsModule {}

@@ -38,10 +38,12 @@ import {
   todayUtc,
   WardChainRow,
 } from './import-row.js';
+import { IMPORT_LOCK, ImportQueue } from './import-queue.js';
 import { readRows, sniffFormat, UnreadableFileError } from './row-sources.js';
+import { checkZipLimits, readZipDirectory, ZipLimitError, ZipLimits } from './zip-limits.js';
 
-/** Advisory-lock namespace: the process running a job holds (IMPORT_LOCK, hashtext(job id)) on its connection. */
-const IMPORT_LOCK = 7_201;
+/** Rows validated between two turns of the event loop, so an import never holds the process for long. */
+const YIELD_EVERY_ROWS = 250;
 
 export interface UploadedFile {
   path: string;
@@ -146,7 +148,7 @@ const REJECT_SQL = `
 @Injectable()
 export class MemberImportsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MemberImportsService.name);
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly queue: ImportQueue;
   private wardCache: { at: number; wards: Map<string, WardChainRow> } | null = null;
   private shuttingDown = false;
 
@@ -156,29 +158,50 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     private readonly events: DomainEventBus,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.queue = new ImportQueue(dataSource, {
+      concurrency: config.IMPORT_CONCURRENCY,
+      runnable: (job) =>
+        stat(this.jobFile(job)).then(
+          () => true,
+          () => false,
+        ),
+      run: (id, runner) => this.run(id, runner),
+    });
+  }
+
+  private get zipLimits(): ZipLimits {
+    return {
+      maxUncompressedBytes: this.config.IMPORT_MAX_UNCOMPRESSED_BYTES,
+      maxRatio: this.config.IMPORT_MAX_COMPRESSION_RATIO,
+    };
+  }
 
   get importDir(): string {
     return this.config.IMPORT_DIR || path.join(tmpdir(), 'eff-imports');
   }
 
-  /** Jobs left queued or running by a process that died are marked failed, stating what was committed. */
+  /**
+   * Jobs left running by a process that died are marked failed, stating what was committed; queued jobs stay
+   * queued and start when a slot is free.
+   */
   async onApplicationBootstrap(): Promise<void> {
     await mkdir(this.importDir, { recursive: true });
     await this.failOrphans();
+    this.queue.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
-    await Promise.allSettled([...this.running.values()]);
+    await this.queue.stop();
   }
 
   async failOrphans(): Promise<void> {
     const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM member_import_jobs WHERE status IN ('queued', 'running')`,
+      `SELECT id FROM member_import_jobs WHERE status = 'running'`,
     );
     for (const { id } of rows) {
-      if (this.running.has(id)) continue;
+      if (this.queue.running.has(id)) continue;
       const runner = this.dataSource.createQueryRunner();
       await runner.connect();
       try {
@@ -192,7 +215,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
              error = 'The process running this import stopped. Rows up to ' || committed_through_row ||
                ' were committed (' || inserted_rows || ' inserted, ' || updated_rows ||
                ' updated); retry to finish the rest.'
-           WHERE id = $1 AND status IN ('queued', 'running')`,
+           WHERE id = $1 AND status = 'running'`,
           [id],
         );
         await runner.query('SELECT pg_advisory_unlock($1, hashtext($2))', [IMPORT_LOCK, id]);
@@ -224,6 +247,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       if (format === 'truncated') {
         throw AppException.badRequest('The XLSX file is truncated or damaged', 'file');
       }
+      if (format === ImportFormat.Xlsx) await this.checkArchive(file.path);
       const mapping = await this.readHeader(file.path, format);
       const sha256 = await this.hashFile(file.path);
       const scopeKey = scopeKeyOf(actor.scope);
@@ -376,11 +400,12 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
   }
 
   private async readHeader(file: string, format: ImportFormat): Promise<HeaderMapping> {
-    const rows = readRows(file, format);
+    const rows = readRows(file, format, this.zipLimits);
     let first;
     try {
       first = await rows.next();
     } catch (error) {
+      if (error instanceof ZipLimitError) throw zipLimitProblem(error);
       throw AppException.badRequest(
         error instanceof UnreadableFileError ? error.message : 'The file could not be read',
         'file',
@@ -402,6 +427,25 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       );
     }
     return mapping;
+  }
+
+  /** Reads an XLSX's central directory and refuses it, before anything is inflated, when it would unpack too far. */
+  private async checkArchive(file: string): Promise<void> {
+    try {
+      checkZipLimits(await readZipDirectory(file), this.zipLimits);
+    } catch (error) {
+      if (error instanceof ZipLimitError) throw zipLimitProblem(error);
+      if (error instanceof UnreadableFileError)
+        throw AppException.badRequest(error.message, 'file');
+      throw error;
+    }
+  }
+
+  /** 1-based places in the import queue of the given jobs that are queued. */
+  queuePositions(jobs: Pick<MemberImportJob, 'id' | 'status'>[]): Promise<Map<string, number>> {
+    return this.queue.positions(
+      jobs.filter((j) => j.status === ImportStatus.Queued).map((j) => j.id),
+    );
   }
 
   private hashFile(file: string): Promise<string> {
@@ -440,87 +484,69 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     return wards;
   }
 
-  private launch(id: string): void {
-    if (this.running.has(id)) return;
-    const run = this.run(id)
-      .catch((error: unknown) => this.logger.error({ err: error, importId: id }, 'Import crashed'))
-      .finally(() => this.running.delete(id));
-    this.running.set(id, run);
+  /** Queues the job: it starts when one of the IMPORT_CONCURRENCY slots is free. */
+  private launch(_id: string): void {
+    this.queue.kick();
   }
 
-  /** Processes a job from the row after its last committed one, holding its advisory lock throughout. */
-  async run(id: string): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    let locked = false;
+  /**
+   * Processes a job from the row after its last committed one. The queue calls it on a connection that holds
+   * the job's advisory lock and a run slot, and releases both afterwards.
+   */
+  private async run(id: string, runner: QueryRunner): Promise<void> {
+    const job = await runner.manager.findOneBy(MemberImportJob, { id });
+    if (!job || job.status !== ImportStatus.Queued) return;
+    await runner.query(
+      `UPDATE member_import_jobs SET status = 'running', started_at = COALESCE(started_at, now()),
+         updated_at = now() WHERE id = $1`,
+      [id],
+    );
+    job.status = ImportStatus.Running;
+    this.publish(job);
     try {
-      const [lock] = (await runner.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
-        IMPORT_LOCK,
-        id,
-      ])) as { ok: boolean }[];
-      locked = lock?.ok === true;
-      if (!locked) return;
-      const job = await runner.manager.findOneBy(MemberImportJob, { id });
-      if (!job || job.status !== ImportStatus.Queued) return;
+      await this.process(runner, job);
+      const done = await runner.manager.findOneByOrFail(MemberImportJob, { id });
       await runner.query(
-        `UPDATE member_import_jobs SET status = 'running', started_at = COALESCE(started_at, now()),
-           updated_at = now() WHERE id = $1`,
+        `UPDATE member_import_jobs SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`,
         [id],
       );
-      job.status = ImportStatus.Running;
-      this.publish(job);
-      try {
-        await this.process(runner, job);
-        const done = await runner.manager.findOneByOrFail(MemberImportJob, { id });
-        await runner.query(
-          `UPDATE member_import_jobs SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`,
-          [id],
-        );
-        done.status = ImportStatus.Completed;
-        this.metrics.imports().inc({ status: ImportStatus.Completed });
-        await unlink(this.jobFile(job)).catch(() => undefined);
-        await this.audit.record({
-          action: 'members.import.completed',
-          entityType: 'member_import',
-          entityId: id,
-          actorUserId: job.uploadedBy,
-          provinceCode: job.provinceCode,
-          changes: {
-            dryRun: done.dryRun,
-            totalRows: done.totalRows,
-            insertedRows: done.insertedRows,
-            updatedRows: done.updatedRows,
-            rejectedRows: done.rejectedRows,
-          },
-        });
-        this.publish(done);
-      } catch (error) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        const message =
-          error instanceof ImportFailure || error instanceof UnreadableFileError
-            ? error.message
-            : 'The import stopped on an unexpected error';
-        if (!(error instanceof ImportFailure || error instanceof UnreadableFileError)) {
-          this.logger.error({ err: error, importId: id }, 'Import failed');
-        }
-        await runner.query(
-          `UPDATE member_import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
-             error = left($2 || ' Rows up to ' || committed_through_row || ' were committed (' || inserted_rows ||
-               ' inserted, ' || updated_rows || ' updated).', 1000)
-           WHERE id = $1`,
-          [id, message],
-        );
-        this.metrics.imports().inc({ status: ImportStatus.Failed });
-        const failed = await runner.manager.findOneBy(MemberImportJob, { id });
-        if (failed) this.publish(failed);
+      done.status = ImportStatus.Completed;
+      this.metrics.imports().inc({ status: ImportStatus.Completed });
+      await unlink(this.jobFile(job)).catch(() => undefined);
+      await this.audit.record({
+        action: 'members.import.completed',
+        entityType: 'member_import',
+        entityId: id,
+        actorUserId: job.uploadedBy,
+        provinceCode: job.provinceCode,
+        changes: {
+          dryRun: done.dryRun,
+          totalRows: done.totalRows,
+          insertedRows: done.insertedRows,
+          updatedRows: done.updatedRows,
+          rejectedRows: done.rejectedRows,
+        },
+      });
+      this.publish(done);
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      const message =
+        error instanceof ImportFailure || error instanceof UnreadableFileError
+          ? error.message
+          : 'The import stopped on an unexpected error';
+      if (!(error instanceof ImportFailure || error instanceof UnreadableFileError)) {
+        this.logger.error({ err: error, importId: id }, 'Import failed');
       }
-    } finally {
-      if (locked) {
-        await runner
-          .query('SELECT pg_advisory_unlock($1, hashtext($2))', [IMPORT_LOCK, id])
-          .catch(() => undefined);
-      }
-      await runner.release();
+      await runner.query(
+        `UPDATE member_import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
+           error = left($2 || ' Rows up to ' || committed_through_row || ' were committed (' || inserted_rows ||
+             ' inserted, ' || updated_rows || ' updated).', 1000)
+         WHERE id = $1`,
+        [id, message],
+      );
+      this.metrics.imports().inc({ status: ImportStatus.Failed });
+      const failed = await runner.manager.findOneBy(MemberImportJob, { id });
+      if (failed) this.publish(failed);
     }
   }
 
@@ -575,12 +601,14 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     let pending: Promise<void> | null = null;
     let before: Promise<void> | null = null;
     let batches = 0;
-    for await (const row of readRows(this.jobFile(job), job.format)) {
+    for await (const row of readRows(this.jobFile(job), job.format, this.zipLimits)) {
       if (!mapping) {
         mapping = mapHeaders(row.cells);
         continue;
       }
       dataRows += 1;
+      // Buffered rows arrive as microtasks: let the API's requests in between (#15.11).
+      if (dataRows % YIELD_EVERY_ROWS === 0) await new Promise((r) => setImmediate(r));
       if (dataRows > this.config.IMPORT_MAX_ROWS) {
         throw new ImportFailure(`The file has more than ${this.config.IMPORT_MAX_ROWS} rows.`);
       }
@@ -829,4 +857,20 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       },
     });
   }
+}
+
+function zipLimitProblem(error: ZipLimitError): AppException {
+  return error.kind === 'total'
+    ? new AppException(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        ErrorCode.UncompressedTooLarge,
+        error.message,
+        [{ field: 'file', code: 'uncompressed_too_large', message: error.message }],
+      )
+    : new AppException(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        ErrorCode.CompressionRatioTooHigh,
+        error.message,
+        [{ field: 'file', code: 'compression_ratio_too_high', message: error.message }],
+      );
 }

@@ -19,6 +19,8 @@ describe('SharedStrings', () => {
   });
 });
 
+const LIMITS = { maxUncompressedBytes: 200 * 1024 * 1024, maxRatio: 100 };
+
 describe('readRows (XLSX)', () => {
   let dir: string;
   beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), 'rows-'))));
@@ -31,7 +33,7 @@ describe('readRows (XLSX)', () => {
     expect(buffer.includes('xl/sharedStrings.xml')).toBe(true);
     writeFileSync(file, buffer);
     const rows: SheetRow[] = [];
-    for await (const row of readRows(file, ImportFormat.Xlsx)) rows.push(row);
+    for await (const row of readRows(file, ImportFormat.Xlsx, LIMITS)) rows.push(row);
     return rows;
   }
 

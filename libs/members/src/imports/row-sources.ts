@@ -1,17 +1,27 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type ExcelJS from 'exceljs';
+import { UnreadableFileError } from './import-file-errors.js';
 import { ImportFormat } from './import-job.entity.js';
+import {
+  checkZipLimits,
+  InflateBudget,
+  openZipEntry,
+  readZipDirectory,
+  ZipLimitError,
+  ZipLimits,
+} from './zip-limits.js';
 import { loadExcelJS } from '../exceljs.js';
+
+export { UnreadableFileError };
 
 /** One row of a spreadsheet: its row number (the header is row 1) and its cells as text. */
 export interface SheetRow {
   rowNumber: number;
   cells: string[];
 }
-
-export class UnreadableFileError extends Error {}
 
 const ZIP_LOCAL = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const ZIP_END = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
@@ -155,13 +165,35 @@ export function cellText(
   return '';
 }
 
-/** What WorkbookReader.parse() yields with sharedStrings: 'emit'. */
-type WorkbookItem =
-  | { eventType: 'worksheet'; value: AsyncIterable<ExcelJS.Row> }
-  | { eventType: string; value: unknown }
-  | { index: number; text: string | RichText | null };
+/**
+ * The parts of exceljs's streaming WorkbookReader this reader drives itself (exceljs 4.4). Its own parse()
+ * unzips the archive as one stream and writes every worksheet that comes before sharedStrings.xml (with
+ * sharedStrings: 'emit', every worksheet) to a temp file first: a zip bomb fills the disk, and a register leaves
+ * a decompressed copy behind. Here each part is inflated on demand from the archive on disk, in the order the
+ * parse needs (relationships, workbook, styles, shared strings, then the worksheet), so nothing is written.
+ */
+interface WorkbookReaderParts {
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
+  _parseStyles(entry: Readable): Promise<void>;
+  _parseSharedStrings(
+    entry: Readable,
+  ): AsyncIterable<{ index: number; text: string | RichText | null }>;
+  _parseWorksheet(
+    iterator: AsyncIterable<unknown>,
+    sheetNo: string,
+  ): Iterable<{ eventType: string; value: AsyncIterable<ExcelJS.Row> }>;
+}
 
-async function* xlsxRows(path: string): AsyncGenerator<SheetRow> {
+const WORKSHEET = /^xl\/worksheets\/sheet(\d+)\.xml$/;
+
+async function* xlsxRows(path: string, limits: ZipLimits): AsyncGenerator<SheetRow> {
+  const entries = await readZipDirectory(path);
+  checkZipLimits(entries, limits);
+  const sheet = entries.find((e) => WORKSHEET.test(e.name));
+  if (!sheet) throw new UnreadableFileError('The spreadsheet has no worksheet');
+  const part = (name: string) => entries.find((e) => e.name === name);
+  const budget = new InflateBudget(limits.maxUncompressedBytes);
   const { stream } = await loadExcelJS();
   const workbook = new stream.xlsx.WorkbookReader(path, {
     sharedStrings: 'emit',
@@ -169,18 +201,32 @@ async function* xlsxRows(path: string): AsyncGenerator<SheetRow> {
     styles: 'cache',
     worksheets: 'emit',
     entries: 'emit',
-  });
+  }) as unknown as WorkbookReaderParts;
   const strings = new SharedStrings();
+  const open: Readable[] = [];
+  const inflate = async (entry: NonNullable<ReturnType<typeof part>>): Promise<Readable> => {
+    const readable = await openZipEntry(path, entry, budget);
+    open.push(readable);
+    return readable;
+  };
   let lastRow = 0;
   try {
-    for await (const item of workbook.parse() as unknown as AsyncIterable<WorkbookItem>) {
-      if ('index' in item) {
-        const { text } = item;
+    const rels = part('xl/_rels/workbook.xml.rels');
+    if (rels) await workbook._parseRels(await inflate(rels));
+    const book = part('xl/workbook.xml');
+    if (book) await workbook._parseWorkbook(await inflate(book));
+    const styles = part('xl/styles.xml');
+    if (styles) await workbook._parseStyles(await inflate(styles));
+    const shared = part('xl/sharedStrings.xml');
+    if (shared) {
+      for await (const { text } of workbook._parseSharedStrings(await inflate(shared))) {
         strings.push(text === null ? '' : typeof text === 'string' ? text : joinRichText(text));
-        continue;
       }
+    }
+    const sheetNo = WORKSHEET.exec(sheet.name)?.[1] ?? '1';
+    for (const item of workbook._parseWorksheet(await inflate(sheet), sheetNo)) {
       if (item.eventType !== 'worksheet') continue;
-      for await (const row of item.value as AsyncIterable<ExcelJS.Row>) {
+      for await (const row of item.value) {
         const values = Array.isArray(row.values) ? row.values : [];
         // ExcelJS rows are 1-based and sparse.
         const cells: string[] = [];
@@ -189,16 +235,25 @@ async function* xlsxRows(path: string): AsyncGenerator<SheetRow> {
         lastRow = row.number;
         yield { rowNumber: row.number, cells };
       }
-      break; // the first worksheet only
     }
   } catch (error) {
+    if (error instanceof ZipLimitError) throw error;
     throw new UnreadableFileError(
       `The spreadsheet could not be read after row ${lastRow}: ${(error as Error).message}`,
     );
+  } finally {
+    for (const readable of open) readable.destroy();
   }
 }
 
-/** Streams the rows of an uploaded file; the whole file is never held in memory. */
-export function readRows(path: string, format: ImportFormat): AsyncGenerator<SheetRow> {
-  return format === ImportFormat.Xlsx ? xlsxRows(path) : csvRows(path);
+/**
+ * Streams the rows of an uploaded file; the whole file is never held in memory, and an XLSX is never inflated
+ * beyond the limits.
+ */
+export function readRows(
+  path: string,
+  format: ImportFormat,
+  limits: ZipLimits,
+): AsyncGenerator<SheetRow> {
+  return format === ImportFormat.Xlsx ? xlsxRows(path, limits) : csvRows(path);
 }

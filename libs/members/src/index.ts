@@ -18,3 +18,6 @@ export * from './imports/import-row.js';
 export * from './exports/member-export.module.js';
 export * from './exports/member-export.service.js';
 export * from './exports/table-writer.js';
+export * from './registration-conflicts/registration-conflict.dto.js';
+export * from './registration-conflicts/registration-conflicts.js';
+export * from './registration-conflicts/registration-conflicts.service.js';

@@ -1,5 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/**
+ * registration_conflicts (#15.2): registrations refused because the ID number is a member outside the requester's
+ * area. (requested_by, created_at) serves the per-user 24-hour count behind REGISTRATION_CONFLICT_LIMIT.
+ */
 export class RegistrationConflicts1795570100000 implements MigrationInterface {
   name = 'RegistrationConflicts1795570100000';
 

@@ -261,13 +261,20 @@ describe('#15.2 membership oracle', () => {
       .expect(429);
     expect(over.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(over.body).toMatchObject({ status: 429, code: 'REGISTRATION_CONFLICT_LIMIT' });
+    // The oldest of the last LIMIT conflicts leaves the 24-hour window in just under a day.
+    expect(over.body.retryAfterSeconds).toBeGreaterThan(86_000);
+    expect(over.body.retryAfterSeconds).toBeLessThanOrEqual(86_400);
+    expect(over.headers['retry-after']).toBe(String(over.body.retryAfterSeconds));
     // A brand-new ID number gets the same 429: the refusal no longer says anything about the number tried.
     const fresh = await http()
       .post('/api/v1/members')
       .set(...bearer(prober))
       .send(memberInput({ wardCode: WARDS.own }))
       .expect(429);
-    expect(refusal(fresh.body)).toEqual(refusal(over.body));
+    expect({ ...refusal(fresh.body), retryAfterSeconds: 0 }).toEqual({
+      ...refusal(over.body),
+      retryAfterSeconds: 0,
+    });
     const application = await insertApplication(t.db.pool, WARDS.own, validIdNumber());
     const approve = await http()
       .post(`/api/v1/applications/${application}/approve`)

@@ -29,6 +29,7 @@ import {
   conflictLimitReached,
   conflictsInLastDay,
   recordConflicts,
+  secondsUntilUnderLimit,
 } from './registration-conflicts.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -70,7 +71,7 @@ export class RegistrationConflictsService {
     const count = await conflictsInLastDay(this.dataSource, actor.id);
     if (count >= this.config.REGISTRATION_CONFLICT_LIMIT) {
       conflictCounter(this.metrics).inc({ outcome: 'limited' });
-      throw conflictLimitReached(this.config.REGISTRATION_CONFLICT_LIMIT);
+      throw await this.limitReached(actor.id);
     }
   }
 
@@ -133,9 +134,17 @@ export class RegistrationConflictsService {
     counter.inc({ outcome: 'recorded' });
     if (count > this.config.REGISTRATION_CONFLICT_LIMIT) {
       counter.inc({ outcome: 'limited' });
-      return conflictLimitReached(this.config.REGISTRATION_CONFLICT_LIMIT);
+      return this.limitReached(actor.id);
     }
     return cannotRegisterHere();
+  }
+
+  private async limitReached(userId: string): Promise<AppException> {
+    const limit = this.config.REGISTRATION_CONFLICT_LIMIT;
+    return conflictLimitReached(
+      limit,
+      await secondsUntilUnderLimit(this.dataSource, userId, limit),
+    );
   }
 
   async list(query: ListRegistrationConflictsQueryDto): Promise<Page<RegistrationConflictDto>> {

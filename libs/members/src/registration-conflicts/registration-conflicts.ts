@@ -43,13 +43,32 @@ export function cannotRegisterHere(): AppException {
   );
 }
 
-export function conflictLimitReached(limit: number): AppException {
+/** The 429 past the limit; `retryAfterSeconds` (body and Retry-After) when known, see secondsUntilUnderLimit. */
+export function conflictLimitReached(limit: number, retryAfterSeconds?: number): AppException {
   return new AppException(
     HttpStatus.TOO_MANY_REQUESTS,
     ErrorCode.RegistrationConflictLimit,
     `You reached the limit of ${limit} registrations in 24 hours that need the national office; ` +
       'registering members is paused for you until then (ask the national office)',
+    undefined,
+    retryAfterSeconds === undefined ? undefined : { retryAfterSeconds },
   );
+}
+
+/** Seconds until `userId` has fewer than `limit` conflicts in the last 24 hours (at least 1). */
+export async function secondsUntilUnderLimit(
+  db: Queryable,
+  userId: string,
+  limit: number,
+): Promise<number> {
+  const rows = (await db.query(
+    `SELECT ceil(extract(epoch FROM created_at + interval '24 hours' - now()))::int AS s
+     FROM registration_conflicts
+     WHERE requested_by = $1 AND created_at > now() - interval '24 hours'
+     ORDER BY created_at DESC OFFSET $2 LIMIT 1`,
+    [userId, limit - 1],
+  )) as { s: number }[];
+  return Math.max(1, rows[0]?.s ?? 1);
 }
 
 /** eff_registration_conflicts_total{outcome=recorded|limited}. */

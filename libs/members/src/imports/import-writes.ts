@@ -4,9 +4,11 @@ import type { MemberRow, RejectedRow } from './import-row.js';
 import { rejectedPreview } from './import-row.js';
 
 /**
- * Create: the members of a batch, with each new member's history entry (created) and audit event (member.created,
- * ID number, cell and address masked) in the same statement, as a single create writes them. Returns the ID
- * numbers written (an ID number inserted meanwhile by someone else is skipped: ON CONFLICT DO NOTHING).
+ * Create: the members of a batch, with each new member's history entry (created) and audit event (member.created)
+ * in the same statement. The audit event names the import, membership number, ward and status, not every field
+ * as a single create's masked diff does: the values are the member row itself, and a full diff per row costs the
+ * import about a third of its speed (5,000-row batches). Returns the ID numbers written (an ID number inserted
+ * meanwhile by someone else is skipped: ON CONFLICT DO NOTHING).
  */
 export const INSERT_SQL = `
   WITH ins AS (
@@ -24,8 +26,7 @@ export const INSERT_SQL = `
         residential_address, ward_code, municipality_code, district_code, province_code, status, joined_on,
         last_paid_on, expires_on, consent)
     ON CONFLICT (id_number) DO NOTHING
-    RETURNING id, id_number, membership_number, first_names, surname, cell_number, email, residential_address,
-      ward_code, province_code, status, joined_on, last_paid_on, expires_on),
+    RETURNING id, id_number, membership_number, ward_code, province_code, status),
   history AS (
     INSERT INTO member_history (member_id, kind, to_status, details, actor_user_id)
     SELECT id, 'created'::member_history_kind, status,
@@ -35,16 +36,8 @@ export const INSERT_SQL = `
   audit AS (
     INSERT INTO audit_events (action, entity_type, entity_id, province_code, actor_user_id, changes)
     SELECT 'member.created', 'member', id::text, province_code, $19::uuid,
-      jsonb_build_object('idNumber', '{"from":"[REDACTED]","to":"[REDACTED]"}'::jsonb)
-        || jsonb_build_object('firstNames', jsonb_build_object('to', first_names),
-             'surname', jsonb_build_object('to', surname), 'email', jsonb_build_object('to', email),
-             'wardCode', jsonb_build_object('to', ward_code), 'status', jsonb_build_object('to', status),
-             'joinedOn', jsonb_build_object('to', joined_on), 'lastPaidOn', jsonb_build_object('to', last_paid_on),
-             'expiresOn', jsonb_build_object('to', expires_on))
-        || CASE WHEN cell_number IS NULL THEN '{}'::jsonb
-             ELSE '{"cellNumber":{"from":"[REDACTED]","to":"[REDACTED]"}}'::jsonb END
-        || CASE WHEN residential_address IS NULL THEN '{}'::jsonb
-             ELSE '{"residentialAddress":{"from":"[REDACTED]","to":"[REDACTED]"}}'::jsonb END
+      jsonb_build_object('importId', $20::text, 'membershipNumber', membership_number, 'wardCode', ward_code,
+        'status', status)
     FROM ins)
   SELECT id_number FROM ins`;
 

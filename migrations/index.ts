@@ -6,6 +6,7 @@ import { MembersLifecycle1795561751605 } from './1795561751605-MembersLifecycle.
 import { MemberImports1795562177563 } from './1795562177563-MemberImports.js';
 import { MembershipStats1795562300000 } from './1795562300000-MembershipStats.js';
 import { MembersScopedNameSearch1795565488811 } from './1795565488811-MembersScopedNameSearch.js';
+import { RegistrationConflicts1795570100000 } from './1795570100000-RegistrationConflicts.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
 import { UsersEmailLowerCase1795563098645 } from './1795563098645-UsersEmailLowerCase.js';
 import { UsersPasswordChangeRequired1795570000000 } from './1795570000000-UsersPasswordChangeRequired.js';
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   AuditAppendOnly1795563098646,
   MembersScopedNameSearch1795565488811,
   UsersPasswordChangeRequired1795570000000,
+  RegistrationConflicts1795570100000,
 ];

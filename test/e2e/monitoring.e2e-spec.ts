@@ -52,6 +52,7 @@ describe('deploy/monitoring', () => {
       'EffFailedLoginSpike',
       'EffDatabaseDown',
       'EffRedisDown',
+      'EffRegistrationConflictLimitReached',
     ]) {
       expect(alerts).toContain(`alert: ${required}`);
     }

@@ -463,7 +463,7 @@ export interface paths {
         /** A page of the members in your area; auditors get MinimisedMemberDto rows. Each page is audited as members.listed */
         get: operations["membersList"];
         put?: never;
-        /** Create */
+        /** Register a member. 409 DUPLICATE_ID_NUMBER when already a member in your area; 409 CANNOT_REGISTER_HERE for any reason outside your area (recorded for the national office); 429 REGISTRATION_CONFLICT_LIMIT past REGISTRATION_CONFLICT_LIMIT such refusals in 24 hours */
         post: operations["membersCreate"];
         delete?: never;
         options?: never;
@@ -762,6 +762,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/registration-conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registrations refused because the ID number is a member elsewhere (national only), newest first */
+        get: operations["registrationConflictsList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/registration-conflicts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record how a registration conflict was settled (e.g. after a transfer) */
+        post: operations["registrationConflictsResolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/growth": {
         parameters: {
             query?: never;
@@ -998,7 +1032,7 @@ export interface components {
         ApplicationDuplicatesDto: {
             /** @description Only when in your area */
             member: components["schemas"]["DuplicateMemberDto"] | null;
-            /** @description A member with this ID number exists (possibly outside your area) */
+            /** @description A member with this ID number exists in your area (members elsewhere are never disclosed: approving answers 409 CANNOT_REGISTER_HERE) */
             memberExists: boolean;
             /** @description Other open (submitted or under review) applications with the same ID number in your area */
             openApplicationIds: string[];
@@ -1249,7 +1283,7 @@ export interface components {
             membershipNumber: string;
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNCOMPRESSED_TOO_LARGE" | "COMPRESSION_RATIO_TOO_HIGH" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "PASSWORD_CHANGE_REQUIRED" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNCOMPRESSED_TOO_LARGE" | "COMPRESSION_RATIO_TOO_HIGH" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "PASSWORD_CHANGE_REQUIRED" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "CANNOT_REGISTER_HERE" | "REGISTRATION_CONFLICT_LIMIT" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
         FieldErrorDto: {
             /**
              * @description Machine-readable reason
@@ -1751,6 +1785,55 @@ export interface components {
             /** @description The refresh token from login or the previous refresh (single use) */
             refreshToken: string;
         };
+        RegistrationConflictDto: {
+            /** Format: uuid */
+            applicationId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            districtCode: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            importId: string | null;
+            /**
+             * Format: uuid
+             * @description The existing member the ID number belongs to
+             */
+            memberId: string | null;
+            /** @description The existing member's ward */
+            memberWardCode: string | null;
+            membershipNumber: string | null;
+            municipalityCode: string;
+            note: string | null;
+            outcome: (string & components["schemas"]["RegistrationConflictOutcome"]) | null;
+            provinceCode: string;
+            /**
+             * Format: uuid
+             * @description The refused user
+             */
+            requestedBy: string | null;
+            /** Format: date-time */
+            resolvedAt: string | null;
+            /** Format: uuid */
+            resolvedBy: string | null;
+            /** @description Row of the import file */
+            rowNumber: number | null;
+            source: components["schemas"]["RegistrationConflictSource"];
+            status: components["schemas"]["RegistrationConflictStatus"];
+            /** @description The ward the requester tried to register the person in */
+            wardCode: string;
+        };
+        /** @enum {string} */
+        RegistrationConflictOutcome: "transferred" | "dismissed";
+        RegistrationConflictPage: {
+            data: components["schemas"]["RegistrationConflictDto"][];
+            /** @description Pass as ?cursor= to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
+        RegistrationConflictSource: "member_create" | "application" | "import";
+        /** @enum {string} */
+        RegistrationConflictStatus: "open" | "resolved";
         RejectApplicationDto: {
             reason: string;
         };
@@ -1790,6 +1873,11 @@ export interface components {
             passwordChangeRequired: boolean;
             /** @description A new random password, shown once; every session of the user has ended. It is one-time: signing in with it gives a session that may only change it (passwordChangeRequired). */
             temporaryPassword: string;
+        };
+        ResolveRegistrationConflictDto: {
+            note?: string;
+            /** @description transferred: the member was moved (POST /members/{id}/transfer); dismissed: nothing to do */
+            outcome: components["schemas"]["RegistrationConflictOutcome"];
         };
         /** @enum {string} */
         Role: "super_admin" | "national_admin" | "provincial_admin" | "regional_admin" | "subregional_admin" | "ward_admin" | "auditor" | "member";
@@ -5386,6 +5474,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemberDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    registrationConflictsList: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                status?: components["schemas"]["RegistrationConflictStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationConflictPage"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    registrationConflictsResolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveRegistrationConflictDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationConflictDto"];
                 };
             };
             /** @description Invalid input (problem details with per-field errors) */

@@ -28,6 +28,8 @@ export enum Permission {
   LeadershipManage = 'leadership:manage',
   StatsRead = 'stats:read',
   AuditRead = 'audit:read',
+  /** List and resolve registration conflicts (ID numbers refused outside their member's area): national only. */
+  RegistrationConflictsManage = 'registration_conflicts:manage',
 }
 
 const ADMIN: readonly Permission[] = [
@@ -48,8 +50,8 @@ const ADMIN: readonly Permission[] = [
 
 /** The role → permission map: the one place that says who may do what. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  [Role.SuperAdmin]: [...ADMIN, Permission.MembersErase],
-  [Role.NationalAdmin]: ADMIN,
+  [Role.SuperAdmin]: [...ADMIN, Permission.MembersErase, Permission.RegistrationConflictsManage],
+  [Role.NationalAdmin]: [...ADMIN, Permission.RegistrationConflictsManage],
   [Role.ProvincialAdmin]: ADMIN,
   [Role.RegionalAdmin]: ADMIN,
   [Role.SubregionalAdmin]: ADMIN,

@@ -21,3 +21,6 @@ export * from './exports/table-writer.js';
 export * from './dto/minimised.dto.js';
 export * from './minimisation.js';
 export * from './list-access.js';
+export * from './registration-conflicts/registration-conflict.dto.js';
+export * from './registration-conflicts/registration-conflicts.js';
+export * from './registration-conflicts/registration-conflicts.service.js';

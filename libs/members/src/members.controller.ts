@@ -52,7 +52,13 @@ export class MembersController {
   @Post()
   @RequirePermission(Permission.MembersWrite)
   @ApiCreatedResponse({ type: MemberDto })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary:
+      'Register a member. 409 DUPLICATE_ID_NUMBER when already a member in your area; 409 CANNOT_REGISTER_HERE ' +
+      'for any reason outside your area (recorded for the national office); 429 REGISTRATION_CONFLICT_LIMIT past ' +
+      'REGISTRATION_CONFLICT_LIMIT such refusals in 24 hours',
+  })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.CONFLICT, HttpStatus.TOO_MANY_REQUESTS)
   create(@CurrentUser() actor: AuthUser, @Body() body: CreateMemberDto): Promise<MemberDto> {
     return this.members.create(actor, body);
   }

@@ -7,12 +7,19 @@ import { ApplicationsService } from './applications/applications.service.js';
 import { MEMBERS_ENTITIES } from './entities/index.js';
 import { MembersController } from './members.controller.js';
 import { MembersService } from './members.service.js';
+import { RegistrationConflictsController } from './registration-conflicts/registration-conflicts.controller.js';
+import { RegistrationConflictsService } from './registration-conflicts/registration-conflicts.service.js';
 import { StatusRecalculationService } from './status-recalculation.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature(MEMBERS_ENTITIES), GeographyModule, ScheduleModule.forRoot()],
-  controllers: [MembersController, ApplicationsController],
-  providers: [MembersService, ApplicationsService, StatusRecalculationService],
+  controllers: [MembersController, ApplicationsController, RegistrationConflictsController],
+  providers: [
+    MembersService,
+    ApplicationsService,
+    StatusRecalculationService,
+    RegistrationConflictsService,
+  ],
   exports: [MembersService, StatusRecalculationService],
 })
 export class MembersModule {}

@@ -42,6 +42,8 @@ import type { MemberView } from './dto/minimised.dto.js';
 import { recordListAccess } from './list-access.js';
 import { isMinimised, minimised, minimisedDetails } from './minimisation.js';
 import { addMonths, statusForExpiry, todayInSouthAfrica } from './membership-dates.js';
+import { RegistrationConflictSource } from './entities/registration-conflict.entity.js';
+import { RegistrationConflictsService } from './registration-conflicts/registration-conflicts.service.js';
 
 /** Personal data never written in clear into audit diffs or history. */
 export const MASKED_MEMBER_FIELDS = ['idNumber', 'cellNumber', 'residentialAddress'] as const;
@@ -277,6 +279,11 @@ export function duplicateIdNumber(): AppException {
   );
 }
 
+/** The refusal createInTransaction throws for an ID number that is already a member (anywhere). */
+export function isDuplicateIdNumber(error: unknown): boolean {
+  return error instanceof AppException && error.code === ErrorCode.DuplicateIdNumber;
+}
+
 /**
  * Members: create, read and change them inside the caller's area. Every query carries the caller's scope;
  * writes happen in one transaction with their audit event and history, and events go out after commit.
@@ -290,6 +297,7 @@ export class MembersService {
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly conflicts: RegistrationConflictsService,
   ) {}
 
   // --- reused by other modules ---
@@ -325,8 +333,9 @@ export class MembersService {
    * Creates a member inside the caller's transaction: derives date of birth, gender and citizenship from the
    * ID number, normalises the cell number, denormalises the ward's chain, sets the membership dates and
    * status, and records history and audit. The database assigns the membership number. The caller checks
-   * scope and publishes member.created after commit. A second member with the same ID number is a 409
-   * DUPLICATE_ID_NUMBER (the unique index decides under concurrency).
+   * scope and publishes member.created after commit. A second member with the same ID number throws
+   * duplicateIdNumber() (the unique index decides under concurrency); callers facing a user turn it into
+   * RegistrationConflictsService.refusal(), which says nothing about members outside the user's area.
    */
   async createInTransaction(
     manager: EntityManager,
@@ -421,9 +430,20 @@ export class MembersService {
     const chain = await this.wardChain(dto.wardCode);
     if (!scopeContains(actor.scope, chain))
       throw AppException.forbidden('The ward is outside your area');
-    const member = await this.dataSource.transaction((manager) =>
-      this.createInTransaction(manager, dto, { id: actor.id }, chain),
-    );
+    await this.conflicts.assertUnderLimit(actor);
+    let member: Member;
+    try {
+      member = await this.dataSource.transaction((manager) =>
+        this.createInTransaction(manager, dto, { id: actor.id }, chain),
+      );
+    } catch (error) {
+      if (isDuplicateIdNumber(error)) {
+        throw await this.conflicts.refusal(actor, dto.idNumber, chain, {
+          source: RegistrationConflictSource.MemberCreate,
+        });
+      }
+      throw error;
+    }
     this.publish(DomainEventType.MemberCreated, member);
     return toMemberDto(member);
   }

@@ -273,6 +273,15 @@ export class EnvironmentVariables {
   @Max(20_000)
   IMPORT_BATCH_SIZE = 5000;
 
+  /**
+   * Registration conflicts (ID numbers already registered outside the user's area) one user may cause in 24 hours;
+   * past it member creation, approval and imports by that user answer 429 REGISTRATION_CONFLICT_LIMIT.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REGISTRATION_CONFLICT_LIMIT = 20;
+
   /** Folder for uploaded import files until their job completes; empty = <os tmpdir>/eff-imports. */
   @IsString()
   IMPORT_DIR = '';

@@ -18,7 +18,15 @@ export enum ErrorCode {
   PasswordChangeRequired = 'PASSWORD_CHANGE_REQUIRED',
   Conflict = 'CONFLICT',
   VersionConflict = 'VERSION_CONFLICT',
+  /** The ID number is already a member inside the caller's area (the answer names the membership number). */
   DuplicateIdNumber = 'DUPLICATE_ID_NUMBER',
+  /**
+   * The person cannot be registered in the caller's area for a reason the caller may not see (e.g. a member
+   * elsewhere); a registration conflict is recorded for the national office.
+   */
+  CannotRegisterHere = 'CANNOT_REGISTER_HERE',
+  /** More than REGISTRATION_CONFLICT_LIMIT registration conflicts by this user in 24 hours. */
+  RegistrationConflictLimit = 'REGISTRATION_CONFLICT_LIMIT',
   InvalidStatusTransition = 'INVALID_STATUS_TRANSITION',
   /** A single-holder position (or every seat of one) is already held for those dates. */
   SeatTaken = 'SEAT_TAKEN',
@@ -54,6 +62,8 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.Conflict]: 'Conflict',
   [ErrorCode.VersionConflict]: 'The resource was changed by someone else',
   [ErrorCode.DuplicateIdNumber]: 'A member with this ID number already exists',
+  [ErrorCode.CannotRegisterHere]: 'This person cannot be registered here',
+  [ErrorCode.RegistrationConflictLimit]: 'Too many registrations that need the national office',
   [ErrorCode.InvalidStatusTransition]: 'The status does not allow this action',
   [ErrorCode.SeatTaken]: 'The position is already held',
   [ErrorCode.AlreadyInStructure]: 'The member already holds a position in this structure',

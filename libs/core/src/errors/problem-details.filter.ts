@@ -125,6 +125,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         detail: exception.detail,
         errors: exception.fieldErrors,
         extensions: exception.extensions,
+        ...(typeof exception.extensions?.retryAfterSeconds === 'number'
+          ? { retryAfterSeconds: exception.extensions.retryAfterSeconds }
+          : {}),
       };
     }
     if (exception instanceof ThrottlerException) {

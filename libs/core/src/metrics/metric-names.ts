@@ -29,6 +29,11 @@ export const METRIC = {
   connectedSockets: 'eff_realtime_connected_sockets',
   /** Counter {status=completed|failed}: member imports. Producer: imports. */
   imports: 'eff_imports_total',
+  /**
+   * Counter {outcome=recorded|limited}: registration conflicts (an ID number already registered outside the
+   * user's area) recorded, and attempts refused because the user passed REGISTRATION_CONFLICT_LIMIT. Producer: members.
+   */
+  registrationConflicts: 'eff_registration_conflicts_total',
   /** Gauge {status}: members by membership status. Producer: members. */
   members: 'eff_members',
 } as const;

@@ -57,7 +57,10 @@ export class ApplicationDuplicatesDto {
   @ApiProperty({ type: DuplicateMemberDto, nullable: true, description: 'Only when in your area' })
   member!: DuplicateMemberDto | null;
 
-  @ApiProperty({ description: 'A member with this ID number exists (possibly outside your area)' })
+  @ApiProperty({
+    description:
+      'A member with this ID number exists in your area (members elsewhere are never disclosed: approving answers 409 CANNOT_REGISTER_HERE)',
+  })
   memberExists!: boolean;
 
   @ApiProperty({

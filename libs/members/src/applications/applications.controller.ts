@@ -88,7 +88,12 @@ export class ApplicationsController {
   @Post(':id/approve')
   @RequirePermission(Permission.ApplicationsReview)
   @ApiCreatedResponse({ type: MemberDto, description: 'The member the approval created' })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiProblems(
+    HttpStatus.BAD_REQUEST,
+    HttpStatus.NOT_FOUND,
+    HttpStatus.CONFLICT,
+    HttpStatus.TOO_MANY_REQUESTS,
+  )
   approve(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<MemberDto> {
     return this.applications.approve(actor, id);
   }

@@ -20,7 +20,14 @@ import {
 } from '../entities/membership-application.entity.js';
 import { checkIdNumber, normaliseCellNumber } from '../identity.js';
 import { applicationEvent } from '../member-events.js';
-import { memberArea, MembersService, toMemberDto } from '../members.service.js';
+import {
+  isDuplicateIdNumber,
+  memberArea,
+  MembersService,
+  toMemberDto,
+} from '../members.service.js';
+import { RegistrationConflictSource } from '../entities/registration-conflict.entity.js';
+import { RegistrationConflictsService } from '../registration-conflicts/registration-conflicts.service.js';
 import {
   ApplicationDto,
   ApplicationDuplicatesDto,
@@ -106,6 +113,7 @@ export class ApplicationsService {
     private readonly members: MembersService,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
+    private readonly conflicts: RegistrationConflictsService,
   ) {}
 
   /**
@@ -249,17 +257,18 @@ export class ApplicationsService {
     const p = scopePredicate(actor.scope, 'o');
     qb.andWhere(p.sql, p.params).orderBy('o.id').limit(20);
     const others = await qb.getRawMany<{ id: string }>();
-    const visible = member && scopeContains(actor.scope, memberArea(member));
+    // A member outside the reviewer's area is not mentioned at all: approving answers CANNOT_REGISTER_HERE.
+    const visible = member && scopeContains(actor.scope, memberArea(member)) ? member : null;
     return {
       member: visible
         ? {
-            id: member.id,
-            membershipNumber: member.membershipNumber,
-            status: member.status,
-            wardCode: member.wardCode,
+            id: visible.id,
+            membershipNumber: visible.membershipNumber,
+            status: visible.status,
+            wardCode: visible.wardCode,
           }
         : null,
-      memberExists: member !== null,
+      memberExists: visible !== null,
       openApplicationIds: others.map((o) => o.id),
     };
   }
@@ -295,58 +304,68 @@ export class ApplicationsService {
    * members.id_number and membership_applications.member_id back this up.
    */
   async approve(actor: AuthUser, id: string): Promise<MemberDto> {
-    const { application, member } = await this.dataSource.transaction(async (manager) => {
-      const current = await this.findInScope(actor, id, manager);
-      if (!OPEN.includes(current.status)) throw invalidTransition(current, 'approve');
-      const created = await this.members.createInTransaction(
-        manager,
-        {
-          idNumber: current.idNumber,
-          firstNames: current.firstNames,
-          surname: current.surname,
-          cellNumber: current.cellNumber ?? undefined,
-          email: current.email ?? undefined,
-          residentialAddress: current.residentialAddress ?? undefined,
-          wardCode: current.wardCode,
-          consentGiven: true,
-        },
-        { id: actor.id },
-        {
-          wardCode: current.wardCode,
-          municipalityCode: current.municipalityCode,
-          districtCode: current.districtCode,
-          provinceCode: current.provinceCode,
-        },
-        { applicationId: current.id },
-      );
-      await manager.update(
-        MembershipApplication,
-        { id },
-        {
-          status: ApplicationStatus.Approved,
-          decidedBy: actor.id,
-          decidedAt: new Date(),
-          memberId: created.id,
-        },
-      );
-      await this.audit.record(
-        {
-          action: 'application.approved',
-          entityType: 'membership_application',
-          entityId: id,
-          provinceCode: current.provinceCode,
-          changes: {
-            status: { from: current.status, to: ApplicationStatus.Approved },
-            memberId: { from: null, to: created.id },
+    await this.conflicts.assertUnderLimit(actor);
+    const { application, member } = await this.dataSource
+      .transaction(async (manager) => {
+        const current = await this.findInScope(actor, id, manager);
+        if (!OPEN.includes(current.status)) throw invalidTransition(current, 'approve');
+        const created = await this.members.createInTransaction(
+          manager,
+          {
+            idNumber: current.idNumber,
+            firstNames: current.firstNames,
+            surname: current.surname,
+            cellNumber: current.cellNumber ?? undefined,
+            email: current.email ?? undefined,
+            residentialAddress: current.residentialAddress ?? undefined,
+            wardCode: current.wardCode,
+            consentGiven: true,
           },
-        },
-        manager,
-      );
-      return {
-        application: await manager.findOneByOrFail(MembershipApplication, { id }),
-        member: created,
-      };
-    });
+          { id: actor.id },
+          {
+            wardCode: current.wardCode,
+            municipalityCode: current.municipalityCode,
+            districtCode: current.districtCode,
+            provinceCode: current.provinceCode,
+          },
+          { applicationId: current.id },
+        );
+        await manager.update(
+          MembershipApplication,
+          { id },
+          {
+            status: ApplicationStatus.Approved,
+            decidedBy: actor.id,
+            decidedAt: new Date(),
+            memberId: created.id,
+          },
+        );
+        await this.audit.record(
+          {
+            action: 'application.approved',
+            entityType: 'membership_application',
+            entityId: id,
+            provinceCode: current.provinceCode,
+            changes: {
+              status: { from: current.status, to: ApplicationStatus.Approved },
+              memberId: { from: null, to: created.id },
+            },
+          },
+          manager,
+        );
+        return {
+          application: await manager.findOneByOrFail(MembershipApplication, { id }),
+          member: created,
+        };
+      })
+      .catch(async (error: unknown) => {
+        if (!isDuplicateIdNumber(error)) throw error;
+        const a = await this.findInScope(actor, id);
+        throw await this.conflicts.refusal(actor, a.idNumber, a, {
+          source: RegistrationConflictSource.Application,
+          applicationId: a.id,
+        });
+      });
     this.members.publish(DomainEventType.MemberCreated, member);
     this.publish(DomainEventType.ApplicationDecided, application);
     return toMemberDto(member);

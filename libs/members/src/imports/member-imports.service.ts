@@ -41,6 +41,23 @@ import {
 import { IMPORT_LOCK, ImportQueue } from './import-queue.js';
 import { readRows, sniffFormat, UnreadableFileError } from './row-sources.js';
 import { checkZipLimits, readZipDirectory, ZipLimitError, ZipLimits } from './zip-limits.js';
+import {
+  alreadyMemberReason,
+  EXISTING_SQL,
+  ExistingMember,
+  INSERT_SQL,
+  planUpdate,
+  PlannedUpdate,
+  refusedRow,
+} from './import-writes.js';
+import { RegistrationConflictSource } from '../entities/registration-conflict.entity.js';
+import {
+  CANNOT_REGISTER_HERE_REASON,
+  conflictCounter,
+  conflictLimitReached,
+  conflictsInLastDay,
+  recordConflicts,
+} from '../registration-conflicts/registration-conflicts.js';
 
 /** Rows validated between two turns of the event loop, so an import never holds the process for long. */
 const YIELD_EVERY_ROWS = 250;
@@ -69,15 +86,6 @@ interface Batch {
   lastRow: number;
 }
 
-interface ExistingMember {
-  id_number: string;
-  province_code: string;
-  district_code: string;
-  municipality_code: string;
-  ward_code: string;
-  anonymised: boolean;
-}
-
 interface JobCounters {
   total_rows: number;
   valid_rows: number;
@@ -91,47 +99,37 @@ export function scopeKeyOf(scope: Scope): string {
   return scope.level === ScopeLevel.National ? 'national' : `${scope.level}:${scope.code ?? ''}`;
 }
 
-const INSERT_SQL = `
-  INSERT INTO members (id_number, first_names, surname, date_of_birth, gender, citizenship, cell_number, email,
-    residential_address, ward_code, municipality_code, district_code, province_code, status, joined_on,
-    last_paid_on, expires_on, consent_given_at, created_by, version)
-  SELECT u.id_number, u.first_names, u.surname, u.date_of_birth::date, u.gender::gender,
-    u.citizenship::citizenship, u.cell_number, u.email, u.residential_address, u.ward_code, u.municipality_code,
-    u.district_code, u.province_code, u.status::member_status, u.joined_on::date, u.last_paid_on::date,
-    u.expires_on::date, CASE WHEN u.consent THEN now() END, $19::uuid, 1
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-    $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-    $17::text[], $18::boolean[])
-    AS u(id_number, first_names, surname, date_of_birth, gender, citizenship, cell_number, email,
-      residential_address, ward_code, municipality_code, district_code, province_code, status, joined_on,
-      last_paid_on, expires_on, consent)
-  ON CONFLICT (id_number) DO NOTHING
-  RETURNING id_number`;
-
 /**
- * Upsert changes only a member's editable details: names, contact details and address (a blank cell keeps
- * what is stored), and the payment date with the expiry and status it implies (never an admin-set status:
- * Suspended, Cancelled, Deceased). The ward is not changed here: moving a member is a transfer.
+ * Upsert changes only a member's editable details: names, contact details and address (a blank cell keeps what is
+ * stored; see planUpdate). Never the payment date, expiry or status (a payment is a renewal with a reference),
+ * never the ward (moving a member is a transfer). Each changed member gets its history entry and audit event
+ * (the masked diff planUpdate computed) in the same statement.
  */
 const UPDATE_SQL = `
-  UPDATE members m SET
-    first_names = u.first_names,
-    surname = u.surname,
-    cell_number = COALESCE(u.cell_number, m.cell_number),
-    email = COALESCE(u.email, m.email),
-    residential_address = COALESCE(u.residential_address, m.residential_address),
-    last_paid_on = COALESCE(u.last_paid_on::date, m.last_paid_on),
-    expires_on = CASE WHEN u.last_paid_on IS NULL THEN m.expires_on ELSE u.expires_on::date END,
-    status = CASE
-      WHEN u.last_paid_on IS NULL OR m.status IN ('suspended', 'cancelled', 'deceased') THEN m.status
-      ELSE u.status::member_status END,
-    version = m.version + 1,
-    updated_at = now()
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-    $9::text[])
-    AS u(id_number, first_names, surname, cell_number, email, residential_address, last_paid_on, expires_on, status)
-  WHERE m.id_number = u.id_number AND m.anonymised_at IS NULL
-  RETURNING m.id_number`;
+  WITH u AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+      AS u(id, first_names, surname, cell_number, email, residential_address, changes)),
+  upd AS (
+    UPDATE members m SET
+      first_names = u.first_names,
+      surname = u.surname,
+      cell_number = u.cell_number,
+      email = u.email,
+      residential_address = u.residential_address,
+      version = m.version + 1,
+      updated_at = now()
+    FROM u
+    WHERE m.id = u.id AND m.anonymised_at IS NULL
+    RETURNING m.id, m.province_code, u.changes::jsonb AS changes),
+  history AS (
+    INSERT INTO member_history (member_id, kind, details, actor_user_id)
+    SELECT id, 'updated'::member_history_kind, jsonb_build_object('changes', changes, 'importId', $8::text),
+      $9::uuid
+    FROM upd),
+  audit AS (
+    INSERT INTO audit_events (action, entity_type, entity_id, province_code, actor_user_id, changes)
+    SELECT 'member.updated', 'member', id::text, province_code, $9::uuid, changes FROM upd)
+  SELECT id FROM upd`;
 
 const REJECT_SQL = `
   INSERT INTO member_import_rejections (job_id, row_number, duplicate, reasons, masked_id_number, first_names,
@@ -665,9 +663,13 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
   }
 
   /**
-   * One batch, one transaction: members, rejected rows and the job's counters commit together. The rows are
-   * written while the previous batch (on the other connection) may still be committing; the counters are
-   * written, and the transaction committed, only once that batch has committed, and never if it failed.
+   * One batch, one transaction: members (with their history and audit events), rejected rows, registration
+   * conflicts and the job's counters commit together. The rows are written while the previous batch (on the other
+   * connection) may still be committing; conflicts and counters are written, and the transaction committed, only
+   * once that batch has committed, and never if it failed.
+   *
+   * An ID number that is a member outside the uploader's area (or erased) gets the generic CANNOT_REGISTER_HERE
+   * reason and a registration conflict; past REGISTRATION_CONFLICT_LIMIT the job fails.
    */
   private async commit(
     runner: QueryRunner,
@@ -678,44 +680,57 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
   ): Promise<void> {
     await runner.startTransaction();
     try {
+      const limit = this.config.REGISTRATION_CONFLICT_LIMIT;
+      const national = scope.level === ScopeLevel.National;
+      if (
+        !national &&
+        batch.members.length > 0 &&
+        (await conflictsInLastDay(runner, job.uploadedBy)) >= limit
+      ) {
+        conflictCounter(this.metrics).inc({ outcome: 'limited' });
+        throw new ImportFailure(conflictLimitReached(limit).detail + '.');
+      }
       const rejected = [...batch.rejected];
+      const conflicts: { row: MemberRow; memberId: string }[] = [];
       let toInsert: MemberRow[] = [];
-      const toUpdate: MemberRow[] = [];
+      const toUpdate: PlannedUpdate[] = [];
+      /** Sorts a row whose ID number is already a member: refused, conflict, or (upsert) an update. */
+      const existingMember = (row: MemberRow, found: ExistingMember, upsert: boolean): void => {
+        const inScope =
+          !found.anonymised &&
+          scopeContains(scope, {
+            provinceCode: found.province_code,
+            districtCode: found.district_code,
+            municipalityCode: found.municipality_code,
+            wardCode: found.ward_code,
+          });
+        if (!inScope) {
+          conflicts.push({ row, memberId: found.id });
+          rejected.push(refusedRow(row, CANNOT_REGISTER_HERE_REASON));
+        } else if (!upsert) {
+          rejected.push(rejectedPreview(row, alreadyMemberReason(found.membership_number)));
+        } else {
+          const plan = planUpdate(row, found);
+          if (plan && 'rejected' in plan) rejected.push(plan.rejected);
+          else if (plan) toUpdate.push(plan.update);
+        }
+      };
+      const lookUp = async (rows: MemberRow[]): Promise<Map<string, ExistingMember>> => {
+        const existing = (await runner.query(EXISTING_SQL, [
+          rows.map((m) => m.idNumber),
+        ])) as ExistingMember[];
+        return new Map(existing.map((e) => [e.id_number.trim(), e]));
+      };
       if (batch.members.length > 0 && job.mode === ImportMode.Create && !job.dryRun) {
-        // Create mode: an existing ID number is rejected either way, and INSERT ... ON CONFLICT DO NOTHING
-        // RETURNING says which ones (below), so the lookup of existing members would only repeat that work.
+        // Create mode: INSERT ... ON CONFLICT DO NOTHING RETURNING says which ID numbers exist (below), so a
+        // lookup first would only repeat that work for the usual file of new members.
         toInsert = batch.members;
       } else if (batch.members.length > 0) {
-        const existing = (await runner.query(
-          `SELECT id_number, province_code, district_code, municipality_code, ward_code,
-             anonymised_at IS NOT NULL AS anonymised
-           FROM members WHERE id_number = ANY($1::bpchar[]) FOR UPDATE`,
-          [batch.members.map((m) => m.idNumber)],
-        )) as ExistingMember[];
-        const byId = new Map(existing.map((e) => [e.id_number.trim(), e]));
+        const byId = await lookUp(batch.members);
         for (const member of batch.members) {
           const found = byId.get(member.idNumber);
           if (!found) toInsert.push(member);
-          else if (job.mode === ImportMode.Create) {
-            rejected.push(
-              rejectedPreview(member, 'idNumber: a member with this ID number already exists'),
-            );
-          } else if (
-            found.anonymised ||
-            !scopeContains(scope, {
-              provinceCode: found.province_code,
-              districtCode: found.district_code,
-              municipalityCode: found.municipality_code,
-              wardCode: found.ward_code,
-            })
-          ) {
-            rejected.push(
-              rejectedPreview(
-                member,
-                'idNumber: a member with this ID number exists outside your area',
-              ),
-            );
-          } else toUpdate.push(member);
+          else existingMember(member, found, job.mode === ImportMode.Upsert);
         }
       }
       let inserted = toInsert.length;
@@ -744,17 +759,20 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
               toInsert.map((m) => m.expiresOn),
               toInsert.map((m) => m.consentGiven),
               job.uploadedBy,
+              job.id,
             ],
             true,
           )) as QueryResult<{ id_number: string }>;
           const written = new Set(result.records.map((r) => r.id_number.trim()));
           inserted = written.size;
-          // Inserted meanwhile by someone else: a duplicate after all.
-          for (const m of toInsert) {
-            if (!written.has(m.idNumber)) {
-              rejected.push(
-                rejectedPreview(m, 'idNumber: a member with this ID number already exists'),
-              );
+          const skipped = toInsert.filter((m) => !written.has(m.idNumber));
+          if (skipped.length > 0) {
+            // Already members (in the file's create mode, or inserted meanwhile by someone else).
+            const byId = await lookUp(skipped);
+            for (const m of skipped) {
+              const found = byId.get(m.idNumber);
+              if (found) existingMember(m, found, false);
+              else rejected.push(refusedRow(m, CANNOT_REGISTER_HERE_REASON));
             }
           }
           toInsert = [];
@@ -763,18 +781,18 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
           const result = (await runner.query(
             UPDATE_SQL,
             [
-              toUpdate.map((m) => m.idNumber),
+              toUpdate.map((m) => m.memberId),
               toUpdate.map((m) => m.firstNames),
               toUpdate.map((m) => m.surname),
               toUpdate.map((m) => m.cellNumber),
               toUpdate.map((m) => m.email),
               toUpdate.map((m) => m.residentialAddress),
-              toUpdate.map((m) => m.lastPaidOn),
-              toUpdate.map((m) => m.expiresOn),
-              toUpdate.map((m) => m.status),
+              toUpdate.map((m) => JSON.stringify(m.changes)),
+              job.id,
+              job.uploadedBy,
             ],
             true,
-          )) as QueryResult<{ id_number: string }>;
+          )) as QueryResult<{ id: string }>;
           updated = result.records.length;
         }
       }
@@ -791,6 +809,35 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
         ]);
       }
       if (previous) await previous;
+      if (conflicts.length > 0) {
+        // After the previous batch committed: it may hold the uploader's conflict lock until then.
+        const count = await recordConflicts(
+          runner,
+          job.uploadedBy,
+          conflicts.map(({ row, memberId }) => ({
+            source: RegistrationConflictSource.Import,
+            memberId,
+            area: row,
+            importId: job.id,
+            rowNumber: row.rowNumber,
+          })),
+        );
+        const counter = conflictCounter(this.metrics);
+        counter.inc({ outcome: 'recorded' }, conflicts.length);
+        if (count > limit) {
+          counter.inc({ outcome: 'limited' });
+          // This batch rolls back; the attempt itself stays on record.
+          await this.audit.record({
+            action: 'registration_conflict.limit_reached',
+            entityType: 'member_import',
+            entityId: job.id,
+            actorUserId: job.uploadedBy,
+            provinceCode: job.provinceCode,
+            changes: { refusedRows: conflicts.length, limit },
+          });
+          throw new ImportFailure(conflictLimitReached(limit).detail + '.');
+        }
+      }
       const total = batch.members.length + batch.rejected.length;
       const counters = (await runner.query(
         `UPDATE member_import_jobs SET total_rows = total_rows + $2, valid_rows = valid_rows + $3,

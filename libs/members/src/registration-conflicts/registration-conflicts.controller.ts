@@ -1,0 +1,46 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Permission, RequirePermission } from '@app/auth';
+import type { AuthUser } from '@app/auth';
+import { ApiProblems, PageOf, UuidParam } from '@app/core';
+import type { Page } from '@app/core';
+import {
+  ListRegistrationConflictsQueryDto,
+  RegistrationConflictDto,
+  ResolveRegistrationConflictDto,
+} from './registration-conflict.dto.js';
+import { RegistrationConflictsService } from './registration-conflicts.service.js';
+
+@ApiTags('registration-conflicts')
+@Controller('registration-conflicts')
+export class RegistrationConflictsController {
+  constructor(private readonly conflicts: RegistrationConflictsService) {}
+
+  @Get()
+  @RequirePermission(Permission.RegistrationConflictsManage)
+  @ApiOperation({
+    summary:
+      'Registrations refused because the ID number is a member elsewhere (national only), newest first',
+  })
+  @ApiOkResponse({ type: PageOf(RegistrationConflictDto) })
+  @ApiProblems(HttpStatus.BAD_REQUEST)
+  list(@Query() query: ListRegistrationConflictsQueryDto): Promise<Page<RegistrationConflictDto>> {
+    return this.conflicts.list(query);
+  }
+
+  @Post(':id/resolve')
+  @RequirePermission(Permission.RegistrationConflictsManage)
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Record how a registration conflict was settled (e.g. after a transfer)',
+  })
+  @ApiOkResponse({ type: RegistrationConflictDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  resolve(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+    @Body() body: ResolveRegistrationConflictDto,
+  ): Promise<RegistrationConflictDto> {
+    return this.conflicts.resolve(actor, id, body);
+  }
+}

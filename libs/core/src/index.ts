@@ -11,6 +11,8 @@ export * from './database/embedded-postgres.js';
 export * from './database/snake-naming.strategy.js';
 export * from './database/sql-like.js';
 export * from './errors/app-exception.js';
+export * from './errors/control-characters.js';
+export * from './errors/multiline-text.js';
 export * from './errors/error-code.js';
 export * from './errors/problem-details.dto.js';
 export * from './errors/problem-details.filter.js';

@@ -5,6 +5,7 @@ import { Members1795561454521 } from './1795561454521-Members.js';
 import { MembersLifecycle1795561751605 } from './1795561751605-MembersLifecycle.js';
 import { MemberImports1795562177563 } from './1795562177563-MemberImports.js';
 import { MembershipStats1795562300000 } from './1795562300000-MembershipStats.js';
+import { AuditRewriteFunction1795570400000 } from './1795570400000-AuditRewriteFunction.js';
 import { MembersScopedNameSearch1795565488811 } from './1795565488811-MembersScopedNameSearch.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
 import { UsersEmailLowerCase1795563098645 } from './1795563098645-UsersEmailLowerCase.js';
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   UsersEmailLowerCase1795563098645,
   AuditAppendOnly1795563098646,
   MembersScopedNameSearch1795565488811,
+  AuditRewriteFunction1795570400000,
 ];

@@ -31,6 +31,7 @@ export * from './logging/redaction.js';
 export * from './metrics/address-allow-list.js';
 export * from './metrics/metric-names.js';
 export * from './metrics/metrics.service.js';
+export * from './metrics/metrics-server.js';
 export * from './pagination/cursor.js';
 export * from './redis/redis.module.js';
 export * from './throttling/app-throttler.guard.js';

@@ -5,6 +5,7 @@ import { Members1795561454521 } from './1795561454521-Members.js';
 import { MembersLifecycle1795561751605 } from './1795561751605-MembersLifecycle.js';
 import { MemberImports1795562177563 } from './1795562177563-MemberImports.js';
 import { MembershipStats1795562300000 } from './1795562300000-MembershipStats.js';
+import { AuditRewriteFunction1795570400000 } from './1795570400000-AuditRewriteFunction.js';
 import { MembersScopedNameSearch1795565488811 } from './1795565488811-MembersScopedNameSearch.js';
 import { RegistrationConflicts1795570100000 } from './1795570100000-RegistrationConflicts.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   MembersScopedNameSearch1795565488811,
   UsersPasswordChangeRequired1795570000000,
   RegistrationConflicts1795570100000,
+  AuditRewriteFunction1795570400000,
 ];

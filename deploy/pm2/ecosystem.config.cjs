@@ -78,6 +78,10 @@ module.exports = {
         NODE_ENV: setting('NODE_ENV', 'production'),
         HOST: setting('HOST', '127.0.0.1'),
         PORT: setting('PORT', '5000'),
+        // Metrics on loopback ports of their own, never on the proxied port: worker N (NODE_APP_INSTANCE, set by
+        // PM2) listens on METRICS_PORT + N, so Prometheus scrapes each worker (9400, 9401, ...) and sums them.
+        METRICS_PORT: setting('METRICS_PORT', '9400'),
+        METRICS_HOST: setting('METRICS_HOST', '127.0.0.1'),
         // Several workers without sticky sessions: socket.io clients must use the websocket transport.
         REALTIME_TRANSPORTS: setting('REALTIME_TRANSPORTS', 'websocket'),
       },

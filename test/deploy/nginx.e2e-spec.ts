@@ -208,6 +208,27 @@ describe('deploy/nginx site in front of the API', () => {
     }
   });
 
+  it('#15.7 /METRICS passes Nginx: refuses every letter case and trailing slash, at Nginx and at the API', () => {
+    for (const p of [
+      '/METRICS',
+      '/Metrics',
+      '/mEtRiCs/',
+      '/METRICS?x=1',
+      '//metrics',
+      '/%6Detrics',
+    ]) {
+      const res = https(p);
+      expect({ p, status: res.status }).toEqual({ p, status: 404 });
+      expect(res.text()).not.toContain('# HELP');
+    }
+    // The API on its own: case-sensitive, strict routing.
+    for (const p of ['/METRICS', '/Metrics', '/metrics/']) {
+      const res = curl([`http://127.0.0.1:${ctx.app.port}${p}`]);
+      expect({ p, status: res.status }).toEqual({ p, status: 404 });
+      expect(res.text()).not.toContain('# HELP');
+    }
+  });
+
   it('serves stub_status on the internal listener only', () => {
     const res = curl([`http://127.0.0.1:${statusPort}/stub_status`]);
     expect(res.status).toBe(200);

@@ -75,6 +75,8 @@ describe('deploy/pm2 cluster mode', () => {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      // Worker N listens on METRICS_PORT + N; a free port of its own so parallel runs do not meet on 9400.
+      METRICS_PORT: String(await freePort()),
       DATABASE_URL: db.url,
       DATABASE_POOL_SIZE: '4',
       REDIS_URL: testRedisUrl(),
@@ -161,6 +163,19 @@ describe('deploy/pm2 cluster mode', () => {
     }
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/health/ready`);
     expect(res.status).toBe(200);
+  });
+
+  it("#15.7 serves each worker's metrics on METRICS_PORT + its instance number, none on the main port", async () => {
+    const first = Number(env.METRICS_PORT);
+    for (const metricsPort of [first, first + 1]) {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect({ metricsPort, status: res.status }).toEqual({ metricsPort, status: 200 });
+      expect(await res.text()).toContain('# HELP');
+    }
+    for (const p of ['/metrics', '/METRICS', '/metrics/']) {
+      const res = await fetch(`http://127.0.0.1:${port}${p}`);
+      expect({ p, status: res.status }).toEqual({ p, status: 404 });
+    }
   });
 
   it('reloads under steady load with zero failed requests', async () => {

@@ -10,6 +10,9 @@ import {
   ExpressAppAdapter,
   HealthService,
   loadConfig,
+  MetricsService,
+  metricsPort,
+  startMetricsServer,
 } from '@app/core';
 import { RealtimeIoAdapter } from '@app/realtime';
 import { AppModule } from './app.module.js';
@@ -67,6 +70,12 @@ async function bootstrap(config: AppConfig): Promise<void> {
 
     const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
     say(`API listening on http://${shown}:${config.PORT}/api/v1`);
+    const ownMetricsPort = metricsPort(config, process.env.NODE_APP_INSTANCE);
+    const metricsServer =
+      ownMetricsPort === null
+        ? null
+        : await startMetricsServer(app.get(MetricsService), config.METRICS_HOST, ownMetricsPort);
+    if (metricsServer) say(`Metrics on http://${config.METRICS_HOST}:${ownMetricsPort}/metrics`);
     if (config.SWAGGER_ENABLED) say(`Swagger UI at http://${shown}:${config.PORT}/docs`);
     process.send?.('ready');
 
@@ -81,6 +90,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
         process.exit(1);
       }, config.SHUTDOWN_TIMEOUT_MS);
       deadline.unref();
+      metricsServer?.close();
       void drainHttp(app.getHttpServer(), traffic, Math.min(1000, config.SHUTDOWN_TIMEOUT_MS / 4))
         .then(() => app.close())
         .then(stopDatabase)

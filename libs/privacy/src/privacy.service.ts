@@ -431,15 +431,11 @@ export class PrivacyService {
             reason,
           ]);
       }
-      // audit_events is append-only; erasure is the one rewrite its trigger lets through (this transaction only).
-      await manager.query("SET LOCAL eff.audit_rewrite = 'on'");
+      // audit_events is append-only; only the owner's erase_audit_changes() may rewrite an erased member's diffs.
       for (const e of audits) {
         const changes = scrub.json(e.changes);
         if (JSON.stringify(changes) !== JSON.stringify(e.changes))
-          await manager.query('UPDATE audit_events SET changes = $2 WHERE id = $1', [
-            e.id,
-            json(changes),
-          ]);
+          await manager.query('SELECT erase_audit_changes($1, $2, $3)', [id, e.id, json(changes)]);
       }
       for (const a of appointments) {
         const note = scrub.nullableText(a.note);

@@ -2,7 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Namespace, Socket } from 'socket.io';
 import type { Scope } from '@app/auth';
 import {
+  controlCharacterErrors,
   DomainEventType,
+  ErrorCode,
+  type FieldError,
+  withoutControlCharacters,
   REALTIME_EVENT_TYPES,
   type DomainEvent,
   type RealtimeMessage,
@@ -46,6 +50,12 @@ export function handshakeToken(handshake: {
   return token.length > 0 && token.length <= 4096 ? token : null;
 }
 
+function invalid(errors: FieldError[]): Error & { data: { code: string; errors: FieldError[] } } {
+  return Object.assign(new Error(errors.map((e) => e.message).join('; ')), {
+    data: { code: ErrorCode.ValidationFailed, errors },
+  });
+}
+
 function refused(): Error & { data: { code: string } } {
   return Object.assign(new Error('A valid access token is required'), {
     data: { code: 'UNAUTHENTICATED' },
@@ -66,6 +76,25 @@ export class RealtimeHub {
 
   attach(): void {
     this.nsp.use((socket, next) => {
+      // The API-wide control-character rule, on everything a client sends: the handshake and each message.
+      const errors = [
+        ...controlCharacterErrors(socket.handshake.auth, 'auth'),
+        ...controlCharacterErrors(socket.handshake.query, 'query'),
+      ];
+      if (errors.length > 0) return next(invalid(errors));
+      socket.use(([event, ...args], nextMessage) => {
+        const messageErrors = controlCharacterErrors(
+          args,
+          typeof event === 'string' ? withoutControlCharacters(event) : 'message',
+        );
+        if (messageErrors.length === 0) return nextMessage();
+        socket.emit('problem', {
+          status: 400,
+          code: ErrorCode.ValidationFailed,
+          detail: messageErrors.map((e) => e.message).join('; '),
+          errors: messageErrors,
+        });
+      });
       const token = handshakeToken(socket.handshake);
       if (!token) return next(refused());
       this.authenticate(token).then(

@@ -254,6 +254,21 @@ export class EnvironmentVariables {
   @IsString({ each: true })
   METRICS_ALLOW: string[] = [...DEFAULT_METRICS_ALLOW];
 
+  /**
+   * A port of its own for GET /metrics; when set, the main port serves no /metrics at all. Under PM2 cluster
+   * mode worker N (NODE_APP_INSTANCE) listens on METRICS_PORT + N, so each worker is scraped on its own.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  /** The address the metrics port binds to: loopback unless Prometheus runs elsewhere (containers). */
+  @IsString()
+  METRICS_HOST = '127.0.0.1';
+
   /** Largest member import file in bytes (Nginx's client_max_body_size on the import route matches it). */
   @Transform(toInt)
   @IsInt()

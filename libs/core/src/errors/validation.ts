@@ -1,5 +1,6 @@
-import { HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppException, FieldError } from './app-exception.js';
+import { assertNoControlCharacters } from './control-characters.js';
 import { ErrorCode } from './error-code.js';
 
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -14,9 +15,27 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
+/**
+ * The global pipe: first the control-character rule on the raw body, query and path parameters (before any
+ * trimming transform), then class-validator.
+ */
+class AppValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const type = metadata.metatype;
+      assertNoControlCharacters(
+        value,
+        metadata.data ?? '',
+        typeof type === 'function' && type !== Object && type !== String ? type : undefined,
+      );
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Whitelist, forbid unknown properties, transform; every failure becomes one VALIDATION_FAILED problem. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new AppValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 
 /** A constructor for base's instances whose prototype is `prototype` from the start. */
 function constructingWith<C>(base: C, prototype: object): C {
@@ -20,6 +20,16 @@ function constructingWith<C>(base: C, prototype: object): C {
  * Nginx); Nest's `httpsOptions`, `forceCloseConnections` and `return503OnClosing` are not used (main.ts drains).
  */
 export class ExpressAppAdapter extends ExpressAdapter {
+  constructor() {
+    // Set before anything touches the router (Express builds it lazily with these, and ExpressAdapter's own
+    // constructor already adds a middleware): /METRICS and /metrics/ are not /metrics, so a proxy's path rules
+    // (deploy/nginx) see the same routes the API serves.
+    const app = express();
+    app.set('case sensitive routing', true);
+    app.set('strict routing', true);
+    super(app);
+  }
+
   override initHttpServer(): void {
     const app = this.getInstance<Express>();
     this.httpServer = http.createServer(

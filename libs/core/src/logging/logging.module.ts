@@ -4,7 +4,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { pino } from 'pino';
 import { AppConfig, NodeEnv } from '../config/app-config.js';
-import { censorSensitive, maskDigits } from './redaction.js';
+import { censorSensitive, errorForLog, maskDigits } from './redaction.js';
 
 /** What the request serializer reads of Node's request (Express adds originalUrl). */
 interface RawRequest {
@@ -55,9 +55,9 @@ export class LoggingModule {
                 remoteAddress: req.socket?.remoteAddress,
               }),
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-              // Serializers run after formatters.log: an error's own fields (e.g. a query's parameters) are
-              // censored here.
-              err: (error: Error) => censorSensitive({ ...pino.stdSerializers.err(error) }),
+              // Serializers run after formatters.log: an error's own fields (e.g. a query's parameters, a
+              // PostgreSQL error's detail) are censored here.
+              err: (error: Error) => errorForLog(pino.stdSerializers.err(error)),
             },
           },
         }),

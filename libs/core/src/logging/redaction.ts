@@ -18,8 +18,14 @@ export const SENSITIVE_KEYS = [
   'cookie',
   'set-cookie',
   'x-refresh-token',
-  // TypeORM's QueryFailedError: the values bound to the failed statement
+  // PostgreSQL errors (pg's DatabaseError, copied onto TypeORM's QueryFailedError): the bound values, the
+  // failing row ("Failing row contains (...)", "Key (id_number)=(...)"), the PL/pgSQL context and the query
+  // of an internal statement all carry personal data.
   'parameters',
+  'detail',
+  'where',
+  'hint',
+  'internalQuery',
 ];
 
 export const CENSORED = '[REDACTED]';
@@ -63,4 +69,27 @@ export function censorSensitive<T>(value: T, depth = 0): T {
 /** Masks long digit runs (ID and cell numbers typed into search boxes) in a URL before it is logged. */
 export function maskDigits(text: string): string {
   return text.replace(/(\+?\d[\d ]{7,}\d)/g, CENSORED);
+}
+
+/**
+ * An error as a log object: a plain copy (nested errors such as TypeORM's driverError or a cause too, which
+ * censorSensitive only walks when plain) with digit runs in its message and stack masked, then censored.
+ */
+export function errorForLog(error: object, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (typeof value === 'string' && (key === 'message' || key === 'stack'))
+      out[key] = maskDigits(value);
+    else if (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      !ArrayBuffer.isView(value) &&
+      !(value instanceof Date) &&
+      depth < MAX_DEPTH
+    )
+      out[key] = errorForLog(value as object, depth + 1);
+    else out[key] = value;
+  }
+  return depth === 0 ? censorSensitive(out) : out;
 }

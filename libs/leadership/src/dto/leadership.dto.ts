@@ -9,7 +9,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { CursorQueryDto } from '@app/core';
+import { CursorQueryDto, AllowsMultilineText } from '@app/core';
 import { MemberStatus } from '@app/members';
 import { AppointmentFlag, AppointmentKind, EndReason, StructureKind } from '../leadership.enums.js';
 
@@ -237,6 +237,7 @@ export class CreateAppointmentDto {
   @Transform(trim)
   @IsString()
   @MaxLength(500)
+  @AllowsMultilineText()
   note?: string;
 }
 
@@ -259,5 +260,6 @@ export class EndAppointmentDto {
   @Transform(trim)
   @IsString()
   @MaxLength(500)
+  @AllowsMultilineText()
   note?: string;
 }

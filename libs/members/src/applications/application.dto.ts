@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@n
 import { AreaFilterDto } from '../dto/area-filter.dto.js';
 import { Transform } from 'class-transformer';
 import { Equals, IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { CursorQueryDto } from '@app/core';
+import { CursorQueryDto, AllowsMultilineText } from '@app/core';
 import { CreateMemberDto } from '../dto/create-member.dto.js';
 import { MemberStatus } from '../entities/member.entity.js';
 import { ApplicationStatus } from '../entities/membership-application.entity.js';
@@ -164,5 +164,6 @@ export class RejectApplicationDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(500)
+  @AllowsMultilineText()
   reason!: string;
 }

@@ -11,6 +11,8 @@ import {
   MaxLength,
 } from 'class-validator';
 import { IsSouthAfricanCellNumber, IsSouthAfricanIdNumber } from '../member-validators.js';
+// Not @app/core: unit specs load this DTO without Nest (the index pulls in Nest's ESM-only packages).
+import { AllowsMultilineText } from '../../../core/src/errors/multiline-text.js';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().replace(/\s+/g, ' ') : value;
@@ -66,6 +68,7 @@ export class CreateMemberDto {
   @Transform(trim)
   @IsString()
   @MaxLength(300)
+  @AllowsMultilineText()
   residentialAddress?: string;
 
   @ApiProperty({ example: '79800001', pattern: '^\\d{8}$', description: 'Ward (branch) code' })

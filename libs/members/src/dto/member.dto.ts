@@ -18,7 +18,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { CursorQueryDto } from '@app/core';
+import { CursorQueryDto, AllowsMultilineText } from '@app/core';
 import { MemberHistoryKind } from '../entities/member-history.entity.js';
 import { MemberStatus } from '../entities/member.entity.js';
 import { Citizenship, Gender } from '../identity.js';
@@ -227,6 +227,7 @@ export class UpdateMemberDto {
   @Transform(trim)
   @IsString()
   @MaxLength(300)
+  @AllowsMultilineText()
   residentialAddress?: string | null;
 }
 
@@ -247,6 +248,7 @@ export class ChangeMemberStatusDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(500)
+  @AllowsMultilineText()
   reason!: string;
 }
 
@@ -286,6 +288,7 @@ export class TransferMemberDto {
   @Transform(trim)
   @IsString()
   @MaxLength(500)
+  @AllowsMultilineText()
   reason?: string;
 }
 

@@ -22,9 +22,17 @@ export function downloadHeaders(format: TableFormat, baseName: string): Record<s
   };
 }
 
-/** Spreadsheet formula injection: a cell starting with = @ (or + - not followed by a digit) is quoted. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A plain number or a phone number (`-5`, `+27 82 123 4567`): starts with + or - but is no formula. */
+const NUMBER_LIKE = /^[+-]?\d[\d ]*$/;
+
+/**
+ * Spreadsheet formula injection (OWASP "CSV injection"): a cell starting with = + - @, tab or CR is prefixed
+ * with an apostrophe, so no spreadsheet evaluates it, unless the whole value is a plain or phone number.
+ * Every table this API writes (exports, import template, rejection report), headers included, passes here.
+ */
 export function safeCell(value: string): string {
-  return /^[=@\t\r]|^[+-](?![\d ])/.test(value) ? `'${value}` : value;
+  return FORMULA_START.test(value) && !NUMBER_LIKE.test(value) ? `'${value}` : value;
 }
 
 /**
@@ -43,7 +51,7 @@ export async function writeTable(
   if (format === 'csv') {
     const csv = stringify({ bom: true });
     csv.pipe(out);
-    csv.write(columns.map((c) => c.header));
+    csv.write(columns.map((c) => safeCell(c.header)));
     for await (const row of rows) {
       count += 1;
       if (!csv.write(row.map((v) => safeCell(v ?? '')))) await once(csv, 'drain');
@@ -60,9 +68,14 @@ export async function writeTable(
     useSharedStrings: false,
   });
   const sheet = workbook.addWorksheet('Sheet1');
-  sheet.columns = columns.map((c, i) => ({ header: c.header, key: `c${i}`, width: c.width ?? 18 }));
+  sheet.columns = columns.map((c, i) => ({
+    header: safeCell(c.header),
+    key: `c${i}`,
+    width: c.width ?? 18,
+  }));
   for await (const row of rows) {
     count += 1;
+    // exceljs writes a string as a string cell, never a formula.
     sheet.addRow(row.map((v) => (v === null ? null : safeCell(v)))).commit();
     if (count % 1000 === 0 && out.writableNeedDrain) await once(out, 'drain');
   }

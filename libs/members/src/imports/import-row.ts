@@ -1,7 +1,11 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { Scope, scopeContains, ScopeLevel } from '@app/auth';
-import { flattenValidationErrors } from '@app/core';
+import {
+  controlCharacterErrors,
+  flattenValidationErrors,
+  withoutControlCharacters,
+} from '@app/core';
 import { CreateMemberDto } from '../dto/create-member.dto.js';
 import { MemberStatus } from '../entities/member.entity.js';
 import { checkIdNumber, Citizenship, Gender, normaliseCellNumber } from '../identity.js';
@@ -108,6 +112,23 @@ export function checkRow(
   scope: Scope,
   today: string,
 ): { member: MemberRow } | { rejected: RejectedRow } {
+  // The API-wide control-character rule (a NUL would also fail the database write).
+  const control = controlCharacterErrors(body, '', CreateMemberDto);
+  if (control.length > 0) {
+    const text = (v: unknown): string | null =>
+      typeof v === 'string' ? withoutControlCharacters(v).slice(0, 100) : null;
+    return {
+      rejected: {
+        rowNumber,
+        duplicate: false,
+        reasons: control.map((e) => `${e.field}: ${e.message}`),
+        maskedIdNumber: maskIdNumber(text(body.idNumber) ?? undefined),
+        firstNames: text(body.firstNames),
+        surname: text(body.surname),
+        wardCode: text(body.wardCode)?.slice(0, 20) ?? null,
+      },
+    };
+  }
   const quick = quickCheck(body);
   let dto: CreateMemberDto;
   let reasons: string[];

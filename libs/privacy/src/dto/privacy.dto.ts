@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { AppointmentDto } from '@app/leadership';
 import { ApplicationDto, MemberDto, MemberHistoryEntryDto } from '@app/members';
+import { AllowsMultilineText } from '@app/core';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().replace(/\s+/g, ' ') : value;
@@ -30,6 +31,7 @@ export class RecordObjectionDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(500)
+  @AllowsMultilineText()
   reason?: string;
 }
 

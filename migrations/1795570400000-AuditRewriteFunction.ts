@@ -28,7 +28,7 @@ BEGIN
   RAISE EXCEPTION 'audit_events is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
 END $$`);
     // Rewrites the diff of one audit event about an erased member (its own, its applications', its
-    // appointments'; never the erasure record itself) and nothing else.
+    // appointments', list pages that showed it; never the erasure record itself) and nothing else.
     await queryRunner.query(`CREATE FUNCTION erase_audit_changes(p_member_id uuid, p_event_id uuid, p_changes jsonb)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -45,7 +45,8 @@ BEGIN
      AND action <> 'member.erased'
      AND (entity_id = p_member_id::text
           OR entity_id IN (SELECT a.id::text FROM membership_applications a WHERE a.id_number = v_id_number)
-          OR entity_id IN (SELECT l.id::text FROM leadership_appointments l WHERE l.member_id = p_member_id));
+          OR entity_id IN (SELECT l.id::text FROM leadership_appointments l WHERE l.member_id = p_member_id)
+          OR (action = 'members.listed' AND entity_id IS NULL AND changes -> 'ids' ? p_member_id::text));
   GET DIAGNOSTICS v_rows = ROW_COUNT;
   PERFORM set_config('eff.audit_rewrite', 'off', true);
   IF v_rows <> 1 THEN

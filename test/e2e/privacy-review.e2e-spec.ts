@@ -167,6 +167,15 @@ describe('security review #15: data export scope and auditor minimisation (e2e)'
     });
 
     it('erasure still scrubs every application with the ID number, in any province', async () => {
+      // a list page whose search named the member: its access record must be scrubbed too
+      const since = new Date();
+      await http()
+        .get('/api/v1/members')
+        .query({ q: idNumber })
+        .set(...bearer(nationalAdmin))
+        .expect(200);
+      const [listed] = await listedRows('members.listed', nationalAdmin.userId, since, 1);
+      expect(listed?.changes.filters.q).toBe(idNumber);
       await http()
         .post(`/api/v1/members/${member.id}/status`)
         .set(...bearer(admin))
@@ -188,6 +197,8 @@ describe('security review #15: data export scope and auditor minimisation (e2e)'
       );
       expect(rows[0]?.email).toBeNull();
       expect(rows[0]?.id_number).not.toBe(idNumber);
+      const after = await listedRows('members.listed', nationalAdmin.userId, since, 1);
+      expect(JSON.stringify(after)).not.toContain(idNumber);
     });
   });
 

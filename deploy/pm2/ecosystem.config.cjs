@@ -39,7 +39,7 @@ const setting = (name, fallback) => process.env[name] || fileEnv[name] || fallba
 
 const shutdownTimeoutMs = Number(setting('SHUTDOWN_TIMEOUT_MS', '10000'));
 // The heap bounds keep a worker near 200 MB RSS at full load, and marking on the worker's own thread (no helper
-// threads taking its core, as every core runs a worker) keeps mark-compacts out of the latency tail (README "API
+// threads taking its core, as every core runs a worker) keeps mark-compacts out of the latency tail (bench/README.md "API
 // memory"); the Dockerfile's NODE_ARGS are the same (test/deploy/docker.e2e-spec.ts compares them).
 const nodeArgs = setting(
   'NODE_ARGS',

@@ -30,7 +30,7 @@ const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
   create-admin --email E [--password P] [--name N]
                      create a super admin (a strong password is generated and printed when none is given)
   seed-members --count N [--seed S] [--streams K] [--keep-indexes]
-                     add N synthetic members (development and benchmarks; see the README's Benchmarks)
+                     add N synthetic members (development and benchmarks; see bench/README.md)
 Uses DATABASE_URL when set, else the embedded PostgreSQL in EMBEDDED_POSTGRES_DIR.
 generate and check always work on a throwaway embedded PostgreSQL.`;
 

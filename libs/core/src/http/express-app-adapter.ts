@@ -15,7 +15,7 @@ function constructingWith<C>(base: C, prototype: object): C {
 /**
  * Express 5 gives every request and response its app's prototypes (`Object.setPrototypeOf` in `app.handle`), and
  * V8 copes badly with that: more allocated per request, and more of it surviving young-generation collections to
- * be promoted and freed only by mark-compacts (README "API memory"). This adapter's HTTP server creates `req` and
+ * be promoted and freed only by mark-compacts (bench/README.md "API memory"). This adapter's HTTP server creates `req` and
  * `res` with those prototypes already, so Express's `setPrototypeOf` changes nothing. Plain HTTP only (TLS ends at
  * Nginx); Nest's `httpsOptions`, `forceCloseConnections` and `return503OnClosing` are not used (main.ts drains).
  */

@@ -98,7 +98,8 @@ export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutd
     }
     if (deleted > 0) this.logger.log({ deleted }, 'Deleted import files past their use');
     // A job queued where no live process has its file (its container is gone) would wait forever.
-    const stale = await this.dataSource.query<{ id: string }[]>(
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
+    const [stale] = await this.dataSource.query<[{ id: string }[], number]>(
       `UPDATE member_import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
          error = 'No server could start this import within ' || $1::text || ' hours; upload the file again.'
        WHERE status = 'queued' AND updated_at < now() - make_interval(hours => $1)

@@ -208,7 +208,7 @@ describe('#15.6 import upsert rewrites members without history, audit or payment
         importId: job.id,
         membershipNumber: r.membership_number,
         wardCode: WARDS.own,
-        status: 'pending',
+        status: 'active',
       });
     }
     expect(JSON.stringify(rows)).not.toMatch(new RegExp(`${ids.join('|')}|821230000|Main Road`));

@@ -154,9 +154,10 @@ describe('Member import (e2e)', () => {
       created_by: gp.userId,
     });
     expect(String(thandi?.membership_number)).toMatch(/^EFF\d{11}$/);
+    // No payment date: paid on joining (today), as a single create.
     expect(rows.find((r) => r.id_number === ids[1])).toMatchObject({
       gender: 'male',
-      status: 'pending',
+      status: 'active',
     });
     expect(rows.find((r) => r.id_number === ids[2])).toMatchObject({ status: 'expired' });
 
@@ -240,9 +241,10 @@ describe('Member import (e2e)', () => {
       joined: '2023-01-05',
       status: 'active',
     });
+    // No payment date: paid on joining, so the membership ran out on 2026-02-01 (grace ended 2026-05-02).
     expect(rows.find((r) => r.id_number === b)).toMatchObject({
       joined: '2024-02-01',
-      status: 'pending',
+      status: 'expired',
     });
 
     const report = await ctx.app

@@ -16,7 +16,7 @@ import { createDataSource } from './data-source.js';
 import { migrateAndSeed, openDatabase } from './database.js';
 import { generateOpenApiDocument } from './openapi-document.js';
 import { createSuperAdmin } from '@app/users';
-import { seedMembers } from '@app/members';
+import { membershipPolicy, seedMembers } from '@app/members';
 
 const say = (message: string): void => console.log(message);
 
@@ -288,6 +288,7 @@ async function seedMembersCommand(args: string[], config: AppConfig): Promise<nu
       seed,
       streams,
       keepIndexes: args.includes('--keep-indexes'),
+      policy: membershipPolicy(config),
       onProgress: (sent) => bar.update(sent),
       log: (message) => messages.push(message),
     });

@@ -1204,7 +1204,7 @@ export interface components {
             joinedOn?: string;
             /**
              * Format: date
-             * @description Date of the last membership payment; the membership then runs the configured period from it
+             * @description Date of the last membership payment; the membership then runs the configured period from it. Defaults to joinedOn (a member with no payment date paid on joining), for a single create and an import alike
              * @example 2024-03-01
              */
             lastPaidOn?: string;

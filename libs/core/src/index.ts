@@ -38,3 +38,4 @@ export * from './throttling/app-throttler.guard.js';
 export * from './throttling/redis-throttler.storage.js';
 export * from './throttling/throttling.module.js';
 export * from './util/project-root.js';
+export * from './util/south-african-time.js';

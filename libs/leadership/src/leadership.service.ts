@@ -20,6 +20,7 @@ import {
   EventArea,
   Page,
   toPage,
+  todayInSouthAfrica,
 } from '@app/core';
 import { Member, MemberStatus } from '@app/members';
 import {
@@ -40,16 +41,6 @@ import { LeadershipPosition } from './entities/leadership-position.entity.js';
 import { LeadershipStructure } from './entities/leadership-structure.entity.js';
 import { AppointmentFlag, StructureKind } from './leadership.enums.js';
 import { mayManageStructure, memberInsideArea, structureChain } from './leadership.policy.js';
-
-/** Today's date in South Africa (YYYY-MM-DD): what "current" means for appointments. */
-export function todayInSouthAfrica(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Africa/Johannesburg',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
-}
 
 const EX_SINGLE_HOLDER = 'EX_leadership_appointments_single_holder';
 const EX_MEMBER_PER_STRUCTURE = 'EX_leadership_appointments_member_per_structure';

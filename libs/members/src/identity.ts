@@ -93,3 +93,12 @@ export function normaliseCellNumber(input: string): string | null {
   if (!parsed || !parsed.isValid() || !/^\+27\d{9}$/.test(parsed.number)) return null;
   return parsed.number;
 }
+
+/** An ID number as reports may show it (POPIA): every digit but the last four masked. */
+export function maskIdNumber(idNumber: string | undefined): string | null {
+  if (!idNumber) return null;
+  const digits = idNumber.replace(/[\s-]/g, '').slice(0, 13);
+  return digits.length <= 4
+    ? '*'.repeat(digits.length)
+    : `${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
+}

@@ -9,6 +9,7 @@ export * from './members.module.js';
 export * from './member-filter-sql.js';
 export * from './members.service.js';
 export * from './membership-dates.js';
+export * from './new-member.js';
 export * from './status-recalculation.service.js';
 export * from './seed/index.js';
 export * from './imports/import-job.entity.js';

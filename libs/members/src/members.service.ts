@@ -13,8 +13,10 @@ import {
   DomainEventType,
   ErrorCode,
   EventArea,
+  FieldError,
   Page,
   toPage,
+  todayInSouthAfrica,
 } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { GeographyService, WardChain } from '@app/geography';
@@ -35,13 +37,14 @@ import { MemberHistory, MemberHistoryKind } from './entities/member-history.enti
 import { MemberRenewal } from './entities/member-renewal.entity.js';
 import { MemberTransfer } from './entities/member-transfer.entity.js';
 import { Member, MemberStatus } from './entities/member.entity.js';
-import { checkIdNumber, normaliseCellNumber } from './identity.js';
+import { normaliseCellNumber } from './identity.js';
 import { isNameSearch, memberFilterConditions, SqlBuilder } from './member-filter-sql.js';
 import { memberEvent, MemberEventDetails, MemberEventType } from './member-events.js';
 import type { MemberView } from './dto/minimised.dto.js';
 import { recordListAccess } from './list-access.js';
 import { isMinimised, minimised, minimisedDetails } from './minimisation.js';
-import { addMonths, statusForExpiry, todayInSouthAfrica } from './membership-dates.js';
+import { addMonths, membershipPolicy, statusForExpiry } from './membership-dates.js';
+import { newMember } from './new-member.js';
 import { RegistrationConflictSource } from './entities/registration-conflict.entity.js';
 import { RegistrationConflictsService } from './registration-conflicts/registration-conflicts.service.js';
 
@@ -159,6 +162,16 @@ function memberErased(): AppException {
     HttpStatus.CONFLICT,
     ErrorCode.MemberErased,
     "The member's personal data was erased; it cannot be changed",
+  );
+}
+
+/** The field errors of newMember() as one VALIDATION_FAILED problem, like the validation pipe's. */
+function invalidNewMember(errors: FieldError[]): AppException {
+  return new AppException(
+    HttpStatus.BAD_REQUEST,
+    ErrorCode.ValidationFailed,
+    errors.map((e) => e.message).join('; '),
+    errors,
   );
 }
 
@@ -345,20 +358,10 @@ export class MembersService {
     /** Recorded with the creation in the member's history, e.g. { applicationId } or { importId }. */
     origin: Record<string, string> = {},
   ): Promise<Member> {
-    const check = checkIdNumber(dto.idNumber);
-    if (!check.valid) throw AppException.badRequest(check.reason, 'idNumber', 'invalidIdNumber');
     const ward = chain ?? (await this.wardChain(dto.wardCode));
-    const today = todayInSouthAfrica();
-    const joinedOn = dto.joinedOn ?? today;
-    if (joinedOn > today)
-      throw AppException.badRequest('joinedOn may not be in the future', 'joinedOn', 'future');
-    const lastPaidOn = dto.lastPaidOn ?? joinedOn;
-    if (lastPaidOn > today)
-      throw AppException.badRequest('lastPaidOn may not be in the future', 'lastPaidOn', 'future');
-    const expiresOn = addMonths(lastPaidOn, this.config.MEMBERSHIP_PERIOD_MONTHS);
-    const cellNumber = dto.cellNumber ? normaliseCellNumber(dto.cellNumber) : null;
-    if (dto.cellNumber && !cellNumber)
-      throw AppException.badRequest('cellNumber is not a South African number', 'cellNumber');
+    const checked = newMember(dto, ward, todayInSouthAfrica(), membershipPolicy(this.config));
+    if ('errors' in checked) throw invalidNewMember(checked.errors);
+    const { consentGiven, ...values } = checked.member;
 
     if (await manager.existsBy(Member, { idNumber: dto.idNumber })) throw duplicateIdNumber();
     let id: string;
@@ -368,24 +371,8 @@ export class MembersService {
         .insert()
         .into(Member)
         .values({
-          idNumber: dto.idNumber,
-          firstNames: dto.firstNames,
-          surname: dto.surname,
-          dateOfBirth: check.facts.dateOfBirth,
-          gender: check.facts.gender,
-          citizenship: check.facts.citizenship,
-          cellNumber,
-          email: dto.email ?? null,
-          residentialAddress: dto.residentialAddress ?? null,
-          wardCode: ward.wardCode,
-          municipalityCode: ward.municipalityCode,
-          districtCode: ward.districtCode,
-          provinceCode: ward.provinceCode,
-          status: statusForExpiry(expiresOn, today, this.config.GRACE_PERIOD_DAYS),
-          joinedOn,
-          lastPaidOn,
-          expiresOn,
-          consentGivenAt: dto.consentGiven === false ? null : new Date(),
+          ...values,
+          consentGivenAt: consentGiven ? new Date() : null,
           createdBy: actor.id,
         })
         .returning(['id'])

@@ -1,5 +1,5 @@
 import { MemberStatus } from './entities/member.entity.js';
-import { addDays, addMonths, statusForExpiry, todayInSouthAfrica } from './membership-dates.js';
+import { addDays, addMonths, membershipFromPayment, statusForExpiry } from './membership-dates.js';
 
 describe('membership dates', () => {
   it('adds months, clamping to the end of the month', () => {
@@ -22,8 +22,23 @@ describe('membership dates', () => {
     expect(statusForExpiry(addDays(today, -91), today, 90)).toBe(MemberStatus.Expired);
   });
 
-  it('uses the South African calendar day', () => {
-    expect(todayInSouthAfrica(new Date('2026-01-01T22:30:00Z'))).toBe('2026-01-02');
-    expect(todayInSouthAfrica(new Date('2026-01-01T21:30:00Z'))).toBe('2026-01-01');
+  it('derives expiry and status from the last payment and the configured policy', () => {
+    const policy = { periodMonths: 24, graceDays: 90 };
+    expect(membershipFromPayment('2024-01-31', '2025-06-01', policy)).toEqual({
+      expiresOn: '2026-01-31',
+      status: MemberStatus.Active,
+    });
+    expect(membershipFromPayment('2023-03-01', '2025-04-01', policy).status).toBe(
+      MemberStatus.GracePeriod,
+    );
+    expect(membershipFromPayment('2020-01-01', '2025-04-01', policy).status).toBe(
+      MemberStatus.Expired,
+    );
+    expect(
+      membershipFromPayment('2024-01-31', '2025-06-01', { periodMonths: 12, graceDays: 0 }),
+    ).toEqual({
+      expiresOn: '2025-01-31',
+      status: MemberStatus.Expired,
+    });
   });
 });

@@ -1,15 +1,18 @@
 import { MemberStatus } from './entities/member.entity.js';
 
-const SA_DATE = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Africa/Johannesburg',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
+/** The configured membership rules (MEMBERSHIP_PERIOD_MONTHS, GRACE_PERIOD_DAYS). */
+export interface MembershipPolicy {
+  /** A membership runs this many months from the last payment. */
+  periodMonths: number;
+  /** Days after expiry during which a member is in Grace Period before becoming Expired. */
+  graceDays: number;
+}
 
-/** Today's date (YYYY-MM-DD) in South Africa, the calendar the party's membership dates follow. */
-export function todayInSouthAfrica(now: Date = new Date()): string {
-  return SA_DATE.format(now);
+export function membershipPolicy(config: {
+  MEMBERSHIP_PERIOD_MONTHS: number;
+  GRACE_PERIOD_DAYS: number;
+}): MembershipPolicy {
+  return { periodMonths: config.MEMBERSHIP_PERIOD_MONTHS, graceDays: config.GRACE_PERIOD_DAYS };
 }
 
 function parts(date: string): [number, number, number] {
@@ -52,4 +55,17 @@ export function statusForExpiry(
   if (expiresOn >= today) return MemberStatus.Active;
   if (expiresOn >= addDays(today, -graceDays)) return MemberStatus.GracePeriod;
   return MemberStatus.Expired;
+}
+
+/** Expiry and status from the last payment: the membership runs the configured period from it. */
+export function membershipFromPayment(
+  lastPaidOn: string,
+  today: string,
+  policy: MembershipPolicy,
+): {
+  expiresOn: string;
+  status: MemberStatus.Active | MemberStatus.GracePeriod | MemberStatus.Expired;
+} {
+  const expiresOn = addMonths(lastPaidOn, policy.periodMonths);
+  return { expiresOn, status: statusForExpiry(expiresOn, today, policy.graceDays) };
 }

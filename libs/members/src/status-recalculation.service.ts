@@ -3,11 +3,11 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource, QueryRunner } from 'typeorm';
-import { APP_CONFIG, AuditService } from '@app/core';
+import { APP_CONFIG, AuditService, SOUTH_AFRICAN_TIME_ZONE, todayInSouthAfrica } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { StatusRecalculationResultDto } from './dto/member.dto.js';
 import { MemberStatus } from './entities/member.entity.js';
-import { addDays, todayInSouthAfrica } from './membership-dates.js';
+import { addDays } from './membership-dates.js';
 
 /** Session advisory lock key: one recalculation at a time across every process. */
 const LOCK_KEY = 4_746_001;
@@ -34,7 +34,7 @@ export class StatusRecalculationService implements OnApplicationBootstrap {
     if (this.config.STATUS_RECALC_CRON === 'off') return;
     const job = CronJob.from({
       cronTime: this.config.STATUS_RECALC_CRON,
-      timeZone: 'Africa/Johannesburg',
+      timeZone: SOUTH_AFRICAN_TIME_ZONE,
       onTick: () => {
         this.recalculate(null).catch((error: unknown) =>
           this.logger.error({ err: error }, 'Status recalculation failed'),

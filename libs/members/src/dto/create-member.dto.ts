@@ -90,7 +90,8 @@ export class CreateMemberDto {
     example: '2024-03-01',
     format: 'date',
     description:
-      'Date of the last membership payment; the membership then runs the configured period from it',
+      'Date of the last membership payment; the membership then runs the configured period from it. ' +
+      'Defaults to joinedOn (a member with no payment date paid on joining), for a single create and an import alike',
   })
   @IsOptional()
   @IsISO8601({ strict: true })

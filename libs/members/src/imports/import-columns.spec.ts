@@ -1,6 +1,5 @@
-import { MemberStatus } from '../entities/member.entity.js';
 import { mapHeaders } from './import-columns.js';
-import { maskIdNumber, membershipState } from './membership-state.js';
+import { maskIdNumber } from '../identity.js';
 
 describe('import rows', () => {
   it('matches headers whatever their case, spacing and common synonyms', () => {
@@ -34,18 +33,5 @@ describe('import rows', () => {
     expect(maskIdNumber('8001015009087')).toBe('*********9087');
     expect(maskIdNumber('123')).toBe('***');
     expect(maskIdNumber(undefined)).toBeNull();
-  });
-
-  it('derives status and expiry from the last payment', () => {
-    expect(membershipState(null, '2025-06-01')).toEqual({
-      status: MemberStatus.Pending,
-      expiresOn: null,
-    });
-    expect(membershipState('2024-01-31', '2025-06-01')).toEqual({
-      status: MemberStatus.Active,
-      expiresOn: '2026-01-31',
-    });
-    expect(membershipState('2023-03-01', '2025-04-01').status).toBe(MemberStatus.GracePeriod);
-    expect(membershipState('2020-01-01', '2025-04-01').status).toBe(MemberStatus.Expired);
   });
 });

@@ -6,36 +6,19 @@ import {
   flattenValidationErrors,
   withoutControlCharacters,
 } from '@app/core';
+import type { WardChain } from '@app/geography';
 import { CreateMemberDto } from '../dto/create-member.dto.js';
-import { MemberStatus } from '../entities/member.entity.js';
-import { checkIdNumber, Citizenship, Gender, normaliseCellNumber } from '../identity.js';
+import { maskIdNumber } from '../identity.js';
+import type { MembershipPolicy } from '../membership-dates.js';
+import { newMember, NewMember } from '../new-member.js';
 import { ImportField } from './import-columns.js';
 import { quickCheck } from './quick-check.js';
-import { maskIdNumber, membershipState, WardChainRow } from './membership-state.js';
 
-export * from './membership-state.js';
-
-/** A row ready to be written: the member as a single create would store it. */
-export interface MemberRow {
+/** A row ready to be written: the member as a single create would store it (newMember). */
+export interface MemberRow extends NewMember {
   rowNumber: number;
-  idNumber: string;
-  firstNames: string;
-  surname: string;
-  dateOfBirth: string;
-  gender: Gender;
-  citizenship: Citizenship;
-  cellNumber: string | null;
-  email: string | null;
-  residentialAddress: string | null;
-  wardCode: string;
-  municipalityCode: string;
-  districtCode: string;
-  provinceCode: string;
-  status: MemberStatus;
-  joinedOn: string;
-  lastPaidOn: string | null;
-  expiresOn: string | null;
-  consentGiven: boolean;
+  /** The row had a payment date (an upsert compares only a given one with the member's). */
+  lastPaidOnGiven: boolean;
 }
 
 /** The non-sensitive part of a rejected row kept for the report (POPIA: ID masked to its last 4 digits). */
@@ -83,34 +66,18 @@ const VALIDATION = {
 } as const;
 
 /**
- * Validates one row exactly as the global pipe validates a single create (CreateMemberDto, same options), then
- * checks the ward exists and lies inside the uploader's scope. An out-of-scope or unknown ward gets the same
- * answer for a scoped uploader, so the report never reveals which wards exist elsewhere.
+ * Validates one row exactly as a single create does: CreateMemberDto with the global pipe's options, then
+ * newMember() (the rules that need today, the ward and the policy). Before newMember, the ward must exist and lie
+ * inside the uploader's scope. An out-of-scope or unknown ward gets the same answer for a scoped uploader, so the
+ * report never reveals which wards exist elsewhere.
  */
-let stateToday = '';
-const stateCache = new Map<string, ReturnType<typeof membershipState>>();
-
-/** membershipState for a payment date, remembered for the day (registers repeat the same few dates). */
-function stateOf(lastPaidOn: string | null, today: string): ReturnType<typeof membershipState> {
-  if (stateToday !== today || stateCache.size > 20_000) {
-    stateToday = today;
-    stateCache.clear();
-  }
-  const key = lastPaidOn ?? '';
-  let state = stateCache.get(key);
-  if (!state) {
-    state = membershipState(lastPaidOn, today);
-    stateCache.set(key, state);
-  }
-  return state;
-}
-
 export function checkRow(
   rowNumber: number,
   body: Record<string, unknown>,
-  wards: ReadonlyMap<string, WardChainRow>,
+  wards: ReadonlyMap<string, WardChain>,
   scope: Scope,
   today: string,
+  policy: MembershipPolicy,
 ): { member: MemberRow } | { rejected: RejectedRow } {
   // The API-wide control-character rule (a NUL would also fail the database write).
   const control = controlCharacterErrors(body, '', CreateMemberDto);
@@ -144,7 +111,7 @@ export function checkRow(
     reasons = errors.map((e) => `${e.field}: ${e.message}`);
     wardInvalid = errors.some((e) => e.field === 'wardCode');
   }
-  let chain: WardChainRow | undefined;
+  let chain: WardChain | undefined;
   if (!wardInvalid) {
     chain = wards.get(dto.wardCode);
     const inScope = chain !== undefined && scopeContains(scope, chain);
@@ -156,51 +123,24 @@ export function checkRow(
       );
     }
   }
-  // Derived only for a row that passed (the DTO already checked both): no second parse of a bad row.
-  const identity = reasons.length > 0 ? null : quick ? quick.identity : checkIdNumber(dto.idNumber);
-  const cell =
-    reasons.length > 0 || !dto.cellNumber
-      ? null
-      : quick
-        ? quick.cell
-        : normaliseCellNumber(dto.cellNumber);
-  if (reasons.length > 0 || !chain || !identity?.valid || (dto.cellNumber && !cell)) {
-    return {
-      rejected: {
-        rowNumber,
-        duplicate: false,
-        reasons: reasons.length > 0 ? reasons : ['The row is not valid'],
-        maskedIdNumber: maskIdNumber(typeof body.idNumber === 'string' ? body.idNumber : undefined),
-        firstNames: typeof dto.firstNames === 'string' ? dto.firstNames.slice(0, 100) : null,
-        surname: typeof dto.surname === 'string' ? dto.surname.slice(0, 100) : null,
-        wardCode: typeof body.wardCode === 'string' ? body.wardCode.slice(0, 20) : null,
-      },
-    };
-  }
-  const lastPaidOn = dto.lastPaidOn ?? null;
-  const state = stateOf(lastPaidOn, today);
-  return {
-    member: {
+  const rejected = (why: string[]): { rejected: RejectedRow } => ({
+    rejected: {
       rowNumber,
-      idNumber: dto.idNumber,
-      firstNames: dto.firstNames,
-      surname: dto.surname,
-      dateOfBirth: identity.facts.dateOfBirth,
-      gender: identity.facts.gender,
-      citizenship: identity.facts.citizenship,
-      cellNumber: cell,
-      email: dto.email ?? null,
-      residentialAddress: dto.residentialAddress ?? null,
-      wardCode: chain.wardCode,
-      municipalityCode: chain.municipalityCode,
-      districtCode: chain.districtCode,
-      provinceCode: chain.provinceCode,
-      status: state.status,
-      joinedOn: dto.joinedOn ?? today,
-      lastPaidOn,
-      expiresOn: state.expiresOn,
-      consentGiven: dto.consentGiven ?? true,
+      duplicate: false,
+      reasons: why.length > 0 ? why : ['The row is not valid'],
+      maskedIdNumber: maskIdNumber(typeof body.idNumber === 'string' ? body.idNumber : undefined),
+      firstNames: typeof dto.firstNames === 'string' ? dto.firstNames.slice(0, 100) : null,
+      surname: typeof dto.surname === 'string' ? dto.surname.slice(0, 100) : null,
+      wardCode: typeof body.wardCode === 'string' ? body.wardCode.slice(0, 20) : null,
     },
+  });
+  if (reasons.length > 0 || !chain) return rejected(reasons);
+  // The quick check already derived identity and cell number: newMember reuses them.
+  const known = quick?.identity ? { identity: quick.identity, cell: quick.cell } : undefined;
+  const result = newMember(dto, chain, today, policy, known);
+  if ('errors' in result) return rejected(result.errors.map((e) => `${e.field}: ${e.message}`));
+  return {
+    member: { ...result.member, rowNumber, lastPaidOnGiven: dto.lastPaidOn !== undefined },
   };
 }
 

@@ -95,7 +95,7 @@ export function planUpdate(
   row: MemberRow,
   current: ExistingMember,
 ): { rejected: RejectedRow } | { update: PlannedUpdate } | null {
-  if (row.lastPaidOn !== null && row.lastPaidOn !== current.last_paid_on) {
+  if (row.lastPaidOnGiven && row.lastPaidOn !== current.last_paid_on) {
     return {
       rejected: refusedRow(
         row,

@@ -25,19 +25,14 @@ import {
   MetricsService,
   Page,
   toPage,
+  todayInSouthAfrica,
 } from '@app/core';
 import type { AppConfig } from '@app/core';
+import type { WardChain } from '@app/geography';
 import { mapHeaders, HeaderMapping } from './import-columns.js';
 import { ImportFormat, ImportMode, ImportStatus, MemberImportJob } from './import-job.entity.js';
-import {
-  checkRow,
-  MemberRow,
-  RejectedRow,
-  rejectedPreview,
-  rowToBody,
-  todayUtc,
-  WardChainRow,
-} from './import-row.js';
+import { checkRow, MemberRow, RejectedRow, rejectedPreview, rowToBody } from './import-row.js';
+import { membershipPolicy } from '../membership-dates.js';
 import { IMPORT_LOCK, ImportQueue } from './import-queue.js';
 import { readRows, sniffFormat, UnreadableFileError } from './row-sources.js';
 import { checkZipLimits, readZipDirectory, ZipLimitError, ZipLimits } from './zip-limits.js';
@@ -147,7 +142,7 @@ const REJECT_SQL = `
 export class MemberImportsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MemberImportsService.name);
   private readonly queue: ImportQueue;
-  private wardCache: { at: number; wards: Map<string, WardChainRow> } | null = null;
+  private wardCache: { at: number; wards: Map<string, WardChain> } | null = null;
   private shuttingDown = false;
 
   constructor(
@@ -456,7 +451,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     });
   }
 
-  private async scopeChain(scope: Scope): Promise<Partial<WardChainRow>> {
+  private async scopeChain(scope: Scope): Promise<Partial<WardChain>> {
     if (scope.level === ScopeLevel.National || !scope.code) return {};
     const sql: Record<Exclude<ScopeLevel, ScopeLevel.National>, string> = {
       [ScopeLevel.Province]: `SELECT code AS "provinceCode" FROM provinces WHERE code = $1`,
@@ -464,16 +459,14 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       [ScopeLevel.Municipality]: `SELECT province_code AS "provinceCode", district_code AS "districtCode", code AS "municipalityCode" FROM municipalities WHERE code = $1`,
       [ScopeLevel.Ward]: `SELECT province_code AS "provinceCode", district_code AS "districtCode", municipality_code AS "municipalityCode", code AS "wardCode" FROM wards WHERE code = $1`,
     };
-    const [row] = await this.dataSource.query<Partial<WardChainRow>[]>(sql[scope.level], [
-      scope.code,
-    ]);
+    const [row] = await this.dataSource.query<Partial<WardChain>[]>(sql[scope.level], [scope.code]);
     if (!row) throw AppException.forbidden('Your account’s area does not exist');
     return row;
   }
 
-  private async wards(): Promise<Map<string, WardChainRow>> {
+  private async wards(): Promise<Map<string, WardChain>> {
     if (this.wardCache && Date.now() - this.wardCache.at < 600_000) return this.wardCache.wards;
-    const rows = await this.dataSource.query<WardChainRow[]>(
+    const rows = await this.dataSource.query<WardChain[]>(
       `SELECT code AS "wardCode", municipality_code AS "municipalityCode", district_code AS "districtCode",
          province_code AS "provinceCode" FROM wards`,
     );
@@ -550,7 +543,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
 
   private async process(runner: QueryRunner, job: MemberImportJob): Promise<void> {
     const wards = await this.wards();
-    const today = todayUtc();
+    const today = todayInSouthAfrica();
     const scope = await this.jobScope(job);
     const seen = new Map<string, number>();
     const batchSize = this.config.IMPORT_BATCH_SIZE;
@@ -586,12 +579,13 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     runners: [QueryRunner, QueryRunner],
     job: MemberImportJob,
     scope: Scope,
-    wards: Map<string, WardChainRow>,
+    wards: Map<string, WardChain>,
     today: string,
     seen: Map<string, number>,
     batchSize: number,
     track: (pending: Promise<void> | null) => void,
   ): Promise<HeaderMapping | null> {
+    const policy = membershipPolicy(this.config);
     let mapping: HeaderMapping | null = null;
     let dataRows = 0;
     let batch: Batch = { members: [], rejected: [], lastRow: job.committedThroughRow };
@@ -619,7 +613,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
         }
         continue;
       }
-      const result = checkRow(row.rowNumber, body, wards, scope, today);
+      const result = checkRow(row.rowNumber, body, wards, scope, today, policy);
       if ('rejected' in result) {
         batch.rejected.push(result.rejected);
       } else {

@@ -15,6 +15,7 @@ async function rows(count: number, usedSerials?: Map<string, number>) {
     firstSequenceValue: 41n,
     usedSerials,
     today,
+    policy: { periodMonths: 24, graceDays: 90 },
   });
   const text = generator.nextChunk(count + 10) ?? '';
   expect(generator.nextChunk(10)).toBeNull();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Faker } from '@faker-js/faker';
 import { MemberStatus } from '../entities/member.entity.js';
+import type { MembershipPolicy } from '../membership-dates.js';
 
 /** The ward columns a generated member is placed in (denormalised parents included). */
 export interface SeedWard {
@@ -49,12 +50,13 @@ export interface MemberRowGeneratorOptions {
   usedSerials?: ReadonlyMap<string, number>;
   /** "Today" for statuses and expiry dates (UTC midnight). */
   today?: Date;
+  /** The configured membership period and grace period (membershipPolicy(config)). */
+  policy: MembershipPolicy;
 }
 
 /** The EFF was founded on 26 July 2013; nobody joined before. */
 const FOUNDED = Date.UTC(2013, 6, 26) / 86_400_000;
 const DAY_MS = 86_400_000;
-const MEMBERSHIP_MONTHS = 24;
 /** Mobile prefixes after +27 (Vodacom, MTN, Cell C, Telkom). */
 const CELL_PREFIXES = [
   '60',
@@ -75,7 +77,6 @@ const CELL_PREFIXES = [
   '83',
   '84',
 ];
-const GRACE_DAYS = 90;
 
 /** Status mix of the synthetic membership (cumulative thresholds over [0, 1)). */
 const STATUS_MIX: Array<[MemberStatus, number]> = [
@@ -270,32 +271,33 @@ export class MemberRowGenerator {
   } {
     const r = this.random;
     const today = this.today;
+    const { periodMonths, graceDays } = this.options.policy;
     const between = (from: number, to: number) =>
       from + Math.floor(r() * Math.max(1, to - from + 1));
     let expires: number;
     switch (status) {
       case MemberStatus.Active:
-        expires = between(today, this.addMonths(today, MEMBERSHIP_MONTHS) - 1);
+        expires = between(today, this.addMonths(today, periodMonths) - 1);
         break;
       case MemberStatus.GracePeriod:
-        expires = between(today - GRACE_DAYS, today - 1);
+        expires = between(today - graceDays, today - 1);
         break;
       case MemberStatus.Expired:
-        expires = between(this.addMonths(FOUNDED, MEMBERSHIP_MONTHS), today - GRACE_DAYS - 1);
+        expires = between(this.addMonths(FOUNDED, periodMonths), today - graceDays - 1);
         break;
       default:
         expires = between(
-          this.addMonths(FOUNDED, MEMBERSHIP_MONTHS),
-          this.addMonths(today, MEMBERSHIP_MONTHS) - 1,
+          this.addMonths(FOUNDED, periodMonths),
+          this.addMonths(today, periodMonths) - 1,
         );
     }
-    let lastPaid = this.addMonths(expires, -MEMBERSHIP_MONTHS);
+    let lastPaid = this.addMonths(expires, -periodMonths);
     if (lastPaid < FOUNDED) lastPaid = FOUNDED;
-    expires = this.addMonths(lastPaid, MEMBERSHIP_MONTHS);
+    expires = this.addMonths(lastPaid, periodMonths);
     // Most members renewed at least once: joined some whole terms before the last payment.
     const terms = Math.floor(r() * 4);
-    let joined = this.addMonths(lastPaid, -MEMBERSHIP_MONTHS * terms);
-    while (joined < FOUNDED) joined = this.addMonths(joined, MEMBERSHIP_MONTHS);
+    let joined = this.addMonths(lastPaid, -periodMonths * terms);
+    while (joined < FOUNDED) joined = this.addMonths(joined, periodMonths);
     joined = Math.max(FOUNDED, joined - Math.floor(r() * 30));
     return { joined, lastPaid, expires };
   }

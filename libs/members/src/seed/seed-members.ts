@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { MembershipPolicy } from '../membership-dates.js';
 import { MemberRowGenerator, SEED_MEMBER_COLUMNS, SeedWard } from './member-row-generator.js';
 
 export interface SeedMembersOptions {
@@ -18,6 +19,8 @@ export interface SeedMembersOptions {
    * turns it off (use it on a database that serves traffic).
    */
   keepIndexes?: boolean;
+  /** The configured membership period and grace period the generated dates and statuses follow. */
+  policy: MembershipPolicy;
   /** Rows per COPY chunk (default 2000). */
   chunkRows?: number;
   onProgress?: (rowsSent: number) => void;
@@ -115,6 +118,7 @@ export async function seedMembers(options: SeedMembersOptions): Promise<SeedMemb
       wards,
       firstSequenceValue,
       usedSerials,
+      policy: options.policy,
     });
     const chunkRows = options.chunkRows ?? 2000;
     const copySql = `COPY members (${SEED_MEMBER_COLUMNS.join(', ')}) FROM STDIN`;

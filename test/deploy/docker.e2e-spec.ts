@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ensureDebianPrograms, hasProgram } from '../harness/debian.js';
+import { describeNeedingDebian, ensureDebianPrograms } from '../harness/debian.js';
 import { REPO, tempDir } from '../harness/nginx.js';
 import { createTestDatabase, freePort, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/test-app.js';
 
@@ -42,12 +42,13 @@ function composeConfig(files: string[]) {
   };
 }
 
-describe('docker-compose.yml and the container entrypoint', () => {
-  beforeAll(() => {
-    if (spawnSync('docker', ['compose', 'version']).status !== 0 && !hasProgram('docker-compose')) {
-      ensureDebianPrograms({ 'docker-compose': 'docker-compose' });
-    }
-  });
+const TOOLS: Record<string, string> =
+  spawnSync('docker', ['compose', 'version']).status === 0
+    ? {}
+    : { 'docker-compose': 'docker-compose' };
+
+describeNeedingDebian(TOOLS)('docker-compose.yml and the container entrypoint', () => {
+  beforeAll(() => ensureDebianPrograms(TOOLS));
 
   it('validates', () => {
     const alone = composeConfig(['docker-compose.yml']);

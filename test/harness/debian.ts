@@ -8,14 +8,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
  * `programs` maps a program name to the package that provides it, e.g. { nginx: 'nginx', certbot: 'certbot' }.
  */
 export function ensureDebianPrograms(programs: Record<string, string>): void {
-  const missing = Object.entries(programs)
-    .filter(([program]) => !hasProgram(program))
-    .map(([, pkg]) => pkg);
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`Missing programs (install as root: apt-get install ${missing.join(' ')})`);
-  }
-  const packages = [...new Set(missing)];
+  const decision = debianProgramsDecision(programs, machine());
+  if (decision.action === 'ready') return;
+  if (decision.action === 'skip') throw new Error(decision.reason);
+  const packages = decision.packages;
   const script = [
     'set -e',
     // Re-check under the lock: another worker may have installed them meanwhile.
@@ -74,4 +70,57 @@ export function debianProgramWithoutInstall(
     timeout: 300_000,
   });
   return `${dir}/${binDir}/${program}`;
+}
+
+/** What the deploy specs need to know about this machine to decide whether they can get their tools. */
+export interface DebianMachine {
+  isRoot: boolean;
+  hasAptGet: boolean;
+  hasProgram(program: string): boolean;
+}
+
+export type DebianProgramsDecision =
+  | { action: 'ready' }
+  | { action: 'install'; packages: string[] }
+  | { action: 'skip'; reason: string };
+
+/**
+ * Whether a spec needing `programs` (program -> Debian package) can run here: they are all installed, or the
+ * missing ones can be installed (root and apt-get), or not; then `reason` is one line saying what and how.
+ */
+export function debianProgramsDecision(
+  programs: Record<string, string>,
+  here: DebianMachine,
+): DebianProgramsDecision {
+  const missing = Object.entries(programs).filter(([program]) => !here.hasProgram(program));
+  if (missing.length === 0) return { action: 'ready' };
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))];
+  if (here.isRoot && here.hasAptGet) return { action: 'install', packages };
+  const why = here.hasAptGet ? 'installing them needs root' : 'this machine has no apt-get';
+  return {
+    action: 'skip',
+    reason:
+      `needs ${missing.map(([program]) => program).join(', ')}, which are not installed and ${why}; ` +
+      `to run it: apt-get install ${packages.join(' ')} (or run npm test as root on Debian/Ubuntu)`,
+  };
+}
+
+function machine(): DebianMachine {
+  return { isRoot: process.getuid?.() === 0, hasAptGet: hasProgram('apt-get'), hasProgram };
+}
+
+/**
+ * `describe` for a deploy spec that needs programs from Debian's packages: on a machine that has them, or can
+ * install them (root with apt-get), the spec runs and ensureDebianPrograms installs what is missing; elsewhere
+ * the spec is skipped and says why and how to run it, in one line.
+ */
+export function describeNeedingDebian(
+  programs: Record<string, string>,
+): (name: string, fn: () => void) => void {
+  const decision = debianProgramsDecision(programs, machine());
+  if (decision.action !== 'skip') return describe;
+  return (name, fn) => {
+    process.stderr.write(`Skipping deploy spec "${name}": ${decision.reason}\n`);
+    describe.skip(name, fn);
+  };
 }

@@ -16,6 +16,8 @@ const COMPOSE_ENV = {
   REDIS_PASSWORD: 'redis-password',
   JWT_SECRET: TEST_JWT_SECRET,
   GRAFANA_ADMIN_PASSWORD: 'grafana-password',
+  DOMAIN: 'api.test',
+  ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/alerts',
 };
 
 /** `docker compose config` when the plugin exists, else Debian's docker-compose (installed when missing). */

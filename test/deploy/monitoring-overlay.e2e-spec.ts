@@ -152,6 +152,29 @@ describe('deploy/monitoring overlay with the stack’s .env', () => {
     expect(check.status).toBe(0);
   }, 300_000);
 
+  it('backup alerts fire when backups or WAL archiving go stale (promtool rules test), and the dashboard shows both', () => {
+    const promtool = debianProgramWithoutInstall('promtool', 'prometheus');
+    const run = (...args: string[]) => {
+      const result = spawnSync(promtool, args, { cwd: MONITORING, encoding: 'utf8' });
+      return { status: result.status, output: `${result.stdout}${result.stderr}` };
+    };
+    const rules = run('check', 'rules', 'backup-alerts.yml');
+    expect(rules.output).toContain('SUCCESS: 5 rules found');
+    const tests = run('test', 'rules', 'backup-alerts.test.yml');
+    expect(tests.output).toContain('SUCCESS');
+    expect(tests.status).toBe(0);
+    const prometheus = load(readFileSync(path.join(MONITORING, 'prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+    };
+    expect(prometheus.rule_files).toContain('backup-alerts.yml');
+    const dashboard = readFileSync(
+      path.join(MONITORING, 'grafana/dashboards/eff-membership-api.json'),
+      'utf8',
+    );
+    expect(dashboard).toContain('db_backup_last_success_timestamp_seconds{type=\\"full\\"}');
+    expect(dashboard).toContain('db_backup_wal_last_archived_timestamp_seconds');
+  }, 300_000);
+
   it('Alertmanager (checked by amtool) delivers an alert to the ALERT_WEBHOOK_URL receiver', async () => {
     const received: unknown[] = [];
     const webhook: Server = createServer((req: IncomingMessage, res) => {

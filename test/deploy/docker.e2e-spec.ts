@@ -18,6 +18,7 @@ const COMPOSE_ENV = {
   GRAFANA_ADMIN_PASSWORD: 'grafana-password',
   DOMAIN: 'api.test',
   ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/alerts',
+  BACKUP_CIPHER_PASS: 'backup-passphrase',
 };
 
 /** `docker compose config` when the plugin exists, else Debian's docker-compose (installed when missing). */

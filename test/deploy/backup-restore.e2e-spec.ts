@@ -38,6 +38,24 @@ interface Result {
   seconds: number;
 }
 
+/** Steps 2 to 4 of the guide's restore runbook: the restore, the start, the end-of-recovery check, the first check. */
+function runbookCommands(): string[] {
+  const guide = readFileSync(path.join(REPO, 'deploy/docs/GUIDE.md'), 'utf8');
+  const runbook = guide.slice(guide.indexOf('### Runbook: restore to a moment'));
+  const spans = [...runbook.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+  const find = (prefix: string) => {
+    const command = spans.find((span) => span.startsWith(prefix));
+    if (!command) throw new Error(`the runbook has no command starting ${prefix}`);
+    return command;
+  };
+  return [
+    find('deploy/scripts/restore.sh --to-time'),
+    find('pg_ctl -D'),
+    find("psql -p 5433 -Atc 'SELECT pg_is_in_recovery()'"),
+    find('psql -p 5433 -d eff_membership -c'),
+  ];
+}
+
 describeNeedingDebian(TOOLS)(
   'pgBackRest backups and point-in-time restore (deploy/scripts)',
   () => {
@@ -114,6 +132,9 @@ describeNeedingDebian(TOOLS)(
         PGBACKREST_REPO1_PATH: ownedDir('repo'),
         PGBACKREST_PG1_PATH: path.join(dir, 'data'),
         PGBACKREST_PG1_SOCKET_PATH: sock,
+        // The runbook's psql commands reach the restored cluster through the socket folder of the restored config.
+        PGHOST: sock,
+        PGUSER: 'postgres',
         PGBACKREST_LOCK_PATH: ownedDir('lock'),
         PGBACKREST_LOG_PATH: ownedDir('log'),
         PGBACKREST_SPOOL_PATH: ownedDir('spool'),
@@ -248,30 +269,34 @@ describeNeedingDebian(TOOLS)(
       expect(nonEmpty.status).toBe(1);
       expect(nonEmpty.output).toContain('is not empty');
 
-      // The runbook: restore into a new directory, start it on another port, wait for the end of recovery.
-      // Like /var/lib/postgresql/restore-<date> in the runbook: a new directory where the postgres user may create it.
+      // The runbook's own commands (deploy/docs/GUIDE.md, steps 2 to 4), with this test's moment, port and paths.
       const target = path.join(ownedDir('restores'), 'restored');
-      const restore = must(RESTORE, ['--to-time', toTime, '--target', target]);
-      timings.restore = restore.seconds;
       const port = await freePort();
-      const start = must(`${PG_BIN}/pg_ctl`, [
-        '-D',
-        target,
-        '-o',
-        `-p ${port} -k ${env.PGBACKREST_PG1_SOCKET_PATH}`,
-        '-l',
-        path.join(target, 'restore.log'),
-        '-w',
-        'start',
-      ]);
+      const runbook = runbookCommands().map((command) =>
+        command
+          .replaceAll("'2026-12-02 14:05:00+02'", `'${toTime}'`)
+          .replaceAll('/var/lib/postgresql/restore-20261202', target)
+          .replaceAll('5433', String(port))
+          .replace(/^deploy\/scripts\//, `${REPO}/deploy/scripts/`),
+      );
+      const [restoreCommand, startCommand, recoveryCommand, checkCommand] = runbook as [
+        string,
+        string,
+        string,
+        string,
+      ];
+      const restore = must('bash', ['-c', restoreCommand]);
+      timings.restore = restore.seconds;
+      const start = must('bash', ['-c', startCommand]);
       const db = database(port);
       restored = { port, data: target, pool: db.pool };
       const recoveryDeadline = Date.now() + 120_000;
-      while ((await db.pool.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r) {
+      while (must('bash', ['-c', recoveryCommand]).stdout.trim() !== 'f') {
         if (Date.now() > recoveryDeadline) throw new Error('recovery did not finish within 120 s');
         await new Promise((r) => setTimeout(r, 200));
       }
       timings.startAndRecover = start.seconds;
+      expect(must('bash', ['-c', checkCommand]).stdout).toMatch(/^\s*6 \|/m);
 
       const back = await snapshot(db.pool);
       expect(back.members.sort()).toEqual(

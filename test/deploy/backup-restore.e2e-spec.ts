@@ -326,6 +326,23 @@ describeNeedingDebian(TOOLS)(
       process.stderr.write(`backup-restore timings (s): ${JSON.stringify(timings)}\n`);
     });
 
+    it('backup.sh auto takes a backup only when one is due', () => {
+      const count = () =>
+        (
+          JSON.parse(must('pgbackrest', ['--stanza=eff', '--output=json', 'info']).stdout) as {
+            backup: unknown[];
+          }[]
+        )[0]!.backup.length;
+      const before = count();
+      must(BACKUP, ['auto']);
+      expect(count()).toBe(before);
+      env.BACKUP_DIFF_EVERY_HOURS = '0';
+      const diff = must(BACKUP, ['auto']);
+      delete env.BACKUP_DIFF_EVERY_HOURS;
+      expect(diff.output).toMatch(/backup command begin .*--type=diff/);
+      expect(count()).toBe(before + 1);
+    });
+
     it('writes the backup and WAL archiving metrics for Prometheus', () => {
       const file = path.join(ownedDir('textfile'), 'eff_backup.prom');
       env.BACKUP_METRICS_FILE = file;

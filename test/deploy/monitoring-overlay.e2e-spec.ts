@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { createServer, IncomingMessage, Server } from 'node:http';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { debianProgramWithoutInstall } from '../harness/debian.js';
+import { debianProgramWithoutInstall, describeNeedingDebian } from '../harness/debian.js';
 import { REPO, tempDir } from '../harness/nginx.js';
 import { freePort } from '../harness/test-app.js';
 
@@ -125,142 +125,165 @@ describe('deploy/monitoring overlay with the stack’s .env', () => {
     expect(render(['alertmanager', 'x', 'y'], { ALERT_WEBHOOK_URL: "http://a/'b" }).status).toBe(2);
     expect(render(['alertmanager', 'x', 'y'], { ALERT_WEBHOOK_URL: '' }).status).toBe(2);
   });
-
-  it('prometheus.yml sends alerts to the Alertmanager and reads the rendered targets; promtool agrees', () => {
-    const config = load(readFileSync(path.join(MONITORING, 'prometheus.yml'), 'utf8')) as {
-      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
-      scrape_configs: { job_name: string; file_sd_configs?: { files: string[] }[] }[];
-    };
-    expect(config.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual([
-      'alertmanager:9093',
-    ]);
-    const job = (name: string) => config.scrape_configs.find((j) => j.job_name === name);
-    expect(job('eff-api')!.file_sd_configs![0]!.files).toEqual(['/prometheus/targets/api.yml']);
-    expect(job('blackbox-tls')!.file_sd_configs![0]!.files).toEqual([
-      '/prometheus/targets/blackbox.yml',
-    ]);
-    expect(readFileSync(path.join(MONITORING, 'prometheus.yml'), 'utf8')).not.toContain(
-      'example.org',
-    );
-
-    const promtool = debianProgramWithoutInstall('promtool', 'prometheus');
-    const check = spawnSync(promtool, ['check', 'config', 'prometheus.yml'], {
-      cwd: MONITORING,
-      encoding: 'utf8',
-    });
-    expect(`${check.stdout}${check.stderr}`).toContain('SUCCESS');
-    expect(check.status).toBe(0);
-  }, 300_000);
-
-  it('backup alerts fire when backups or WAL archiving go stale (promtool rules test), and the dashboard shows both', () => {
-    const promtool = debianProgramWithoutInstall('promtool', 'prometheus');
-    const run = (...args: string[]) => {
-      const result = spawnSync(promtool, args, { cwd: MONITORING, encoding: 'utf8' });
-      return { status: result.status, output: `${result.stdout}${result.stderr}` };
-    };
-    const rules = run('check', 'rules', 'backup-alerts.yml');
-    expect(rules.output).toContain('SUCCESS: 5 rules found');
-    const tests = run('test', 'rules', 'backup-alerts.test.yml');
-    expect(tests.output).toContain('SUCCESS');
-    expect(tests.status).toBe(0);
-    const prometheus = load(readFileSync(path.join(MONITORING, 'prometheus.yml'), 'utf8')) as {
-      rule_files: string[];
-    };
-    expect(prometheus.rule_files).toContain('backup-alerts.yml');
-    const dashboard = readFileSync(
-      path.join(MONITORING, 'grafana/dashboards/eff-membership-api.json'),
-      'utf8',
-    );
-    expect(dashboard).toContain('db_backup_last_success_timestamp_seconds{type=\\"full\\"}');
-    expect(dashboard).toContain('db_backup_wal_last_archived_timestamp_seconds');
-  }, 300_000);
-
-  it('Alertmanager (checked by amtool) delivers an alert to the ALERT_WEBHOOK_URL receiver', async () => {
-    const received: unknown[] = [];
-    const webhook: Server = createServer((req: IncomingMessage, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        received.push(JSON.parse(body));
-        res.end('ok');
-      });
-    });
-    const webhookPort = await freePort();
-    await new Promise<void>((resolve) => webhook.listen(webhookPort, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${webhookPort}/hooks/eff?token=a&b=c`;
-    const config = path.join(dir, 'am/alertmanager.yml');
-    const rendered = render(['alertmanager', path.join(MONITORING, 'alertmanager.yml'), config], {
-      ...stackEnv(),
-      ALERT_WEBHOOK_URL: url,
-    });
-    expect(rendered.output).toBe('');
-    expect(readFileSync(config, 'utf8')).toContain(`url: '${url}'`);
-
-    const amtool = debianProgramWithoutInstall('amtool', 'prometheus-alertmanager');
-    const check = spawnSync(amtool, ['check-config', config], { encoding: 'utf8' });
-    expect(`${check.stdout}${check.stderr}`).toContain('SUCCESS');
-    expect(check.status).toBe(0);
-
-    const alertmanager = debianProgramWithoutInstall(
-      'prometheus-alertmanager',
-      'prometheus-alertmanager',
-    );
-    // Debian's build reads its notification templates from the package's fixed path; unpacked without installing
-    // (no daemon started), they are put where it looks.
-    const templates = '/usr/share/prometheus/alertmanager';
-    if (!existsSync(path.join(templates, 'default.tmpl'))) {
-      mkdirSync(templates, { recursive: true });
-      cpSync(path.join(path.dirname(alertmanager), '../share/prometheus/alertmanager'), templates, {
-        recursive: true,
-      });
-    }
-    const port = await freePort();
-    mkdirSync(path.join(dir, 'am/data'), { recursive: true });
-    // group_wait is 30 s in production; the delivery path is what is under test here.
-    writeFileSync(
-      config,
-      readFileSync(config, 'utf8').replace('group_wait: 30s', 'group_wait: 1s'),
-    );
-    const child = spawn(
-      alertmanager,
-      [
-        `--config.file=${config}`,
-        `--storage.path=${path.join(dir, 'am/data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--cluster.listen-address=',
-      ],
-      { stdio: 'ignore' },
-    );
-    try {
-      const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; ; i += 1) {
-        const ready = await fetch(`${base}/-/ready`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (ready) break;
-        if (i > 100) throw new Error('Alertmanager did not start');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const posted = await fetch(`${base}/api/v2/alerts`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify([
-          { labels: { alertname: 'EffBackupFullTooOld', severity: 'critical', instance: 'db' } },
-        ]),
-      });
-      expect(posted.status).toBe(200);
-      const deadline = Date.now() + 30_000;
-      while (received.length === 0 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 200));
-      expect(received[0]).toMatchObject({
-        receiver: 'ops-webhook',
-        status: 'firing',
-        alerts: [{ labels: { alertname: 'EffBackupFullTooOld', severity: 'critical' } }],
-      });
-    } finally {
-      child.kill('SIGTERM');
-      webhook.close();
-    }
-  }, 300_000);
 });
+
+const TOOLS = {
+  promtool: 'prometheus',
+  amtool: 'prometheus-alertmanager',
+  'prometheus-alertmanager': 'prometheus-alertmanager',
+};
+
+describeNeedingDebian(TOOLS, { withoutInstall: true })(
+  'deploy/monitoring checked by Prometheus’ and Alertmanager’s own tools',
+  () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = tempDir('eff-monitoring-tools-');
+    });
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('prometheus.yml sends alerts to the Alertmanager and reads the rendered targets; promtool agrees', () => {
+      const config = load(readFileSync(path.join(MONITORING, 'prometheus.yml'), 'utf8')) as {
+        alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+        scrape_configs: { job_name: string; file_sd_configs?: { files: string[] }[] }[];
+      };
+      expect(config.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual([
+        'alertmanager:9093',
+      ]);
+      const job = (name: string) => config.scrape_configs.find((j) => j.job_name === name);
+      expect(job('eff-api')!.file_sd_configs![0]!.files).toEqual(['/prometheus/targets/api.yml']);
+      expect(job('blackbox-tls')!.file_sd_configs![0]!.files).toEqual([
+        '/prometheus/targets/blackbox.yml',
+      ]);
+      expect(readFileSync(path.join(MONITORING, 'prometheus.yml'), 'utf8')).not.toContain(
+        'example.org',
+      );
+
+      const promtool = debianProgramWithoutInstall('promtool', 'prometheus');
+      const check = spawnSync(promtool, ['check', 'config', 'prometheus.yml'], {
+        cwd: MONITORING,
+        encoding: 'utf8',
+      });
+      expect(`${check.stdout}${check.stderr}`).toContain('SUCCESS');
+      expect(check.status).toBe(0);
+    }, 300_000);
+
+    it('backup alerts fire when backups or WAL archiving go stale (promtool rules test), and the dashboard shows both', () => {
+      const promtool = debianProgramWithoutInstall('promtool', 'prometheus');
+      const run = (...args: string[]) => {
+        const result = spawnSync(promtool, args, { cwd: MONITORING, encoding: 'utf8' });
+        return { status: result.status, output: `${result.stdout}${result.stderr}` };
+      };
+      const rules = run('check', 'rules', 'backup-alerts.yml');
+      expect(rules.output).toContain('SUCCESS: 5 rules found');
+      const tests = run('test', 'rules', 'backup-alerts.test.yml');
+      expect(tests.output).toContain('SUCCESS');
+      expect(tests.status).toBe(0);
+      const prometheus = load(readFileSync(path.join(MONITORING, 'prometheus.yml'), 'utf8')) as {
+        rule_files: string[];
+      };
+      expect(prometheus.rule_files).toContain('backup-alerts.yml');
+      const dashboard = readFileSync(
+        path.join(MONITORING, 'grafana/dashboards/eff-membership-api.json'),
+        'utf8',
+      );
+      expect(dashboard).toContain('db_backup_last_success_timestamp_seconds{type=\\"full\\"}');
+      expect(dashboard).toContain('db_backup_wal_last_archived_timestamp_seconds');
+    }, 300_000);
+
+    it('Alertmanager (checked by amtool) delivers an alert to the ALERT_WEBHOOK_URL receiver', async () => {
+      const received: unknown[] = [];
+      const webhook: Server = createServer((req: IncomingMessage, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          received.push(JSON.parse(body));
+          res.end('ok');
+        });
+      });
+      const webhookPort = await freePort();
+      await new Promise<void>((resolve) => webhook.listen(webhookPort, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${webhookPort}/hooks/eff?token=a&b=c`;
+      const config = path.join(dir, 'am/alertmanager.yml');
+      const rendered = render(['alertmanager', path.join(MONITORING, 'alertmanager.yml'), config], {
+        ...stackEnv(),
+        ALERT_WEBHOOK_URL: url,
+      });
+      expect(rendered.output).toBe('');
+      expect(readFileSync(config, 'utf8')).toContain(`url: '${url}'`);
+
+      const amtool = debianProgramWithoutInstall('amtool', 'prometheus-alertmanager');
+      const check = spawnSync(amtool, ['check-config', config], { encoding: 'utf8' });
+      expect(`${check.stdout}${check.stderr}`).toContain('SUCCESS');
+      expect(check.status).toBe(0);
+
+      const alertmanager = debianProgramWithoutInstall(
+        'prometheus-alertmanager',
+        'prometheus-alertmanager',
+      );
+      // Debian's build reads its notification templates from the package's fixed path; unpacked without installing
+      // (no daemon started), they are put where it looks.
+      const templates = '/usr/share/prometheus/alertmanager';
+      if (!existsSync(path.join(templates, 'default.tmpl'))) {
+        mkdirSync(templates, { recursive: true });
+        cpSync(
+          path.join(path.dirname(alertmanager), '../share/prometheus/alertmanager'),
+          templates,
+          {
+            recursive: true,
+          },
+        );
+      }
+      const port = await freePort();
+      mkdirSync(path.join(dir, 'am/data'), { recursive: true });
+      // group_wait is 30 s in production; the delivery path is what is under test here.
+      writeFileSync(
+        config,
+        readFileSync(config, 'utf8').replace('group_wait: 30s', 'group_wait: 1s'),
+      );
+      const child = spawn(
+        alertmanager,
+        [
+          `--config.file=${config}`,
+          `--storage.path=${path.join(dir, 'am/data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--cluster.listen-address=',
+        ],
+        { stdio: 'ignore' },
+      );
+      try {
+        const base = `http://127.0.0.1:${port}`;
+        for (let i = 0; ; i += 1) {
+          const ready = await fetch(`${base}/-/ready`).then(
+            (r) => r.ok,
+            () => false,
+          );
+          if (ready) break;
+          if (i > 100) throw new Error('Alertmanager did not start');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const posted = await fetch(`${base}/api/v2/alerts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify([
+            { labels: { alertname: 'EffBackupFullTooOld', severity: 'critical', instance: 'db' } },
+          ]),
+        });
+        expect(posted.status).toBe(200);
+        const deadline = Date.now() + 30_000;
+        while (received.length === 0 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 200));
+        expect(received[0]).toMatchObject({
+          receiver: 'ops-webhook',
+          status: 'firing',
+          alerts: [{ labels: { alertname: 'EffBackupFullTooOld', severity: 'critical' } }],
+        });
+      } finally {
+        child.kill('SIGTERM');
+        webhook.close();
+      }
+    }, 300_000);
+  },
+);

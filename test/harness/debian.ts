@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /**
  * Makes sure programs from Debian's packages are installed, installing the missing ones with apt-get (the deploy
@@ -44,6 +45,10 @@ export function programPath(program: string): string | null {
   return result.status === 0 ? result.stdout.trim() : null;
 }
 
+function unpackedDir(pkg: string): string {
+  return `/tmp/eff-debian-unpacked/${pkg}`;
+}
+
 /**
  * A program from a Debian package without installing the package (no maintainer scripts, so no daemon starts):
  * the installed one when present, else the package is downloaded and unpacked once into a cache folder.
@@ -56,7 +61,7 @@ export function debianProgramWithoutInstall(
 ): string {
   const installed = programPath(program);
   if (installed) return installed;
-  const dir = `/tmp/eff-debian-unpacked/${pkg}`;
+  const dir = unpackedDir(pkg);
   const script = [
     'set -e',
     `[ -x "${dir}/${binDir}/${program}" ] && exit 0`,
@@ -112,12 +117,21 @@ function machine(): DebianMachine {
 /**
  * `describe` for a deploy spec that needs programs from Debian's packages: on a machine that has them, or can
  * install them (root with apt-get), the spec runs and ensureDebianPrograms installs what is missing; elsewhere
- * the spec is skipped and says why and how to run it, in one line.
+ * the spec is skipped and says why and how to run it, in one line. `withoutInstall`: the spec gets them with
+ * debianProgramWithoutInstall.
  */
 export function describeNeedingDebian(
   programs: Record<string, string>,
+  options: { withoutInstall?: boolean } = {},
 ): (name: string, fn: () => void) => void {
-  const decision = debianProgramsDecision(programs, machine());
+  const here = machine();
+  // debianProgramWithoutInstall's cache counts as installed.
+  if (options.withoutInstall) {
+    here.hasProgram = (program) =>
+      hasProgram(program) ||
+      existsSync(`${unpackedDir(programs[program] ?? program)}/usr/bin/${program}`);
+  }
+  const decision = debianProgramsDecision(programs, here);
   if (decision.action !== 'skip') return describe;
   return (name, fn) => {
     process.stderr.write(`Skipping deploy spec "${name}": ${decision.reason}\n`);

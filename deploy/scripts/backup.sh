@@ -19,7 +19,8 @@
 #                             node-exporter's textfile collector (e.g. /var/lib/prometheus/node-exporter/eff_backup.prom);
 #                             unset: `metrics` prints them
 #   PGBACKREST_CONFIG         default /etc/pgbackrest/pgbackrest.conf; any PGBACKREST_* option overrides the file
-# The database is reached as pgBackRest does: PGBACKREST_PG1_SOCKET_PATH / PGBACKREST_PG1_PORT, else the defaults.
+# The database is reached as pgBackRest does: PGBACKREST_PG1_SOCKET_PATH / PGBACKREST_PG1_PORT / PGBACKREST_PG1_USER
+# (a superuser; compose: eff_owner), else the defaults (the socket, 5432, the OS user's name).
 set -euo pipefail
 
 stanza="${BACKUP_STANZA:-eff}"
@@ -37,7 +38,7 @@ pgb() { pgbackrest --stanza="$stanza" "$@"; }
 
 sql() {
   PGHOST="${PGBACKREST_PG1_SOCKET_PATH:-${PGHOST:-}}" PGPORT="${PGBACKREST_PG1_PORT:-${PGPORT:-5432}}" \
-    psql -X -At -v ON_ERROR_STOP=1 -d postgres -c "$1"
+    PGUSER="${PGBACKREST_PG1_USER:-${PGUSER:-$(id -un)}}" psql -X -At -v ON_ERROR_STOP=1 -d postgres -c "$1"
 }
 
 require_cipher() {

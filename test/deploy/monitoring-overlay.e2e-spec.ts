@@ -100,6 +100,20 @@ describe('deploy/monitoring overlay with the stack’s .env', () => {
     ]);
   });
 
+  it('mounts every rule file prometheus.yml loads into the Prometheus container', () => {
+    const prometheus = load(readFileSync(path.join(MONITORING, 'prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+    };
+    const volumes = (
+      composeServices('deploy/monitoring/docker-compose.monitoring.yml').prometheus as {
+        volumes: string[];
+      }
+    ).volumes;
+    for (const file of prometheus.rule_files) {
+      expect(volumes).toContain(`./deploy/monitoring/${file}:/etc/prometheus/${file}:ro`);
+    }
+  });
+
   it('derives the probe target from DOMAIN and scrapes every PM2 worker', () => {
     const env = { ...stackEnv(), DOMAIN: 'members.example.org' };
     const compose = path.join(dir, 'compose-targets');

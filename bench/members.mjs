@@ -450,7 +450,7 @@ async function benchmark() {
       poolPerWorker: WORKER_POOL_SIZE,
       nodeArgs: API_NODE_ARGS,
       env: API_ENV,
-      sessionCacheSeconds: process.env.SESSION_CACHE_SECONDS,
+      sessionCacheSeconds: process.env.SESSION_CACHE_SECONDS ?? '30 (default)',
     },
     targets: TARGETS,
     scenarios,

@@ -1,6 +1,6 @@
-import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { IncomingHttpHeaders } from 'node:http';
+import { AuthGuard } from '@nestjs/passport';
 import { AppException, ErrorCode, IS_PUBLIC_KEY, RequestContext } from '@app/core';
 import { AuthUser } from './auth-user.js';
 import {
@@ -9,22 +9,20 @@ import {
   PERMISSION_KEY,
 } from './require-permission.decorator.js';
 import { Permission, roleHasPermission } from './roles.js';
-import { TokenService } from './token.service.js';
+import { unauthenticated } from './token.service.js';
 
 /**
  * The global guard: every HTTP route needs @Public(), @Authenticated() or @RequirePermission(); a route with
- * none is refused (fail closed). Verifies the bearer token and the session (TokenService.authenticate: HS256
- * pinned, issuer, audience, expiry), then checks the role's permission. A session with a pending password change
- * reaches only the routes marked @PasswordChangeRoute().
+ * none is refused (fail closed). Authenticates with passport-jwt, then checks the role's permission. A session
+ * with a pending password change reaches only the routes marked @PasswordChangeRoute().
  */
 @Injectable()
-export class AuthenticationGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly tokens: TokenService,
-  ) {}
+export class AuthenticationGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
@@ -34,11 +32,9 @@ export class AuthenticationGuard implements CanActivate {
     );
     if (!permission) throw AppException.forbidden('This route declares no permission');
 
-    const request = context
-      .switchToHttp()
-      .getRequest<{ headers: IncomingHttpHeaders; user?: AuthUser }>();
-    const user = await this.tokens.authenticate(request.headers.authorization);
-    request.user = user;
+    await super.canActivate(context);
+    const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
+    if (!user) throw unauthenticated();
     RequestContext.setUser(user.id);
     if (
       user.passwordChangeRequired &&
@@ -54,5 +50,11 @@ export class AuthenticationGuard implements CanActivate {
       throw AppException.forbidden(`Your role may not ${permission.replace(':', ' ')}`);
     }
     return true;
+  }
+
+  override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false): TUser {
+    if (error instanceof AppException) throw error;
+    if (error || !user) throw unauthenticated();
+    return user;
   }
 }

@@ -1,11 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
 import { APP_CONFIG, RedisService } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { AuthController } from './auth.controller.js';
 import { AuthenticationGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { JwtStrategy } from './jwt.strategy.js';
 import { LoginAttempts } from './sessions/login-attempts.js';
 import { CachedSessionStore } from './sessions/cached-session.store.js';
 import { MemorySessionStore } from './sessions/memory-session.store.js';
@@ -21,6 +23,7 @@ import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.j
 @Global()
 @Module({
   imports: [
+    PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -81,6 +84,7 @@ import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.j
     },
     SessionRevoker,
     TokenService,
+    JwtStrategy,
     AuthService,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],

@@ -1,6 +1,6 @@
-import { createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, AppException, ErrorCode, projectPath } from '@app/core';
@@ -57,62 +57,33 @@ function isClaims(value: unknown): value is AccessTokenClaims {
 export const unauthenticated = (detail = 'A valid access token is required'): AppException =>
   new AppException(401, ErrorCode.Unauthenticated, detail);
 
-/** The token of an `Authorization: Bearer <token>` header (the scheme in any case), else null. */
-export function bearerToken(header: string | string[] | undefined): string | null {
-  if (typeof header !== 'string') return null;
-  const match = /(\S+)\s+(\S+)/.exec(header);
-  return match && match[1]?.toLowerCase() === 'bearer' ? (match[2] ?? null) : null;
-}
-
 /** Signs access tokens and turns verified claims into the caller, checking the session is still live. */
 @Injectable()
 export class TokenService {
-  /** A KeyObject: with a string, jsonwebtoken first tries createPublicKey() and catches the throw (~1 ms). */
-  private readonly key: KeyObject;
-
   constructor(
     private readonly jwt: JwtService,
     private readonly sessions: SessionStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.key = createSecretKey(Buffer.from(resolveJwtSecret(config)));
-  }
+  ) {}
 
   sign(claims: AccessTokenClaims): Promise<string> {
     return this.jwt.signAsync({ ...claims });
   }
 
-  /** The verified claims: signature (HS256 only), issuer, audience, expiry; null when any fails. */
-  private claimsOf(token: string): unknown {
+  /** Verifies signature (HS256 only), issuer, audience and expiry, then the session. */
+  async verify(token: string): Promise<AuthUser & { expiresAt: number }> {
+    let payload: unknown;
     try {
-      return this.jwt.verify(token, {
-        secret: this.key as unknown as string,
+      payload = await this.jwt.verifyAsync(token, {
         algorithms: [JWT_ALGORITHM],
         issuer: this.config.JWT_ISSUER,
         audience: this.config.JWT_AUDIENCE,
       });
     } catch {
-      return null;
+      throw unauthenticated('The access token is invalid or expired');
     }
-  }
-
-  /** Verifies signature (HS256 only), issuer, audience and expiry, then the session. */
-  async verify(token: string): Promise<AuthUser & { expiresAt: number }> {
-    const payload = this.claimsOf(token);
-    if (payload === null) throw unauthenticated('The access token is invalid or expired');
     const user = await this.toAuthUser(payload);
     return { ...user, expiresAt: Number((payload as { exp: number }).exp) * 1000 };
-  }
-
-  /**
-   * The caller of an HTTP request from its Authorization header (the global guard): no token or a token that
-   * fails verification is a 401; the session check's own refusals (ended: 401, store down: 503) pass as they are.
-   */
-  authenticate(authorization: string | string[] | undefined): Promise<AuthUser> {
-    const token = bearerToken(authorization);
-    const payload = token === null ? null : this.claimsOf(token);
-    if (payload === null) return Promise.reject(unauthenticated());
-    return this.toAuthUser(payload);
   }
 
   /** Claims already verified (by passport-jwt or verify) → the caller, if its session is live. */

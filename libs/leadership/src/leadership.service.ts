@@ -7,7 +7,7 @@ import {
   Repository,
   SelectQueryBuilder,
 } from 'typeorm';
-import { AuthUser, scopePredicate } from '@app/auth';
+import { AccessResource, AccessService, AuthUser, scoped } from '@app/auth';
 import {
   AppException,
   AuditService,
@@ -22,7 +22,7 @@ import {
   toPage,
   todayInSouthAfrica,
 } from '@app/core';
-import { Member, MemberStatus } from '@app/members';
+import { Member, MembersService, MemberStatus, MemberSummary } from '@app/members';
 import {
   AppointmentDto,
   CreateAppointmentDto,
@@ -40,7 +40,7 @@ import { LeadershipAppointment } from './entities/leadership-appointment.entity.
 import { LeadershipPosition } from './entities/leadership-position.entity.js';
 import { LeadershipStructure } from './entities/leadership-structure.entity.js';
 import { AppointmentFlag, StructureKind } from './leadership.enums.js';
-import { mayManageStructure, memberInsideArea, structureChain } from './leadership.policy.js';
+import { memberInsideArea, structureChain } from './leadership.policy.js';
 
 const EX_SINGLE_HOLDER = 'EX_leadership_appointments_single_holder';
 const EX_MEMBER_PER_STRUCTURE = 'EX_leadership_appointments_member_per_structure';
@@ -138,6 +138,46 @@ function appointmentDto(a: LoadedAppointment, today: string): AppointmentDto {
   };
 }
 
+/** An appointment's dates: from startsOn (inclusive) to endsOn (exclusive; null: open-ended). */
+interface Term {
+  startsOn: string;
+  endsOn: string | null;
+}
+
+/** Serialises the appointments to one structure (SELECT … FOR UPDATE on its row). */
+async function lockStructure(manager: EntityManager, structureId: string): Promise<void> {
+  await manager.query('SELECT id FROM leadership_structures WHERE id = $1 FOR UPDATE', [
+    structureId,
+  ]);
+}
+
+/** 422 MEMBER_INELIGIBLE unless the member is active and inside the area the position requires. */
+function assertEligible(
+  structure: LeadershipStructure,
+  position: LeadershipPosition,
+  member: MemberSummary,
+): void {
+  const problems: string[] = [];
+  if (member.status !== MemberStatus.Active)
+    problems.push(`the member's status is ${member.status}, not active`);
+  if (!memberInsideArea(structure, position, member)) {
+    problems.push(
+      position.provinceCode
+        ? `the member is not a member of province ${position.provinceCode}`
+        : `the member's ward ${member.wardCode} is not inside ${structure.name}`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new AppException(
+      HttpStatus.UNPROCESSABLE_ENTITY,
+      ErrorCode.MemberIneligible,
+      `${holderName(member)} may not hold ${position.title}: ${problems.join('; ')}`,
+      undefined,
+      { reasons: problems },
+    );
+  }
+}
+
 function eventArea(structure: LeadershipStructure): EventArea | null {
   return structureChain(structure);
 }
@@ -179,10 +219,11 @@ export class LeadershipService {
     private readonly positions: Repository<LeadershipPosition>,
     @InjectRepository(LeadershipAppointment)
     private readonly appointments: Repository<LeadershipAppointment>,
-    @InjectRepository(Member) private readonly members: Repository<Member>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
+    private readonly access: AccessService,
+    private readonly members: MembersService,
   ) {}
 
   // --- reads ---
@@ -199,19 +240,12 @@ export class LeadershipService {
 
   /** The structure when it lies inside the caller's scope; otherwise 404 whether or not it exists. */
   private async visibleStructure(actor: AuthUser, id: string): Promise<LeadershipStructure> {
-    const scope = scopePredicate(actor.scope, 's');
-    const structure = await this.structures
-      .createQueryBuilder('s')
-      .where('s.id = :id', { id })
-      .andWhere(scope.sql, scope.params)
-      .getOne();
-    if (!structure) throw AppException.notFound(`Structure ${id}`);
-    return structure;
+    await this.access.require(actor, AccessResource.Structure, 'read', [id]);
+    return this.structures.findOneByOrFail({ id });
   }
 
   async listStructures(actor: AuthUser, query: StructureQueryDto): Promise<Page<StructureDto>> {
-    const scope = scopePredicate(actor.scope, 's');
-    const qb = this.structures.createQueryBuilder('s').where(scope.sql, scope.params);
+    const qb = scoped(this.structures.createQueryBuilder('s'), actor.scope, 's');
     if (query.level) qb.andWhere('s.kind = :kind', { kind: query.level });
     if (query.code) qb.andWhere('s.area_code = :code', { code: query.code });
     if (query.cursor) {
@@ -291,7 +325,6 @@ export class LeadershipService {
 
   async vacancies(actor: AuthUser, query: VacancyQueryDto): Promise<Page<VacancyDto>> {
     const today = todayInSouthAfrica();
-    const scope = scopePredicate(actor.scope, 's');
     const filled = `(SELECT count(*) FROM leadership_appointments a
                       WHERE a.structure_id = s.id AND a.position_id = p.id AND a.starts_on <= :today
                         AND (a.ends_on IS NULL OR a.ends_on > :today))`;
@@ -315,9 +348,8 @@ export class LeadershipService {
         'p.seats AS p_seats',
         'p.province_code AS p_province_code',
       ])
-      .addSelect(filled, 'filled')
-      .where(scope.sql, scope.params)
-      .andWhere(`p.seats > ${filled}`, { today });
+      .addSelect(filled, 'filled');
+    scoped(qb, actor.scope, 's').andWhere(`p.seats > ${filled}`, { today });
     if (query.level) qb.andWhere('s.kind = :kind', { kind: query.level });
     if (query.code) qb.andWhere('s.area_code = :code', { code: query.code });
     if (query.cursor) {
@@ -363,7 +395,7 @@ export class LeadershipService {
 
   /** Every appointment of a member (current first, then by start), if the member is inside the caller's scope. */
   async memberPositions(actor: AuthUser, memberId: string): Promise<AppointmentDto[]> {
-    await this.visibleMember(actor, memberId);
+    await this.members.summaryInScope(actor, memberId);
     const rows = (await this.appointmentQuery()
       .where('a.member_id = :memberId', { memberId })
       .orderBy('a.starts_on', 'DESC')
@@ -371,18 +403,6 @@ export class LeadershipService {
       .getMany()) as LoadedAppointment[];
     const today = todayInSouthAfrica();
     return rows.map((a) => appointmentDto(a, today));
-  }
-
-  private async visibleMember(actor: AuthUser, id: string): Promise<Member> {
-    const scope = scopePredicate(actor.scope, 'm');
-    const member = await this.members
-      .createQueryBuilder('m')
-      .select(MEMBER_COLUMNS)
-      .where('m.id = :id', { id })
-      .andWhere(scope.sql, scope.params)
-      .getOne();
-    if (!member) throw AppException.notFound(`Member ${id}`);
-    return member;
   }
 
   private async loadAppointment(id: string, manager?: EntityManager): Promise<LoadedAppointment> {
@@ -393,21 +413,12 @@ export class LeadershipService {
 
   // --- changes ---
 
-  private assertManage(actor: AuthUser, structure: LeadershipStructure): void {
-    if (!mayManageStructure(actor, structure)) {
-      throw AppException.forbidden(
-        'You may change appointments only in structures inside your own area, at or below your level',
-      );
-    }
-  }
-
   /** The holders of a position whose appointments overlap [startsOn, endsOn). */
   private overlappingHolders(
     manager: EntityManager | undefined,
     structureId: string,
     filter: { positionId: string } | { memberId: string },
-    startsOn: string,
-    endsOn: string | null,
+    { startsOn, endsOn }: Term,
   ): Promise<LoadedAppointment[]> {
     const qb = this.appointmentQuery(manager)
       .where('a.structure_id = :structureId', { structureId })
@@ -467,10 +478,34 @@ export class LeadershipService {
    * hold), conflicts (409). The exclusion constraints are the database's guarantee behind the checks.
    */
   async appoint(actor: AuthUser, dto: CreateAppointmentDto): Promise<AppointmentDto> {
-    const structure = await this.structures.findOneBy({ id: dto.structureId });
-    if (!structure) throw AppException.notFound(`Structure ${dto.structureId}`);
-    this.assertManage(actor, structure);
-    const position = await this.positions.findOneBy({ id: dto.positionId });
+    await this.access.require(actor, AccessResource.Structure, 'write', [dto.structureId]);
+    const structure = await this.structures.findOneByOrFail({ id: dto.structureId });
+    const position = await this.positionOf(structure, dto.positionId);
+    const today = todayInSouthAfrica();
+    const term: Term = { startsOn: dto.startsOn ?? today, endsOn: dto.endsOn ?? null };
+    if (term.endsOn !== null && term.endsOn <= term.startsOn) {
+      throw AppException.badRequest('endsOn must be after startsOn', 'endsOn', 'endBeforeStart');
+    }
+    const member = await this.members.summaryInScope(actor, dto.memberId);
+    assertEligible(structure, position, member);
+    let appointmentId: string;
+    try {
+      appointmentId = await this.dataSource.transaction((manager) =>
+        this.insertAppointment(manager, actor, structure, position, member.id, dto, term),
+      );
+    } catch (error) {
+      throw await this.translateConflict(error, structure, position, member.id, term);
+    }
+    this.publish(structure, position.id, appointmentId, 'appointed');
+    return appointmentDto(await this.loadAppointment(appointmentId), today);
+  }
+
+  /** The position, when it belongs to the structure's kind; else 400. */
+  private async positionOf(
+    structure: LeadershipStructure,
+    positionId: string,
+  ): Promise<LeadershipPosition> {
+    const position = await this.positions.findOneBy({ id: positionId });
     if (!position || position.structureKind !== structure.kind) {
       throw AppException.badRequest(
         `positionId is not a position of a ${structure.kind} structure`,
@@ -478,104 +513,67 @@ export class LeadershipService {
         'positionNotInStructure',
       );
     }
-    const today = todayInSouthAfrica();
-    const startsOn = dto.startsOn ?? today;
-    const endsOn = dto.endsOn ?? null;
-    if (endsOn !== null && endsOn <= startsOn) {
-      throw AppException.badRequest('endsOn must be after startsOn', 'endsOn', 'endBeforeStart');
-    }
-    const member = await this.visibleMember(actor, dto.memberId);
-    const problems: string[] = [];
-    if (member.status !== MemberStatus.Active)
-      problems.push(`the member's status is ${member.status}, not active`);
-    if (!memberInsideArea(structure, position, member)) {
-      problems.push(
-        position.provinceCode
-          ? `the member is not a member of province ${position.provinceCode}`
-          : `the member's ward ${member.wardCode} is not inside ${structure.name}`,
-      );
-    }
-    if (problems.length > 0) {
-      throw new AppException(
-        HttpStatus.UNPROCESSABLE_ENTITY,
-        ErrorCode.MemberIneligible,
-        `${holderName(member)} may not hold ${position.title}: ${problems.join('; ')}`,
-        undefined,
-        { reasons: problems },
-      );
-    }
+    return position;
+  }
 
-    let appointmentId: string;
-    try {
-      appointmentId = await this.dataSource.transaction(async (manager) => {
-        await manager.query('SELECT id FROM leadership_structures WHERE id = $1 FOR UPDATE', [
-          structure.id,
-        ]);
-        const [existing] = await this.overlappingHolders(
-          manager,
-          structure.id,
-          { memberId: member.id },
-          startsOn,
-          endsOn,
-        );
-        if (existing) throw this.alreadyInStructure(structure, existing);
-        const holders = await this.overlappingHolders(
-          manager,
-          structure.id,
-          { positionId: position.id },
-          startsOn,
-          endsOn,
-        );
-        if (holders.length >= position.seats) throw this.seatTaken(structure, position, holders);
-        const saved = await manager.save(
-          manager.create(LeadershipAppointment, {
-            structureId: structure.id,
-            positionId: position.id,
-            memberId: member.id,
-            kind: dto.kind,
-            singleHolder: position.seats === 1,
-            startsOn,
-            endsOn,
-            endReason: null,
-            note: dto.note ?? null,
-            endNote: null,
-            appointedBy: actor.id,
-            endedBy: null,
-          }),
-        );
-        await this.audit.record(
-          {
-            action: 'leadership.appointed',
-            entityType: 'leadership_appointment',
-            entityId: saved.id,
-            provinceCode: structure.provinceCode,
-            changes: diff(
-              {},
-              {
-                structureId: structure.id,
-                positionId: position.id,
-                memberId: member.id,
-                kind: dto.kind,
-                startsOn,
-                endsOn,
-              },
-            ),
-          },
-          manager,
-        );
-        return saved.id;
-      });
-    } catch (error) {
-      throw await this.translateConflict(error, structure, position, member.id, startsOn, endsOn);
-    }
-    this.publish(structure, position.id, appointmentId, 'appointed');
-    return appointmentDto(await this.loadAppointment(appointmentId), today);
+  /**
+   * Under a row lock on the structure (appointments to one structure are serialised, so multi-seat counts
+   * hold): refuses overlapping appointments (409), then inserts the appointment and its audit event.
+   */
+  private async insertAppointment(
+    manager: EntityManager,
+    actor: AuthUser,
+    structure: LeadershipStructure,
+    position: LeadershipPosition,
+    memberId: string,
+    dto: CreateAppointmentDto,
+    term: Term,
+  ): Promise<string> {
+    await lockStructure(manager, structure.id);
+    const [existing] = await this.overlappingHolders(manager, structure.id, { memberId }, term);
+    if (existing) throw this.alreadyInStructure(structure, existing);
+    const holders = await this.overlappingHolders(
+      manager,
+      structure.id,
+      { positionId: position.id },
+      term,
+    );
+    if (holders.length >= position.seats) throw this.seatTaken(structure, position, holders);
+    const appointed = {
+      structureId: structure.id,
+      positionId: position.id,
+      memberId,
+      kind: dto.kind,
+      ...term,
+    };
+    const saved = await manager.save(
+      manager.create(LeadershipAppointment, {
+        ...appointed,
+        singleHolder: position.seats === 1,
+        endReason: null,
+        note: dto.note ?? null,
+        endNote: null,
+        appointedBy: actor.id,
+        endedBy: null,
+      }),
+    );
+    await this.audit.record(
+      {
+        action: 'leadership.appointed',
+        entityType: 'leadership_appointment',
+        entityId: saved.id,
+        provinceCode: structure.provinceCode,
+        changes: diff({}, appointed),
+      },
+      manager,
+    );
+    return saved.id;
   }
 
   /** Ends an appointment: sets the (exclusive) end date and reason. Nothing is ever deleted. */
   async end(actor: AuthUser, id: string, dto: EndAppointmentDto): Promise<AppointmentDto> {
     const appointment = await this.loadAppointment(id);
-    this.assertManage(actor, appointment.structure);
+    await this.access.require(actor, AccessResource.Structure, 'write', [appointment.structureId]);
     const today = todayInSouthAfrica();
     const endsOn = dto.endsOn ?? today;
     if (endsOn < appointment.startsOn) {
@@ -587,9 +585,7 @@ export class LeadershipService {
     }
     try {
       await this.dataSource.transaction(async (manager) => {
-        await manager.query('SELECT id FROM leadership_structures WHERE id = $1 FOR UPDATE', [
-          appointment.structureId,
-        ]);
+        await lockStructure(manager, appointment.structureId);
         const fresh = await manager.findOneByOrFail(LeadershipAppointment, { id });
         if (fresh.endReason !== null) {
           throw AppException.conflict(
@@ -621,8 +617,7 @@ export class LeadershipService {
         appointment.structure,
         appointment.position,
         appointment.memberId,
-        appointment.startsOn,
-        endsOn,
+        { startsOn: appointment.startsOn, endsOn },
       );
     }
     this.publish(appointment.structure, appointment.positionId, id, 'ended');
@@ -635,8 +630,7 @@ export class LeadershipService {
     structure: LeadershipStructure,
     position: LeadershipPosition,
     memberId: string,
-    startsOn: string,
-    endsOn: string | null,
+    term: Term,
   ): Promise<unknown> {
     const { code, constraint } = constraintOf(error);
     if (code === '23P01' && constraint === EX_SINGLE_HOLDER) {
@@ -644,19 +638,12 @@ export class LeadershipService {
         undefined,
         structure.id,
         { positionId: position.id },
-        startsOn,
-        endsOn,
+        term,
       );
       return this.seatTaken(structure, position, holders);
     }
     if (code === '23P01' && constraint === EX_MEMBER_PER_STRUCTURE) {
-      const [existing] = await this.overlappingHolders(
-        undefined,
-        structure.id,
-        { memberId },
-        startsOn,
-        endsOn,
-      );
+      const [existing] = await this.overlappingHolders(undefined, structure.id, { memberId }, term);
       if (existing) return this.alreadyInStructure(structure, existing);
     }
     if (code === '23P01' || code === '23505') {

@@ -16,7 +16,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentUser, Permission, RequirePermission, ScopeLevel } from '@app/auth';
+import { CurrentUser, Permission, RequirePermission, isNational } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiProblems, AppException, PageOf, UuidParam } from '@app/core';
 import type { Page } from '@app/core';
@@ -84,7 +84,7 @@ export class MembersController {
   @ApiOperation({ summary: 'Run the daily status recalculation now (national scope only)' })
   @ApiOkResponse({ type: StatusRecalculationResultDto })
   async recalculate(@CurrentUser() actor: AuthUser): Promise<StatusRecalculationResultDto> {
-    if (actor.scope.level !== ScopeLevel.National)
+    if (!isNational(actor.scope))
       throw AppException.forbidden('Only national admins may run the status recalculation');
     return this.recalculation.recalculate(actor.id);
   }

@@ -20,6 +20,6 @@ import { StatusRecalculationService } from './status-recalculation.service.js';
     StatusRecalculationService,
     RegistrationConflictsService,
   ],
-  exports: [MembersService, StatusRecalculationService],
+  exports: [MembersService, ApplicationsService, StatusRecalculationService],
 })
 export class MembersModule {}

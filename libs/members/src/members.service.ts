@@ -1,8 +1,16 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
-import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
-import { AuthUser, Scope, scopeContains, scopePredicate } from '@app/auth';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import {
+  AccessResource,
+  AccessService,
+  AuthUser,
+  requireWithinScope,
+  Scope,
+  ScopedActor,
+  ScopedSql,
+} from '@app/auth';
 import {
   APP_CONFIG,
   AppException,
@@ -14,9 +22,11 @@ import {
   ErrorCode,
   EventArea,
   FieldError,
+  invalidCursor,
   Page,
   toPage,
   todayInSouthAfrica,
+  UUID_PATTERN,
 } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { GeographyService, WardChain } from '@app/geography';
@@ -38,7 +48,7 @@ import { MemberRenewal } from './entities/member-renewal.entity.js';
 import { MemberTransfer } from './entities/member-transfer.entity.js';
 import { Member, MemberStatus } from './entities/member.entity.js';
 import { normaliseCellNumber } from './identity.js';
-import { isNameSearch, memberFilterConditions, SqlBuilder } from './member-filter-sql.js';
+import { isNameSearch, memberFilterConditions } from './member-filter-sql.js';
 import { memberEvent, MemberEventDetails, MemberEventType } from './member-events.js';
 import type { MemberView } from './dto/minimised.dto.js';
 import { recordListAccess } from './list-access.js';
@@ -65,7 +75,6 @@ const AUDITED = [
 ] as const;
 /** The unique index on members.id_number (migration Members1795561454521). */
 const ID_NUMBER_INDEX = 'IDX_5162bc470302e83f7c8516012f';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Which statuses each admin action may start from. */
@@ -98,6 +107,20 @@ const DATE_DRIVEN: readonly MemberStatus[] = [
   MemberStatus.GracePeriod,
   MemberStatus.Expired,
 ];
+
+/** What other modules may read of a member: name, number, status and area. */
+export type MemberSummary = Pick<
+  Member,
+  | 'id'
+  | 'membershipNumber'
+  | 'firstNames'
+  | 'surname'
+  | 'status'
+  | 'wardCode'
+  | 'municipalityCode'
+  | 'districtCode'
+  | 'provinceCode'
+>;
 
 export interface Actor {
   id: string | null;
@@ -175,15 +198,6 @@ function invalidNewMember(errors: FieldError[]): AppException {
   );
 }
 
-function invalidCursor(): AppException {
-  return new AppException(
-    HttpStatus.BAD_REQUEST,
-    ErrorCode.InvalidCursor,
-    'cursor is not a cursor returned by this list',
-    [{ field: 'cursor', code: 'invalidCursor', message: 'cursor is not valid' }],
-  );
-}
-
 /**
  * The columns of MemberDto, in its order and under its names, for queries whose rows are returned as they come
  * (list and get): no entity hydration. Dates come back as YYYY-MM-DD text whatever the session's DateStyle.
@@ -216,8 +230,8 @@ export const MEMBER_DTO_COLUMNS = [
 
 /** The SQL of GET /members/:id: the member as MemberDto if it lies inside `scope`. */
 export function memberGetQuery(scope: Scope, id: string): { text: string; values: unknown[] } {
-  const sql = new SqlBuilder();
-  const text = `SELECT ${MEMBER_DTO_COLUMNS} FROM members m WHERE m.id = ${sql.param(id)} AND ${sql.scope(scope)}`;
+  const sql = new ScopedSql();
+  const text = `SELECT ${MEMBER_DTO_COLUMNS} FROM members m WHERE m.id = ${sql.param(id)} AND ${sql.scope(scope, 'm')}`;
   return { text, values: sql.values };
 }
 
@@ -239,7 +253,7 @@ export function memberListQuery(
   scope: Scope,
   query: ListMembersQueryDto,
 ): { text: string; values: unknown[]; bySurname: boolean } {
-  const sql = new SqlBuilder();
+  const sql = new ScopedSql();
   const where = memberFilterConditions(sql, scope, query);
   const sort = query.sort ?? MemberSort.Surname;
   const bySurname = sort === MemberSort.Surname || sort === MemberSort.SurnameDesc;
@@ -250,7 +264,7 @@ export function memberListQuery(
     if (
       typeof value !== 'string' ||
       typeof id !== 'string' ||
-      !UUID.test(id) ||
+      !UUID_PATTERN.test(id) ||
       (!bySurname && !DATE.test(value))
     )
       throw invalidCursor();
@@ -304,13 +318,13 @@ export function isDuplicateIdNumber(error: unknown): boolean {
 @Injectable()
 export class MembersService {
   constructor(
-    @InjectRepository(Member) private readonly members: Repository<Member>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly geography: GeographyService,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly conflicts: RegistrationConflictsService,
+    private readonly access: AccessService,
   ) {}
 
   // --- reused by other modules ---
@@ -320,19 +334,32 @@ export class MembersService {
    * `lock: true` inside a transaction to lock the row (SELECT … FOR UPDATE).
    */
   async findInScope(
-    scope: Scope,
+    actor: ScopedActor,
     id: string,
     options: { manager?: EntityManager; lock?: boolean } = {},
   ): Promise<Member> {
-    const qb = (options.manager ?? this.dataSource.manager)
-      .createQueryBuilder(Member, 'm')
-      .where('m.id = :id', { id });
-    const p = scopePredicate(scope, 'm');
-    qb.andWhere(p.sql, p.params);
-    if (options.lock) qb.setLock('pessimistic_write');
-    const member = await qb.getOne();
-    if (!member) throw AppException.notFound(`Member ${id}`);
-    return member;
+    const manager = options.manager ?? this.dataSource.manager;
+    await this.access.require(actor, AccessResource.Member, 'read', [id], options);
+    return manager.findOneByOrFail(Member, { id });
+  }
+
+  /** A member's name, number, status and area (never the ID number or contacts), if inside the actor's scope. */
+  async summaryInScope(actor: ScopedActor, id: string): Promise<MemberSummary> {
+    await this.access.require(actor, AccessResource.Member, 'read', [id]);
+    return this.dataSource.manager.findOneOrFail(Member, {
+      select: {
+        id: true,
+        membershipNumber: true,
+        firstNames: true,
+        surname: true,
+        status: true,
+        wardCode: true,
+        municipalityCode: true,
+        districtCode: true,
+        provinceCode: true,
+      },
+      where: { id },
+    });
   }
 
   /** The ward's chain, or a 400 naming `field` when there is no such ward. */
@@ -415,8 +442,7 @@ export class MembersService {
 
   async create(actor: AuthUser, dto: CreateMemberDto): Promise<MemberDto> {
     const chain = await this.wardChain(dto.wardCode);
-    if (!scopeContains(actor.scope, chain))
-      throw AppException.forbidden('The ward is outside your area');
+    requireWithinScope(actor, chain, 'The ward is outside your area');
     await this.conflicts.assertUnderLimit(actor);
     let member: Member;
     try {
@@ -484,7 +510,7 @@ export class MembersService {
 
   async update(actor: AuthUser, id: string, dto: UpdateMemberDto): Promise<MemberDto> {
     const { member, changed } = await this.dataSource.transaction(async (manager) => {
-      const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      const current = await this.findInScope(actor, id, { manager, lock: true });
       if (current.anonymisedAt) throw memberErased();
       if (current.version !== dto.version) throw versionConflict();
       const next: Partial<Member> = {};
@@ -531,7 +557,7 @@ export class MembersService {
 
   async changeStatus(actor: AuthUser, id: string, dto: ChangeMemberStatusDto): Promise<MemberDto> {
     const { member, from } = await this.dataSource.transaction(async (manager) => {
-      const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      const current = await this.findInScope(actor, id, { manager, lock: true });
       if (current.anonymisedAt) throw memberErased();
       if (!ALLOWED_FROM[dto.action].includes(current.status)) {
         throw new AppException(
@@ -612,7 +638,7 @@ export class MembersService {
     if (dto.paidOn > today)
       throw AppException.badRequest('paidOn may not be in the future', 'paidOn', 'future');
     const { member, from } = await this.dataSource.transaction(async (manager) => {
-      const current = await this.findInScope(actor.scope, id, { manager, lock: true });
+      const current = await this.findInScope(actor, id, { manager, lock: true });
       if (!DATE_DRIVEN.includes(current.status)) {
         throw new AppException(
           HttpStatus.CONFLICT,
@@ -677,9 +703,8 @@ export class MembersService {
   async transfer(actor: AuthUser, id: string, dto: TransferMemberDto): Promise<MemberDto> {
     const target = await this.wardChain(dto.toWardCode, 'toWardCode');
     const { member, previous } = await this.dataSource.transaction(async (manager) => {
-      const current = await this.findInScope(actor.scope, id, { manager, lock: true });
-      if (!scopeContains(actor.scope, target))
-        throw AppException.forbidden('The destination ward is outside your area');
+      const current = await this.findInScope(actor, id, { manager, lock: true });
+      requireWithinScope(actor, target, 'The destination ward is outside your area');
       if (current.wardCode === target.wardCode)
         throw AppException.conflict(`The member is already in ward ${target.wardCode}`);
       await manager
@@ -731,7 +756,7 @@ export class MembersService {
     id: string,
     query: MemberHistoryQueryDto,
   ): Promise<Page<MemberHistoryEntryDto>> {
-    await this.findInScope(actor.scope, id);
+    await this.findInScope(actor, id);
     const descending = query.order === 'desc';
     const qb = this.dataSource.manager
       .createQueryBuilder(MemberHistory, 'h')

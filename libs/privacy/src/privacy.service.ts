@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuthUser, Scope, ScopeLevel, scopePredicate } from '@app/auth';
+import { AuthUser, isNational } from '@app/auth';
 import {
   APP_CONFIG,
   AppException,
@@ -13,6 +13,7 @@ import {
 import type { AppConfig } from '@app/core';
 import { LeadershipAppointment, LeadershipService } from '@app/leadership';
 import {
+  ApplicationsService,
   LIST_ACCESS_ACTIONS,
   Member,
   MemberHistory,
@@ -116,6 +117,7 @@ export class PrivacyService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly members: MembersService,
+    private readonly applications: ApplicationsService,
     private readonly leadership: LeadershipService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -124,7 +126,7 @@ export class PrivacyService {
   // --- data export (access request) ---
 
   async dataExport(actor: AuthUser, id: string): Promise<MemberDataExportDto> {
-    const member = await this.members.findInScope(actor.scope, id);
+    const member = await this.members.findInScope(actor, id);
     await this.audit.record({
       action: 'member.data_exported',
       entityType: 'member',
@@ -137,7 +139,7 @@ export class PrivacyService {
       manager.find(MemberHistory, { where: { memberId: id }, order: { id: 'ASC' } }),
       manager.find(MemberRenewal, { where: { memberId: id }, order: { createdAt: 'ASC' } }),
       manager.find(MemberTransfer, { where: { memberId: id }, order: { transferredAt: 'ASC' } }),
-      this.applicationsOf(manager, member, actor.scope),
+      this.applications.ofPerson(manager, member, actor),
       this.leadership.memberPositions(actor, id),
     ]);
     const accessLog = await this.accessLog(
@@ -184,29 +186,6 @@ export class PrivacyService {
   }
 
   /**
-   * Applications with the member's ID number, or the one whose approval created the member. The data export
-   * passes the caller's scope: an application lodged outside it (anyone can apply with any ID number, and an
-   * admin can register any ID number) never appears. Erasure passes none: it scrubs every copy.
-   */
-  private applicationsOf(
-    manager: EntityManager,
-    member: Member,
-    scope?: Scope,
-  ): Promise<MembershipApplication[]> {
-    const qb = manager
-      .createQueryBuilder(MembershipApplication, 'a')
-      .where('(a.id_number = :idNumber OR a.member_id = :memberId)', {
-        idNumber: member.idNumber,
-        memberId: member.id,
-      });
-    if (scope) {
-      const p = scopePredicate(scope, 'a');
-      qb.andWhere(p.sql, p.params);
-    }
-    return qb.orderBy('a.created_at', 'ASC').getMany();
-  }
-
-  /**
    * Audit events about the member, its (in-scope) applications and appointments, list pages that showed it, plus
    * bulk exports over an area that contains the member (national exports and exports of its province), newest
    * first. Below national scope only events recorded in the member's province (the caller's own province), and
@@ -220,7 +199,7 @@ export class PrivacyService {
     appointmentIds: string[],
   ): Promise<AccessLogEntryDto[]> {
     await this.audit.flushAccess();
-    const national = actor.scope.level === ScopeLevel.National;
+    const national = isNational(actor.scope);
     const rows: AccessRow[] = await this.dataSource.query(
       `SELECT a.occurred_at, a.action, a.entity_type, a.entity_id, a.actor_user_id,
               u.name AS actor_name, u.email AS actor_email
@@ -295,7 +274,7 @@ export class PrivacyService {
     reason: string | null,
   ): Promise<PrivacyStateDto> {
     const { member, changed } = await this.dataSource.transaction(async (manager) => {
-      const current = await this.members.findInScope(actor.scope, id, { manager, lock: true });
+      const current = await this.members.findInScope(actor, id, { manager, lock: true });
       if (current.anonymisedAt) throw erased();
       const before = current[field];
       const after = on ? (before ?? new Date()) : null;
@@ -342,7 +321,7 @@ export class PrivacyService {
    */
   async erase(actor: AuthUser, id: string): Promise<ErasureResultDto> {
     const result = await this.dataSource.transaction(async (manager) => {
-      const member = await this.members.findInScope(actor.scope, id, { manager, lock: true });
+      const member = await this.members.findInScope(actor, id, { manager, lock: true });
       if (member.anonymisedAt) throw erased();
       if (!ERASABLE.includes(member.status)) {
         throw new AppException(
@@ -364,7 +343,7 @@ export class PrivacyService {
           { statusSince: since.toISOString(), erasableFrom: erasableFrom.toISOString() },
         );
       }
-      const applications = await this.applicationsOf(manager, member);
+      const applications = await this.applications.ofPerson(manager, member);
       const history = await manager.find(MemberHistory, { where: { memberId: id } });
       const appointments = await manager.find(LeadershipAppointment, { where: { memberId: id } });
 

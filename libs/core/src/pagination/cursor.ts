@@ -42,14 +42,22 @@ export function encodeCursor(values: CursorValues): string {
   return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
 }
 
-/** Decodes a cursor made by encodeCursor with `arity` values; anything else is a 400 INVALID_CURSOR. */
-export function decodeCursor(cursor: string, arity: number): CursorValues {
-  const invalid = new AppException(
+/** A UUID as the cursors of the lists carry it (the tie-breaking id). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The 400 INVALID_CURSOR of a cursor this list did not make (malformed, or values of the wrong shape). */
+export function invalidCursor(): AppException {
+  return new AppException(
     HttpStatus.BAD_REQUEST,
     ErrorCode.InvalidCursor,
     'cursor is not a cursor returned by this list',
     [{ field: 'cursor', code: 'invalidCursor', message: 'cursor is not valid' }],
   );
+}
+
+/** Decodes a cursor made by encodeCursor with `arity` values; anything else is a 400 INVALID_CURSOR. */
+export function decodeCursor(cursor: string, arity: number): CursorValues {
+  const invalid = invalidCursor();
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
   let parsed: unknown;
   try {

@@ -1,7 +1,16 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuthUser, Permission, roleHasPermission, scopeContains, scopePredicate } from '@app/auth';
+import {
+  AccessResource,
+  AccessService,
+  AuthUser,
+  Permission,
+  roleHasPermission,
+  scoped,
+  ScopedActor,
+  withinScope,
+} from '@app/auth';
 import {
   AppException,
   AuditService,
@@ -9,8 +18,10 @@ import {
   DomainEventBus,
   DomainEventType,
   ErrorCode,
+  invalidCursor,
   Page,
   toPage,
+  UUID_PATTERN,
 } from '@app/core';
 import { MemberDto } from '../dto/member.dto.js';
 import { Member } from '../entities/member.entity.js';
@@ -43,7 +54,6 @@ const OPEN: readonly ApplicationStatus[] = [
   ApplicationStatus.Submitted,
   ApplicationStatus.UnderReview,
 ];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
 export const APPLICATION_RECEIVED: ApplicationReceivedDto = {
@@ -93,15 +103,6 @@ function invalidTransition(a: MembershipApplication, action: string): AppExcepti
   );
 }
 
-function invalidCursor(): AppException {
-  return new AppException(
-    HttpStatus.BAD_REQUEST,
-    ErrorCode.InvalidCursor,
-    'cursor is not a cursor returned by this list',
-    [{ field: 'cursor', code: 'invalidCursor', message: 'cursor is not valid' }],
-  );
-}
-
 /**
  * Membership applications: submitted by the public, reviewed and decided by admins of the applicant's area.
  * Approval creates the member in the same transaction (MembersService.createInTransaction).
@@ -114,6 +115,7 @@ export class ApplicationsService {
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
     private readonly conflicts: RegistrationConflictsService,
+    private readonly access: AccessService,
   ) {}
 
   /**
@@ -171,22 +173,40 @@ export class ApplicationsService {
     id: string,
     manager?: EntityManager,
   ): Promise<MembershipApplication> {
-    const qb = (manager ?? this.dataSource.manager)
+    await this.access.require(actor, AccessResource.Application, 'read', [id], {
+      manager,
+      lock: manager !== undefined,
+    });
+    return (manager ?? this.dataSource.manager).findOneByOrFail(MembershipApplication, { id });
+  }
+
+  /**
+   * Applications with the person's ID number, or the one whose approval created the member, oldest first. With an
+   * actor, only those inside the actor's scope (anyone can apply with any ID number, so one lodged elsewhere never
+   * shows); without one, every copy (erasure scrubs them all).
+   */
+  ofPerson(
+    manager: EntityManager,
+    member: Pick<Member, 'id' | 'idNumber'>,
+    actor?: ScopedActor,
+  ): Promise<MembershipApplication[]> {
+    const qb = manager
       .createQueryBuilder(MembershipApplication, 'a')
-      .where('a.id = :id', { id });
-    const p = scopePredicate(actor.scope, 'a');
-    qb.andWhere(p.sql, p.params);
-    if (manager) qb.setLock('pessimistic_write');
-    const application = await qb.getOne();
-    if (!application) throw AppException.notFound(`Application ${id}`);
-    return application;
+      .where('(a.id_number = :idNumber OR a.member_id = :memberId)', {
+        idNumber: member.idNumber,
+        memberId: member.id,
+      });
+    if (actor) scoped(qb, actor.scope, 'a');
+    return qb.orderBy('a.created_at', 'ASC').getMany();
   }
 
   /** One page; recorded as applications.listed (recordListAccess); minimised roles get MinimisedApplicationDto rows. */
   async list(actor: AuthUser, query: ListApplicationsQueryDto): Promise<Page<ApplicationView>> {
-    const qb = this.dataSource.manager.createQueryBuilder(MembershipApplication, 'a');
-    const p = scopePredicate(actor.scope, 'a');
-    qb.where(p.sql, p.params);
+    const qb = scoped(
+      this.dataSource.manager.createQueryBuilder(MembershipApplication, 'a'),
+      actor.scope,
+      'a',
+    );
     if (query.status) qb.andWhere('a.status = :status', { status: query.status });
     if (query.provinceCode) qb.andWhere('a.province_code = :fp', { fp: query.provinceCode });
     if (query.districtCode) qb.andWhere('a.district_code = :fd', { fd: query.districtCode });
@@ -195,7 +215,12 @@ export class ApplicationsService {
     if (query.wardCode) qb.andWhere('a.ward_code = :fw', { fw: query.wardCode });
     if (query.cursor) {
       const [at, id] = decodeCursor(query.cursor, 2);
-      if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id))
+      if (
+        typeof at !== 'string' ||
+        !TIMESTAMP.test(at) ||
+        typeof id !== 'string' ||
+        !UUID_PATTERN.test(id)
+      )
         throw invalidCursor();
       qb.andWhere(
         `(a.created_at, a.id) < (CAST(:cursorAt AS timestamp) AT TIME ZONE 'UTC', :cursorId)`,
@@ -254,11 +279,12 @@ export class ApplicationsService {
         id: a.id,
         open: OPEN,
       });
-    const p = scopePredicate(actor.scope, 'o');
-    qb.andWhere(p.sql, p.params).orderBy('o.id').limit(20);
-    const others = await qb.getRawMany<{ id: string }>();
+    const others = await scoped(qb, actor.scope, 'o')
+      .orderBy('o.id')
+      .limit(20)
+      .getRawMany<{ id: string }>();
     // A member outside the reviewer's area is not mentioned at all: approving answers CANNOT_REGISTER_HERE.
-    const visible = member && scopeContains(actor.scope, memberArea(member)) ? member : null;
+    const visible = member && withinScope(actor, memberArea(member)) ? member : null;
     return {
       member: visible
         ? {

@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuthUser, scopeContains, ScopeLevel } from '@app/auth';
+import { AuthUser, isNational, withinScope } from '@app/auth';
 import {
   APP_CONFIG,
   AppException,
@@ -67,7 +67,7 @@ export class RegistrationConflictsService {
    * registration attempt, whatever its ID number, so the refusal says nothing about the number tried.
    */
   async assertUnderLimit(actor: AuthUser): Promise<void> {
-    if (actor.scope.level === ScopeLevel.National) return; // every member is inside: never a conflict
+    if (isNational(actor.scope)) return; // every member is inside: never a conflict
     const count = await conflictsInLastDay(this.dataSource, actor.id);
     if (count >= this.config.REGISTRATION_CONFLICT_LIMIT) {
       conflictCounter(this.metrics).inc({ outcome: 'limited' });
@@ -105,7 +105,7 @@ export class RegistrationConflictsService {
     if (
       member &&
       !member.anonymised &&
-      scopeContains(actor.scope, {
+      withinScope(actor, {
         wardCode: member.ward_code,
         municipalityCode: member.municipality_code,
         districtCode: member.district_code,

@@ -19,6 +19,7 @@ import {
   ErrorCode,
   EventArea,
   Page,
+  PersonalDataScrub,
   toPage,
   todayInSouthAfrica,
 } from '@app/core';
@@ -409,6 +410,25 @@ export class LeadershipService {
     const appointment = await this.appointmentQuery(manager).where('a.id = :id', { id }).getOne();
     if (!appointment) throw AppException.notFound(`Appointment ${id}`);
     return appointment as LoadedAppointment;
+  }
+
+  /** Every appointment of a member, unscoped, inside the caller's transaction (privacy's erasure). */
+  appointmentsOf(manager: EntityManager, memberId: string): Promise<LeadershipAppointment[]> {
+    return manager.find(LeadershipAppointment, { where: { memberId } });
+  }
+
+  /** Rewrites the notes of `appointments` through `scrub` (erasure); the appointments themselves stay. */
+  async scrubNotes(
+    manager: EntityManager,
+    appointments: LeadershipAppointment[],
+    scrub: PersonalDataScrub,
+  ): Promise<void> {
+    for (const a of appointments) {
+      const note = scrub.nullableText(a.note);
+      const endNote = scrub.nullableText(a.endNote);
+      if (note !== a.note || endNote !== a.endNote)
+        await manager.update(LeadershipAppointment, a.id, { note, endNote });
+    }
   }
 
   // --- changes ---

@@ -24,6 +24,7 @@ import {
   FieldError,
   invalidCursor,
   Page,
+  PersonalDataScrub,
   toPage,
   todayInSouthAfrica,
   UUID_PATTERN,
@@ -431,6 +432,112 @@ export class MembersService {
       manager,
     );
     return member;
+  }
+
+  // --- the records of a person (privacy: data export and erasure, in the caller's transaction) ---
+
+  /** The member's history, renewals and transfers, oldest first. */
+  async recordsOf(
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ history: MemberHistory[]; renewals: MemberRenewal[]; transfers: MemberTransfer[] }> {
+    const [history, renewals, transfers] = await Promise.all([
+      manager.find(MemberHistory, { where: { memberId: id }, order: { id: 'ASC' } }),
+      manager.find(MemberRenewal, { where: { memberId: id }, order: { createdAt: 'ASC' } }),
+      manager.find(MemberTransfer, { where: { memberId: id }, order: { transferredAt: 'ASC' } }),
+    ]);
+    return { history, renewals, transfers };
+  }
+
+  /** When the member got their current status: the latest history entry that set it, else the last update. */
+  async statusSince(manager: EntityManager, member: Member): Promise<Date> {
+    const rows: { since: Date | null }[] = await manager.query(
+      `SELECT max(created_at) AS since FROM member_history
+        WHERE member_id = $1 AND to_status = $2 AND kind = $3`,
+      [member.id, member.status, MemberHistoryKind.StatusChanged],
+    );
+    return rows[0]?.since ?? member.updatedAt;
+  }
+
+  /** Sets or clears a POPIA timestamp of `member`, with its history entry and audit event; the fresh member. */
+  async setPrivacyTimestamp(
+    manager: EntityManager,
+    member: Member,
+    field: 'consentGivenAt' | 'contactObjectedAt',
+    value: Date | null,
+    record: { action: string; reason: string | null; actorId: string | null },
+  ): Promise<Member> {
+    const id = member.id;
+    await manager
+      .createQueryBuilder()
+      .update(Member)
+      .set({ [field]: value })
+      .where('id = :id', { id })
+      .execute();
+    const before = member[field];
+    const change = {
+      [field]: { from: before?.toISOString() ?? null, to: value?.toISOString() ?? null },
+    };
+    await manager.insert(MemberHistory, {
+      memberId: id,
+      kind: MemberHistoryKind.Updated,
+      reason: record.reason,
+      details: { changes: change },
+      actorUserId: record.actorId,
+    });
+    await this.audit.record(
+      {
+        action: record.action,
+        entityType: 'member',
+        entityId: id,
+        provinceCode: member.provinceCode,
+        changes: record.reason ? { ...change, reason: record.reason } : change,
+      },
+      manager,
+    );
+    return manager.findOneByOrFail(Member, { id });
+  }
+
+  /**
+   * Replaces the member's ID number, names and date of birth with `placeholders`, clears the contacts and marks
+   * the member anonymised. Status, gender, ward chain and dates stay (statistics do not change).
+   */
+  async anonymise(
+    manager: EntityManager,
+    id: string,
+    placeholders: Pick<Member, 'idNumber' | 'firstNames' | 'surname' | 'dateOfBirth'>,
+  ): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(Member)
+      .set({
+        ...placeholders,
+        cellNumber: null,
+        email: null,
+        residentialAddress: null,
+        anonymisedAt: new Date(),
+      })
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  /** Rewrites the details and reasons of history rows through `scrub` (erasure). */
+  async scrubHistory(
+    manager: EntityManager,
+    history: MemberHistory[],
+    scrub: PersonalDataScrub,
+  ): Promise<void> {
+    for (const h of history) {
+      const details = scrub.json(h.details);
+      const reason = scrub.nullableText(h.reason);
+      if (JSON.stringify(details) !== JSON.stringify(h.details) || reason !== h.reason)
+        // jsonb written as text: TypeORM's update() types cannot express a jsonb object
+        await manager.query('UPDATE member_history SET details = $2, reason = $3 WHERE id = $1', [
+          h.id,
+          details === null ? null : JSON.stringify(details),
+          reason,
+        ]);
+    }
   }
 
   /** Publishes a member event (after commit): no ID numbers, cell numbers or addresses. */

@@ -1,27 +1,16 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuthUser, isNational } from '@app/auth';
-import {
-  APP_CONFIG,
-  AppException,
-  AuditEvent,
-  AuditService,
-  DomainEventType,
-  ErrorCode,
-} from '@app/core';
+import { APP_CONFIG, AppException, AuditService, DomainEventType, ErrorCode } from '@app/core';
 import type { AppConfig } from '@app/core';
-import { LeadershipAppointment, LeadershipService } from '@app/leadership';
+import { LeadershipService } from '@app/leadership';
 import {
   ApplicationsService,
   LIST_ACCESS_ACTIONS,
   Member,
-  MemberHistory,
-  MemberHistoryKind,
-  MemberRenewal,
   MembersService,
   MemberStatus,
-  MemberTransfer,
   MembershipApplication,
   toMemberDto,
 } from '@app/members';
@@ -134,12 +123,9 @@ export class PrivacyService {
       provinceCode: member.provinceCode,
       actorUserId: actor.id,
     });
-    const manager = this.dataSource.manager;
-    const [history, renewals, transfers, applications, positions] = await Promise.all([
-      manager.find(MemberHistory, { where: { memberId: id }, order: { id: 'ASC' } }),
-      manager.find(MemberRenewal, { where: { memberId: id }, order: { createdAt: 'ASC' } }),
-      manager.find(MemberTransfer, { where: { memberId: id }, order: { transferredAt: 'ASC' } }),
-      this.applications.ofPerson(manager, member, actor),
+    const [{ history, renewals, transfers }, applications, positions] = await Promise.all([
+      this.members.recordsOf(id),
+      this.applications.ofPerson(this.dataSource.manager, member, actor),
       this.leadership.memberPositions(actor, id),
     ]);
     const accessLog = await this.accessLog(
@@ -279,33 +265,12 @@ export class PrivacyService {
       const before = current[field];
       const after = on ? (before ?? new Date()) : null;
       if ((before === null) === (after === null)) return { member: current, changed: false };
-      await manager
-        .createQueryBuilder()
-        .update(Member)
-        .set({ [field]: after })
-        .where('id = :id', { id })
-        .execute();
-      const change = {
-        [field]: { from: before?.toISOString() ?? null, to: after?.toISOString() ?? null },
-      };
-      await manager.insert(MemberHistory, {
-        memberId: id,
-        kind: MemberHistoryKind.Updated,
+      const fresh = await this.members.setPrivacyTimestamp(manager, current, field, after, {
+        action,
         reason,
-        details: { changes: change },
-        actorUserId: actor.id,
+        actorId: actor.id,
       });
-      await this.audit.record(
-        {
-          action,
-          entityType: 'member',
-          entityId: id,
-          provinceCode: current.provinceCode,
-          changes: reason ? { ...change, reason } : change,
-        },
-        manager,
-      );
-      return { member: await manager.findOneByOrFail(Member, { id }), changed: true };
+      return { member: fresh, changed: true };
     });
     if (changed) this.members.publish(DomainEventType.MemberUpdated, member);
     return stateDto(member);
@@ -332,7 +297,7 @@ export class PrivacyService {
           { currentStatus: member.status },
         );
       }
-      const since = await this.statusSince(manager, member);
+      const since = await this.members.statusSince(manager, member);
       const erasableFrom = new Date(since.getTime() + this.config.MEMBER_RETENTION_DAYS * DAY_MS);
       if (Date.now() < erasableFrom.getTime()) {
         throw new AppException(
@@ -344,8 +309,8 @@ export class PrivacyService {
         );
       }
       const applications = await this.applications.ofPerson(manager, member);
-      const history = await manager.find(MemberHistory, { where: { memberId: id } });
-      const appointments = await manager.find(LeadershipAppointment, { where: { memberId: id } });
+      const { history } = await this.members.recordsOf(id, manager);
+      const appointments = await this.leadership.appointmentsOf(manager, id);
 
       const values = new Set<string>();
       for (const m of [member, ...applications]) {
@@ -358,70 +323,25 @@ export class PrivacyService {
       for (const h of history) personalValues(h.details, values);
       const entityIds = [id, ...applications.map((a) => a.id), ...appointments.map((a) => a.id)];
       // list pages that showed the member: their filters may hold its name or numbers (e.g. q)
-      const audits = await manager
-        .createQueryBuilder(AuditEvent, 'e')
-        .where('e.entity_id IN (:...entityIds)', { entityIds })
-        .orWhere("e.action = :listed AND e.entity_id IS NULL AND e.changes -> 'ids' ? :memberId", {
-          listed: LIST_ACCESS_ACTIONS.members,
-          memberId: id,
-        })
-        .getMany();
+      const audits = await this.audit.eventsAbout(manager, entityIds, {
+        action: LIST_ACCESS_ACTIONS.members,
+        memberId: id,
+      });
       for (const e of audits) personalValues(e.changes, values);
       const scrub = new Scrubber(values);
 
-      const anonymisedAt = new Date();
       const idNumber = erasedIdNumber(id);
-      await manager
-        .createQueryBuilder()
-        .update(Member)
-        .set({
-          idNumber,
-          firstNames: ERASED_FIRST_NAMES,
-          surname: ERASED_SURNAME,
-          dateOfBirth: yearOnly(member.dateOfBirth),
-          cellNumber: null,
-          email: null,
-          residentialAddress: null,
-          anonymisedAt,
-        })
-        .where('id = :id', { id })
-        .execute();
-      for (const a of applications) {
-        await manager.update(MembershipApplication, a.id, {
-          idNumber,
-          firstNames: ERASED_FIRST_NAMES,
-          surname: ERASED_SURNAME,
-          dateOfBirth: yearOnly(a.dateOfBirth),
-          cellNumber: null,
-          email: null,
-          residentialAddress: null,
-          rejectionReason: scrub.nullableText(a.rejectionReason),
-        });
-      }
-      // jsonb written as text: TypeORM's update() types cannot express a jsonb object
-      const json = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
-      for (const h of history) {
-        const details = scrub.json(h.details);
-        const reason = scrub.nullableText(h.reason);
-        if (JSON.stringify(details) !== JSON.stringify(h.details) || reason !== h.reason)
-          await manager.query('UPDATE member_history SET details = $2, reason = $3 WHERE id = $1', [
-            h.id,
-            json(details),
-            reason,
-          ]);
-      }
-      // audit_events is append-only; only the owner's erase_audit_changes() may rewrite an erased member's diffs.
-      for (const e of audits) {
-        const changes = scrub.json(e.changes);
-        if (JSON.stringify(changes) !== JSON.stringify(e.changes))
-          await manager.query('SELECT erase_audit_changes($1, $2, $3)', [id, e.id, json(changes)]);
-      }
-      for (const a of appointments) {
-        const note = scrub.nullableText(a.note);
-        const endNote = scrub.nullableText(a.endNote);
-        if (note !== a.note || endNote !== a.endNote)
-          await manager.update(LeadershipAppointment, a.id, { note, endNote });
-      }
+      const placeholders = (m: { dateOfBirth: string }) => ({
+        idNumber,
+        firstNames: ERASED_FIRST_NAMES,
+        surname: ERASED_SURNAME,
+        dateOfBirth: yearOnly(m.dateOfBirth),
+      });
+      await this.members.anonymise(manager, id, placeholders(member));
+      await this.applications.erase(manager, applications, placeholders, scrub);
+      await this.members.scrubHistory(manager, history, scrub);
+      await this.audit.eraseChanges(manager, id, audits, scrub);
+      await this.leadership.scrubNotes(manager, appointments, scrub);
       await this.audit.record(
         {
           action: 'member.erased',
@@ -439,7 +359,7 @@ export class PrivacyService {
         manager,
       );
       return {
-        member: await manager.findOneByOrFail(Member, { id }),
+        member: await this.members.findInScope(actor, id, { manager }),
         applications: applications.length,
       };
     });
@@ -450,15 +370,5 @@ export class PrivacyService {
       anonymisedAt: result.member.anonymisedAt ?? new Date(),
       applications: result.applications,
     };
-  }
-
-  /** When the member got their current status: the latest history entry that set it, else the last update. */
-  private async statusSince(manager: EntityManager, member: Member): Promise<Date> {
-    const rows: { since: Date | null }[] = await manager.query(
-      `SELECT max(created_at) AS since FROM member_history
-        WHERE member_id = $1 AND to_status = $2 AND kind = $3`,
-      [member.id, member.status, MemberHistoryKind.StatusChanged],
-    );
-    return rows[0]?.since ?? member.updatedAt;
   }
 }

@@ -20,6 +20,7 @@ import {
   ErrorCode,
   invalidCursor,
   Page,
+  PersonalDataScrub,
   toPage,
   UUID_PATTERN,
 } from '@app/core';
@@ -198,6 +199,30 @@ export class ApplicationsService {
       });
     if (actor) scoped(qb, actor.scope, 'a');
     return qb.orderBy('a.created_at', 'ASC').getMany();
+  }
+
+  /**
+   * Erases the personal data of `applications` (erasure of the member they belong to): `placeholders` gives the
+   * values that replace the ID number, names and date of birth; contacts are cleared; the rejection reason goes
+   * through `scrub`.
+   */
+  async erase(
+    manager: EntityManager,
+    applications: MembershipApplication[],
+    placeholders: (
+      a: MembershipApplication,
+    ) => Pick<MembershipApplication, 'idNumber' | 'firstNames' | 'surname' | 'dateOfBirth'>,
+    scrub: PersonalDataScrub,
+  ): Promise<void> {
+    for (const a of applications) {
+      await manager.update(MembershipApplication, a.id, {
+        ...placeholders(a),
+        cellNumber: null,
+        email: null,
+        residentialAddress: null,
+        rejectionReason: scrub.nullableText(a.rejectionReason),
+      });
+    }
   }
 
   /** One page; recorded as applications.listed (recordListAccess); minimised roles get MinimisedApplicationDto rows. */

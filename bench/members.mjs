@@ -33,7 +33,7 @@ import { BENCH_GP_ADMIN, signIn, startBenchApi } from './_api.mjs';
 import { API_ENV, API_NODE_ARGS } from './_production.mjs';
 
 const { memberGetQuery, memberListQuery } =
-  await import('../dist/libs/members/src/members.service.js');
+  await import('../dist/libs/members/src/member-queries.js');
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist/apps/api/src/cli.js');

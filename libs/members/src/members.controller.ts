@@ -1,3 +1,4 @@
+import { MemberLifecycleService } from './member-lifecycle.service.js';
 import {
   Body,
   Controller,
@@ -46,6 +47,7 @@ import { StatusRecalculationService } from './status-recalculation.service.js';
 export class MembersController {
   constructor(
     private readonly members: MembersService,
+    private readonly lifecycle: MemberLifecycleService,
     private readonly recalculation: StatusRecalculationService,
   ) {}
 
@@ -123,7 +125,7 @@ export class MembersController {
     @Param('id', UuidParam) id: string,
     @Body() body: ChangeMemberStatusDto,
   ): Promise<MemberDto> {
-    return this.members.changeStatus(actor, id, body);
+    return this.lifecycle.changeStatus(actor, id, body);
   }
 
   @Post(':id/renewals')
@@ -135,7 +137,7 @@ export class MembersController {
     @Param('id', UuidParam) id: string,
     @Body() body: RenewMembershipDto,
   ): Promise<MemberDto> {
-    return this.members.renew(actor, id, body);
+    return this.lifecycle.renew(actor, id, body);
   }
 
   @Post(':id/transfer')
@@ -148,7 +150,7 @@ export class MembersController {
     @Param('id', UuidParam) id: string,
     @Body() body: TransferMemberDto,
   ): Promise<MemberDto> {
-    return this.members.transfer(actor, id, body);
+    return this.lifecycle.transfer(actor, id, body);
   }
 
   @Get(':id/history')

@@ -1,3 +1,4 @@
+import { MemberLifecycleService } from './member-lifecycle.service.js';
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -16,6 +17,7 @@ import { StatusRecalculationService } from './status-recalculation.service.js';
   controllers: [MembersController, ApplicationsController, RegistrationConflictsController],
   providers: [
     MembersService,
+    MemberLifecycleService,
     ApplicationsService,
     StatusRecalculationService,
     RegistrationConflictsService,

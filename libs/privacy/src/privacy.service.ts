@@ -12,10 +12,13 @@ import {
   MembersService,
   MemberStatus,
   MembershipApplication,
+  toApplicationDto,
+  toHistoryEntryDto,
   toMemberDto,
 } from '@app/members';
 import {
   AccessLogEntryDto,
+  APPLICATION_RECORD_FIELDS,
   ApplicationRecordDto,
   ErasureResultDto,
   MemberDataExportDto,
@@ -69,24 +72,10 @@ function recordDto(m: Member): MemberRecordDto {
 }
 
 function applicationDto(a: MembershipApplication): ApplicationRecordDto {
-  return {
-    id: a.id,
-    status: a.status,
-    idNumber: a.idNumber,
-    firstNames: a.firstNames,
-    surname: a.surname,
-    dateOfBirth: a.dateOfBirth,
-    cellNumber: a.cellNumber,
-    email: a.email,
-    residentialAddress: a.residentialAddress,
-    wardCode: a.wardCode,
-    consentGivenAt: a.consentGivenAt,
-    submittedAt: a.submittedAt,
-    decidedAt: a.decidedAt,
-    rejectionReason: a.rejectionReason,
-    memberId: a.memberId,
-    createdAt: a.createdAt,
-  };
+  const full = toApplicationDto(a);
+  return Object.fromEntries(
+    APPLICATION_RECORD_FIELDS.map((field) => [field, full[field]]),
+  ) as unknown as ApplicationRecordDto;
 }
 
 function erased(): AppException {
@@ -137,16 +126,7 @@ export class PrivacyService {
     return {
       generatedAt: new Date(),
       member: recordDto(member),
-      history: history.map((h) => ({
-        id: h.id,
-        kind: h.kind,
-        fromStatus: h.fromStatus,
-        toStatus: h.toStatus,
-        reason: h.reason,
-        details: h.details,
-        actorUserId: h.actorUserId,
-        createdAt: h.createdAt,
-      })),
+      history: history.map((h) => toHistoryEntryDto(h)),
       renewals: renewals.map((r) => ({
         id: r.id,
         paidOn: r.paidOn,

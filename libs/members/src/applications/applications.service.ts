@@ -32,12 +32,9 @@ import {
 } from '../entities/membership-application.entity.js';
 import { checkIdNumber, normaliseCellNumber } from '../identity.js';
 import { applicationEvent } from '../member-events.js';
-import {
-  isDuplicateIdNumber,
-  memberArea,
-  MembersService,
-  toMemberDto,
-} from '../members.service.js';
+import { isDuplicateIdNumber } from '../member-errors.js';
+import { memberArea, toMemberDto } from '../member-mapper.js';
+import { MembersService } from '../members.service.js';
 import { RegistrationConflictSource } from '../entities/registration-conflict.entity.js';
 import { RegistrationConflictsService } from '../registration-conflicts/registration-conflicts.service.js';
 import {
@@ -64,7 +61,7 @@ export const APPLICATION_RECEIVED: ApplicationReceivedDto = {
     'You will be contacted on the details you gave.',
 };
 
-function toDto(a: MembershipApplication): ApplicationDto {
+export function toApplicationDto(a: MembershipApplication): ApplicationDto {
   return {
     id: a.id,
     status: a.status,
@@ -260,7 +257,10 @@ export class ApplicationsService {
       .addOrderBy('a.id', 'DESC')
       .limit(query.limit + 1);
     const { entities, raw } = await qb.getRawAndEntities<{ cursor_at: string }>();
-    const rows = entities.map((a, i) => ({ dto: toDto(a), at: raw[i]?.cursor_at ?? '' }));
+    const rows = entities.map((a, i) => ({
+      dto: toApplicationDto(a),
+      at: raw[i]?.cursor_at ?? '',
+    }));
     const page = toPage(rows, query.limit, (r) => [r.at, r.dto.id]);
     const data = page.data.map((r) => r.dto);
     recordListAccess(this.audit, actor, 'applications', query, data);
@@ -272,8 +272,8 @@ export class ApplicationsService {
 
   async get(actor: AuthUser, id: string): Promise<ApplicationView> {
     const application = await this.findInScope(actor, id);
-    if (isMinimised(actor)) return minimised(toDto(application));
-    const dto = toDto(application);
+    if (isMinimised(actor)) return minimised(toApplicationDto(application));
+    const dto = toApplicationDto(application);
     if (roleHasPermission(actor.role, Permission.ApplicationsReview)) {
       dto.duplicates = await this.duplicates(actor, application);
     }
@@ -284,18 +284,7 @@ export class ApplicationsService {
     actor: AuthUser,
     a: MembershipApplication,
   ): Promise<ApplicationDuplicatesDto> {
-    const member = await this.dataSource.manager.findOne(Member, {
-      select: {
-        id: true,
-        membershipNumber: true,
-        status: true,
-        wardCode: true,
-        municipalityCode: true,
-        districtCode: true,
-        provinceCode: true,
-      },
-      where: { idNumber: a.idNumber },
-    });
+    const member = await this.members.summaryByIdNumber(a.idNumber);
     const qb = this.dataSource.manager
       .createQueryBuilder(MembershipApplication, 'o')
       .select('o.id', 'id')
@@ -346,7 +335,7 @@ export class ApplicationsService {
       );
       return manager.findOneByOrFail(MembershipApplication, { id });
     });
-    return toDto(application);
+    return toApplicationDto(application);
   }
 
   /**
@@ -449,6 +438,6 @@ export class ApplicationsService {
       return manager.findOneByOrFail(MembershipApplication, { id });
     });
     this.publish(DomainEventType.ApplicationDecided, application);
-    return toDto(application);
+    return toApplicationDto(application);
   }
 }

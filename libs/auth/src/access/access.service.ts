@@ -2,9 +2,14 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppException, ErrorCode } from '@app/core';
-import { ACCESS_RULES, AccessMode, AccessResource } from './access-rules.js';
+import {
+  accessQuery,
+  accessRefusal,
+  AccessMode,
+  AccessResource,
+  AccessRow,
+} from './access-rules.js';
 import { ScopedActor } from './area-access.js';
-import { ScopedSql } from './scoped-sql.js';
 
 export interface AccessOptions {
   /** Run inside this transaction. */
@@ -34,23 +39,15 @@ export class AccessService {
     ids: readonly string[],
     options: AccessOptions = {},
   ): Promise<void> {
-    const rule = ACCESS_RULES[resource];
     const wanted = [...new Set(ids)];
     if (wanted.length === 0) return;
-    const sql = new ScopedSql();
-    const text =
-      `SELECT t.id::text AS id, (${sql.scope(actor.scope, 't')}) AS inside FROM ${rule.table} t ` +
-      `WHERE t.id = ANY(${sql.param(wanted)}::uuid[])${options.lock ? ' FOR UPDATE' : ''}`;
-    const rows: { id: string; inside: boolean }[] = await (
-      options.manager ?? this.dataSource.manager
-    ).query(text, sql.values);
-    const inside = new Map(rows.map((r) => [r.id.toLowerCase(), r.inside]));
-    for (const id of wanted) {
-      const found = inside.get(id.toLowerCase());
-      if (found === true) continue;
-      if (found === undefined || mode === 'read' || rule.writeOutside === null)
-        throw AppException.notFound(`${rule.label} ${id}`);
-      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.Forbidden, rule.writeOutside);
-    }
+    const { text, values } = accessQuery(actor.scope, resource, wanted, options.lock);
+    const rows: AccessRow[] = await (options.manager ?? this.dataSource.manager).query(
+      text,
+      values,
+    );
+    const refusal = accessRefusal(resource, mode, wanted, rows);
+    if (refusal?.status === 404) throw AppException.notFound(refusal.what);
+    if (refusal) throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.Forbidden, refusal.message);
   }
 }

@@ -45,6 +45,9 @@ export function encodeCursor(values: CursorValues): string {
 /** A UUID as the cursors of the lists carry it (the tie-breaking id). */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A timestamp as the lists' cursors carry it: UTC, microseconds (to_char 'YYYY-MM-DD"T"HH24:MI:SS.US'). */
+export const CURSOR_TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
+
 /** The 400 INVALID_CURSOR of a cursor this list did not make (malformed, or values of the wrong shape). */
 export function invalidCursor(): AppException {
   return new AppException(

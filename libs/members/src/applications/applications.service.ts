@@ -13,6 +13,7 @@ import {
 } from '@app/auth';
 import {
   AppException,
+  CURSOR_TIMESTAMP_PATTERN,
   AuditService,
   decodeCursor,
   DomainEventBus,
@@ -52,7 +53,6 @@ const OPEN: readonly ApplicationStatus[] = [
   ApplicationStatus.Submitted,
   ApplicationStatus.UnderReview,
 ];
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
 export const APPLICATION_RECEIVED: ApplicationReceivedDto = {
   status: 'received',
@@ -239,7 +239,7 @@ export class ApplicationsService {
       const [at, id] = decodeCursor(query.cursor, 2);
       if (
         typeof at !== 'string' ||
-        !TIMESTAMP.test(at) ||
+        !CURSOR_TIMESTAMP_PATTERN.test(at) ||
         typeof id !== 'string' ||
         !UUID_PATTERN.test(id)
       )

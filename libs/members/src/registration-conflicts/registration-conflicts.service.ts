@@ -6,11 +6,13 @@ import {
   APP_CONFIG,
   AppException,
   AuditService,
+  CURSOR_TIMESTAMP_PATTERN,
   decodeCursor,
   ErrorCode,
   MetricsService,
   Page,
   toPage,
+  UUID_PATTERN,
 } from '@app/core';
 import type { AppConfig } from '@app/core';
 import {
@@ -31,9 +33,6 @@ import {
   recordConflicts,
   secondsUntilUnderLimit,
 } from './registration-conflicts.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
 const COLUMNS = `c.id, c.status, c.source, c.member_id AS "memberId", m.membership_number AS "membershipNumber",
   m.ward_code AS "memberWardCode", c.ward_code AS "wardCode", c.municipality_code AS "municipalityCode",
@@ -156,7 +155,12 @@ export class RegistrationConflictsService {
     }
     if (query.cursor) {
       const [at, id] = decodeCursor(query.cursor, 2);
-      if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id))
+      if (
+        typeof at !== 'string' ||
+        !CURSOR_TIMESTAMP_PATTERN.test(at) ||
+        typeof id !== 'string' ||
+        !UUID_PATTERN.test(id)
+      )
         throw AppException.badRequest('cursor is not valid', 'cursor', 'invalidCursor');
       values.push(at, id);
       where.push(

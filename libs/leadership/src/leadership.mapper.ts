@@ -1,4 +1,4 @@
-import { Member, MemberStatus } from '@app/members';
+import { MemberStatus, MemberSummary } from '@app/members';
 import {
   AppointmentDto,
   HolderDto,
@@ -15,7 +15,7 @@ import { memberInsideArea } from './leadership.policy.js';
 export type LoadedAppointment = LeadershipAppointment & {
   structure: LeadershipStructure;
   position: LeadershipPosition;
-  member: Member;
+  member: MemberSummary;
 };
 
 export function structureDto(s: LeadershipStructure): StructureDto {
@@ -42,7 +42,7 @@ export function positionDto(p: LeadershipPosition): PositionDto {
   };
 }
 
-function holderDto(m: Member): HolderDto {
+function holderDto(m: MemberSummary): HolderDto {
   return {
     id: m.id,
     membershipNumber: m.membershipNumber,
@@ -52,7 +52,9 @@ function holderDto(m: Member): HolderDto {
   };
 }
 
-export function holderName(m: Pick<Member, 'firstNames' | 'surname' | 'membershipNumber'>): string {
+export function holderName(
+  m: Pick<MemberSummary, 'firstNames' | 'surname' | 'membershipNumber'>,
+): string {
   return `${m.firstNames} ${m.surname} (${m.membershipNumber})`;
 }
 

@@ -52,19 +52,6 @@ import { memberInsideArea, structureChain } from './leadership.policy.js';
 const EX_SINGLE_HOLDER = 'EX_leadership_appointments_single_holder';
 const EX_MEMBER_PER_STRUCTURE = 'EX_leadership_appointments_member_per_structure';
 
-/** The member columns leadership reads: names, number, status and area; never the ID number or contacts. */
-const MEMBER_COLUMNS = [
-  'm.id',
-  'm.membershipNumber',
-  'm.firstNames',
-  'm.surname',
-  'm.status',
-  'm.wardCode',
-  'm.municipalityCode',
-  'm.districtCode',
-  'm.provinceCode',
-];
-
 /** An appointment's dates: from startsOn (inclusive) to endsOn (exclusive; null: open-ended). */
 interface Term {
   startsOn: string;
@@ -142,9 +129,24 @@ export class LeadershipService {
     return repository
       .createQueryBuilder('a')
       .innerJoinAndSelect('a.structure', 's')
-      .innerJoinAndSelect('a.position', 'p')
-      .innerJoin('a.member', 'm')
-      .addSelect(MEMBER_COLUMNS);
+      .innerJoinAndSelect('a.position', 'p');
+  }
+
+  /** Attaches each appointment's holder (MembersService.summariesOf: name, number, status and area). */
+  private async withHolders(
+    rows: LeadershipAppointment[],
+    manager?: EntityManager,
+  ): Promise<LoadedAppointment[]> {
+    const holders = await this.members.summariesOf(
+      rows.map((a) => a.memberId),
+      manager,
+    );
+    const byId = new Map(holders.map((m) => [m.id, m]));
+    return rows.map((a) => {
+      const member = byId.get(a.memberId);
+      if (!member) throw new Error(`Appointment ${a.id} has no member ${a.memberId}`);
+      return Object.assign(a, { member }) as LoadedAppointment;
+    });
   }
 
   /** The structure when it lies inside the caller's scope; otherwise 404 whether or not it exists. */
@@ -184,7 +186,8 @@ export class LeadershipService {
         })
         .orderBy('a.starts_on', 'ASC')
         .addOrderBy('a.id', 'ASC')
-        .getMany() as Promise<LoadedAppointment[]>,
+        .getMany()
+        .then((rows) => this.withHolders(rows)),
     ]);
     const seats = positions.map((position) => {
       const held = holders
@@ -219,11 +222,13 @@ export class LeadershipService {
         cursorId: appointmentId,
       });
     }
-    const rows = (await qb
-      .orderBy('a.starts_on', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(query.limit + 1)
-      .getMany()) as LoadedAppointment[];
+    const rows = await this.withHolders(
+      await qb
+        .orderBy('a.starts_on', 'DESC')
+        .addOrderBy('a.id', 'DESC')
+        .limit(query.limit + 1)
+        .getMany(),
+    );
     const today = todayInSouthAfrica();
     return toPage(
       rows.map((a) => appointmentDto(a, today)),
@@ -285,11 +290,13 @@ export class LeadershipService {
   /** Every appointment of a member (current first, then by start), if the member is inside the caller's scope. */
   async memberPositions(actor: AuthUser, memberId: string): Promise<AppointmentDto[]> {
     await this.members.summaryInScope(actor, memberId);
-    const rows = (await this.appointmentQuery()
-      .where('a.member_id = :memberId', { memberId })
-      .orderBy('a.starts_on', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .getMany()) as LoadedAppointment[];
+    const rows = await this.withHolders(
+      await this.appointmentQuery()
+        .where('a.member_id = :memberId', { memberId })
+        .orderBy('a.starts_on', 'DESC')
+        .addOrderBy('a.id', 'DESC')
+        .getMany(),
+    );
     const today = todayInSouthAfrica();
     return rows.map((a) => appointmentDto(a, today));
   }
@@ -297,7 +304,8 @@ export class LeadershipService {
   private async loadAppointment(id: string, manager?: EntityManager): Promise<LoadedAppointment> {
     const appointment = await this.appointmentQuery(manager).where('a.id = :id', { id }).getOne();
     if (!appointment) throw AppException.notFound(`Appointment ${id}`);
-    return appointment as LoadedAppointment;
+    const [loaded] = await this.withHolders([appointment], manager);
+    return loaded as LoadedAppointment;
   }
 
   /** Every appointment of a member, unscoped, inside the caller's transaction (privacy's erasure). */
@@ -322,7 +330,7 @@ export class LeadershipService {
   // --- changes ---
 
   /** The holders of a position whose appointments overlap [startsOn, endsOn). */
-  private overlappingHolders(
+  private async overlappingHolders(
     manager: EntityManager | undefined,
     structureId: string,
     filter: { positionId: string } | { memberId: string },
@@ -337,7 +345,7 @@ export class LeadershipService {
     if ('positionId' in filter)
       qb.andWhere('a.position_id = :positionId', { positionId: filter.positionId });
     else qb.andWhere('a.member_id = :memberId', { memberId: filter.memberId });
-    return qb.orderBy('a.starts_on', 'ASC').getMany() as Promise<LoadedAppointment[]>;
+    return this.withHolders(await qb.orderBy('a.starts_on', 'ASC').getMany(), manager);
   }
 
   private seatTaken(

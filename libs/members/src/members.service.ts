@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import {
   AccessResource,
   AccessService,
@@ -117,6 +117,16 @@ export class MembersService {
   async summaryInScope(actor: ScopedActor, id: string): Promise<MemberSummary> {
     await this.access.require(actor, AccessResource.Member, 'read', [id]);
     return this.dataSource.manager.findOneOrFail(Member, { select: SUMMARY, where: { id } });
+  }
+
+  /** The summaries of these members, unscoped (e.g. the holders of appointments the caller may see). */
+  async summariesOf(
+    ids: readonly string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<MemberSummary[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    return manager.find(Member, { select: SUMMARY, where: { id: In(unique) } });
   }
 
   /** The summary of the member with this ID number, wherever they are: the caller decides what to reveal. */

@@ -78,6 +78,20 @@ export function decodeCursor(cursor: string, arity: number): CursorValues {
   return parsed as CursorValues;
 }
 
+/**
+ * The (created_at, id) values of a cursor of a list ordered by creation time and id, or null when the cursor
+ * decodes but does not hold such values. A cursor that does not decode at all is a 400 INVALID_CURSOR.
+ */
+export function decodeCreatedAtCursor(cursor: string): { at: string; id: string } | null {
+  const [at, id] = decodeCursor(cursor, 2);
+  return typeof at === 'string' &&
+    CURSOR_TIMESTAMP_PATTERN.test(at) &&
+    typeof id === 'string' &&
+    UUID_PATTERN.test(id)
+    ? { at, id }
+    : null;
+}
+
 /** Builds a page from `limit + 1` fetched rows. */
 export function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => CursorValues): Page<T> {
   const hasMore = rows.length > limit;

@@ -13,9 +13,8 @@ import {
 } from '@app/auth';
 import {
   AppException,
-  CURSOR_TIMESTAMP_PATTERN,
   AuditService,
-  decodeCursor,
+  decodeCreatedAtCursor,
   DomainEventBus,
   DomainEventType,
   ErrorCode,
@@ -23,7 +22,6 @@ import {
   Page,
   PersonalDataScrub,
   toPage,
-  UUID_PATTERN,
 } from '@app/core';
 import { MemberDto } from '../dto/member.dto.js';
 import { Member } from '../entities/member.entity.js';
@@ -236,14 +234,9 @@ export class ApplicationsService {
       qb.andWhere('a.municipality_code = :fm', { fm: query.municipalityCode });
     if (query.wardCode) qb.andWhere('a.ward_code = :fw', { fw: query.wardCode });
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor, 2);
-      if (
-        typeof at !== 'string' ||
-        !CURSOR_TIMESTAMP_PATTERN.test(at) ||
-        typeof id !== 'string' ||
-        !UUID_PATTERN.test(id)
-      )
-        throw invalidCursor();
+      const after = decodeCreatedAtCursor(query.cursor);
+      if (!after) throw invalidCursor();
+      const { at, id } = after;
       qb.andWhere(
         `(a.created_at, a.id) < (CAST(:cursorAt AS timestamp) AT TIME ZONE 'UTC', :cursorId)`,
         { cursorAt: at, cursorId: id },

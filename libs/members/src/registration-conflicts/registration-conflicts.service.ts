@@ -6,13 +6,11 @@ import {
   APP_CONFIG,
   AppException,
   AuditService,
-  CURSOR_TIMESTAMP_PATTERN,
-  decodeCursor,
+  decodeCreatedAtCursor,
   ErrorCode,
   MetricsService,
   Page,
   toPage,
-  UUID_PATTERN,
 } from '@app/core';
 import type { AppConfig } from '@app/core';
 import {
@@ -154,14 +152,9 @@ export class RegistrationConflictsService {
       where.push(`c.status = $${values.length}::registration_conflict_status`);
     }
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor, 2);
-      if (
-        typeof at !== 'string' ||
-        !CURSOR_TIMESTAMP_PATTERN.test(at) ||
-        typeof id !== 'string' ||
-        !UUID_PATTERN.test(id)
-      )
-        throw AppException.badRequest('cursor is not valid', 'cursor', 'invalidCursor');
+      const after = decodeCreatedAtCursor(query.cursor);
+      if (!after) throw AppException.badRequest('cursor is not valid', 'cursor', 'invalidCursor');
+      const { at, id } = after;
       values.push(at, id);
       where.push(
         `(c.created_at, c.id) < ($${values.length - 1}::timestamp AT TIME ZONE 'UTC', $${values.length}::uuid)`,

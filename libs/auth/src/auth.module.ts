@@ -1,3 +1,4 @@
+import { AccessService } from './access/access.service.js';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -86,8 +87,9 @@ import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.j
     TokenService,
     JwtStrategy,
     AuthService,
+    AccessService,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
-  exports: [AuthService, TokenService, SessionStore, SessionRevoker],
+  exports: [AccessService, AuthService, TokenService, SessionStore, SessionRevoker],
 })
 export class AuthModule {}

@@ -1,3 +1,4 @@
+import { MemberLifecycleService } from './member-lifecycle.service.js';
 import {
   Body,
   Controller,
@@ -16,7 +17,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentUser, Permission, RequirePermission, ScopeLevel } from '@app/auth';
+import { CurrentUser, Permission, RequirePermission, isNational } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiProblems, AppException, PageOf, UuidParam } from '@app/core';
 import type { Page } from '@app/core';
@@ -46,6 +47,7 @@ import { StatusRecalculationService } from './status-recalculation.service.js';
 export class MembersController {
   constructor(
     private readonly members: MembersService,
+    private readonly lifecycle: MemberLifecycleService,
     private readonly recalculation: StatusRecalculationService,
   ) {}
 
@@ -84,7 +86,7 @@ export class MembersController {
   @ApiOperation({ summary: 'Run the daily status recalculation now (national scope only)' })
   @ApiOkResponse({ type: StatusRecalculationResultDto })
   async recalculate(@CurrentUser() actor: AuthUser): Promise<StatusRecalculationResultDto> {
-    if (actor.scope.level !== ScopeLevel.National)
+    if (!isNational(actor.scope))
       throw AppException.forbidden('Only national admins may run the status recalculation');
     return this.recalculation.recalculate(actor.id);
   }
@@ -123,7 +125,7 @@ export class MembersController {
     @Param('id', UuidParam) id: string,
     @Body() body: ChangeMemberStatusDto,
   ): Promise<MemberDto> {
-    return this.members.changeStatus(actor, id, body);
+    return this.lifecycle.changeStatus(actor, id, body);
   }
 
   @Post(':id/renewals')
@@ -135,7 +137,7 @@ export class MembersController {
     @Param('id', UuidParam) id: string,
     @Body() body: RenewMembershipDto,
   ): Promise<MemberDto> {
-    return this.members.renew(actor, id, body);
+    return this.lifecycle.renew(actor, id, body);
   }
 
   @Post(':id/transfer')
@@ -148,7 +150,7 @@ export class MembersController {
     @Param('id', UuidParam) id: string,
     @Body() body: TransferMemberDto,
   ): Promise<MemberDto> {
-    return this.members.transfer(actor, id, body);
+    return this.lifecycle.transfer(actor, id, body);
   }
 
   @Get(':id/history')

@@ -18,6 +18,7 @@ export * from './errors/problem-details.dto.js';
 export * from './errors/problem-details.filter.js';
 export * from './errors/validation.js';
 export * from './events/domain-events.js';
+export * from './events/event-types.js';
 export * from './events/event-payloads.js';
 export * from './health/health.service.js';
 export * from './http/api-problems.decorator.js';

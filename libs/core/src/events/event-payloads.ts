@@ -1,4 +1,4 @@
-import { DomainEventType, EventArea } from './domain-events.js';
+import { DomainEventType, type EventArea } from './event-types.js';
 
 /**
  * The documented payload of every domain event, as sockets of the /realtime namespace receive it (the README
@@ -129,3 +129,30 @@ export function domainEvent<T extends DomainEventType>(
 } {
   return { type, area, payload: { ...payload }, ...extra };
 }
+
+/** The socket.io namespace and path of the realtime API: `io(`${origin}${REALTIME_NAMESPACE}`, { path: REALTIME_PATH })`. */
+export const REALTIME_NAMESPACE = '/realtime';
+export const REALTIME_PATH = '/socket.io';
+
+/** Sent to a socket just before the server closes it (token expired, or the session was revoked). */
+export const SESSION_ENDED_EVENT = 'session.ended';
+export interface SessionEndedMessage {
+  reason: 'expired' | 'revoked';
+}
+
+/** Sent instead of acting on a message the server refuses (problem details, as over HTTP). */
+export const PROBLEM_EVENT = 'problem';
+export interface RealtimeProblemMessage {
+  status: number;
+  code: string;
+  detail: string;
+  errors?: { field: string; code: string; message: string }[];
+}
+
+/** Every event the server sends on the namespace, for socket.io-client's `Socket<RealtimeServerEvents>`. */
+export type RealtimeServerEvents = {
+  [T in RealtimeEventType]: (message: RealtimeMessage<T>) => void;
+} & {
+  [SESSION_ENDED_EVENT]: (message: SessionEndedMessage) => void;
+  [PROBLEM_EVENT]: (problem: RealtimeProblemMessage) => void;
+};

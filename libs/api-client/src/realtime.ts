@@ -17,6 +17,8 @@ export {
   type MemberStatusChangedPayload,
   type MemberTransferredPayload,
   type MemberUpdatedPayload,
+  type RealtimeEventName,
+  type RealtimeEventPayloads,
   type RealtimeEventType,
   type RealtimeMessage,
   type RealtimeProblemMessage,

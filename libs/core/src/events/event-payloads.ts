@@ -103,14 +103,22 @@ export const REALTIME_EVENT_TYPES: readonly RealtimeEventType[] = [
   DomainEventType.StatsUpdated,
 ];
 
+/** A delivered event's name as a plain string ('member.created', …), as socket.io clients write it. */
+export type RealtimeEventName = `${RealtimeEventType}`;
+
+/** The payload of each delivered event, by name. */
+export type RealtimeEventPayloads = {
+  [K in RealtimeEventType as `${K}`]: DomainEventPayloads[K];
+};
+
 /** What a socket receives: `socket.on('member.created', (message: RealtimeMessage<'member.created'>) => …)`. */
-export interface RealtimeMessage<T extends RealtimeEventType = RealtimeEventType> {
+export interface RealtimeMessage<T extends RealtimeEventName = RealtimeEventName> {
   type: T;
   /** ISO time the event happened (after its transaction committed). */
   occurredAt: string;
   /** Where the entity lives (codes only), null for stats.updated and import.progress. */
   area: EventArea | null;
-  data: DomainEventPayloads[T];
+  data: RealtimeEventPayloads[T];
 }
 
 /** A typed event for DomainEventBus.publish: `publish(domainEvent(DomainEventType.MemberCreated, area, {...}))`. */
@@ -151,7 +159,7 @@ export interface RealtimeProblemMessage {
 
 /** Every event the server sends on the namespace, for socket.io-client's `Socket<RealtimeServerEvents>`. */
 export type RealtimeServerEvents = {
-  [T in RealtimeEventType]: (message: RealtimeMessage<T>) => void;
+  [T in RealtimeEventName]: (message: RealtimeMessage<T>) => void;
 } & {
   [SESSION_ENDED_EVENT]: (message: SessionEndedMessage) => void;
   [PROBLEM_EVENT]: (problem: RealtimeProblemMessage) => void;

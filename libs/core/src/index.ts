@@ -38,5 +38,6 @@ export * from './redis/redis.module.js';
 export * from './throttling/app-throttler.guard.js';
 export * from './throttling/redis-throttler.storage.js';
 export * from './throttling/throttling.module.js';
+export * from './util/free-port.js';
 export * from './util/project-root.js';
 export * from './util/south-african-time.js';

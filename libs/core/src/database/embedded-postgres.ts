@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../util/free-port.js';
 
 export interface EmbeddedPostgresHandle {
   /** postgres:// URL of the application database on the embedded server. */
@@ -24,22 +24,6 @@ export interface EmbeddedPostgresOptions {
 }
 
 export class EmbeddedPostgresError extends Error {}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 function processAlive(pid: number): boolean {
   try {

@@ -12,8 +12,8 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryResult, QueryRunner } from 'typeorm';
-import { AuthUser, Scope, scopeContains, ScopeLevel, scopePredicate } from '@app/auth';
+import { DataSource, QueryRunner } from 'typeorm';
+import { AuthUser, Scope, ScopeLevel, scopePredicate } from '@app/auth';
 import {
   APP_CONFIG,
   AppException,
@@ -31,31 +31,18 @@ import type { AppConfig } from '@app/core';
 import type { WardChain } from '@app/geography';
 import { mapHeaders, HeaderMapping } from './import-columns.js';
 import { ImportFormat, ImportMode, ImportStatus, MemberImportJob } from './import-job.entity.js';
-import { checkRow, MemberRow, RejectedRow, rejectedPreview, rowToBody } from './import-row.js';
+import { RejectedRow } from './import-row.js';
 import { membershipPolicy } from '../membership-dates.js';
 import { IMPORT_LOCK, ImportQueue } from './import-queue.js';
+import {
+  ImportWorkerRun,
+  startImportWorker,
+  UNEXPECTED_IMPORT_ERROR,
+} from './import-worker-host.js';
+import { ImportFailure } from './row-writer.js';
 import { readRows, sniffFormat, UnreadableFileError } from './row-sources.js';
 import { checkZipLimits, readZipDirectory, ZipLimitError, ZipLimits } from './zip-limits.js';
-import {
-  alreadyMemberReason,
-  EXISTING_SQL,
-  ExistingMember,
-  INSERT_SQL,
-  planUpdate,
-  PlannedUpdate,
-  refusedRow,
-} from './import-writes.js';
-import { RegistrationConflictSource } from '../entities/registration-conflict.entity.js';
-import {
-  CANNOT_REGISTER_HERE_REASON,
-  conflictCounter,
-  conflictLimitReached,
-  conflictsInLastDay,
-  recordConflicts,
-} from '../registration-conflicts/registration-conflicts.js';
-
-/** The longest an import validates rows before letting the API's requests in (#15.11). */
-const IMPORT_SLICE_MS = 4;
+import { conflictCounter } from '../registration-conflicts/registration-conflicts.js';
 
 export interface UploadedFile {
   path: string;
@@ -73,66 +60,9 @@ export interface ListImportsOptions {
   cursor?: string;
 }
 
-class ImportFailure extends Error {}
-
-interface Batch {
-  members: MemberRow[];
-  rejected: RejectedRow[];
-  lastRow: number;
-}
-
-interface JobCounters {
-  total_rows: number;
-  valid_rows: number;
-  inserted_rows: number;
-  updated_rows: number;
-  rejected_rows: number;
-  duplicate_rows: number;
-}
-
 export function scopeKeyOf(scope: Scope): string {
   return scope.level === ScopeLevel.National ? 'national' : `${scope.level}:${scope.code ?? ''}`;
 }
-
-/**
- * Upsert changes only a member's editable details: names, contact details and address (a blank cell keeps what is
- * stored; see planUpdate). Never the payment date, expiry or status (a payment is a renewal with a reference),
- * never the ward (moving a member is a transfer). Each changed member gets its history entry and audit event
- * (the masked diff planUpdate computed) in the same statement.
- */
-const UPDATE_SQL = `
-  WITH u AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-      AS u(id, first_names, surname, cell_number, email, residential_address, changes)),
-  upd AS (
-    UPDATE members m SET
-      first_names = u.first_names,
-      surname = u.surname,
-      cell_number = u.cell_number,
-      email = u.email,
-      residential_address = u.residential_address,
-      version = m.version + 1,
-      updated_at = now()
-    FROM u
-    WHERE m.id = u.id AND m.anonymised_at IS NULL
-    RETURNING m.id, m.province_code, u.changes::jsonb AS changes),
-  history AS (
-    INSERT INTO member_history (member_id, kind, details, actor_user_id)
-    SELECT id, 'updated'::member_history_kind, jsonb_build_object('changes', changes, 'importId', $8::text),
-      $9::uuid
-    FROM upd),
-  audit AS (
-    INSERT INTO audit_events (action, entity_type, entity_id, province_code, actor_user_id, changes)
-    SELECT 'member.updated', 'member', id::text, province_code, $9::uuid, changes FROM upd)
-  SELECT id FROM upd`;
-
-const REJECT_SQL = `
-  INSERT INTO member_import_rejections (job_id, row_number, duplicate, reasons, masked_id_number, first_names,
-    surname, ward_code)
-  SELECT $1::uuid, u.row_number, u.duplicate, u.reasons::jsonb, u.masked, u.first_names, u.surname, u.ward_code
-  FROM unnest($2::int[], $3::boolean[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-    AS u(row_number, duplicate, reasons, masked, first_names, surname, ward_code)
-  ON CONFLICT DO NOTHING`;
 
 /**
  * Bulk member import: a file becomes a job; rows are validated like a single create and committed in batches,
@@ -144,6 +74,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
   private readonly queue: ImportQueue;
   private wardCache: { at: number; wards: Map<string, WardChain> } | null = null;
   private shuttingDown = false;
+  private readonly workers = new Set<ImportWorkerRun>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -186,6 +117,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
+    for (const worker of this.workers) worker.stop();
     await this.queue.stop();
   }
 
@@ -495,7 +427,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     job.status = ImportStatus.Running;
     this.publish(job);
     try {
-      await this.process(runner, job);
+      await this.process(job);
       const done = await runner.manager.findOneByOrFail(MemberImportJob, { id });
       await runner.query(
         `UPDATE member_import_jobs SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`,
@@ -524,7 +456,7 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
       const message =
         error instanceof ImportFailure || error instanceof UnreadableFileError
           ? error.message
-          : 'The import stopped on an unexpected error';
+          : UNEXPECTED_IMPORT_ERROR;
       if (!(error instanceof ImportFailure || error instanceof UnreadableFileError)) {
         this.logger.error({ err: error, importId: id }, 'Import failed');
       }
@@ -541,339 +473,87 @@ export class MemberImportsService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  private async process(runner: QueryRunner, job: MemberImportJob): Promise<void> {
-    const wards = await this.wards();
-    const today = todayInSouthAfrica();
-    const scope = await this.jobScope(job);
-    const seen = new Map<string, number>();
-    const batchSize = this.config.IMPORT_BATCH_SIZE;
-    const inFlight: { pending: Promise<void> | null } = { pending: null };
-    let mapping: HeaderMapping | null;
-    // A second connection writes batch N+1 while batch N commits on the first (see commit()).
-    const second = this.dataSource.createQueryRunner();
-    try {
-      await second.connect();
-      mapping = await this.readAll(
-        [runner, second],
-        job,
-        scope,
-        wards,
-        today,
-        seen,
-        batchSize,
-        (p) => {
-          inFlight.pending = p;
+  /**
+   * The rows run on a worker thread with its own connections (import-worker.ts): this thread only relays the
+   * committed counters as progress events, counts and audits registration conflicts, and waits for the end.
+   */
+  private async process(job: MemberImportJob): Promise<void> {
+    const pendingAudit: Promise<void>[] = [];
+    const conflicts = conflictCounter(this.metrics);
+    const { url } = this.dataSource.options as { url?: string };
+    if (!url) throw new Error('The database connection has no URL');
+    const worker = startImportWorker(
+      {
+        job: {
+          id: job.id,
+          mode: job.mode,
+          dryRun: job.dryRun,
+          uploadedBy: job.uploadedBy,
+          format: job.format,
+          committedThroughRow: job.committedThroughRow,
         },
-      );
-    } catch (error) {
-      // Never leave a batch's transaction half-done behind a failure: let it commit or roll back first.
-      if (inFlight.pending) await inFlight.pending.catch(() => undefined);
-      throw error;
-    } finally {
-      await second.release();
-    }
-    if (!mapping) throw new ImportFailure('The file is empty.');
-  }
-
-  private async readAll(
-    runners: [QueryRunner, QueryRunner],
-    job: MemberImportJob,
-    scope: Scope,
-    wards: Map<string, WardChain>,
-    today: string,
-    seen: Map<string, number>,
-    batchSize: number,
-    track: (pending: Promise<void> | null) => void,
-  ): Promise<HeaderMapping | null> {
-    const policy = membershipPolicy(this.config);
-    let mapping: HeaderMapping | null = null;
-    let dataRows = 0;
-    let batch: Batch = { members: [], rejected: [], lastRow: job.committedThroughRow };
-    // Up to two batches in flight, one per connection; each commits only after the one before it.
-    let pending: Promise<void> | null = null;
-    let before: Promise<void> | null = null;
-    let batches = 0;
-    let sliceStart = performance.now();
-    for await (const row of readRows(this.jobFile(job), job.format, this.zipLimits)) {
-      if (!mapping) {
-        mapping = mapHeaders(row.cells);
-        continue;
-      }
-      dataRows += 1;
-      // Buffered rows arrive as microtasks: let the API's requests in between (#15.11).
-      if (performance.now() - sliceStart > IMPORT_SLICE_MS) {
-        await new Promise((r) => setImmediate(r));
-        sliceStart = performance.now();
-      }
-      if (dataRows > this.config.IMPORT_MAX_ROWS) {
-        throw new ImportFailure(`The file has more than ${this.config.IMPORT_MAX_ROWS} rows.`);
-      }
-      const body = rowToBody(row.cells, mapping.columns);
-      if (row.rowNumber <= job.committedThroughRow) {
-        // Committed before a crash: only remember its ID number, to find duplicates in the rest of the file.
-        if (typeof body.idNumber === 'string') {
-          const key = body.idNumber.replace(/[\s-]/g, '');
-          if (!seen.has(key)) seen.set(key, row.rowNumber);
-        }
-        continue;
-      }
-      const result = checkRow(row.rowNumber, body, wards, scope, today, policy);
-      if ('rejected' in result) {
-        batch.rejected.push(result.rejected);
-      } else {
-        const first = seen.get(result.member.idNumber);
-        if (first !== undefined) {
-          batch.rejected.push(
-            rejectedPreview(
-              result.member,
-              `idNumber: the same ID number is on row ${first} of this file`,
-            ),
+        file: this.jobFile(job),
+        scope: this.jobScope(job),
+        wards: [...(await this.wards()).values()],
+        today: todayInSouthAfrica(),
+        policy: membershipPolicy(this.config),
+        zipLimits: this.zipLimits,
+        batchSize: this.config.IMPORT_BATCH_SIZE,
+        maxRows: this.config.IMPORT_MAX_ROWS,
+        conflictLimit: this.config.REGISTRATION_CONFLICT_LIMIT,
+        nice: this.config.IMPORT_WORKER_NICE,
+        database: {
+          url,
+          config: {
+            DATABASE_SSL_MODE: this.config.DATABASE_SSL_MODE,
+            DATABASE_SSL_CA_FILE: this.config.DATABASE_SSL_CA_FILE,
+            DATABASE_STATEMENT_TIMEOUT_MS: this.config.DATABASE_STATEMENT_TIMEOUT_MS,
+            DATABASE_CONNECT_TIMEOUT_MS: this.config.DATABASE_CONNECT_TIMEOUT_MS,
+          },
+        },
+      },
+      {
+        progress: (counters) => {
+          // The counters as committed, without reading the job back after every batch.
+          Object.assign(job, counters);
+          this.publish(job);
+        },
+        conflicts: (recorded) => conflicts.inc({ outcome: 'recorded' }, recorded),
+        limited: (attempt) => {
+          conflicts.inc({ outcome: 'limited' });
+          if (!attempt) return;
+          pendingAudit.push(
+            this.audit.record({
+              action: 'registration_conflict.limit_reached',
+              entityType: 'member_import',
+              entityId: job.id,
+              actorUserId: job.uploadedBy,
+              provinceCode: job.provinceCode,
+              changes: attempt,
+            }),
           );
-        } else {
-          seen.set(result.member.idNumber, row.rowNumber);
-          batch.members.push(result.member);
-        }
-      }
-      batch.lastRow = row.rowNumber;
-      if (batch.members.length + batch.rejected.length >= batchSize) {
-        if (this.shuttingDown) throw new ImportFailure('The server is shutting down.');
-        // One batch is written while the next is parsed and validated; batches still commit in order.
-        if (before) await before; // the batch that used this connection
-        before = pending;
-        pending = this.commit(runners[batches % 2]!, job, scope, batch, pending);
-        batches += 1;
-        pending.catch(() => undefined);
-        track(pending);
-        batch = { members: [], rejected: [], lastRow: batch.lastRow };
-      }
+        },
+      },
+    );
+    this.workers.add(worker);
+    if (this.shuttingDown) worker.stop();
+    this.logger.log(
+      { importId: job.id, workerThreadId: worker.threadId },
+      'Import rows run on a worker thread',
+    );
+    try {
+      await worker.finished;
+    } finally {
+      this.workers.delete(worker);
+      await Promise.allSettled(pendingAudit);
     }
-    if (pending) await pending;
-    track(null);
-    if (mapping) await this.commit(runners[batches % 2]!, job, scope, batch, null);
-    return mapping;
   }
 
-  private async jobScope(job: MemberImportJob): Promise<Scope> {
+  private jobScope(job: MemberImportJob): Scope {
     const [level, code] = job.scopeKey.split(':') as [string, string | undefined];
     return level === 'national'
       ? { level: ScopeLevel.National, code: null }
       : { level: level as ScopeLevel, code: code ?? null };
-  }
-
-  /**
-   * One batch, one transaction: members (with their history and audit events), rejected rows, registration
-   * conflicts and the job's counters commit together. The rows are written while the previous batch (on the other
-   * connection) may still be committing; conflicts and counters are written, and the transaction committed, only
-   * once that batch has committed, and never if it failed.
-   *
-   * An ID number that is a member outside the uploader's area (or erased) gets the generic CANNOT_REGISTER_HERE
-   * reason and a registration conflict; past REGISTRATION_CONFLICT_LIMIT the job fails.
-   */
-  private async commit(
-    runner: QueryRunner,
-    job: MemberImportJob,
-    scope: Scope,
-    batch: Batch,
-    previous: Promise<void> | null,
-  ): Promise<void> {
-    await runner.startTransaction();
-    try {
-      const limit = this.config.REGISTRATION_CONFLICT_LIMIT;
-      const national = scope.level === ScopeLevel.National;
-      if (
-        !national &&
-        batch.members.length > 0 &&
-        (await conflictsInLastDay(runner, job.uploadedBy)) >= limit
-      ) {
-        conflictCounter(this.metrics).inc({ outcome: 'limited' });
-        throw new ImportFailure(conflictLimitReached(limit).detail + '.');
-      }
-      const rejected = [...batch.rejected];
-      const conflicts: { row: MemberRow; memberId: string }[] = [];
-      let toInsert: MemberRow[] = [];
-      const toUpdate: PlannedUpdate[] = [];
-      /** Sorts a row whose ID number is already a member: refused, conflict, or (upsert) an update. */
-      const existingMember = (row: MemberRow, found: ExistingMember, upsert: boolean): void => {
-        const inScope =
-          !found.anonymised &&
-          scopeContains(scope, {
-            provinceCode: found.province_code,
-            districtCode: found.district_code,
-            municipalityCode: found.municipality_code,
-            wardCode: found.ward_code,
-          });
-        if (!inScope) {
-          conflicts.push({ row, memberId: found.id });
-          rejected.push(refusedRow(row, CANNOT_REGISTER_HERE_REASON));
-        } else if (!upsert) {
-          rejected.push(rejectedPreview(row, alreadyMemberReason(found.membership_number)));
-        } else {
-          const plan = planUpdate(row, found);
-          if (plan && 'rejected' in plan) rejected.push(plan.rejected);
-          else if (plan) toUpdate.push(plan.update);
-        }
-      };
-      const lookUp = async (rows: MemberRow[]): Promise<Map<string, ExistingMember>> => {
-        const existing = (await runner.query(EXISTING_SQL, [
-          rows.map((m) => m.idNumber),
-        ])) as ExistingMember[];
-        return new Map(existing.map((e) => [e.id_number.trim(), e]));
-      };
-      if (batch.members.length > 0 && job.mode === ImportMode.Create && !job.dryRun) {
-        // Create mode: INSERT ... ON CONFLICT DO NOTHING RETURNING says which ID numbers exist (below), so a
-        // lookup first would only repeat that work for the usual file of new members.
-        toInsert = batch.members;
-      } else if (batch.members.length > 0) {
-        const byId = await lookUp(batch.members);
-        for (const member of batch.members) {
-          const found = byId.get(member.idNumber);
-          if (!found) toInsert.push(member);
-          else existingMember(member, found, job.mode === ImportMode.Upsert);
-        }
-      }
-      let inserted = toInsert.length;
-      let updated = toUpdate.length;
-      if (!job.dryRun) {
-        if (toInsert.length > 0) {
-          const result = (await runner.query(
-            INSERT_SQL,
-            [
-              toInsert.map((m) => m.idNumber),
-              toInsert.map((m) => m.firstNames),
-              toInsert.map((m) => m.surname),
-              toInsert.map((m) => m.dateOfBirth),
-              toInsert.map((m) => m.gender),
-              toInsert.map((m) => m.citizenship),
-              toInsert.map((m) => m.cellNumber),
-              toInsert.map((m) => m.email),
-              toInsert.map((m) => m.residentialAddress),
-              toInsert.map((m) => m.wardCode),
-              toInsert.map((m) => m.municipalityCode),
-              toInsert.map((m) => m.districtCode),
-              toInsert.map((m) => m.provinceCode),
-              toInsert.map((m) => m.status),
-              toInsert.map((m) => m.joinedOn),
-              toInsert.map((m) => m.lastPaidOn),
-              toInsert.map((m) => m.expiresOn),
-              toInsert.map((m) => m.consentGiven),
-              job.uploadedBy,
-              job.id,
-            ],
-            true,
-          )) as QueryResult<{ id_number: string }>;
-          const written = new Set(result.records.map((r) => r.id_number.trim()));
-          inserted = written.size;
-          const skipped = toInsert.filter((m) => !written.has(m.idNumber));
-          if (skipped.length > 0) {
-            // Already members (in the file's create mode, or inserted meanwhile by someone else).
-            const byId = await lookUp(skipped);
-            for (const m of skipped) {
-              const found = byId.get(m.idNumber);
-              if (found) existingMember(m, found, false);
-              else rejected.push(refusedRow(m, CANNOT_REGISTER_HERE_REASON));
-            }
-          }
-          toInsert = [];
-        }
-        if (toUpdate.length > 0) {
-          const result = (await runner.query(
-            UPDATE_SQL,
-            [
-              toUpdate.map((m) => m.memberId),
-              toUpdate.map((m) => m.firstNames),
-              toUpdate.map((m) => m.surname),
-              toUpdate.map((m) => m.cellNumber),
-              toUpdate.map((m) => m.email),
-              toUpdate.map((m) => m.residentialAddress),
-              toUpdate.map((m) => JSON.stringify(m.changes)),
-              job.id,
-              job.uploadedBy,
-            ],
-            true,
-          )) as QueryResult<{ id: string }>;
-          updated = result.records.length;
-        }
-      }
-      if (rejected.length > 0) {
-        await runner.query(REJECT_SQL, [
-          job.id,
-          rejected.map((r) => r.rowNumber),
-          rejected.map((r) => r.duplicate),
-          rejected.map((r) => JSON.stringify(r.reasons)),
-          rejected.map((r) => r.maskedIdNumber),
-          rejected.map((r) => r.firstNames),
-          rejected.map((r) => r.surname),
-          rejected.map((r) => r.wardCode),
-        ]);
-      }
-      if (previous) await previous;
-      if (conflicts.length > 0) {
-        // After the previous batch committed: it may hold the uploader's conflict lock until then.
-        const count = await recordConflicts(
-          runner,
-          job.uploadedBy,
-          conflicts.map(({ row, memberId }) => ({
-            source: RegistrationConflictSource.Import,
-            memberId,
-            area: row,
-            importId: job.id,
-            rowNumber: row.rowNumber,
-          })),
-        );
-        const counter = conflictCounter(this.metrics);
-        counter.inc({ outcome: 'recorded' }, conflicts.length);
-        if (count > limit) {
-          counter.inc({ outcome: 'limited' });
-          // This batch rolls back; the attempt itself stays on record.
-          await this.audit.record({
-            action: 'registration_conflict.limit_reached',
-            entityType: 'member_import',
-            entityId: job.id,
-            actorUserId: job.uploadedBy,
-            provinceCode: job.provinceCode,
-            changes: { refusedRows: conflicts.length, limit },
-          });
-          throw new ImportFailure(conflictLimitReached(limit).detail + '.');
-        }
-      }
-      const total = batch.members.length + batch.rejected.length;
-      const counters = (await runner.query(
-        `UPDATE member_import_jobs SET total_rows = total_rows + $2, valid_rows = valid_rows + $3,
-           inserted_rows = inserted_rows + $4, updated_rows = updated_rows + $5, rejected_rows = rejected_rows + $6,
-           duplicate_rows = duplicate_rows + $7, committed_through_row = $8, updated_at = now()
-         WHERE id = $1
-         RETURNING total_rows, valid_rows, inserted_rows, updated_rows, rejected_rows, duplicate_rows`,
-        [
-          job.id,
-          total,
-          total - rejected.length,
-          inserted,
-          updated,
-          rejected.length,
-          rejected.filter((r) => r.duplicate).length,
-          batch.lastRow,
-        ],
-        true,
-      )) as QueryResult<JobCounters>;
-      await runner.commitTransaction();
-      job.committedThroughRow = batch.lastRow;
-      const c = counters.records[0];
-      if (c) {
-        // The counters as committed, without reading the job back after every batch.
-        job.totalRows = c.total_rows;
-        job.validRows = c.valid_rows;
-        job.insertedRows = c.inserted_rows;
-        job.updatedRows = c.updated_rows;
-        job.rejectedRows = c.rejected_rows;
-        job.duplicateRows = c.duplicate_rows;
-        this.publish(job);
-      }
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      // Settle the batch before this one too, so no transaction is left open behind a failure.
-      if (previous) await previous.catch(() => undefined);
-      throw error;
-    }
   }
 
   private publish(job: MemberImportJob): void {

@@ -16,6 +16,7 @@ export * from './imports/import-job.entity.js';
 export * from './imports/member-imports.module.js';
 export * from './imports/member-imports.service.js';
 export * from './imports/import-row.js';
+export { MEMBERS_IMPORTED_ACTION } from './imports/import-writes.js';
 export * from './exports/member-export.module.js';
 export * from './exports/member-export.service.js';
 export * from './exports/table-writer.js';

@@ -28,6 +28,7 @@ describe('#15.11 imports keep the rest of the API responsive: rows run on a work
       IMPORT_BATCH_SIZE: '500',
       IMPORT_WORKER_NICE: '19',
       STATS_REFRESH_INTERVAL_SECONDS: '0',
+      THROTTLE_LIMIT: '1000000', // the test polls the job
     });
     const admin = await loginAsSuperAdmin(ctx.app);
     gp = await createUser(ctx.app, admin, 'provincial_admin', 'province', 'GP');

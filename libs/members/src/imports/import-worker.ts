@@ -20,8 +20,8 @@ import {
   writeBatch,
   WriterJob,
 } from './row-writer.js';
-import { readRows, UnreadableFileError } from './row-sources.js';
-import type { ZipLimits } from './zip-limits.js';
+import { readRows, UnreadableFileError } from '../files/row-sources.js';
+import type { ZipLimits } from '../files/zip-limits.js';
 
 export interface ImportWorkerData {
   job: WriterJob & { format: ImportFormat; committedThroughRow: number };

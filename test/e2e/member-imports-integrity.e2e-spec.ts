@@ -56,17 +56,17 @@ describe('#15.6 import upsert rewrites members without history, audit or payment
 
   const http = () => t.app.http();
 
-  async function importFile(rows: string[][], mode: string): Promise<Job> {
+  async function importFile(rows: string[][], mode: string, as: Session = gp): Promise<Job> {
     const res = await http()
       .post('/api/v1/members/imports')
-      .set(...bearer(gp))
+      .set(...bearer(as))
       .field('mode', mode)
       .attach('file', csv([HEADER, ...rows]), 'register.csv');
     expect(res.status).toBe(202);
     for (let i = 0; i < 300; i += 1) {
       const job = await http()
         .get(`/api/v1/members/imports/${res.body.id}`)
-        .set(...bearer(gp))
+        .set(...bearer(as))
         .expect(200);
       if (job.body.status === 'completed' || job.body.status === 'failed') return job.body as Job;
       await new Promise((r) => setTimeout(r, 100));
@@ -180,7 +180,23 @@ describe('#15.6 import upsert rewrites members without history, audit or payment
     expect(untouched.rows).toEqual([{ history: 0, audit: 0, version: 1 }]);
   });
 
-  it('members an import creates get their creation history and audit event with the uploader', async () => {
+  /** The members.imported audit events of an import: one per batch and province. */
+  async function importedEvents(importId: string) {
+    const { rows } = await t.db.pool.query<{
+      entity_type: string;
+      entity_id: string | null;
+      province_code: string;
+      actor_user_id: string;
+      changes: { importId: string; count: number; ids: string[] };
+    }>(
+      `SELECT entity_type, entity_id, province_code, actor_user_id, changes FROM audit_events
+       WHERE action = 'members.imported' AND changes ->> 'importId' = $1 ORDER BY id`,
+      [importId],
+    );
+    return rows;
+  }
+
+  it('members an import creates get their own creation history, and one members.imported audit event per batch with their ids', async () => {
     const ids = [validIdNumber(), validIdNumber(), validIdNumber()];
     const job = await importFile(
       ids.map((id, i) => [id, `New ${i}`, 'Member', '0821230000', '3 Main Road', WARDS.own, '']),
@@ -188,11 +204,9 @@ describe('#15.6 import upsert rewrites members without history, audit or payment
     );
     expect(job).toMatchObject({ status: 'completed', insertedRows: 3 });
     const { rows } = await t.db.pool.query(
-      `SELECT m.membership_number, h.kind, h.details, h.actor_user_id AS history_actor, a.actor_user_id AS audit_actor,
-         a.changes
+      `SELECT m.id, m.membership_number, h.kind, h.details, h.actor_user_id AS history_actor
        FROM members m
        JOIN member_history h ON h.member_id = m.id
-       JOIN audit_events a ON a.entity_id = m.id::text AND a.action = 'member.created'
        WHERE m.id_number = ANY($1) ORDER BY m.id_number`,
       [ids],
     );
@@ -202,15 +216,89 @@ describe('#15.6 import upsert rewrites members without history, audit or payment
         kind: 'created',
         details: { membershipNumber: r.membership_number, wardCode: WARDS.own, importId: job.id },
         history_actor: gp.userId,
-        audit_actor: gp.userId,
-      });
-      expect(r.changes).toEqual({
-        importId: job.id,
-        membershipNumber: r.membership_number,
-        wardCode: WARDS.own,
-        status: 'active',
       });
     }
-    expect(JSON.stringify(rows)).not.toMatch(new RegExp(`${ids.join('|')}|821230000|Main Road`));
+    const memberIds = rows.map((r) => r.id as string);
+    const { rows: perMember } = await t.db.pool.query(
+      `SELECT 1 FROM audit_events WHERE entity_type = 'member' AND entity_id = ANY($1)`,
+      [memberIds],
+    );
+    expect(perMember).toEqual([]);
+    // IMPORT_BATCH_SIZE=2: two batches, so two events, together naming each member once.
+    const events = await importedEvents(job.id);
+    expect(events).toHaveLength(2);
+    for (const e of events) {
+      expect(e).toMatchObject({
+        entity_type: 'member',
+        entity_id: null,
+        province_code: 'GP',
+        actor_user_id: gp.userId,
+      });
+      expect(e.changes.count).toBe(e.changes.ids.length);
+    }
+    expect(events.flatMap((e) => e.changes.ids).sort()).toEqual([...memberIds].sort());
+    const all = await t.db.pool.query(
+      `SELECT h.details::text || a.changes::text AS text FROM member_history h, audit_events a
+       WHERE h.member_id = ANY($1) AND a.action = 'members.imported' AND a.changes ->> 'importId' = $2`,
+      [memberIds, job.id],
+    );
+    expect(JSON.stringify(all.rows)).not.toMatch(
+      new RegExp(`${ids.join('|')}|821230000|Main Road`),
+    );
+
+    // The member's data export lists the import that created it.
+    const exported = await http()
+      .get(`/api/v1/members/${memberIds[0]}/data-export`)
+      .set(...bearer(gp))
+      .expect(200);
+    expect(exported.body.accessLog).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'members.imported',
+          entityType: 'member',
+          entityId: null,
+          actorUserId: gp.userId,
+        }),
+      ]),
+    );
+  });
+
+  it('a national import writes one members.imported event per province of a batch', async () => {
+    const ids = [validIdNumber(), validIdNumber()];
+    const job = await importFile(
+      [
+        [ids[0]!, 'Gauteng', 'Member', '', '', WARDS.own, ''],
+        [ids[1]!, 'Limpopo', 'Member', '', '', WARDS.otherProvince, ''],
+      ],
+      'create',
+      admin,
+    );
+    expect(job).toMatchObject({ status: 'completed', insertedRows: 2 });
+    const { rows } = await t.db.pool.query<{ id: string; province_code: string }>(
+      'SELECT id, province_code FROM members WHERE id_number = ANY($1)',
+      [ids],
+    );
+    const events = await importedEvents(job.id);
+    expect(
+      events
+        .map((e) => ({ province: e.province_code, ids: e.changes.ids }))
+        .sort((a, b) => a.province.localeCompare(b.province)),
+    ).toEqual(
+      ['GP', 'LP'].map((province) => ({
+        province,
+        ids: rows.filter((r) => r.province_code === province).map((r) => r.id),
+      })),
+    );
+
+    // A Limpopo member's export, as a GP admin could not ask for it, is the national admin's: it lists the import.
+    const lpMember = rows.find((r) => r.province_code === 'LP')!;
+    const exported = await http()
+      .get(`/api/v1/members/${lpMember.id}/data-export`)
+      .set(...bearer(admin))
+      .expect(200);
+    const imported = (exported.body.accessLog as { action: string }[]).filter(
+      (e) => e.action === 'members.imported',
+    );
+    expect(imported).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { AppException, CacheService, escapeLike } from '@app/core';
 import {
   DistrictDto,
@@ -177,6 +177,30 @@ export class GeographyService implements OnApplicationBootstrap {
           }
         : null;
     });
+  }
+
+  /**
+   * The chains of the given wards (unknown codes are left out), or of every ward when `codes` is absent: for
+   * work over many wards at once (imports). Every ward is cached; a subset, or a read on `manager` (inside its
+   * transaction), is read from the database.
+   */
+  async wardChains(codes?: readonly string[], manager?: EntityManager): Promise<WardChain[]> {
+    if (!codes && !manager) return this.cached('chain:ward:*', () => this.loadWardChains());
+    return this.loadWardChains(codes, manager);
+  }
+
+  private async loadWardChains(
+    codes?: readonly string[],
+    manager: EntityManager = this.wards.manager,
+  ): Promise<WardChain[]> {
+    const qb = manager
+      .createQueryBuilder(Ward, 'w')
+      .select('w.code', 'wardCode')
+      .addSelect('w.municipality_code', 'municipalityCode')
+      .addSelect('w.district_code', 'districtCode')
+      .addSelect('w.province_code', 'provinceCode');
+    if (codes) qb.where('w.code = ANY(:codes)', { codes: [...codes] });
+    return qb.getRawMany<WardChain>();
   }
 
   /**

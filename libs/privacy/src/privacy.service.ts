@@ -12,6 +12,7 @@ import {
   MembersService,
   MemberStatus,
   MembershipApplication,
+  MEMBERS_IMPORTED_ACTION,
   toApplicationDto,
   toHistoryEntryDto,
   toMemberDto,
@@ -152,9 +153,10 @@ export class PrivacyService {
   }
 
   /**
-   * Audit events about the member, its (in-scope) applications and appointments, list pages that showed it, plus
-   * bulk exports over an area that contains the member (national exports and exports of its province), newest
-   * first. Below national scope only events recorded in the member's province (the caller's own province), and
+   * Audit events about the member (the import batch that created it among them), its (in-scope) applications
+   * and appointments, list pages that showed it, plus bulk exports over an area that contains the member
+   * (national exports and exports of its province), newest first. Below national scope only events recorded in
+   * the member's province (the caller's own province), and
    * national exports and list pages, appear: what happened to the record while it lived in another province,
    * and who did it, stays with that province's admins.
    */
@@ -172,6 +174,7 @@ export class PrivacyService {
          FROM audit_events a
          LEFT JOIN users u ON u.id = a.actor_user_id
         WHERE (((a.entity_type = 'member' AND a.entity_id = $1)
+                OR (a.action = $9 AND a.entity_id IS NULL AND a.changes -> 'ids' ? $1::text)
                 OR (a.entity_type = 'membership_application' AND a.entity_id = ANY($2::varchar[]))
                 OR (a.entity_type = 'leadership_appointment' AND a.entity_id = ANY($3::varchar[])))
                AND ($8::boolean OR a.province_code = $5))
@@ -191,6 +194,7 @@ export class PrivacyService {
         LIST_ACCESS_ACTIONS.members,
         LIST_ACCESS_ACTIONS.applications,
         national,
+        MEMBERS_IMPORTED_ACTION,
       ],
     );
     return rows.map((r) => ({

@@ -342,6 +342,16 @@ export class EnvironmentVariables {
   @Max(16)
   IMPORT_CONCURRENCY = 1;
 
+  /**
+   * Nice value of the worker thread that reads, validates and writes an import's rows (0 = the API's own
+   * priority): above 0, the request-serving thread and PostgreSQL win the CPU while an import runs.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  IMPORT_WORKER_NICE = 10;
+
   /** Seconds between scheduled refreshes of the statistics views; 0 = only after imports. */
   @Transform(toInt)
   @IsInt()

@@ -10,7 +10,7 @@ type EntityList = MixedList<Function | string | EntitySchema>;
 type MigrationList = MixedList<Function | string>;
 
 export function sslOptions(
-  config: AppConfig,
+  config: Pick<AppConfig, 'DATABASE_SSL_MODE' | 'DATABASE_SSL_CA_FILE'>,
 ): false | (TlsOptions & Pick<ConnectionOptions, 'checkServerIdentity'>) {
   const ca = config.DATABASE_SSL_CA_FILE
     ? readFileSync(config.DATABASE_SSL_CA_FILE, 'utf8')

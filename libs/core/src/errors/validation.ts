@@ -1,4 +1,5 @@
 import { ArgumentMetadata, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { ValidatorOptions } from 'class-validator';
 import { AppException, FieldError } from './app-exception.js';
 import { assertNoControlCharacters } from './control-characters.js';
 import { ErrorCode } from './error-code.js';
@@ -33,15 +34,20 @@ class AppValidationPipe extends ValidationPipe {
   }
 }
 
+/** How every input is validated: the global pipe's options, also for code that validates DTOs itself (import rows). */
+export const VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  stopAtFirstError: false,
+  validationError: { target: false, value: false },
+};
+
 /** Whitelist, forbid unknown properties, transform; every failure becomes one VALIDATION_FAILED problem. */
 export function createValidationPipe(): ValidationPipe {
   return new AppValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
+    ...VALIDATOR_OPTIONS,
     transform: true,
-    stopAtFirstError: false,
-    validationError: { target: false, value: false },
     exceptionFactory: (errors: ValidationError[]) => {
       const fieldErrors = flattenValidationErrors(errors);
       const detail = fieldErrors.map((e) => e.message).join('; ') || 'The request is not valid';

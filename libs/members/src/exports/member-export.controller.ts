@@ -6,9 +6,9 @@ import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiProblems } from '@app/core';
 import { MemberFiltersDto } from '../dto/member.dto.js';
-import { FileFormat } from '../imports/dto.js';
+import { FileFormat } from '../files/file-format.js';
 import { MemberExportService } from './member-export.service.js';
-import { downloadHeaders } from './table-writer.js';
+import { downloadHeaders } from '../files/table-writer.js';
 
 export class MemberExportQueryDto extends MemberFiltersDto {
   @ApiPropertyOptional({ enum: FileFormat, enumName: 'FileFormat', default: FileFormat.Csv })

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Allow, IsBoolean, IsEnum, IsOptional } from 'class-validator';
 import { CursorQueryDto } from '@app/core';
+import { FileFormat } from '../files/file-format.js';
 import { ImportFormat, ImportMode, ImportStatus, MemberImportJob } from './import-job.entity.js';
 
 const toBool = ({ value }: { value: unknown }): unknown => {
@@ -11,11 +12,6 @@ const toBool = ({ value }: { value: unknown }): unknown => {
   if (['false', '0', 'no'].includes(v)) return false;
   return value;
 };
-
-export enum FileFormat {
-  Csv = 'csv',
-  Xlsx = 'xlsx',
-}
 
 /** The multipart form of an import: the file and its options. */
 export class ImportUploadDto {

@@ -7,6 +7,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { FileFormat } from '../files/file-format.js';
 
 export enum ImportStatus {
   Queued = 'queued',
@@ -20,10 +21,9 @@ export enum ImportMode {
   Upsert = 'upsert',
 }
 
-export enum ImportFormat {
-  Csv = 'csv',
-  Xlsx = 'xlsx',
-}
+/** An import's file format: the shared spreadsheet formats (stored as member_import_format). */
+export const ImportFormat = FileFormat;
+export type ImportFormat = FileFormat;
 
 /**
  * One uploaded member register. The uploader's scope is stored as its area chain (province … ward columns),

@@ -4,6 +4,7 @@ import { Scope, scopeContains, ScopeLevel } from '@app/auth';
 import {
   controlCharacterErrors,
   flattenValidationErrors,
+  VALIDATOR_OPTIONS,
   withoutControlCharacters,
 } from '@app/core';
 import type { WardChain } from '@app/geography';
@@ -57,14 +58,6 @@ export function rowToBody(
   return body;
 }
 
-const VALIDATION = {
-  whitelist: true,
-  forbidNonWhitelisted: true,
-  forbidUnknownValues: true,
-  stopAtFirstError: false,
-  validationError: { target: false, value: false },
-} as const;
-
 /**
  * Validates one row exactly as a single create does: CreateMemberDto with the global pipe's options, then
  * newMember() (the rules that need today, the ward and the policy). Before newMember, the ward must exist and lie
@@ -107,7 +100,7 @@ export function checkRow(
   } else {
     dto = plainToInstance(CreateMemberDto, body);
     // validateSync: the same rules and options (every member rule is synchronous), without a promise per row.
-    const errors = flattenValidationErrors(validateSync(dto, VALIDATION));
+    const errors = flattenValidationErrors(validateSync(dto, VALIDATOR_OPTIONS));
     reasons = errors.map((e) => `${e.field}: ${e.message}`);
     wardInvalid = errors.some((e) => e.field === 'wardCode');
   }

@@ -24,7 +24,7 @@ import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiProblems, PageOf, UuidParam } from '@app/core';
 import type { Page } from '@app/core';
-import { downloadHeaders, writeTable } from '../exports/table-writer.js';
+import { downloadHeaders, writeTable } from '../files/table-writer.js';
 import {
   FileFormatQueryDto,
   ImportJobDto,

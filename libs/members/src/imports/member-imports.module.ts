@@ -5,8 +5,10 @@ import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '@app/core';
+import { GeographyModule } from '@app/geography';
 import { MEMBER_IMPORT_ENTITIES } from './import-job.entity.js';
 import { MemberImportsController } from './member-imports.controller.js';
+import { ImportJobRunner } from './import-job-runner.js';
 import { MemberImportsService } from './member-imports.service.js';
 import { UploadSweeper } from './upload-sweeper.js';
 
@@ -17,6 +19,7 @@ import { UploadSweeper } from './upload-sweeper.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature(MEMBER_IMPORT_ENTITIES),
+    GeographyModule,
     MulterModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
@@ -33,7 +36,7 @@ import { UploadSweeper } from './upload-sweeper.js';
     }),
   ],
   controllers: [MemberImportsController],
-  providers: [MemberImportsService, UploadSweeper],
+  providers: [MemberImportsService, ImportJobRunner, UploadSweeper],
   exports: [MemberImportsService],
 })
 export class MemberImportsModule {}

@@ -3,8 +3,8 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type ExcelJS from 'exceljs';
-import { UnreadableFileError } from './import-file-errors.js';
-import { ImportFormat } from './import-job.entity.js';
+import { UnreadableFileError } from './file-errors.js';
+import { FileFormat } from './file-format.js';
 import {
   checkZipLimits,
   InflateBudget,
@@ -13,7 +13,7 @@ import {
   ZipLimitError,
   ZipLimits,
 } from './zip-limits.js';
-import { loadExcelJS } from '../exceljs.js';
+import { loadExcelJS } from './exceljs.js';
 
 export { UnreadableFileError };
 
@@ -33,7 +33,7 @@ const ZIP_END = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 export async function sniffFormat(
   path: string,
   size: number,
-): Promise<ImportFormat | 'truncated' | null> {
+): Promise<FileFormat | 'truncated' | null> {
   const handle = await open(path, 'r');
   try {
     const head = Buffer.alloc(Math.min(size, 8192));
@@ -42,13 +42,13 @@ export async function sniffFormat(
       const tailLength = Math.min(size, 65_557);
       const tail = Buffer.alloc(tailLength);
       await handle.read(tail, 0, tailLength, size - tailLength);
-      return tail.lastIndexOf(ZIP_END) >= 0 ? ImportFormat.Xlsx : 'truncated';
+      return tail.lastIndexOf(ZIP_END) >= 0 ? FileFormat.Xlsx : 'truncated';
     }
     if (head.length === 0 || head.includes(0)) return null;
     // Text: valid UTF-8 apart from a character cut at the end of the sample.
     const text = new TextDecoder('utf-8', { fatal: false }).decode(head);
     const bad = (text.match(/\uFFFD/g) ?? []).length;
-    return bad <= 1 ? ImportFormat.Csv : null;
+    return bad <= 1 ? FileFormat.Csv : null;
   } finally {
     await handle.close();
   }
@@ -252,8 +252,8 @@ async function* xlsxRows(path: string, limits: ZipLimits): AsyncGenerator<SheetR
  */
 export function readRows(
   path: string,
-  format: ImportFormat,
+  format: FileFormat,
   limits: ZipLimits,
 ): AsyncGenerator<SheetRow> {
-  return format === ImportFormat.Xlsx ? xlsxRows(path, limits) : csvRows(path);
+  return format === FileFormat.Xlsx ? xlsxRows(path, limits) : csvRows(path);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { ImportFormat } from './import-job.entity.js';
+import { FileFormat } from './file-format.js';
 import { readRows, SharedStrings, SheetRow } from './row-sources.js';
 
 describe('SharedStrings', () => {
@@ -33,7 +33,7 @@ describe('readRows (XLSX)', () => {
     expect(buffer.includes('xl/sharedStrings.xml')).toBe(true);
     writeFileSync(file, buffer);
     const rows: SheetRow[] = [];
-    for await (const row of readRows(file, ImportFormat.Xlsx, LIMITS)) rows.push(row);
+    for await (const row of readRows(file, FileFormat.Xlsx, LIMITS)) rows.push(row);
     return rows;
   }
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import { loadExcelJS } from '../exceljs.js';
+import { loadExcelJS } from './exceljs.js';
 
 export type TableFormat = 'csv' | 'xlsx';
 

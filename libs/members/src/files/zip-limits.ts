@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { PassThrough, Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
-import { UnreadableFileError } from './import-file-errors.js';
+import { UnreadableFileError } from './file-errors.js';
 
 /** One file inside a zip archive, as its central directory declares it. */
 export interface ZipEntry {

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { projectPath, projectRoot } from '@app/core';
+import type { ImportWorkerData, ImportWorkerMessage, ImportWorkerStop } from './import-worker.js';
+import { ImportFailure, JobCounters } from './row-writer.js';
+
+/** The message a job fails with when its worker ends without saying how (a crash, a lost connection). */
+export const UNEXPECTED_IMPORT_ERROR = 'The import stopped on an unexpected error';
+
+export interface ImportWorkerHandlers {
+  progress(counters: JobCounters): void;
+  conflicts(recorded: number): void;
+  limited(attempt: { refusedRows: number; limit: number } | null): void;
+}
+
+export interface ImportWorkerRun {
+  threadId: number;
+  /** Settles once the thread has ended: resolves when every row was written, rejects with ImportFailure else. */
+  finished: Promise<void>;
+  /** Asks the worker to stop at its next batch (the job then fails with "The server is shutting down."). */
+  stop(): void;
+}
+
+/**
+ * The compiled worker module. Next to this file in dist; under ts-jest this file runs from its .ts source, and
+ * the worker (plain node, no TypeScript) runs the build's copy instead (npm test builds first).
+ */
+export function importWorkerFile(): string {
+  const here = import.meta.dirname;
+  const compiled = path.join(here, 'import-worker.js');
+  if (existsSync(compiled)) return compiled;
+  return projectPath('dist', path.relative(projectRoot(), here), 'import-worker.js');
+}
+
+/** Starts a worker thread on the job's rows (import-worker.ts) and relays what it reports. */
+export function startImportWorker(
+  data: ImportWorkerData,
+  handlers: ImportWorkerHandlers,
+): ImportWorkerRun {
+  const worker = new Worker(importWorkerFile(), { workerData: data });
+  let outcome: { ok: true } | { ok: false; message: string } | null = null;
+  let crash: unknown = null;
+  worker.on('message', (message: ImportWorkerMessage) => {
+    switch (message.type) {
+      case 'progress':
+        handlers.progress(message.counters);
+        break;
+      case 'conflicts':
+        handlers.conflicts(message.recorded);
+        break;
+      case 'limited':
+        handlers.limited(message.attempt);
+        break;
+      case 'done':
+        outcome = { ok: true };
+        break;
+      case 'failed':
+        outcome = { ok: false, message: message.message };
+        break;
+    }
+  });
+  worker.on('error', (error) => {
+    crash = error;
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    worker.once('exit', () => {
+      const ended = outcome;
+      if (ended?.ok) resolve();
+      else if (ended) reject(new ImportFailure(ended.message));
+      else reject(crash instanceof Error ? crash : new Error(UNEXPECTED_IMPORT_ERROR));
+    });
+  });
+  return {
+    threadId: worker.threadId,
+    finished,
+    stop: () => worker.postMessage({ type: 'stop' } satisfies ImportWorkerStop),
+  };
+}

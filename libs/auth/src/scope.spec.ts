@@ -1,4 +1,4 @@
-import { ScopedSql, scopePredicate } from './access/scoped-sql.js';
+import { ScopedSql, scopeWhere } from './access/scoped-sql.js';
 import { scopeContains, scopeCovers, ScopeLevel } from './scope.js';
 
 const joburgWard = {
@@ -22,16 +22,16 @@ describe('scope', () => {
     expect(scopeContains({ level: 'galaxy' as ScopeLevel, code: 'GP' }, joburgWard)).toBe(false);
     expect(scopeContains({ level: ScopeLevel.Province, code: null }, joburgWard)).toBe(false);
     expect(scopeContains({ level: ScopeLevel.National, code: 'GP' }, joburgWard)).toBe(false);
-    expect(scopePredicate(undefined, 'm').sql).toBe('1 = 0');
-    expect(scopePredicate({ level: ScopeLevel.District, code: '' }, 'm').sql).toBe('1 = 0');
+    expect(scopeWhere(undefined, 'm').sql).toBe('1 = 0');
+    expect(scopeWhere({ level: ScopeLevel.District, code: '' }, 'm').sql).toBe('1 = 0');
   });
 
   it('builds a parameterised predicate on the denormalised column', () => {
-    const p = scopePredicate({ level: ScopeLevel.Municipality, code: 'GT421' }, 'm');
+    const p = scopeWhere({ level: ScopeLevel.Municipality, code: 'GT421' }, 'm');
     expect(p.sql).toMatch(/^m\.municipality_code = :scope_\d+$/);
     expect(Object.values(p.params)).toEqual(['GT421']);
-    expect(scopePredicate({ level: ScopeLevel.National, code: null }, 'm').sql).toBe('1 = 1');
-    expect(() => scopePredicate({ level: ScopeLevel.National, code: null }, 'm; DROP')).toThrow();
+    expect(scopeWhere({ level: ScopeLevel.National, code: null }, 'm').sql).toBe('1 = 1');
+    expect(() => scopeWhere({ level: ScopeLevel.National, code: null }, 'm; DROP')).toThrow();
   });
 
   it('covers only areas at or below its own', () => {

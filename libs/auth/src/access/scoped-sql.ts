@@ -56,9 +56,6 @@ export function scopeWhere(scope: Scope | null | undefined, alias: string): Name
   };
 }
 
-/** The former name of scopeWhere, kept for libs/members/src/imports. */
-export const scopePredicate = scopeWhere;
-
 /** Restricts a TypeORM query builder's `alias` to `scope` (AND). Returns the builder. */
 export function scoped<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,

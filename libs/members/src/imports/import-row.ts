@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { Scope, scopeContains, ScopeLevel } from '@app/auth';
+import { Scope, ScopeLevel, withinScope } from '@app/auth';
 import {
   controlCharacterErrors,
   flattenValidationErrors,
@@ -107,7 +107,7 @@ export function checkRow(
   let chain: WardChain | undefined;
   if (!wardInvalid) {
     chain = wards.get(dto.wardCode);
-    const inScope = chain !== undefined && scopeContains(scope, chain);
+    const inScope = chain !== undefined && withinScope({ scope }, chain);
     if (!inScope) {
       reasons.push(
         scope.level === ScopeLevel.National

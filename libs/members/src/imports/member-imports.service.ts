@@ -2,7 +2,7 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuthUser, Scope, ScopeLevel, scopePredicate } from '@app/auth';
+import { AuthUser, Scope, ScopeLevel, scoped } from '@app/auth';
 import { AppException, AuditService, decodeCursor, Page, toPage } from '@app/core';
 import { GeographyLevel, GeographyService, WardChain } from '@app/geography';
 import { inspectUpload } from './import-file.js';
@@ -144,11 +144,11 @@ export class MemberImportsService {
   }
 
   async list(actor: AuthUser, options: ListImportsOptions): Promise<Page<MemberImportJob>> {
-    const p = scopePredicate(actor.scope, 'j');
-    const qb = this.dataSource
-      .getRepository(MemberImportJob)
-      .createQueryBuilder('j')
-      .where(`(${p.sql})`, p.params)
+    const qb = scoped(
+      this.dataSource.getRepository(MemberImportJob).createQueryBuilder('j'),
+      actor.scope,
+      'j',
+    )
       .orderBy('j.created_at', 'DESC')
       .addOrderBy('j.id', 'DESC')
       .take(options.limit + 1);
@@ -165,12 +165,12 @@ export class MemberImportsService {
 
   /** A job inside the caller's scope; anything else is 404 (no existence leak). */
   async get(actor: AuthUser, id: string): Promise<MemberImportJob> {
-    const p = scopePredicate(actor.scope, 'j');
-    const job = await this.dataSource
-      .getRepository(MemberImportJob)
-      .createQueryBuilder('j')
-      .where('j.id = :id', { id })
-      .andWhere(`(${p.sql})`, p.params)
+    const job = await scoped(
+      this.dataSource.getRepository(MemberImportJob).createQueryBuilder('j'),
+      actor.scope,
+      'j',
+    )
+      .andWhere('j.id = :id', { id })
       .getOne();
     if (!job) throw AppException.notFound('Import');
     return job;

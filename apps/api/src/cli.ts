@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isEmail } from 'class-validator';
@@ -90,23 +89,23 @@ ${lines(down)}
 const OPENAPI_FILE = 'openapi.json';
 const CLIENT_SCHEMA_FILE = 'libs/api-client/src/schema.ts';
 
-/** The client types openapi-typescript (a devDependency: development and CI only) makes from a document. */
-function clientSchema(document: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'eff-openapi-'));
-  try {
-    const input = path.join(dir, 'openapi.json');
-    const output = path.join(dir, 'schema.ts');
-    writeFileSync(input, document);
-    execFileSync(
-      process.execPath,
-      [projectPath('node_modules', 'openapi-typescript', 'bin', 'cli.js'), input, '-o', output],
-      // In the scratch folder, so it does not pick up redocly.yaml (openapi:lint applies that, with its ignores).
-      { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    return readFileSync(output, 'utf8');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/**
+ * The client types openapi-typescript (a devDependency: development and CI only, hence imported here and not at
+ * the top) makes from a document. A property with a server default is optional (the server fills it in), and a
+ * binary string (`format: binary`: an uploaded file, a download) is a Blob, so a browser passes a File and reads
+ * a download without casts.
+ */
+async function clientSchema(document: string): Promise<string> {
+  const [{ default: openapiTS, astToString, COMMENT_HEADER }, { default: ts }] = await Promise.all([
+    import('openapi-typescript'),
+    import('typescript'),
+  ]);
+  const blob = ts.factory.createTypeReferenceNode('Blob');
+  const ast = await openapiTS(JSON.parse(document) as Parameters<typeof openapiTS>[0], {
+    defaultNonNullable: false,
+    transform: (schema) => ('format' in schema && schema.format === 'binary' ? blob : undefined),
+  });
+  return `${COMMENT_HEADER}${astToString(ast)}`;
 }
 
 function readOrEmpty(file: string): string {
@@ -120,7 +119,7 @@ function readOrEmpty(file: string): string {
 /** openapi.json and the generated client, from the code; with check, only compares them to what is committed. */
 async function openApi(config: AppConfig, check: boolean): Promise<number> {
   const document = await generateOpenApiDocument(config);
-  const schema = clientSchema(document);
+  const schema = await clientSchema(document);
   const files: [string, string][] = [
     [OPENAPI_FILE, document],
     [CLIENT_SCHEMA_FILE, schema],

@@ -1081,7 +1081,7 @@ export interface components {
             current: boolean;
             /** @description Note given when ended */
             endNote: string | null;
-            endReason: (string & components["schemas"]["EndReason"]) | null;
+            endReason: components["schemas"]["EndReason"] | null;
             /**
              * Format: date
              * @description Exclusive: the first day the member no longer holds the position; null while open
@@ -1189,7 +1189,7 @@ export interface components {
              * @description The member consented to the party processing their personal information (POPIA)
              * @default true
              */
-            consentGiven: boolean;
+            consentGiven?: boolean;
             /** @example thandi@example.org */
             email?: string;
             /** @example Thandiwe Naledi */
@@ -1396,17 +1396,17 @@ export interface components {
              * @description Validate and count only; no member is written
              * @default false
              */
-            dryRun: boolean;
+            dryRun?: boolean;
             /**
              * Format: binary
              * @description The register: CSV (UTF-8) or XLSX
              */
-            file: string;
+            file: Blob;
             /**
              * @description create: an existing ID number is a duplicate; upsert: update that member (inside your area)
              * @default create
              */
-            mode: components["schemas"]["MemberImportMode"];
+            mode?: components["schemas"]["MemberImportMode"];
         };
         LivenessDto: {
             /** @example ok */
@@ -1506,12 +1506,12 @@ export interface components {
             details: {
                 [key: string]: unknown;
             } | null;
-            fromStatus: (string & components["schemas"]["MemberStatus"]) | null;
+            fromStatus: components["schemas"]["MemberStatus"] | null;
             /** @description Increasing; newer entries have larger ids */
             id: string;
             kind: components["schemas"]["MemberHistoryKind"];
             reason: string | null;
-            toStatus: (string & components["schemas"]["MemberStatus"]) | null;
+            toStatus: components["schemas"]["MemberStatus"] | null;
         };
         MemberHistoryEntryPage: {
             data: components["schemas"]["MemberHistoryEntryDto"][];
@@ -1805,7 +1805,7 @@ export interface components {
             membershipNumber: string | null;
             municipalityCode: string;
             note: string | null;
-            outcome: (string & components["schemas"]["RegistrationConflictOutcome"]) | null;
+            outcome: components["schemas"]["RegistrationConflictOutcome"] | null;
             provinceCode: string;
             /**
              * Format: uuid

@@ -4,6 +4,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../errors/problem-details.dto.js';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.filter.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
+import { toOpenApi31 } from './openapi-31.js';
 
 type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
 type ResponseObject = OperationObject['responses'][string];
@@ -80,30 +81,6 @@ function complete(operation: OperationObject, facts: RouteFacts | undefined): vo
   operation.responses = responses;
 }
 
-/**
- * @nestjs/swagger writes a nullable named enum as `{ allOf: [{ $ref }], nullable: true }`. OpenAPI 3.0 only
- * honours `nullable` next to a `type`, so copy the referenced schema's type there (`string` for our enums):
- * validators and clients then read it as "the enum or null".
- */
-function typeNullableRefs(node: unknown, schemas: Record<string, unknown>): void {
-  if (Array.isArray(node)) {
-    for (const item of node) typeNullableRefs(item, schemas);
-    return;
-  }
-  if (typeof node !== 'object' || node === null) return;
-  const record = node as Record<string, unknown>;
-  const allOf: unknown = record.allOf;
-  const only: unknown = Array.isArray(allOf) && allOf.length === 1 ? (allOf[0] as unknown) : null;
-  const ref = typeof only === 'object' && only !== null ? (only as { $ref?: unknown }).$ref : null;
-  if (record.nullable === true && record.type === undefined && typeof ref === 'string') {
-    const target = schemas[ref.replace('#/components/schemas/', '')];
-    const type =
-      typeof target === 'object' && target !== null ? (target as { type?: unknown }).type : null;
-    if (typeof type === 'string') record.type = type;
-  }
-  for (const value of Object.values(record)) typeNullableRefs(value, schemas);
-}
-
 /** The OpenAPI document the frontend's client is generated from; also served at /docs-json. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -129,6 +106,5 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       if (operation) complete(operation, facts.get(operation.operationId ?? ''));
     }
   }
-  typeNullableRefs(document, document.components?.schemas ?? {});
-  return document;
+  return toOpenApi31(document);
 }

@@ -479,7 +479,7 @@ export interface paths {
             cookie?: never;
         };
         /** Export */
-        get: operations["memberExportExport"];
+        get: operations["memberExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4017,7 +4017,7 @@ export interface operations {
             };
         };
     };
-    memberExportExport: {
+    memberExport: {
         parameters: {
             query?: {
                 provinceCode?: string;
@@ -4045,7 +4045,10 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
             };
             /** @description Invalid input (problem details with per-field errors) */
             400: {
@@ -4283,7 +4286,10 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
             };
             /** @description Invalid input (problem details with per-field errors) */
             400: {
@@ -4425,7 +4431,10 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
             };
             /** @description Invalid input (problem details with per-field errors) */
             400: {

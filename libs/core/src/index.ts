@@ -20,6 +20,7 @@ export * from './errors/validation.js';
 export * from './events/domain-events.js';
 export * from './events/event-payloads.js';
 export * from './health/health.service.js';
+export * from './http/api-file.decorator.js';
 export * from './http/api-problems.decorator.js';
 export * from './http/configure-app.js';
 export * from './http/express-app-adapter.js';

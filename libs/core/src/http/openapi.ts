@@ -13,10 +13,15 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 /** @nestjs/throttler's metadata key for @SkipThrottle() of the 'default' throttler. */
 const SKIP_DEFAULT_THROTTLE = 'THROTTLER:SKIPdefault';
 
-/** `UsersController` + `list` -> `usersList`: stable (code names, not paths) and unique per controller. */
+/**
+ * `UsersController` + `list` -> `usersList`: stable (code names, not paths) and unique per controller. A method
+ * named like the controller's end does not repeat it: `MemberExportController` + `export` -> `memberExport`.
+ */
 export function operationId(controllerKey: string, methodKey: string): string {
   const base = controllerKey.replace(/Controller$/, '');
-  return `${base.charAt(0).toLowerCase()}${base.slice(1)}${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`;
+  const method = `${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`;
+  const name = base.endsWith(method) ? base : `${base}${method}`;
+  return `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
 }
 
 /** `listProvinces` -> `List provinces`: the summary of a route that declares none with @ApiOperation. */

@@ -11,18 +11,18 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import {
-  ApiAcceptedResponse,
-  ApiBody,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import { ApiProblems, PageOf, UuidParam } from '@app/core';
+import {
+  ApiFileResponse,
+  ApiMultipartBody,
+  ApiProblems,
+  FileMediaType,
+  PageOf,
+  UuidParam,
+} from '@app/core';
 import type { Page } from '@app/core';
 import { downloadHeaders, writeTable } from '../exports/table-writer.js';
 import {
@@ -61,8 +61,7 @@ export class MemberImportsController {
   @Post()
   @RequirePermission(Permission.MembersImport)
   @UseInterceptors(FileInterceptor('file'), UploadCleanupInterceptor)
-  @ApiConsumes('multipart/form-data')
-  @ApiBody({ type: ImportUploadDto })
+  @ApiMultipartBody(ImportUploadDto)
   @ApiAcceptedResponse({
     type: ImportJobDto,
     description: 'A new import job; it runs in the background',
@@ -110,8 +109,9 @@ export class MemberImportsController {
 
   @Get('template')
   @RequirePermission(Permission.MembersImport)
-  @ApiProduces('text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  @ApiOkResponse({ description: 'The register template: the header row and one example row' })
+  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
+    description: 'The register template: the header row and one example row',
+  })
   @ApiProblems(HttpStatus.BAD_REQUEST)
   async template(@Query() query: FileFormatQueryDto, @Res() res: Response): Promise<void> {
     res.set(downloadHeaders(query.format, 'member-import-template'));
@@ -153,8 +153,7 @@ export class MemberImportsController {
 
   @Get(':id/report')
   @RequirePermission(Permission.MembersImport)
-  @ApiProduces('text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  @ApiOkResponse({
+  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
     description:
       'Every rejected row: row number, reasons, and its non-sensitive fields (ID number masked to its last 4 digits)',
   })

@@ -5,11 +5,14 @@ import path from 'node:path';
 import { isEmail } from 'class-validator';
 import {
   AppConfig,
+  type ApprovedChange,
   ConfigError,
+  findBreakingChanges,
   loadConfig,
   NodeEnv,
   projectPath,
   startEmbeddedPostgres,
+  unapprovedChanges,
 } from '@app/core';
 import { createDataSource } from './data-source.js';
 import { migrateAndSeed, openDatabase } from './database.js';
@@ -26,6 +29,11 @@ const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
   check              fail when entities and migrations disagree
   openapi [--check]  write openapi.json and the typed client libs/api-client/src/schema.ts from the code
                      (no database needed); --check fails when the committed files differ instead
+  openapi-breaking [--release F] [--approved F] [--document F]
+                     fail on a breaking change from the last release's document (openapi.release.json) to
+                     the one the code produces (or F), unless approved in openapi.approved-changes.json
+  openapi-release    record the document the code produces as the release (openapi.release.json) and
+                     empty openapi.approved-changes.json (run when a release is cut)
   create-admin --email E [--password P] [--name N]
                      create a super admin (a strong password is generated and printed when none is given)
   seed-members --count N [--seed S] [--streams K] [--keep-indexes]
@@ -87,6 +95,8 @@ ${lines(down)}
 }
 
 const OPENAPI_FILE = 'openapi.json';
+const RELEASE_FILE = 'openapi.release.json';
+const APPROVED_FILE = 'openapi.approved-changes.json';
 const CLIENT_SCHEMA_FILE = 'libs/api-client/src/schema.ts';
 
 /**
@@ -138,6 +148,42 @@ async function openApi(config: AppConfig, check: boolean): Promise<number> {
     `openapi:check: ${stale.map(([file]) => file).join(' and ')} ${stale.length === 1 ? 'differs' : 'differ'} ` +
       'from what the code produces. ' +
       'Run `npm run openapi` and commit the result.',
+  );
+  return 1;
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(path.resolve(projectPath(), file), 'utf8')) as T;
+}
+
+/** Breaking changes from the release's document to the current one that nobody approved; 1 when any. */
+async function openApiBreaking(config: AppConfig, option: (name: string) => string | undefined) {
+  const release = readJson<Record<string, unknown>>(option('release') ?? RELEASE_FILE);
+  const approvedFile = option('approved') ?? APPROVED_FILE;
+  const approved = readJson<{ approved: ApprovedChange[] }>(approvedFile).approved;
+  const documentFile = option('document');
+  const current = JSON.parse(
+    documentFile
+      ? readFileSync(path.resolve(projectPath(), documentFile), 'utf8')
+      : await generateOpenApiDocument(config),
+  ) as Record<string, unknown>;
+  const changes = findBreakingChanges(release, current);
+  const unapproved = unapprovedChanges(changes, approved);
+  const stale = approved.filter((a) => !changes.some((change) => change.id === a.id));
+  for (const entry of stale)
+    say(`openapi:check: approved change no longer happens (remove it): ${entry.id}`);
+  if (unapproved.length === 0) {
+    say(
+      `openapi:check: no unapproved breaking change since the release (${changes.length} approved)`,
+    );
+    return 0;
+  }
+  console.error(
+    `openapi:check: ${unapproved.length} breaking change(s) since the release document ${RELEASE_FILE}:`,
+  );
+  for (const change of unapproved) console.error(`  ${change.message}\n    id: ${change.id}`);
+  console.error(
+    `If the break is intended, add each id with a reason to ${approvedFile} (see docs/openapi.md).`,
   );
   return 1;
 }
@@ -209,6 +255,17 @@ async function run(
     }
     case 'openapi':
       return openApi(config, args.includes('--check'));
+    case 'openapi-breaking':
+      return openApiBreaking(config, (name) => {
+        const index = args.indexOf(`--${name}`);
+        return index >= 0 ? args[index + 1] : undefined;
+      });
+    case 'openapi-release': {
+      writeFileSync(projectPath(RELEASE_FILE), await generateOpenApiDocument(config));
+      writeFileSync(projectPath(APPROVED_FILE), `${JSON.stringify({ approved: [] }, null, 2)}\n`);
+      say(`Wrote ${RELEASE_FILE} and emptied ${APPROVED_FILE}`);
+      return 0;
+    }
     case 'create-admin': {
       const option = (name: string): string | undefined => {
         const index = args.indexOf(`--${name}`);

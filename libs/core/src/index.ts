@@ -25,6 +25,7 @@ export * from './http/api-problems.decorator.js';
 export * from './http/configure-app.js';
 export * from './http/express-app-adapter.js';
 export * from './http/openapi.js';
+export * from './http/openapi-breaking.js';
 export * from './http/openapi-render.js';
 export * from './http/public.decorator.js';
 export * from './http/uuid-param.pipe.js';

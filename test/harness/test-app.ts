@@ -70,6 +70,12 @@ export function testRedisUrl(): string {
   return harnessEnv(HARNESS_ENV.redisUrl);
 }
 
+/**
+ * Built from the first app this test process starts: every app serves the same document (the api-client spec
+ * checks it is the committed openapi.json), and building it per start costs each start time.
+ */
+let contractOfServedDocument: Promise<ContractValidator> | null = null;
+
 export interface HttpOptions {
   /**
    * Why this test's answers may break the OpenAPI document (a test that deliberately breaks the contract).
@@ -144,7 +150,8 @@ export async function startApp(
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  const contract = await ContractValidator.forServer(baseUrl);
+  contractOfServedDocument ??= ContractValidator.forServer(baseUrl);
+  const contract = await contractOfServedDocument;
   return {
     baseUrl,
     port,

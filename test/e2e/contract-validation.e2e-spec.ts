@@ -122,4 +122,31 @@ describe('OpenAPI contract validation of every e2e answer', () => {
       .put('/api/v1/geography/provinces');
     expect(res.status).toBeGreaterThanOrEqual(400);
   });
+
+  it('lists the codes of every 4xx answer, describes every operation and tag, and keeps Swagger UI signed in', async () => {
+    for (const [template, item] of Object.entries(operations(served)))
+      for (const [method, operation] of Object.entries(item)) {
+        const where = `${method} ${template}`;
+        const described = operation as unknown as { summary?: string; description?: string };
+        expect([where, Boolean(described.summary), Boolean(described.description)]).toEqual([
+          where,
+          true,
+          true,
+        ]);
+        for (const [status, response] of Object.entries(operation.responses))
+          if (status.startsWith('4'))
+            expect([where, status, response['x-error-codes']]).toEqual([
+              where,
+              status,
+              expect.arrayContaining([expect.stringMatching(/^[A-Z_]+$/)]) as unknown,
+            ]);
+      }
+    expect(operations(served)['/api/v1/members']!.post!.responses['409']!['x-error-codes']).toEqual(
+      ['DUPLICATE_ID_NUMBER', 'CANNOT_REGISTER_HERE'],
+    );
+    const tags = served.tags as { name: string; description?: string }[];
+    expect(tags.filter((tag) => !tag.description)).toEqual([]);
+    const ui = await (await fetch(`${ctx.app.baseUrl}/docs/swagger-ui-init.js`)).text();
+    expect(ui).toMatch(/"persistAuthorization": true/);
+  });
 });

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpStatus, Query, Res } from '@nestjs/common';
-import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiPropertyOptional, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { IsEnum, IsOptional } from 'class-validator';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
@@ -31,6 +31,11 @@ export class MemberExportController {
       'are left out. Every export is audited.',
   })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'Export members as CSV or XLSX',
+    description:
+      "The member list's filters with the same meaning, always inside your scope, streamed (format=csv or xlsx). POPIA: auditors get no ID numbers, dates of birth or contact details; members who objected to contact have none for anyone; anonymised members are left out; cells that a spreadsheet would evaluate as a formula get a leading apostrophe. Every export is audited as members.exported.",
+  })
   async export(
     @CurrentUser() actor: AuthUser,
     @Query() query: MemberExportQueryDto,

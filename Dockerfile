@@ -2,7 +2,7 @@
 # The API image: multi-stage, production dependencies only, non-root, tini as PID 1, migrations by the entrypoint.
 # docker-compose.yml builds it; see deploy/docs/GUIDE.md ("Docker").
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,7 +12,7 @@ COPY libs ./libs
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 RUN apt-get update \
   && apt-get install -y --no-install-recommends tini openssl ca-certificates \
   && rm -rf /var/lib/apt/lists/*

@@ -31,10 +31,14 @@ export async function startBenchApi({
   workers = 1,
   poolSize = 20,
   stdout = 'ignore',
+  jwtSecret = randomBytes(32).toString('hex'),
+  entryPoint = main,
 }) {
   const port = await freePort();
   const entry =
-    workers > 1 ? [path.join(import.meta.dirname, '_cluster.mjs'), main, String(workers)] : [main];
+    workers > 1
+      ? [path.join(import.meta.dirname, '_cluster.mjs'), entryPoint, String(workers)]
+      : [entryPoint];
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
     stdio: ['ignore', stdout, 'pipe'],
@@ -47,7 +51,7 @@ export async function startBenchApi({
       DATABASE_URL: databaseUrl,
       DATABASE_POOL_SIZE: String(poolSize),
       REDIS_URL: redisUrl,
-      JWT_SECRET: randomBytes(32).toString('hex'),
+      JWT_SECRET: jwtSecret,
       THROTTLE_LIMIT: '100000000',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       SWAGGER_ENABLED: 'false',
@@ -68,6 +72,14 @@ export async function startBenchApi({
     await new Promise((r) => setTimeout(r, 250));
   }
   return { child, baseUrl };
+}
+
+/**
+ * The hand-written peer (_peer.mjs) on the same database, pool size, node flags and workers as the API, verifying
+ * the API's tokens (the same jwtSecret).
+ */
+export function startPeer(options) {
+  return startBenchApi({ ...options, entryPoint: path.join(import.meta.dirname, '_peer.mjs') });
 }
 
 /** An access token for the bench admin (they live 15 minutes). */

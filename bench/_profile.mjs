@@ -1,6 +1,8 @@
 // Profiling aid (not part of `npm run bench`): starts the compiled API against the bench database, drives one
 // scenario with autocannon and reports API CPU ms/request and VmHWM; PROFILE=1 adds --cpu-prof (written to
-// bench/profiles/ when the API exits); NODE_ARGS replaces production's node flags.
+// bench/profiles/ when the API exits); NODE_ARGS replaces production's node flags. PEER=1 drives (and profiles)
+// the hand-written peer (_peer.mjs) instead, with a token from the API. `node bench/_layers.mjs <profile>` sums a
+// profile by layer.
 //
 //   node bench/_profile.mjs <path> [seconds] [connections]
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -8,7 +10,8 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startRedis } from '../test/harness/services.mjs';
-import { signIn, startBenchApi } from './_api.mjs';
+import { randomBytes } from 'node:crypto';
+import { signIn, startBenchApi, startPeer } from './_api.mjs';
 import { API_NODE_ARGS } from './_production.mjs';
 
 const databaseUrl =
@@ -34,17 +37,33 @@ await db.end();
 const redis = await startRedis();
 const profiles = path.join(import.meta.dirname, 'profiles');
 mkdirSync(profiles, { recursive: true });
-const { child, baseUrl: base } = await startBenchApi({
+const profilePeer = process.env.PEER === '1';
+const jwtSecret = randomBytes(32).toString('hex');
+const api = await startBenchApi({
   databaseUrl,
   redisUrl: redis.url,
-  nodeArgs: [
-    ...(process.env.PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
-    ...(process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : API_NODE_ARGS),
-  ],
+  jwtSecret,
+  nodeArgs: profilePeer
+    ? API_NODE_ARGS
+    : [
+        ...(process.env.PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
+        ...(process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : API_NODE_ARGS),
+      ],
   poolSize: Number(process.env.POOL ?? 20),
   stdout: process.env.STDOUT_FILE ? openSync(process.env.STDOUT_FILE, 'w') : 'ignore',
 });
-const token = await signIn(base);
+const token = await signIn(api.baseUrl);
+const { child, baseUrl: base } = profilePeer
+  ? await startPeer({
+      databaseUrl,
+      jwtSecret,
+      poolSize: Number(process.env.POOL ?? 20),
+      nodeArgs: [
+        ...(process.env.PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
+        ...(process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : API_NODE_ARGS),
+      ],
+    })
+  : api;
 const pick = () => ids[Math.floor(Math.random() * ids.length)];
 const pathFor = () => target.replace(':id', pick()).replace(':ward', ward);
 const cpu = () => {
@@ -82,6 +101,8 @@ console.log(
     hwmMb: Math.round(hwm()),
   }),
 );
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
+for (const server of profilePeer ? [child, api.child] : [child]) {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+}
 redis.process?.kill('SIGTERM');

@@ -1,4 +1,8 @@
-// Members API under load on a 1.2M-member database, against the same SQL run directly through pg (the floor).
+// Members API under load on a 1.2M-member database, against a hand-written peer (_peer.mjs: Express, pg,
+// jsonwebtoken, the same SQL and JSON, no session check, throttle, audit or log) and the same SQL run directly
+// through pg (the floor). API and peer take turns (A B A B A B, BENCH_ROUNDS rounds; the median is reported), then
+// each answers a steady open-loop rate of half the peer's throughput. Cached reads (geography, statistics) are
+// measured against the peer querying PostgreSQL each time.
 //
 //   npm run bench -- members            (builds first; or `node bench/members.mjs` after `npm run build`)
 //
@@ -15,13 +19,17 @@
 //   BENCH_FLOOR_ONLY     1 = only the SQL floor (no API), e.g. to try an index
 //   BENCH_API_NODE_ARGS  node flags for the API process (default: production's, see _production.mjs)
 //   MALLOC_ARENA_MAX     glibc malloc arenas for the API process (default: production's, 2)
-//   BENCH_API_WORKERS    API processes sharing the port as in PM2 cluster mode (default 1); memory is per process
+//   BENCH_API_WORKERS    API processes sharing the port as in PM2 cluster mode (default 1); memory is per process;
+//                        the peer runs as many
+//   BENCH_ROUNDS         API/peer rounds per scenario (default 3)
+//   BENCH_STEADY_DURATION seconds of the open-loop run at half the peer's throughput (default 10; 0 skips it)
 //
 // Writes bench/results-members.json and bench/results-members.md.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import argon2 from 'argon2';
@@ -29,11 +37,9 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import 'reflect-metadata';
 import { startRedis } from '../test/harness/services.mjs';
-import { BENCH_GP_ADMIN, signIn, startBenchApi } from './_api.mjs';
+import { BENCH_GP_ADMIN, signIn, startBenchApi, startPeer, steadyRunIsolated } from './_api.mjs';
 import { API_ENV, API_NODE_ARGS } from './_production.mjs';
-
-const { memberGetQuery, memberListQuery } =
-  await import('../dist/libs/members/src/members.service.js');
+import { memberGetQuery, memberListQuery } from './_queries.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist/apps/api/src/cli.js');
@@ -46,12 +52,13 @@ const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 /** The API's pool size; the floor uses the same number of database connections. */
 const POOL_SIZE = 20;
 const PROVINCE = 'GP';
-const TARGETS = { ratio: 0.6, p99Ms: 50, rssMb: 250 };
+const TARGETS = { peerRatio: 0.9, cachedPeerRatio: 3, openLoopP99Ratio: 1.5, rssMb: 250 };
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const steadyDuration = Number(process.env.BENCH_STEADY_DURATION ?? 10);
 const API_WORKERS = Number(process.env.BENCH_API_WORKERS ?? 1);
 /** Each worker's share of POOL_SIZE, so the API holds as many database connections as the floor. */
 const WORKER_POOL_SIZE = Math.ceil(POOL_SIZE / API_WORKERS);
 
-const fetch = globalThis.fetch;
 const log = (message) => console.log(`[members] ${message}`);
 
 function runCli(args) {
@@ -124,11 +131,14 @@ async function loadFixtures(db) {
   const today = new Date();
   const day = (offset) =>
     new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
-  return { ids, ward, expiresFrom: day(-60), expiresTo: day(-30) };
+  const municipality = (
+    await db.query(`SELECT municipality_code FROM wards WHERE code = $1`, [ward])
+  ).rows[0].municipality_code;
+  return { ids, ward, municipality, expiresFrom: day(-60), expiresTo: day(-30) };
 }
 
 // The floor runs exactly the SQL MembersService runs: the same functions build it (memberListQuery and
-// memberGetQuery in libs/members/src/members.service.ts, from dist/), for the bench's provincial admin, with the
+// memberGetQuery, from dist/ through _queries.mjs), for the bench's provincial admin, with the
 // query the validation pipe makes of each scenario's path (limit 25, sort surname by default).
 const SCOPE = { level: 'province', code: PROVINCE };
 const listSql = (query) => {
@@ -163,6 +173,25 @@ const ALL_SCENARIOS = [
       `/api/v1/members?status=grace_period&expiresFrom=${f.expiresFrom}&expiresTo=${f.expiresTo}&limit=25`,
     sql: (f) =>
       listSql({ status: ['grace_period'], expiresFrom: f.expiresFrom, expiresTo: f.expiresTo }),
+  },
+  // Cached in the API (Redis), read from PostgreSQL on every request by the peer; no floor.
+  {
+    name: 'cached: GET /geography/provinces',
+    key: 'provinces',
+    cached: true,
+    path: () => '/api/v1/geography/provinces',
+  },
+  {
+    name: 'cached: GET /geography/wards/{code}',
+    key: 'geographyWard',
+    cached: true,
+    path: (f) => `/api/v1/geography/wards/${f.ward}`,
+  },
+  {
+    name: "cached: GET /stats/membership (a municipality's wards)",
+    key: 'stats',
+    cached: true,
+    path: (f) => `/api/v1/stats/membership?level=ward&parentCode=${f.municipality}`,
   },
 ];
 
@@ -273,42 +302,106 @@ function memoryOf(pid) {
 
 const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 
+const median = (values) => {
+  const sorted = values.filter(Number.isFinite).sort((x, y) => x - y);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
+};
+
+/** The median of each figure over the rounds (each figure on its own). */
+function medianOf(rounds) {
+  const out = {};
+  for (const field of ['reqPerSec', 'p50', 'p95', 'p99', 'cpuMsPerRequest'])
+    out[field] = median(rounds.map((r) => r[field]));
+  out.errors = rounds.reduce((sum, r) => sum + r.errors, 0);
+  return out;
+}
+
 function markdown(result) {
+  const processes =
+    API_WORKERS > 1
+      ? `${API_WORKERS} cluster workers, each with pool ${WORKER_POOL_SIZE}`
+      : `pool ${POOL_SIZE}`;
   const lines = [
-    `${result.members.toLocaleString('en-US')} members, ${connections} connections, ${duration} s per scenario after a ${warmup} s warm-up; ` +
-      `API: NODE_ENV=production, ${API_WORKERS > 1 ? `${API_WORKERS} cluster workers, each with pool ${WORKER_POOL_SIZE}` : `pool ${POOL_SIZE}`}, Redis${API_NODE_ARGS.length ? `, node ${API_NODE_ARGS.join(' ')}` : ''}${API_ENV.MALLOC_ARENA_MAX ? `, MALLOC_ARENA_MAX=${API_ENV.MALLOC_ARENA_MAX}` : ''}; floor: the same SQL through pg (pool ${POOL_SIZE}). ` +
+    `${result.members.toLocaleString('en-US')} members, ${connections} connections, ${duration} s per run after a ${warmup} s warm-up, ` +
+      `API and peer alternating (A B) for ${ROUNDS} rounds, medians. ` +
+      `API: NODE_ENV=production, ${processes}, Redis, logging on (LOG_LEVEL ${process.env.BENCH_LOG_LEVEL ?? 'info'})${API_NODE_ARGS.length ? `, node ${API_NODE_ARGS.join(' ')}` : ''}${API_ENV.MALLOC_ARENA_MAX ? `, MALLOC_ARENA_MAX=${API_ENV.MALLOC_ARENA_MAX}` : ''}${result.api.sessionCacheSeconds !== undefined ? `, SESSION_CACHE_SECONDS=${result.api.sessionCacheSeconds}` : ''}. ` +
+      `Peer (bench/_peer.mjs): Express 5 + pg + jsonwebtoken, same processes, pool, node flags. Floor: the same SQL through pg in the bench process (pool ${POOL_SIZE}). ` +
       `Latencies in ms. Machine: ${result.machine.cpus} cores, load average ${result.machine.loadBefore} before / ${result.machine.loadAfter} after.`,
     '',
-    '| scenario | API req/s | API p50 | API p95 | API p99 | API CPU ms/req | floor req/s | floor p50 | floor p95 | floor p99 | API/floor | p99 < 50 ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',
+    '| scenario | API req/s | peer req/s | floor req/s | API/peer | target | API p50 | API p99 | peer p50 | peer p99 | floor p99 | API CPU ms/req | peer CPU ms/req |',
+    '| --- | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const s of result.scenarios) {
     const a = s.api ?? {};
+    const p = s.peer ?? {};
+    const f = s.floor ?? {};
+    const target = s.cached ? TARGETS.cachedPeerRatio : TARGETS.peerRatio;
     lines.push(
-      `| ${s.name} | ${fmt(a.reqPerSec, 0)} | ${fmt(a.p50)} | ${fmt(a.p95)} | ${fmt(a.p99)} | ${fmt(a.cpuMsPerRequest, 2)} | ${fmt(s.floor.reqPerSec, 0)} | ` +
-        `${fmt(s.floor.p50)} | ${fmt(s.floor.p95)} | ${fmt(s.floor.p99)} | ${fmt(s.ratio, 2)} | ${s.api ? (a.p99 < TARGETS.p99Ms ? 'yes' : 'no') : '–'} |`,
+      `| ${s.name} | ${fmt(a.reqPerSec, 0)} | ${fmt(p.reqPerSec, 0)} | ${fmt(f.reqPerSec, 0)} | ${fmt(s.peerRatio, 2)} | ` +
+        `${Number.isFinite(s.peerRatio) ? (s.peerRatio >= target ? '≥' : '<') : ''} ${target} | ${fmt(a.p50)} | ${fmt(a.p99)} | ` +
+        `${fmt(p.p50)} | ${fmt(p.p99)} | ${fmt(f.p99)} | ${fmt(a.cpuMsPerRequest, 2)} | ${fmt(p.cpuMsPerRequest, 2)} |`,
     );
+  }
+  const open = result.scenarios.filter((s) => s.openLoop);
+  if (open.length) {
+    lines.push(
+      '',
+      `Open loop: a steady rate of half the peer's median throughput for ${steadyDuration} s after 2 s not measured, one request on schedule every 1/rate s over up to 8 connections (bench/_steady.mjs), API then peer.`,
+      '',
+      '| scenario | rate req/s | API p50 | API p99 | peer p50 | peer p99 | API p99 / peer p99 | target ≤ 1.5 |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',
+    );
+    for (const s of open) {
+      const { rate, api, peer } = s.openLoop;
+      const ratio = api.p99Ms / peer.p99Ms;
+      lines.push(
+        `| ${s.name} | ${rate} | ${fmt(api.p50Ms)} | ${fmt(api.p99Ms)} | ${fmt(peer.p50Ms)} | ${fmt(peer.p99Ms)} | ${fmt(ratio, 2)} | ${ratio <= TARGETS.openLoopP99Ratio ? 'yes' : 'no'} |`,
+      );
+    }
   }
   lines.push('');
   if (result.apiMemory)
     lines.push(
-      `API process memory${API_WORKERS > 1 ? ' (the largest worker)' : ''}: VmRSS ${fmt(result.apiMemory.idleRssMb)} MB after start, peak VmRSS ${fmt(result.apiMemory.peakRssMb)} MB, VmHWM ${fmt(result.apiMemory.hwmMb)} MB (target < ${TARGETS.rssMb} MB).`,
+      `Memory${API_WORKERS > 1 ? ' (the largest worker)' : ''}: API VmRSS ${fmt(result.apiMemory.idleRssMb)} MB after start, peak VmRSS ${fmt(result.apiMemory.peakRssMb)} MB, VmHWM ${fmt(result.apiMemory.hwmMb)} MB (target ≤ ${TARGETS.rssMb} MB); peer peak VmRSS ${fmt(result.peerMemory?.peakRssMb)} MB.`,
     );
-  if (result.emptyRoute) {
-    const getById = result.scenarios.find((s) => s.key === 'getById');
+  if (result.emptyRoute)
     lines.push(
-      `The API's empty route (GET /api/v1/health: no auth, database, Redis or log line), same load: ${fmt(result.emptyRoute.reqPerSec, 0)} req/s, p99 ${fmt(result.emptyRoute.p99)} ms, ${fmt(result.emptyRoute.cpuMsPerRequest, 2)} CPU ms/req: no route can go faster on this machine` +
-        (getById
-          ? `; ${TARGETS.ratio}× the get-by-id floor would be ${fmt(getById.floor.reqPerSec * TARGETS.ratio, 0)} req/s.`
-          : '.'),
+      `The API's empty route (GET /api/v1/health: no auth, database, Redis or log line), same load: ${fmt(result.emptyRoute.reqPerSec, 0)} req/s, p99 ${fmt(result.emptyRoute.p99)} ms, ${fmt(result.emptyRoute.cpuMsPerRequest, 2)} CPU ms/req.`,
     );
-  }
   if (result.apiSkipped) lines.push(`API not measured: ${result.apiSkipped}`);
   lines.push(
-    `Targets: API/floor ≥ ${TARGETS.ratio}, API p99 < ${TARGETS.p99Ms} ms, RSS < ${TARGETS.rssMb} MB.`,
+    `Targets: API/peer ≥ ${TARGETS.peerRatio} (cached reads ≥ ${TARGETS.cachedPeerRatio}), open-loop API p99 ≤ ${TARGETS.openLoopP99Ratio}× the peer's, peak RSS ≤ ${TARGETS.rssMb} MB.`,
   );
   return `${lines.join('\n')}\n`;
 }
+
+/** One closed-loop run against a server, with its CPU per request (all its processes). */
+async function measure(server, token, scenario, fixtures, seconds) {
+  const cpuBefore = cpuSecondsOf(server.child.pid);
+  const measured = await apiRun(server.baseUrl, token, scenario, fixtures, seconds);
+  measured.cpuMsPerRequest =
+    Math.round(((cpuSecondsOf(server.child.pid) - cpuBefore) * 1000 * 100) / measured.requests) /
+    100;
+  return measured;
+}
+
+/** The statistics views must hold the seeded members for the statistics scenario to mean anything. */
+async function ensureStatistics(db) {
+  const rows = Number(
+    (await db.query('SELECT count(*) AS n FROM stats_ward_membership')).rows[0].n,
+  );
+  if (rows > 0) return;
+  log('refreshing the statistics views');
+  await db.query('REFRESH MATERIALIZED VIEW stats_ward_membership');
+  await db.query('REFRESH MATERIALIZED VIEW stats_joins_monthly');
+  await db.query('REFRESH MATERIALIZED VIEW stats_joins_monthly_municipality');
+}
+
+const stop = async (server) => {
+  if (!server) return;
+  server.child.kill('SIGTERM');
+  await new Promise((r) => (server.child.exitCode !== null ? r() : server.child.once('exit', r)));
+};
 
 async function benchmark() {
   const loadBefore = os
@@ -320,6 +413,7 @@ async function benchmark() {
   await db.connect();
   const members = Number((await db.query('SELECT count(*) AS n FROM members')).rows[0].n);
   await ensureAdmin(db);
+  await ensureStatistics(db);
   const fixtures = await loadFixtures(db);
   const serverVersion = (await db.query('SHOW server_version')).rows[0].server_version;
   await db.end();
@@ -327,6 +421,9 @@ async function benchmark() {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL_SIZE });
   const scenarios = [];
   for (const scenario of SCENARIOS) {
+    const entry = { name: scenario.name, key: scenario.key, cached: !!scenario.cached };
+    scenarios.push(entry);
+    if (!scenario.sql) continue;
     log(`floor: ${scenario.name}`);
     await floorRun(pool, scenario, fixtures, warmup);
     const cpuBefore = process.cpuUsage();
@@ -334,12 +431,7 @@ async function benchmark() {
     const cpu = process.cpuUsage(cpuBefore);
     floor.clientCpuMsPerQuery =
       Math.round(((cpu.user + cpu.system) / 1000 / floor.requests) * 100) / 100;
-    scenarios.push({
-      name: scenario.name,
-      key: scenario.key,
-      floorOnly: !!scenario.floorOnly,
-      floor,
-    });
+    entry.floor = floor;
   }
   await pool.end();
 
@@ -349,6 +441,7 @@ async function benchmark() {
     connections,
     durationSeconds: duration,
     warmupSeconds: warmup,
+    rounds: ROUNDS,
     postgres: serverVersion,
     seed,
     machine: { cpus: os.cpus().length, loadBefore, loadAfter: '' },
@@ -357,6 +450,7 @@ async function benchmark() {
       poolPerWorker: WORKER_POOL_SIZE,
       nodeArgs: API_NODE_ARGS,
       env: API_ENV,
+      sessionCacheSeconds: process.env.SESSION_CACHE_SECONDS ?? '30 (default)',
     },
     targets: TARGETS,
     scenarios,
@@ -368,56 +462,65 @@ async function benchmark() {
   }
   const redis = await startRedis();
   let api;
+  let peer;
   try {
-    api = await startBenchApi({
+    const options = {
       databaseUrl,
       redisUrl: redis.url,
       nodeArgs: API_NODE_ARGS,
       workers: API_WORKERS,
       poolSize: WORKER_POOL_SIZE,
-    });
-    const probe = await fetch(`${api.baseUrl}/api/v1/members`);
-    if (probe.status === 404) {
-      result.apiSkipped = 'GET /api/v1/members does not exist in this build';
-    } else {
-      const idleRssMb = memoryOf(api.child.pid)?.rssMb ?? NaN;
-      let peakRssMb = 0;
-      const sampler = setInterval(() => {
-        const memory = memoryOf(api.child.pid);
-        if (memory) peakRssMb = Math.max(peakRssMb, memory.rssMb);
-      }, 200);
-      for (const [index, scenario] of SCENARIOS.entries()) {
-        if (scenario.floorOnly) continue;
-        log(`API: ${scenario.name}`);
-        const token = await signIn(api.baseUrl); // access tokens live 15 minutes: one per scenario
-        await apiRun(api.baseUrl, token, scenario, fixtures, warmup);
-        const cpuBefore = cpuSecondsOf(api.child.pid);
-        const measured = await apiRun(api.baseUrl, token, scenario, fixtures, duration);
-        measured.cpuMsPerRequest =
-          Math.round(((cpuSecondsOf(api.child.pid) - cpuBefore) * 1000 * 100) / measured.requests) /
-          100;
-        scenarios[index].api = measured;
-        scenarios[index].ratio = measured.reqPerSec / scenarios[index].floor.reqPerSec;
+      jwtSecret: randomBytes(32).toString('hex'),
+    };
+    api = await startBenchApi(options);
+    peer = await startPeer(options);
+    const idleRssMb = memoryOf(api.child.pid)?.rssMb ?? NaN;
+    let peakRssMb = 0;
+    let peerPeakRssMb = 0;
+    const sampler = setInterval(() => {
+      peakRssMb = Math.max(peakRssMb, memoryOf(api.child.pid)?.rssMb ?? 0);
+      peerPeakRssMb = Math.max(peerPeakRssMb, memoryOf(peer.child.pid)?.rssMb ?? 0);
+    }, 200);
+    for (const [index, scenario] of SCENARIOS.entries()) {
+      const entry = scenarios[index];
+      const token = await signIn(api.baseUrl); // access tokens live 15 minutes: one per scenario
+      log(`API and peer: ${scenario.name}`);
+      await apiRun(api.baseUrl, token, scenario, fixtures, warmup);
+      await apiRun(peer.baseUrl, token, scenario, fixtures, warmup);
+      const apiRounds = [];
+      const peerRounds = [];
+      for (let round = 0; round < ROUNDS; round += 1) {
+        apiRounds.push(await measure(api, token, scenario, fixtures, duration));
+        peerRounds.push(await measure(peer, token, scenario, fixtures, duration));
       }
-      clearInterval(sampler);
-      result.apiMemory = { idleRssMb, peakRssMb, hwmMb: memoryOf(api.child.pid)?.hwmMb ?? NaN };
-      // The stack's own ceiling on this machine: a route with no auth, database, Redis or log line (after the
-      // memory readings: the targets are about the member routes).
-      log('API: empty route (GET /api/v1/health)');
-      const empty = { path: () => '/api/v1/health' };
-      await apiRun(api.baseUrl, '', empty, fixtures, warmup);
-      const cpuBefore = cpuSecondsOf(api.child.pid);
-      result.emptyRoute = await apiRun(api.baseUrl, '', empty, fixtures, duration);
-      result.emptyRoute.cpuMsPerRequest =
-        Math.round(
-          ((cpuSecondsOf(api.child.pid) - cpuBefore) * 1000 * 100) / result.emptyRoute.requests,
-        ) / 100;
+      entry.api = { ...medianOf(apiRounds), rounds: apiRounds };
+      entry.peer = { ...medianOf(peerRounds), rounds: peerRounds };
+      entry.peerRatio = entry.api.reqPerSec / entry.peer.reqPerSec;
+      if (entry.floor) entry.floorRatio = entry.api.reqPerSec / entry.floor.reqPerSec;
+      if (steadyDuration > 0) {
+        const rate = Math.max(1, Math.round(entry.peer.reqPerSec / 2));
+        const path = scenario.path(fixtures);
+        log(`open loop at ${rate} req/s: ${scenario.name}`);
+        entry.openLoop = {
+          rate,
+          path,
+          api: await steadyRunIsolated(`${api.baseUrl}${path}`, token, rate, steadyDuration, 2),
+          peer: await steadyRunIsolated(`${peer.baseUrl}${path}`, token, rate, steadyDuration, 2),
+        };
+      }
     }
+    clearInterval(sampler);
+    result.apiMemory = { idleRssMb, peakRssMb, hwmMb: memoryOf(api.child.pid)?.hwmMb ?? NaN };
+    result.peerMemory = { peakRssMb: peerPeakRssMb };
+    // The stack's own ceiling on this machine: a route with no auth, database, Redis or log line (after the
+    // memory readings: the targets are about the member routes).
+    log('API: empty route (GET /api/v1/health)');
+    const empty = { path: () => '/api/v1/health' };
+    await apiRun(api.baseUrl, '', empty, fixtures, warmup);
+    result.emptyRoute = await measure(api, '', empty, fixtures, duration);
   } finally {
-    if (api) {
-      api.child.kill('SIGTERM');
-      await new Promise((r) => (api.child.exitCode !== null ? r() : api.child.once('exit', r)));
-    }
+    await stop(api);
+    await stop(peer);
     redis.process?.kill('SIGTERM');
   }
   return finish(result);

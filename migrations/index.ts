@@ -7,6 +7,7 @@ import { MemberImports1795562177563 } from './1795562177563-MemberImports.js';
 import { MembershipStats1795562300000 } from './1795562300000-MembershipStats.js';
 import { AuditRewriteFunction1795570400000 } from './1795570400000-AuditRewriteFunction.js';
 import { MembersScopedNameSearch1795565488811 } from './1795565488811-MembersScopedNameSearch.js';
+import { StatsRefreshFunction1795610000000 } from './1795610000000-StatsRefreshFunction.js';
 import { RegistrationConflicts1795570100000 } from './1795570100000-RegistrationConflicts.js';
 import { Users1795494977577 } from './1795494977577-Users.js';
 import { UsersEmailLowerCase1795563098645 } from './1795563098645-UsersEmailLowerCase.js';
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   UsersPasswordChangeRequired1795570000000,
   RegistrationConflicts1795570100000,
   AuditRewriteFunction1795570400000,
+  StatsRefreshFunction1795610000000,
 ];

@@ -11,10 +11,13 @@
 #   EFF_MAX_BODY=21m  EFF_RATE_GENERAL=20r/s  EFF_GENERAL_BURST=40  EFF_RATE_AUTH=30r/m  EFF_AUTH_BURST=10
 #   EFF_CONN_PER_IP=100
 # --http-only leaves out the HTTPS server (for the first certificate, before any exists).
+# --nginx-version X.Y.Z (or EFF_NGINX_VERSION) says which Nginx will load the site; by default the installed nginx
+# is asked (`nginx -v`), and without one the form every version loads is written. Nginx >= 1.25.1 gets
+# `listen ... ssl;` + `http2 on;`, older ones `listen ... ssl http2;` (deprecated from 1.25.1).
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 --domain DOMAIN [--http-only] [--template FILE]" >&2
+  echo "usage: $0 --domain DOMAIN [--http-only] [--nginx-version X.Y.Z] [--template FILE]" >&2
   exit 2
 }
 
@@ -27,6 +30,7 @@ while [ $# -gt 0 ]; do
     --domain) domain="${2:-}"; shift 2 ;;
     --http-only) http_only=1; shift ;;
     --template) template="${2:-}"; shift 2 ;;
+    --nginx-version) EFF_NGINX_VERSION="${2:-}"; shift 2 ;;
     -h | --help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
@@ -35,6 +39,23 @@ done
 if ! [[ "$domain" =~ ^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$ ]]; then
   echo "render.sh: --domain must be a fully qualified host name such as api.example.org (got '${domain}')" >&2
   exit 2
+fi
+
+if [ -z "${EFF_NGINX_VERSION:-}" ]; then
+  nginx_bin="$(PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v nginx || true)"
+  if [ -n "$nginx_bin" ]; then
+    EFF_NGINX_VERSION="$("$nginx_bin" -v 2>&1 | sed -n 's|.*nginx/\([0-9][0-9.]*\).*|\1|p')"
+  fi
+fi
+if [ -n "${EFF_NGINX_VERSION:-}" ] && ! [[ "$EFF_NGINX_VERSION" =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]]; then
+  echo "render.sh: --nginx-version must look like 1.22.1 (got '${EFF_NGINX_VERSION}')" >&2
+  exit 2
+fi
+# `http2 on;` exists from Nginx 1.25.1; an unknown version gets the form every version loads.
+http2_directive=0
+if [ -n "${EFF_NGINX_VERSION:-}" ]; then
+  IFS=. read -r major minor patch <<<"$EFF_NGINX_VERSION"
+  if ((major * 1000000 + minor * 1000 + ${patch:-0} >= 1025001)); then http2_directive=1; fi
 fi
 
 EFF_DOMAIN="$domain"
@@ -73,6 +94,10 @@ while IFS= read -r line || [ -n "$line" ]; do
       '# END TLS'*) skipping=0; continue ;;
     esac
     [ "$skipping" = 1 ] && continue
+  fi
+  if [ "$http2_directive" = 0 ]; then
+    [[ "$line" =~ ^[[:space:]]*http2\ on\;$ ]] && continue
+    [[ "$line" == *'listen ${EFF_HTTPS_LISTEN} ssl;'* ]] && line="${line/ ssl;/ ssl http2;}"
   fi
   for name in "${names[@]}"; do
     line="${line//"\${$name}"/${!name}}"

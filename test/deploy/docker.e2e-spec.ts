@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ensureDebianPrograms, hasProgram } from '../harness/debian.js';
+import { describeNeedingDebian, ensureDebianPrograms } from '../harness/debian.js';
 import { REPO, tempDir } from '../harness/nginx.js';
 import { createTestDatabase, freePort, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/test-app.js';
 
@@ -16,6 +16,9 @@ const COMPOSE_ENV = {
   REDIS_PASSWORD: 'redis-password',
   JWT_SECRET: TEST_JWT_SECRET,
   GRAFANA_ADMIN_PASSWORD: 'grafana-password',
+  DOMAIN: 'api.test',
+  ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/alerts',
+  BACKUP_CIPHER_PASS: 'backup-passphrase',
 };
 
 /** `docker compose config` when the plugin exists, else Debian's docker-compose (installed when missing). */
@@ -42,12 +45,13 @@ function composeConfig(files: string[]) {
   };
 }
 
-describe('docker-compose.yml and the container entrypoint', () => {
-  beforeAll(() => {
-    if (spawnSync('docker', ['compose', 'version']).status !== 0 && !hasProgram('docker-compose')) {
-      ensureDebianPrograms({ 'docker-compose': 'docker-compose' });
-    }
-  });
+const TOOLS: Record<string, string> =
+  spawnSync('docker', ['compose', 'version']).status === 0
+    ? {}
+    : { 'docker-compose': 'docker-compose' };
+
+describeNeedingDebian(TOOLS)('docker-compose.yml and the container entrypoint', () => {
+  beforeAll(() => ensureDebianPrograms(TOOLS));
 
   it('validates', () => {
     const alone = composeConfig(['docker-compose.yml']);

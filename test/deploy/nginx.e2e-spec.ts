@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { io } from 'socket.io-client';
 import path from 'node:path';
-import { ensureDebianPrograms } from '../harness/debian.js';
+import { describeNeedingDebian, ensureDebianPrograms } from '../harness/debian.js';
 import {
   curl,
   curlAsync,
@@ -28,7 +28,9 @@ const GATEWAY_IN_TREE = existsSync(
 const DOMAIN = 'api.test';
 jest.setTimeout(240_000);
 
-describe('deploy/nginx site in front of the API', () => {
+const TOOLS = { nginx: 'nginx', curl: 'curl', openssl: 'openssl' };
+
+describeNeedingDebian(TOOLS)('deploy/nginx site in front of the API', () => {
   let dir: string;
   let ctx: TestContext;
   let nginx: RunningNginx;
@@ -55,7 +57,7 @@ describe('deploy/nginx site in front of the API', () => {
     ]);
 
   beforeAll(async () => {
-    ensureDebianPrograms({ nginx: 'nginx', curl: 'curl', openssl: 'openssl' });
+    ensureDebianPrograms(TOOLS);
     dir = tempDir('eff-nginx-');
     ca = makeCertificate(path.join(dir, 'pki'), [DOMAIN], ['127.0.0.1']);
     ctx = await startTestContext({ AUTH_THROTTLE_LIMIT: '1000', THROTTLE_LIMIT: '10000' });

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runLoad, sleep } from '../harness/load.js';
-import { ensureDebianPrograms } from '../harness/debian.js';
+import { describeNeedingDebian, ensureDebianPrograms } from '../harness/debian.js';
 import {
   mainConfig,
   renderSite,
@@ -40,7 +40,9 @@ interface Pm2Process {
   pm2_env: { status: string; exec_mode: string; restart_time: number; node_args: string[] };
 }
 
-describe('deploy/pm2 cluster mode', () => {
+const TOOLS = { nginx: 'nginx' };
+
+describeNeedingDebian(TOOLS)('deploy/pm2 cluster mode', () => {
   let db: TestDatabase;
   let home: string;
   let port: number;
@@ -94,7 +96,7 @@ describe('deploy/pm2 cluster mode', () => {
 
     // The production path: Nginx's upstream block (deploy/nginx, keepalive pool) in front of PM2. A plain-HTTP
     // test listener proxies to that same upstream, so the load needs no TLS client setup.
-    ensureDebianPrograms({ nginx: 'nginx' });
+    ensureDebianPrograms(TOOLS);
     proxyPort = await freePort();
     const nginxDir = path.join(home, 'nginx');
     mkdirSync(path.join(nginxDir, 'sites'), { recursive: true });

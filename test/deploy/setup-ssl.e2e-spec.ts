@@ -6,7 +6,7 @@ import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureDebianPrograms, SBIN_PATH } from '../harness/debian.js';
+import { describeNeedingDebian, ensureDebianPrograms, SBIN_PATH } from '../harness/debian.js';
 import {
   curl,
   mainConfig,
@@ -63,7 +63,17 @@ async function daemon(
   };
 }
 
-describe('deploy/scripts/setup-ssl.sh with a local ACME server', () => {
+const TOOLS = {
+  nginx: 'nginx',
+  certbot: 'certbot',
+  pebble: 'pebble',
+  'pebble-challtestsrv': 'pebble',
+  dig: 'bind9-dnsutils',
+  curl: 'curl',
+  openssl: 'openssl',
+};
+
+describeNeedingDebian(TOOLS)('deploy/scripts/setup-ssl.sh with a local ACME server', () => {
   let dir: string;
   let dns: Daemon;
   let pebble: Daemon;
@@ -88,15 +98,7 @@ describe('deploy/scripts/setup-ssl.sh with a local ACME server', () => {
   };
 
   beforeAll(async () => {
-    ensureDebianPrograms({
-      nginx: 'nginx',
-      certbot: 'certbot',
-      pebble: 'pebble',
-      'pebble-challtestsrv': 'pebble',
-      dig: 'bind9-dnsutils',
-      curl: 'curl',
-      openssl: 'openssl',
-    });
+    ensureDebianPrograms(TOOLS);
     dir = tempDir('eff-setup-ssl-');
     const [httpPort, tlsPort, statusPort, dnsPort, dnsMgmt, acmePort, acmeMgmt, placeholder] =
       await Promise.all(Array.from({ length: 8 }, () => freePort()));

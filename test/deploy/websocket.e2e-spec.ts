@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Server } from 'socket.io';
 import { io } from 'socket.io-client';
-import { ensureDebianPrograms } from '../harness/debian.js';
+import { describeNeedingDebian, ensureDebianPrograms } from '../harness/debian.js';
 import {
   mainConfig,
   makeCertificate,
@@ -21,7 +21,9 @@ import { freePort } from '../harness/test-app.js';
 
 jest.setTimeout(60_000);
 
-describe('socket.io through the Nginx site', () => {
+const TOOLS = { nginx: 'nginx', openssl: 'openssl' };
+
+describeNeedingDebian(TOOLS)('socket.io through the Nginx site', () => {
   let dir: string;
   let http: HttpServer;
   let ioServer: Server;
@@ -30,7 +32,7 @@ describe('socket.io through the Nginx site', () => {
   let httpsPort: number;
 
   beforeAll(async () => {
-    ensureDebianPrograms({ nginx: 'nginx', openssl: 'openssl' });
+    ensureDebianPrograms(TOOLS);
     dir = tempDir('eff-ws-');
     ca = makeCertificate(path.join(dir, 'pki'), ['api.test'], ['127.0.0.1']);
     const upstream = await freePort();

@@ -1,26 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Client } from 'pg';
+import { appRoleSql } from '../harness/app-role.js';
 import { bearer, loginAsSuperAdmin, Session } from '../harness/auth.js';
 import { createMember, memberInput, validIdNumber } from '../harness/members.js';
 import { HARNESS_ENV } from '../harness/services.mjs';
 import { createTestDatabase, RunningApp, startApp, TestDatabase } from '../harness/test-app.js';
-
-const INIT_SCRIPT = path.resolve(
-  import.meta.dirname,
-  '../../deploy/docker/postgres-init/10-app-role.sh',
-);
-
-/** The SQL of deploy/docker/postgres-init/10-app-role.sh with its psql variables filled in. */
-function appRoleSql(vars: Record<string, string>): string {
-  const script = readFileSync(INIT_SCRIPT, 'utf8');
-  const sql = /<<'SQL'\n([\s\S]*?)\nSQL/.exec(script)?.[1];
-  if (!sql) throw new Error('no SQL block in the postgres-init script');
-  return sql
-    .replace(/:"(\w+)"/g, (_m, name: string) => `"${vars[name]}"`)
-    .replace(/:'(\w+)'/g, (_m, name: string) => `'${vars[name]}'`);
-}
 
 describe('#15.12 the app role cannot bypass the audit trail; database errors reach no log', () => {
   let db: TestDatabase;

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /**
  * Makes sure programs from Debian's packages are installed, installing the missing ones with apt-get (the deploy
@@ -8,14 +9,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
  * `programs` maps a program name to the package that provides it, e.g. { nginx: 'nginx', certbot: 'certbot' }.
  */
 export function ensureDebianPrograms(programs: Record<string, string>): void {
-  const missing = Object.entries(programs)
-    .filter(([program]) => !hasProgram(program))
-    .map(([, pkg]) => pkg);
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`Missing programs (install as root: apt-get install ${missing.join(' ')})`);
-  }
-  const packages = [...new Set(missing)];
+  const decision = debianProgramsDecision(programs, machine());
+  if (decision.action === 'ready') return;
+  if (decision.action === 'skip') throw new Error(decision.reason);
+  const packages = decision.packages;
   const script = [
     'set -e',
     // Re-check under the lock: another worker may have installed them meanwhile.
@@ -48,6 +45,10 @@ export function programPath(program: string): string | null {
   return result.status === 0 ? result.stdout.trim() : null;
 }
 
+function unpackedDir(pkg: string): string {
+  return `/tmp/eff-debian-unpacked/${pkg}`;
+}
+
 /**
  * A program from a Debian package without installing the package (no maintainer scripts, so no daemon starts):
  * the installed one when present, else the package is downloaded and unpacked once into a cache folder.
@@ -60,7 +61,7 @@ export function debianProgramWithoutInstall(
 ): string {
   const installed = programPath(program);
   if (installed) return installed;
-  const dir = `/tmp/eff-debian-unpacked/${pkg}`;
+  const dir = unpackedDir(pkg);
   const script = [
     'set -e',
     `[ -x "${dir}/${binDir}/${program}" ] && exit 0`,
@@ -74,4 +75,66 @@ export function debianProgramWithoutInstall(
     timeout: 300_000,
   });
   return `${dir}/${binDir}/${program}`;
+}
+
+/** What the deploy specs need to know about this machine to decide whether they can get their tools. */
+export interface DebianMachine {
+  isRoot: boolean;
+  hasAptGet: boolean;
+  hasProgram(program: string): boolean;
+}
+
+export type DebianProgramsDecision =
+  | { action: 'ready' }
+  | { action: 'install'; packages: string[] }
+  | { action: 'skip'; reason: string };
+
+/**
+ * Whether a spec needing `programs` (program -> Debian package) can run here: they are all installed, or the
+ * missing ones can be installed (root and apt-get), or not; then `reason` is one line saying what and how.
+ */
+export function debianProgramsDecision(
+  programs: Record<string, string>,
+  here: DebianMachine,
+): DebianProgramsDecision {
+  const missing = Object.entries(programs).filter(([program]) => !here.hasProgram(program));
+  if (missing.length === 0) return { action: 'ready' };
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))];
+  if (here.isRoot && here.hasAptGet) return { action: 'install', packages };
+  const why = here.hasAptGet ? 'installing them needs root' : 'this machine has no apt-get';
+  return {
+    action: 'skip',
+    reason:
+      `needs ${missing.map(([program]) => program).join(', ')}, which are not installed and ${why}; ` +
+      `to run it: apt-get install ${packages.join(' ')} (or run npm test as root on Debian/Ubuntu)`,
+  };
+}
+
+function machine(): DebianMachine {
+  return { isRoot: process.getuid?.() === 0, hasAptGet: hasProgram('apt-get'), hasProgram };
+}
+
+/**
+ * `describe` for a deploy spec that needs programs from Debian's packages: on a machine that has them, or can
+ * install them (root with apt-get), the spec runs and ensureDebianPrograms installs what is missing; elsewhere
+ * the spec is skipped and says why and how to run it, in one line. `withoutInstall`: the spec gets them with
+ * debianProgramWithoutInstall.
+ */
+export function describeNeedingDebian(
+  programs: Record<string, string>,
+  options: { withoutInstall?: boolean } = {},
+): (name: string, fn: () => void) => void {
+  const here = machine();
+  // debianProgramWithoutInstall's cache counts as installed.
+  if (options.withoutInstall) {
+    here.hasProgram = (program) =>
+      hasProgram(program) ||
+      existsSync(`${unpackedDir(programs[program] ?? program)}/usr/bin/${program}`);
+  }
+  const decision = debianProgramsDecision(programs, here);
+  if (decision.action !== 'skip') return describe;
+  return (name, fn) => {
+    process.stderr.write(`Skipping deploy spec "${name}": ${decision.reason}\n`);
+    describe.skip(name, fn);
+  };
 }

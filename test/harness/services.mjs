@@ -1,9 +1,12 @@
 // Shared by the global setup (plain ESM) and the test helpers.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+// The one freePort (libs/core), compiled: npm test and npm run bench build first.
+import { freePort } from '../../dist/libs/core/src/util/free-port.js';
+
+export { freePort };
 
 export const TEMPLATE_DATABASE = 'eff_template';
 
@@ -12,22 +15,6 @@ export const HARNESS_ENV = {
   pgAdminUrl: 'EFF_TEST_PG_ADMIN_URL',
   redisUrl: 'EFF_TEST_REDIS_URL',
 };
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object'
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /**
  * Starts a redis-server (REDIS_SERVER_BIN, default `redis-server` on the PATH) on 127.0.0.1:`port` that keeps

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isEmail } from 'class-validator';
 import {
   AppConfig,
@@ -14,6 +15,7 @@ import {
   startEmbeddedPostgres,
   unapprovedChanges,
 } from '@app/core';
+import type { DataSource } from 'typeorm';
 import { createDataSource } from './data-source.js';
 import { migrateAndSeed, openDatabase } from './database.js';
 import { generateOpenApiDocument } from './openapi-document.js';
@@ -41,6 +43,42 @@ const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
 Uses DATABASE_URL when set, else the embedded PostgreSQL in EMBEDDED_POSTGRES_DIR.
 generate and check always work on a throwaway embedded PostgreSQL.`;
 
+class UsageError extends Error {}
+
+/** A command's `--options` and positionals (node:util parseArgs); an unknown option is a UsageError. */
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Runs fn on a TypeORM data source of `url`, and closes it. */
+async function withDataSource<T>(
+  config: AppConfig,
+  url: string,
+  fn: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
+  const dataSource = createDataSource(config, url);
+  try {
+    await dataSource.initialize();
+    return await fn(dataSource);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
+}
+
+/** Runs fn on the configured database (DATABASE_URL, else the embedded one, which is stopped after). */
+async function withDatabase<T>(config: AppConfig, fn: (url: string) => Promise<T>): Promise<T> {
+  const database = await openDatabase(config, say);
+  try {
+    return await fn(database.url);
+  } finally {
+    await database.embedded?.stop();
+  }
+}
+
 /** Runs fn against a scratch PostgreSQL migrated to the latest migration. */
 async function withScratchDatabase<T>(
   config: AppConfig,
@@ -52,27 +90,17 @@ async function withScratchDatabase<T>(
     ephemeral: true,
   });
   try {
-    const dataSource = createDataSource(config, scratch.url);
-    await dataSource.initialize();
-    try {
-      await dataSource.runMigrations({ transaction: 'each' });
-    } finally {
-      await dataSource.destroy();
-    }
+    await withDataSource(config, scratch.url, (dataSource) =>
+      dataSource.runMigrations({ transaction: 'each' }),
+    );
     return await fn(scratch.url);
   } finally {
     await scratch.stop();
   }
 }
 
-async function pendingSchemaChanges(config: AppConfig, url: string) {
-  const dataSource = createDataSource(config, url);
-  await dataSource.initialize();
-  try {
-    return await dataSource.driver.createSchemaBuilder().log();
-  } finally {
-    await dataSource.destroy();
-  }
+function pendingSchemaChanges(config: AppConfig, url: string) {
+  return withDataSource(config, url, (dataSource) => dataSource.driver.createSchemaBuilder().log());
 }
 
 function renderMigration(className: string, up: string[], down: string[]): string {
@@ -157,11 +185,14 @@ function readJson<T>(file: string): T {
 }
 
 /** Breaking changes from the release's document to the current one that nobody approved; 1 when any. */
-async function openApiBreaking(config: AppConfig, option: (name: string) => string | undefined) {
-  const release = readJson<Record<string, unknown>>(option('release') ?? RELEASE_FILE);
-  const approvedFile = option('approved') ?? APPROVED_FILE;
+async function openApiBreaking(
+  config: AppConfig,
+  files: { release?: string; approved?: string; document?: string },
+) {
+  const release = readJson<Record<string, unknown>>(files.release ?? RELEASE_FILE);
+  const approvedFile = files.approved ?? APPROVED_FILE;
   const approved = readJson<{ approved: ApprovedChange[] }>(approvedFile).approved;
-  const documentFile = option('document');
+  const documentFile = files.document;
   const current = JSON.parse(
     documentFile
       ? readFileSync(path.resolve(projectPath(), documentFile), 'utf8')
@@ -194,30 +225,21 @@ async function run(
   config: AppConfig,
 ): Promise<number> {
   switch (command) {
-    case 'migrate': {
-      const database = await openDatabase(config, say);
-      try {
-        await migrateAndSeed(config, database.url, say);
-      } finally {
-        await database.embedded?.stop();
-      }
+    case 'migrate':
+      parse(args, {});
+      await withDatabase(config, (url) => migrateAndSeed(config, url, say));
       return 0;
-    }
-    case 'revert': {
-      const database = await openDatabase(config, say);
-      const dataSource = createDataSource(config, database.url);
-      try {
-        await dataSource.initialize();
-        await dataSource.undoLastMigration({ transaction: 'each' });
-        say('Reverted the last migration');
-      } finally {
-        if (dataSource.isInitialized) await dataSource.destroy();
-        await database.embedded?.stop();
-      }
+    case 'revert':
+      parse(args, {});
+      await withDatabase(config, (url) =>
+        withDataSource(config, url, (dataSource) =>
+          dataSource.undoLastMigration({ transaction: 'each' }),
+        ),
+      );
+      say('Reverted the last migration');
       return 0;
-    }
     case 'generate': {
-      const name = args[0];
+      const [name] = parse(args, {}).positionals;
       if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) {
         console.error('generate needs a PascalCase name, e.g. generate AddMembers');
         return 2;
@@ -242,6 +264,7 @@ async function run(
       return 0;
     }
     case 'check': {
+      parse(args, {});
       const log = await withScratchDatabase(config, (url) => pendingSchemaChanges(config, url));
       if (log.upQueries.length === 0) {
         say('migration:check: entities and migrations agree');
@@ -254,24 +277,29 @@ async function run(
       return 1;
     }
     case 'openapi':
-      return openApi(config, args.includes('--check'));
-    case 'openapi-breaking':
-      return openApiBreaking(config, (name) => {
-        const index = args.indexOf(`--${name}`);
-        return index >= 0 ? args[index + 1] : undefined;
+      return openApi(config, parse(args, { check: { type: 'boolean' } }).values.check === true);
+    case 'openapi-breaking': {
+      const { values } = parse(args, {
+        release: { type: 'string' },
+        approved: { type: 'string' },
+        document: { type: 'string' },
       });
+      return openApiBreaking(config, values);
+    }
     case 'openapi-release': {
+      parse(args, {});
       writeFileSync(projectPath(RELEASE_FILE), await generateOpenApiDocument(config));
       writeFileSync(projectPath(APPROVED_FILE), `${JSON.stringify({ approved: [] }, null, 2)}\n`);
       say(`Wrote ${RELEASE_FILE} and emptied ${APPROVED_FILE}`);
       return 0;
     }
     case 'create-admin': {
-      const option = (name: string): string | undefined => {
-        const index = args.indexOf(`--${name}`);
-        return index >= 0 ? args[index + 1] : undefined;
-      };
-      const email = option('email');
+      const { values } = parse(args, {
+        email: { type: 'string' },
+        password: { type: 'string' },
+        name: { type: 'string' },
+      });
+      const { email } = values;
       if (!email) {
         console.error('create-admin needs --email');
         return 2;
@@ -280,21 +308,13 @@ async function run(
         console.error(`create-admin: ${email} is not an email address`);
         return 2;
       }
-      const database = await openDatabase(config, say);
-      const dataSource = createDataSource(config, database.url);
-      try {
-        await dataSource.initialize();
-        const created = await createSuperAdmin(dataSource, {
-          email,
-          password: option('password'),
-          name: option('name'),
-        });
-        say(`Created super admin ${created?.email ?? email}`);
-        if (created?.generatedPassword) say(`Password (shown once): ${created.generatedPassword}`);
-      } finally {
-        if (dataSource.isInitialized) await dataSource.destroy();
-        await database.embedded?.stop();
-      }
+      const created = await withDatabase(config, (url) =>
+        withDataSource(config, url, (dataSource) =>
+          createSuperAdmin(dataSource, { email, password: values.password, name: values.name }),
+        ),
+      );
+      say(`Created super admin ${created?.email ?? email}`);
+      if (created?.generatedPassword) say(`Password (shown once): ${created.generatedPassword}`);
       return 0;
     }
     case 'seed-members':
@@ -307,13 +327,15 @@ async function run(
 
 /** `seed-members`: synthetic members through COPY, with a progress bar (cli-progress is a dev dependency). */
 async function seedMembersCommand(args: string[], config: AppConfig): Promise<number> {
-  const option = (name: string): string | undefined => {
-    const index = args.indexOf(`--${name}`);
-    return index >= 0 ? args[index + 1] : undefined;
-  };
-  const count = Number(option('count'));
-  const seed = Number(option('seed') ?? 1);
-  const streams = Number(option('streams') ?? 2);
+  const { values } = parse(args, {
+    count: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    streams: { type: 'string', default: '2' },
+    'keep-indexes': { type: 'boolean', default: false },
+  });
+  const count = Number(values.count);
+  const seed = Number(values.seed);
+  const streams = Number(values.streams);
   if (
     !Number.isInteger(count) ||
     count < 1 ||
@@ -330,38 +352,38 @@ async function seedMembersCommand(args: string[], config: AppConfig): Promise<nu
     return 2;
   }
   const { default: progress } = await import('cli-progress');
-  const database = await openDatabase(config, say);
-  const bar = new progress.SingleBar(
-    { format: 'members {bar} {percentage}% | {value}/{total} | {eta}s left', etaBuffer: 50 },
-    progress.Presets.shades_classic,
-  );
-  const messages: string[] = [];
-  try {
-    bar.start(count, 0);
-    const result = await seedMembers({
-      databaseUrl: database.url,
-      count,
-      seed,
-      streams,
-      keepIndexes: args.includes('--keep-indexes'),
-      policy: membershipPolicy(config),
-      onProgress: (sent) => bar.update(sent),
-      log: (message) => messages.push(message),
-    });
-    bar.update(count);
-    bar.stop();
-    for (const message of messages) say(message);
-    const t = result.timings;
-    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    say(
-      `Added ${result.inserted} members (${result.existingBefore} before) in ${s(t.total)}: prepare ${s(t.prepare)}, ` +
-        `COPY ${s(t.copy)}, indexes ${s(t.indexes)}${result.bulkMode ? ' (rebuilt)' : ''}, ANALYZE ${s(t.analyze)}`,
+  return withDatabase(config, async (databaseUrl) => {
+    const bar = new progress.SingleBar(
+      { format: 'members {bar} {percentage}% | {value}/{total} | {eta}s left', etaBuffer: 50 },
+      progress.Presets.shades_classic,
     );
-  } finally {
-    bar.stop();
-    await database.embedded?.stop();
-  }
-  return 0;
+    const messages: string[] = [];
+    try {
+      bar.start(count, 0);
+      const result = await seedMembers({
+        databaseUrl,
+        count,
+        seed,
+        streams,
+        keepIndexes: values['keep-indexes'],
+        policy: membershipPolicy(config),
+        onProgress: (sent) => bar.update(sent),
+        log: (message) => messages.push(message),
+      });
+      bar.update(count);
+      bar.stop();
+      for (const message of messages) say(message);
+      const t = result.timings;
+      const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+      say(
+        `Added ${result.inserted} members (${result.existingBefore} before) in ${s(t.total)}: prepare ${s(t.prepare)}, ` +
+          `COPY ${s(t.copy)}, indexes ${s(t.indexes)}${result.bulkMode ? ' (rebuilt)' : ''}, ANALYZE ${s(t.analyze)}`,
+      );
+    } finally {
+      bar.stop();
+    }
+    return 0;
+  });
 }
 
 let config: AppConfig;
@@ -376,5 +398,6 @@ run(command, args, config)
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    if (error instanceof UsageError) console.error(USAGE);
+    process.exit(error instanceof UsageError ? 2 : 1);
   });

@@ -1,5 +1,6 @@
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { components, paths } from './schema.js';
+import { sessionMiddleware, type SessionStore } from './session.js';
 
 /** The access token, or a function giving the current one (e.g. after a refresh); nothing sends no header. */
 export type TokenSource =
@@ -7,6 +8,11 @@ export type TokenSource =
 
 export interface ApiClientOptions {
   token?: TokenSource;
+  /**
+   * The signed-in session's tokens: sends its access token and, on a 401, refreshes once and retries
+   * (see sessionMiddleware). Use instead of `token`.
+   */
+  session?: SessionStore;
   /** Replaces the global fetch (tests, SSR). */
   fetch?: (input: Request) => Promise<Response>;
   /** Extra headers on every request. */
@@ -30,8 +36,9 @@ export function createApiClient(baseUrl: string, options: ApiClientOptions = {})
     headers: options.headers,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const { token } = options;
-  if (token !== undefined) {
+  const { token, session } = options;
+  if (session) client.use(sessionMiddleware(baseUrl, session, options.fetch));
+  else if (token !== undefined) {
     const auth: Middleware = {
       async onRequest({ request }) {
         const value = typeof token === 'function' ? await token() : token;

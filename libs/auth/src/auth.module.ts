@@ -1,3 +1,4 @@
+import { AccessService } from './access/access.service.js';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -9,6 +10,7 @@ import { AuthenticationGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginAttempts } from './sessions/login-attempts.js';
+import { CachedSessionStore } from './sessions/cached-session.store.js';
 import { MemorySessionStore } from './sessions/memory-session.store.js';
 import { ResilientSessionStore } from './sessions/resilient-session.store.js';
 import { SessionRevoker } from './sessions/session-revoker.js';
@@ -45,11 +47,30 @@ import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.j
   providers: [
     {
       provide: SessionStore,
-      inject: [RedisService],
-      useFactory: (redis: RedisService): SessionStore =>
-        redis.client
+      inject: [RedisService, APP_CONFIG],
+      useFactory: (redis: RedisService, config: AppConfig): SessionStore => {
+        const store = redis.client
           ? new ResilientSessionStore(redis.client, redis.keyPrefix, redis)
-          : new MemorySessionStore(),
+          : new MemorySessionStore();
+        if (config.SESSION_CACHE_SECONDS === 0) return store;
+        // The subscriber queues its SUBSCRIBE until Redis answers and resubscribes after an outage.
+        const subscriber = redis.duplicate('session-revocations', {
+          enableOfflineQueue: true,
+          commandTimeout: undefined,
+          maxRetriesPerRequest: null,
+        });
+        return new CachedSessionStore(
+          store,
+          config.SESSION_CACHE_SECONDS * 1000,
+          redis.client && subscriber
+            ? {
+                publisher: redis.client,
+                subscriber,
+                name: redis.key('session-revocations'),
+              }
+            : null,
+        );
+      },
     },
     {
       provide: LoginAttempts,
@@ -66,8 +87,9 @@ import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.j
     TokenService,
     JwtStrategy,
     AuthService,
+    AccessService,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
-  exports: [AuthService, TokenService, SessionStore, SessionRevoker],
+  exports: [AccessService, AuthService, TokenService, SessionStore, SessionRevoker],
 })
 export class AuthModule {}

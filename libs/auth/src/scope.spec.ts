@@ -1,4 +1,5 @@
-import { scopeContains, scopeCovers, ScopeLevel, scopePredicate } from './scope.js';
+import { ScopedSql, scopePredicate } from './access/scoped-sql.js';
+import { scopeContains, scopeCovers, ScopeLevel } from './scope.js';
 
 const joburgWard = {
   provinceCode: 'GP',
@@ -47,5 +48,19 @@ describe('scope', () => {
         { provinceCode: 'GP' },
       ),
     ).toBe(false);
+  });
+});
+
+describe('ScopedSql', () => {
+  it('emits the scope with positional parameters after the ones before it', () => {
+    const sql = new ScopedSql();
+    const id = sql.param('x');
+    expect(`${id} ${sql.scope({ level: ScopeLevel.Ward, code: '79800001' }, 'm')}`).toBe(
+      '$1 m.ward_code = $2',
+    );
+    expect(sql.values).toEqual(['x', '79800001']);
+    expect(sql.scope({ level: ScopeLevel.Province, code: null }, 'm')).toBe('1 = 0');
+    expect(sql.scope({ level: ScopeLevel.National, code: null }, 'm')).toBe('1 = 1');
+    expect(() => sql.scope(null, 'm; DROP')).toThrow();
   });
 });

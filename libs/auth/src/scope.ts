@@ -36,13 +36,6 @@ const CHAIN_KEY = {
   [ScopeLevel.Ward]: 'wardCode',
 } as const satisfies Record<Exclude<ScopeLevel, ScopeLevel.National>, keyof AreaChain>;
 
-const COLUMN = {
-  [ScopeLevel.Province]: 'province_code',
-  [ScopeLevel.District]: 'district_code',
-  [ScopeLevel.Municipality]: 'municipality_code',
-  [ScopeLevel.Ward]: 'ward_code',
-} as const;
-
 function isScopeLevel(value: unknown): value is ScopeLevel {
   return typeof value === 'string' && (Object.values(ScopeLevel) as string[]).includes(value);
 }
@@ -53,6 +46,21 @@ export function isValidScope(scope: Scope | null | undefined): scope is Scope {
   return scope.level === ScopeLevel.National
     ? scope.code === null
     : typeof scope.code === 'string' && scope.code.length > 0;
+}
+
+/** Whether the scope is the whole country (a well-formed national scope). */
+export function isNational(scope: Scope | null | undefined): boolean {
+  return isValidScope(scope) && scope.level === ScopeLevel.National;
+}
+
+/** A scope as a short key (`national`, `province:GP`): for cache keys and stored records. */
+export function scopeKey(scope: Scope): string {
+  return scope.level === ScopeLevel.National ? 'national' : `${scope.level}:${scope.code ?? ''}`;
+}
+
+/** The province a scope is confined to when it is exactly a province, else null. */
+export function scopeProvinceCode(scope: Scope): string | null {
+  return scope.level === ScopeLevel.Province ? scope.code : null;
 }
 
 /** Whether a record at `area` lies inside `scope`. Fails closed: an invalid scope contains nothing. */
@@ -75,30 +83,6 @@ export function scopeCovers(outer: Scope, inner: Scope, innerChain: AreaChain | 
   if (outer.level === ScopeLevel.National) return true;
   if (inner.level === ScopeLevel.National) return false;
   return scopeContains(outer, innerChain);
-}
-
-export interface SqlPredicate {
-  sql: string;
-  params: Record<string, string>;
-}
-
-let parameterCounter = 0;
-
-/**
- * The SQL predicate restricting rows of `alias` (a table with the denormalised province_code, district_code,
- * municipality_code and ward_code columns) to `scope`. For TypeORM query builders:
- * `qb.andWhere(p.sql, p.params)`. An invalid or missing scope yields a predicate that matches nothing.
- */
-export function scopePredicate(scope: Scope | null | undefined, alias: string): SqlPredicate {
-  if (!/^[a-z_][a-z0-9_]*$/i.test(alias)) throw new Error(`Unsafe alias ${alias}`);
-  if (!isValidScope(scope)) return { sql: '1 = 0', params: {} };
-  if (scope.level === ScopeLevel.National) return { sql: '1 = 1', params: {} };
-  parameterCounter = (parameterCounter + 1) % 1_000_000;
-  const name = `scope_${parameterCounter}`;
-  return {
-    sql: `${alias}.${COLUMN[scope.level]} = :${name}`,
-    params: { [name]: scope.code as string },
-  };
 }
 
 /** The socket.io room names a scope's sockets join, and those an event at `area` is sent to. */

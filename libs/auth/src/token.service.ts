@@ -91,7 +91,7 @@ export class TokenService {
     if (!isClaims(payload)) throw unauthenticated('The access token is invalid');
     let live: boolean;
     try {
-      live = await this.sessions.isLive(payload.sid);
+      live = await this.sessions.isLive(payload.sid, payload.sub);
     } catch {
       throw new AppException(
         503,

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Member } from '@app/members';
+import { MembersModule } from '@app/members';
 import { LEADERSHIP_ENTITIES } from './entities/index.js';
 import { LeadershipController } from './leadership.controller.js';
 import { LeadershipService } from './leadership.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([...LEADERSHIP_ENTITIES, Member])],
+  imports: [TypeOrmModule.forFeature(LEADERSHIP_ENTITIES), MembersModule],
   controllers: [LeadershipController],
   providers: [LeadershipService],
   exports: [LeadershipService],

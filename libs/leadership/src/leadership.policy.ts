@@ -1,4 +1,4 @@
-import { AreaChain, AuthUser, Scope, scopeContains, ScopeLevel } from '@app/auth';
+import { AreaChain, Scope, scopeContains, ScopeLevel } from '@app/auth';
 import { STRUCTURE_SCOPE_LEVEL } from './leadership.enums.js';
 import { LeadershipPosition } from './entities/leadership-position.entity.js';
 import { LeadershipStructure } from './entities/leadership-structure.entity.js';
@@ -24,16 +24,6 @@ export function structureChain(structure: StructureArea): AreaChain | null {
         wardCode: structure.wardCode,
       }
     : null;
-}
-
-/**
- * Whether `actor` (who holds leadership:manage) may change appointments in `structure`: structures inside the
- * actor's own area at or below their level; the CCT and the War Council only with a national scope.
- */
-export function mayManageStructure(actor: AuthUser, structure: StructureArea): boolean {
-  if (actor.scope.level === ScopeLevel.National && actor.scope.code === null) return true;
-  const chain = structureChain(structure);
-  return chain !== null && scopeContains(actor.scope, chain);
 }
 
 export interface MemberArea {

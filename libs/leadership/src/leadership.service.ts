@@ -7,7 +7,7 @@ import {
   Repository,
   SelectQueryBuilder,
 } from 'typeorm';
-import { AuthUser, scopePredicate } from '@app/auth';
+import { AccessResource, AccessService, AuthUser, scoped } from '@app/auth';
 import {
   AppException,
   AuditService,
@@ -19,17 +19,16 @@ import {
   ErrorCode,
   EventArea,
   Page,
+  PersonalDataScrub,
   toPage,
   todayInSouthAfrica,
 } from '@app/core';
-import { Member, MemberStatus } from '@app/members';
+import { MembersService, MemberStatus, MemberSummary } from '@app/members';
 import {
   AppointmentDto,
   CreateAppointmentDto,
   EndAppointmentDto,
   HistoryQueryDto,
-  HolderDto,
-  PositionDto,
   StructureDetailDto,
   StructureDto,
   StructureQueryDto,
@@ -39,103 +38,58 @@ import {
 import { LeadershipAppointment } from './entities/leadership-appointment.entity.js';
 import { LeadershipPosition } from './entities/leadership-position.entity.js';
 import { LeadershipStructure } from './entities/leadership-structure.entity.js';
-import { AppointmentFlag, StructureKind } from './leadership.enums.js';
-import { mayManageStructure, memberInsideArea, structureChain } from './leadership.policy.js';
+import {
+  appointmentDto,
+  holderName,
+  LoadedAppointment,
+  positionDto,
+  structureDto,
+  vacancyDto,
+  VacancyRow,
+} from './leadership.mapper.js';
+import { memberInsideArea, structureChain } from './leadership.policy.js';
 
 const EX_SINGLE_HOLDER = 'EX_leadership_appointments_single_holder';
 const EX_MEMBER_PER_STRUCTURE = 'EX_leadership_appointments_member_per_structure';
 
-/** The member columns leadership reads: names, number, status and area; never the ID number or contacts. */
-const MEMBER_COLUMNS = [
-  'm.id',
-  'm.membershipNumber',
-  'm.firstNames',
-  'm.surname',
-  'm.status',
-  'm.wardCode',
-  'm.municipalityCode',
-  'm.districtCode',
-  'm.provinceCode',
-];
-
-type LoadedAppointment = LeadershipAppointment & {
-  structure: LeadershipStructure;
-  position: LeadershipPosition;
-  member: Member;
-};
-
-function structureDto(s: LeadershipStructure): StructureDto {
-  return {
-    id: s.id,
-    kind: s.kind,
-    areaCode: s.areaCode,
-    name: s.name,
-    provinceCode: s.provinceCode,
-    districtCode: s.districtCode,
-    municipalityCode: s.municipalityCode,
-    wardCode: s.wardCode,
-  };
+/** An appointment's dates: from startsOn (inclusive) to endsOn (exclusive; null: open-ended). */
+interface Term {
+  startsOn: string;
+  endsOn: string | null;
 }
 
-function positionDto(p: LeadershipPosition): PositionDto {
-  return {
-    id: p.id,
-    code: p.code,
-    title: p.title,
-    seats: p.seats,
-    singleHolder: p.seats === 1,
-    provinceCode: p.provinceCode,
-  };
+/** Serialises the appointments to one structure (SELECT … FOR UPDATE on its row). */
+async function lockStructure(manager: EntityManager, structureId: string): Promise<void> {
+  await manager.query('SELECT id FROM leadership_structures WHERE id = $1 FOR UPDATE', [
+    structureId,
+  ]);
 }
 
-function holderDto(m: Member): HolderDto {
-  return {
-    id: m.id,
-    membershipNumber: m.membershipNumber,
-    firstNames: m.firstNames,
-    surname: m.surname,
-    status: m.status,
-  };
-}
-
-function holderName(m: Pick<Member, 'firstNames' | 'surname' | 'membershipNumber'>): string {
-  return `${m.firstNames} ${m.surname} (${m.membershipNumber})`;
-}
-
-function isOpen(a: Pick<LeadershipAppointment, 'endsOn'>, today: string): boolean {
-  return a.endsOn === null || a.endsOn > today;
-}
-
-function isCurrent(a: Pick<LeadershipAppointment, 'startsOn' | 'endsOn'>, today: string): boolean {
-  return a.startsOn <= today && isOpen(a, today);
-}
-
-/** Flags of an open appointment, from the member as they are now. */
-function flagsOf(a: LoadedAppointment, today: string): AppointmentFlag[] {
-  if (!isOpen(a, today)) return [];
-  const flags: AppointmentFlag[] = [];
-  if (a.member.status !== MemberStatus.Active) flags.push(AppointmentFlag.MemberNotActive);
-  if (!memberInsideArea(a.structure, a.position, a.member))
-    flags.push(AppointmentFlag.MemberOutsideArea);
-  return flags;
-}
-
-function appointmentDto(a: LoadedAppointment, today: string): AppointmentDto {
-  return {
-    id: a.id,
-    structure: structureDto(a.structure),
-    position: positionDto(a.position),
-    member: holderDto(a.member),
-    kind: a.kind,
-    startsOn: a.startsOn,
-    endsOn: a.endsOn,
-    endReason: a.endReason,
-    note: a.note,
-    endNote: a.endNote,
-    current: isCurrent(a, today),
-    flags: flagsOf(a, today),
-    createdAt: a.createdAt,
-  };
+/** 422 MEMBER_INELIGIBLE unless the member is active and inside the area the position requires. */
+function assertEligible(
+  structure: LeadershipStructure,
+  position: LeadershipPosition,
+  member: MemberSummary,
+): void {
+  const problems: string[] = [];
+  if (member.status !== MemberStatus.Active)
+    problems.push(`the member's status is ${member.status}, not active`);
+  if (!memberInsideArea(structure, position, member)) {
+    problems.push(
+      position.provinceCode
+        ? `the member is not a member of province ${position.provinceCode}`
+        : `the member's ward ${member.wardCode} is not inside ${structure.name}`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new AppException(
+      HttpStatus.UNPROCESSABLE_ENTITY,
+      ErrorCode.MemberIneligible,
+      `${holderName(member)} may not hold ${position.title}: ${problems.join('; ')}`,
+      undefined,
+      { reasons: problems },
+    );
+  }
 }
 
 function eventArea(structure: LeadershipStructure): EventArea | null {
@@ -145,24 +99,6 @@ function eventArea(structure: LeadershipStructure): EventArea | null {
 function constraintOf(error: unknown): { code?: string; constraint?: string } {
   if (!(error instanceof QueryFailedError)) return {};
   return (error.driverError ?? {}) as { code?: string; constraint?: string };
-}
-
-interface VacancyRow {
-  s_id: string;
-  s_kind: StructureKind;
-  s_area_code: string;
-  s_name: string;
-  s_province_code: string | null;
-  s_district_code: string | null;
-  s_municipality_code: string | null;
-  s_ward_code: string | null;
-  p_id: string;
-  p_code: string;
-  p_title: string;
-  p_rank: number;
-  p_seats: number;
-  p_province_code: string | null;
-  filled: string | number;
 }
 
 /**
@@ -179,10 +115,11 @@ export class LeadershipService {
     private readonly positions: Repository<LeadershipPosition>,
     @InjectRepository(LeadershipAppointment)
     private readonly appointments: Repository<LeadershipAppointment>,
-    @InjectRepository(Member) private readonly members: Repository<Member>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
+    private readonly access: AccessService,
+    private readonly members: MembersService,
   ) {}
 
   // --- reads ---
@@ -192,26 +129,34 @@ export class LeadershipService {
     return repository
       .createQueryBuilder('a')
       .innerJoinAndSelect('a.structure', 's')
-      .innerJoinAndSelect('a.position', 'p')
-      .innerJoin('a.member', 'm')
-      .addSelect(MEMBER_COLUMNS);
+      .innerJoinAndSelect('a.position', 'p');
+  }
+
+  /** Attaches each appointment's holder (MembersService.summariesOf: name, number, status and area). */
+  private async withHolders(
+    rows: LeadershipAppointment[],
+    manager?: EntityManager,
+  ): Promise<LoadedAppointment[]> {
+    const holders = await this.members.summariesOf(
+      rows.map((a) => a.memberId),
+      manager,
+    );
+    const byId = new Map(holders.map((m) => [m.id, m]));
+    return rows.map((a) => {
+      const member = byId.get(a.memberId);
+      if (!member) throw new Error(`Appointment ${a.id} has no member ${a.memberId}`);
+      return Object.assign(a, { member }) as LoadedAppointment;
+    });
   }
 
   /** The structure when it lies inside the caller's scope; otherwise 404 whether or not it exists. */
   private async visibleStructure(actor: AuthUser, id: string): Promise<LeadershipStructure> {
-    const scope = scopePredicate(actor.scope, 's');
-    const structure = await this.structures
-      .createQueryBuilder('s')
-      .where('s.id = :id', { id })
-      .andWhere(scope.sql, scope.params)
-      .getOne();
-    if (!structure) throw AppException.notFound(`Structure ${id}`);
-    return structure;
+    await this.access.require(actor, AccessResource.Structure, 'read', [id]);
+    return this.structures.findOneByOrFail({ id });
   }
 
   async listStructures(actor: AuthUser, query: StructureQueryDto): Promise<Page<StructureDto>> {
-    const scope = scopePredicate(actor.scope, 's');
-    const qb = this.structures.createQueryBuilder('s').where(scope.sql, scope.params);
+    const qb = scoped(this.structures.createQueryBuilder('s'), actor.scope, 's');
     if (query.level) qb.andWhere('s.kind = :kind', { kind: query.level });
     if (query.code) qb.andWhere('s.area_code = :code', { code: query.code });
     if (query.cursor) {
@@ -241,7 +186,8 @@ export class LeadershipService {
         })
         .orderBy('a.starts_on', 'ASC')
         .addOrderBy('a.id', 'ASC')
-        .getMany() as Promise<LoadedAppointment[]>,
+        .getMany()
+        .then((rows) => this.withHolders(rows)),
     ]);
     const seats = positions.map((position) => {
       const held = holders
@@ -276,11 +222,13 @@ export class LeadershipService {
         cursorId: appointmentId,
       });
     }
-    const rows = (await qb
-      .orderBy('a.starts_on', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(query.limit + 1)
-      .getMany()) as LoadedAppointment[];
+    const rows = await this.withHolders(
+      await qb
+        .orderBy('a.starts_on', 'DESC')
+        .addOrderBy('a.id', 'DESC')
+        .limit(query.limit + 1)
+        .getMany(),
+    );
     const today = todayInSouthAfrica();
     return toPage(
       rows.map((a) => appointmentDto(a, today)),
@@ -291,7 +239,6 @@ export class LeadershipService {
 
   async vacancies(actor: AuthUser, query: VacancyQueryDto): Promise<Page<VacancyDto>> {
     const today = todayInSouthAfrica();
-    const scope = scopePredicate(actor.scope, 's');
     const filled = `(SELECT count(*) FROM leadership_appointments a
                       WHERE a.structure_id = s.id AND a.position_id = p.id AND a.starts_on <= :today
                         AND (a.ends_on IS NULL OR a.ends_on > :today))`;
@@ -315,9 +262,8 @@ export class LeadershipService {
         'p.seats AS p_seats',
         'p.province_code AS p_province_code',
       ])
-      .addSelect(filled, 'filled')
-      .where(scope.sql, scope.params)
-      .andWhere(`p.seats > ${filled}`, { today });
+      .addSelect(filled, 'filled');
+    scoped(qb, actor.scope, 's').andWhere(`p.seats > ${filled}`, { today });
     if (query.level) qb.andWhere('s.kind = :kind', { kind: query.level });
     if (query.code) qb.andWhere('s.area_code = :code', { code: query.code });
     if (query.cursor) {
@@ -337,77 +283,58 @@ export class LeadershipService {
     const page = toPage(rows, query.limit, (r) => [r.s_kind, r.s_area_code, r.p_rank]);
     return {
       nextCursor: page.nextCursor,
-      data: page.data.map((r) => ({
-        structure: {
-          id: r.s_id,
-          kind: r.s_kind,
-          areaCode: r.s_area_code,
-          name: r.s_name,
-          provinceCode: r.s_province_code,
-          districtCode: r.s_district_code,
-          municipalityCode: r.s_municipality_code,
-          wardCode: r.s_ward_code,
-        },
-        position: {
-          id: r.p_id,
-          code: r.p_code,
-          title: r.p_title,
-          seats: r.p_seats,
-          singleHolder: r.p_seats === 1,
-          provinceCode: r.p_province_code,
-        },
-        vacantSeats: r.p_seats - Number(r.filled),
-      })),
+      data: page.data.map(vacancyDto),
     };
   }
 
   /** Every appointment of a member (current first, then by start), if the member is inside the caller's scope. */
   async memberPositions(actor: AuthUser, memberId: string): Promise<AppointmentDto[]> {
-    await this.visibleMember(actor, memberId);
-    const rows = (await this.appointmentQuery()
-      .where('a.member_id = :memberId', { memberId })
-      .orderBy('a.starts_on', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .getMany()) as LoadedAppointment[];
+    await this.members.summaryInScope(actor, memberId);
+    const rows = await this.withHolders(
+      await this.appointmentQuery()
+        .where('a.member_id = :memberId', { memberId })
+        .orderBy('a.starts_on', 'DESC')
+        .addOrderBy('a.id', 'DESC')
+        .getMany(),
+    );
     const today = todayInSouthAfrica();
     return rows.map((a) => appointmentDto(a, today));
-  }
-
-  private async visibleMember(actor: AuthUser, id: string): Promise<Member> {
-    const scope = scopePredicate(actor.scope, 'm');
-    const member = await this.members
-      .createQueryBuilder('m')
-      .select(MEMBER_COLUMNS)
-      .where('m.id = :id', { id })
-      .andWhere(scope.sql, scope.params)
-      .getOne();
-    if (!member) throw AppException.notFound(`Member ${id}`);
-    return member;
   }
 
   private async loadAppointment(id: string, manager?: EntityManager): Promise<LoadedAppointment> {
     const appointment = await this.appointmentQuery(manager).where('a.id = :id', { id }).getOne();
     if (!appointment) throw AppException.notFound(`Appointment ${id}`);
-    return appointment as LoadedAppointment;
+    const [loaded] = await this.withHolders([appointment], manager);
+    return loaded as LoadedAppointment;
+  }
+
+  /** Every appointment of a member, unscoped, inside the caller's transaction (privacy's erasure). */
+  appointmentsOf(manager: EntityManager, memberId: string): Promise<LeadershipAppointment[]> {
+    return manager.find(LeadershipAppointment, { where: { memberId } });
+  }
+
+  /** Rewrites the notes of `appointments` through `scrub` (erasure); the appointments themselves stay. */
+  async scrubNotes(
+    manager: EntityManager,
+    appointments: LeadershipAppointment[],
+    scrub: PersonalDataScrub,
+  ): Promise<void> {
+    for (const a of appointments) {
+      const note = scrub.nullableText(a.note);
+      const endNote = scrub.nullableText(a.endNote);
+      if (note !== a.note || endNote !== a.endNote)
+        await manager.update(LeadershipAppointment, a.id, { note, endNote });
+    }
   }
 
   // --- changes ---
 
-  private assertManage(actor: AuthUser, structure: LeadershipStructure): void {
-    if (!mayManageStructure(actor, structure)) {
-      throw AppException.forbidden(
-        'You may change appointments only in structures inside your own area, at or below your level',
-      );
-    }
-  }
-
   /** The holders of a position whose appointments overlap [startsOn, endsOn). */
-  private overlappingHolders(
+  private async overlappingHolders(
     manager: EntityManager | undefined,
     structureId: string,
     filter: { positionId: string } | { memberId: string },
-    startsOn: string,
-    endsOn: string | null,
+    { startsOn, endsOn }: Term,
   ): Promise<LoadedAppointment[]> {
     const qb = this.appointmentQuery(manager)
       .where('a.structure_id = :structureId', { structureId })
@@ -418,7 +345,7 @@ export class LeadershipService {
     if ('positionId' in filter)
       qb.andWhere('a.position_id = :positionId', { positionId: filter.positionId });
     else qb.andWhere('a.member_id = :memberId', { memberId: filter.memberId });
-    return qb.orderBy('a.starts_on', 'ASC').getMany() as Promise<LoadedAppointment[]>;
+    return this.withHolders(await qb.orderBy('a.starts_on', 'ASC').getMany(), manager);
   }
 
   private seatTaken(
@@ -467,10 +394,34 @@ export class LeadershipService {
    * hold), conflicts (409). The exclusion constraints are the database's guarantee behind the checks.
    */
   async appoint(actor: AuthUser, dto: CreateAppointmentDto): Promise<AppointmentDto> {
-    const structure = await this.structures.findOneBy({ id: dto.structureId });
-    if (!structure) throw AppException.notFound(`Structure ${dto.structureId}`);
-    this.assertManage(actor, structure);
-    const position = await this.positions.findOneBy({ id: dto.positionId });
+    await this.access.require(actor, AccessResource.Structure, 'write', [dto.structureId]);
+    const structure = await this.structures.findOneByOrFail({ id: dto.structureId });
+    const position = await this.positionOf(structure, dto.positionId);
+    const today = todayInSouthAfrica();
+    const term: Term = { startsOn: dto.startsOn ?? today, endsOn: dto.endsOn ?? null };
+    if (term.endsOn !== null && term.endsOn <= term.startsOn) {
+      throw AppException.badRequest('endsOn must be after startsOn', 'endsOn', 'endBeforeStart');
+    }
+    const member = await this.members.summaryInScope(actor, dto.memberId);
+    assertEligible(structure, position, member);
+    let appointmentId: string;
+    try {
+      appointmentId = await this.dataSource.transaction((manager) =>
+        this.insertAppointment(manager, actor, structure, position, member.id, dto, term),
+      );
+    } catch (error) {
+      throw await this.translateConflict(error, structure, position, member.id, term);
+    }
+    this.publish(structure, position.id, appointmentId, 'appointed');
+    return appointmentDto(await this.loadAppointment(appointmentId), today);
+  }
+
+  /** The position, when it belongs to the structure's kind; else 400. */
+  private async positionOf(
+    structure: LeadershipStructure,
+    positionId: string,
+  ): Promise<LeadershipPosition> {
+    const position = await this.positions.findOneBy({ id: positionId });
     if (!position || position.structureKind !== structure.kind) {
       throw AppException.badRequest(
         `positionId is not a position of a ${structure.kind} structure`,
@@ -478,104 +429,67 @@ export class LeadershipService {
         'positionNotInStructure',
       );
     }
-    const today = todayInSouthAfrica();
-    const startsOn = dto.startsOn ?? today;
-    const endsOn = dto.endsOn ?? null;
-    if (endsOn !== null && endsOn <= startsOn) {
-      throw AppException.badRequest('endsOn must be after startsOn', 'endsOn', 'endBeforeStart');
-    }
-    const member = await this.visibleMember(actor, dto.memberId);
-    const problems: string[] = [];
-    if (member.status !== MemberStatus.Active)
-      problems.push(`the member's status is ${member.status}, not active`);
-    if (!memberInsideArea(structure, position, member)) {
-      problems.push(
-        position.provinceCode
-          ? `the member is not a member of province ${position.provinceCode}`
-          : `the member's ward ${member.wardCode} is not inside ${structure.name}`,
-      );
-    }
-    if (problems.length > 0) {
-      throw new AppException(
-        HttpStatus.UNPROCESSABLE_ENTITY,
-        ErrorCode.MemberIneligible,
-        `${holderName(member)} may not hold ${position.title}: ${problems.join('; ')}`,
-        undefined,
-        { reasons: problems },
-      );
-    }
+    return position;
+  }
 
-    let appointmentId: string;
-    try {
-      appointmentId = await this.dataSource.transaction(async (manager) => {
-        await manager.query('SELECT id FROM leadership_structures WHERE id = $1 FOR UPDATE', [
-          structure.id,
-        ]);
-        const [existing] = await this.overlappingHolders(
-          manager,
-          structure.id,
-          { memberId: member.id },
-          startsOn,
-          endsOn,
-        );
-        if (existing) throw this.alreadyInStructure(structure, existing);
-        const holders = await this.overlappingHolders(
-          manager,
-          structure.id,
-          { positionId: position.id },
-          startsOn,
-          endsOn,
-        );
-        if (holders.length >= position.seats) throw this.seatTaken(structure, position, holders);
-        const saved = await manager.save(
-          manager.create(LeadershipAppointment, {
-            structureId: structure.id,
-            positionId: position.id,
-            memberId: member.id,
-            kind: dto.kind,
-            singleHolder: position.seats === 1,
-            startsOn,
-            endsOn,
-            endReason: null,
-            note: dto.note ?? null,
-            endNote: null,
-            appointedBy: actor.id,
-            endedBy: null,
-          }),
-        );
-        await this.audit.record(
-          {
-            action: 'leadership.appointed',
-            entityType: 'leadership_appointment',
-            entityId: saved.id,
-            provinceCode: structure.provinceCode,
-            changes: diff(
-              {},
-              {
-                structureId: structure.id,
-                positionId: position.id,
-                memberId: member.id,
-                kind: dto.kind,
-                startsOn,
-                endsOn,
-              },
-            ),
-          },
-          manager,
-        );
-        return saved.id;
-      });
-    } catch (error) {
-      throw await this.translateConflict(error, structure, position, member.id, startsOn, endsOn);
-    }
-    this.publish(structure, position.id, appointmentId, 'appointed');
-    return appointmentDto(await this.loadAppointment(appointmentId), today);
+  /**
+   * Under a row lock on the structure (appointments to one structure are serialised, so multi-seat counts
+   * hold): refuses overlapping appointments (409), then inserts the appointment and its audit event.
+   */
+  private async insertAppointment(
+    manager: EntityManager,
+    actor: AuthUser,
+    structure: LeadershipStructure,
+    position: LeadershipPosition,
+    memberId: string,
+    dto: CreateAppointmentDto,
+    term: Term,
+  ): Promise<string> {
+    await lockStructure(manager, structure.id);
+    const [existing] = await this.overlappingHolders(manager, structure.id, { memberId }, term);
+    if (existing) throw this.alreadyInStructure(structure, existing);
+    const holders = await this.overlappingHolders(
+      manager,
+      structure.id,
+      { positionId: position.id },
+      term,
+    );
+    if (holders.length >= position.seats) throw this.seatTaken(structure, position, holders);
+    const appointed = {
+      structureId: structure.id,
+      positionId: position.id,
+      memberId,
+      kind: dto.kind,
+      ...term,
+    };
+    const saved = await manager.save(
+      manager.create(LeadershipAppointment, {
+        ...appointed,
+        singleHolder: position.seats === 1,
+        endReason: null,
+        note: dto.note ?? null,
+        endNote: null,
+        appointedBy: actor.id,
+        endedBy: null,
+      }),
+    );
+    await this.audit.record(
+      {
+        action: 'leadership.appointed',
+        entityType: 'leadership_appointment',
+        entityId: saved.id,
+        provinceCode: structure.provinceCode,
+        changes: diff({}, appointed),
+      },
+      manager,
+    );
+    return saved.id;
   }
 
   /** Ends an appointment: sets the (exclusive) end date and reason. Nothing is ever deleted. */
   async end(actor: AuthUser, id: string, dto: EndAppointmentDto): Promise<AppointmentDto> {
     const appointment = await this.loadAppointment(id);
-    this.assertManage(actor, appointment.structure);
+    await this.access.require(actor, AccessResource.Structure, 'write', [appointment.structureId]);
     const today = todayInSouthAfrica();
     const endsOn = dto.endsOn ?? today;
     if (endsOn < appointment.startsOn) {
@@ -587,9 +501,7 @@ export class LeadershipService {
     }
     try {
       await this.dataSource.transaction(async (manager) => {
-        await manager.query('SELECT id FROM leadership_structures WHERE id = $1 FOR UPDATE', [
-          appointment.structureId,
-        ]);
+        await lockStructure(manager, appointment.structureId);
         const fresh = await manager.findOneByOrFail(LeadershipAppointment, { id });
         if (fresh.endReason !== null) {
           throw AppException.conflict(
@@ -621,8 +533,7 @@ export class LeadershipService {
         appointment.structure,
         appointment.position,
         appointment.memberId,
-        appointment.startsOn,
-        endsOn,
+        { startsOn: appointment.startsOn, endsOn },
       );
     }
     this.publish(appointment.structure, appointment.positionId, id, 'ended');
@@ -635,8 +546,7 @@ export class LeadershipService {
     structure: LeadershipStructure,
     position: LeadershipPosition,
     memberId: string,
-    startsOn: string,
-    endsOn: string | null,
+    term: Term,
   ): Promise<unknown> {
     const { code, constraint } = constraintOf(error);
     if (code === '23P01' && constraint === EX_SINGLE_HOLDER) {
@@ -644,19 +554,12 @@ export class LeadershipService {
         undefined,
         structure.id,
         { positionId: position.id },
-        startsOn,
-        endsOn,
+        term,
       );
       return this.seatTaken(structure, position, holders);
     }
     if (code === '23P01' && constraint === EX_MEMBER_PER_STRUCTURE) {
-      const [existing] = await this.overlappingHolders(
-        undefined,
-        structure.id,
-        { memberId },
-        startsOn,
-        endsOn,
-      );
+      const [existing] = await this.overlappingHolders(undefined, structure.id, { memberId }, term);
       if (existing) return this.alreadyInStructure(structure, existing);
     }
     if (code === '23P01' || code === '23505') {

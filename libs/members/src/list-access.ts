@@ -1,4 +1,4 @@
-import { AuthUser, ScopeLevel } from '@app/auth';
+import { AuthUser, isNational, scopeProvinceCode } from '@app/auth';
 import type { AuditService } from '@app/core';
 
 /** The access records of list pages (POPIA access logging): who read which page, with which filters. */
@@ -26,12 +26,9 @@ export function recordListAccess(
     action: LIST_ACCESS_ACTIONS[list],
     entityType: list === 'members' ? 'member' : 'membership_application',
     entityId: null,
-    provinceCode:
-      actor.scope.level === ScopeLevel.Province
-        ? actor.scope.code
-        : actor.scope.level === ScopeLevel.National
-          ? null
-          : (rows[0]?.provinceCode ?? null),
+    provinceCode: isNational(actor.scope)
+      ? null
+      : (scopeProvinceCode(actor.scope) ?? rows[0]?.provinceCode ?? null),
     actorUserId: actor.id,
     changes: {
       filters,

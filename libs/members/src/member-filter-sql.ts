@@ -1,26 +1,7 @@
-import { Scope, scopePredicate } from '@app/auth';
+import { Scope, ScopedSql } from '@app/auth';
 import { escapeLike } from '@app/core';
 import type { MemberFiltersDto } from './dto/member.dto.js';
 import { normaliseCellNumber } from './identity.js';
-
-/** Positional parameters ($1, $2, …) for hand-written SQL; values are never spliced into the text. */
-export class SqlBuilder {
-  readonly values: unknown[] = [];
-
-  param(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-
-  /** The caller's scope on alias m (scopePredicate, the one definition of it), with positional parameters. */
-  scope(scope: Scope): string {
-    const p = scopePredicate(scope, 'm');
-    return p.sql.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_match, name: string) => {
-      if (!(name in p.params)) throw new Error(`scopePredicate gave no value for ${name}`);
-      return this.param(p.params[name]);
-    });
-  }
-}
 
 /** What q is: an exact identifier (an indexed equality) or a name fragment (trigram LIKE). */
 export function memberSearch(q: string): { column: string; value: string } | { name: string } {
@@ -43,11 +24,11 @@ export function isNameSearch(filters: Pick<MemberFiltersDto, 'q'>): boolean {
  * AND: the one definition of what the member list and the export select.
  */
 export function memberFilterConditions(
-  sql: SqlBuilder,
+  sql: ScopedSql,
   scope: Scope,
   filters: MemberFiltersDto,
 ): string[] {
-  const where = [sql.scope(scope)];
+  const where = [sql.scope(scope, 'm')];
   if (filters.status?.length) {
     where.push(`m.status IN (${filters.status.map((status) => sql.param(status)).join(', ')})`);
   }

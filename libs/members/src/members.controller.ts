@@ -1,3 +1,4 @@
+import { MemberLifecycleService } from './member-lifecycle.service.js';
 import {
   Body,
   Controller,
@@ -16,7 +17,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentUser, Permission, RequirePermission, ScopeLevel } from '@app/auth';
+import { CurrentUser, Permission, RequirePermission, isNational } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiProblems, AppException, PageOf, UuidParam, ApiErrorCodes, ErrorCode } from '@app/core';
 import type { Page } from '@app/core';
@@ -46,6 +47,7 @@ import { StatusRecalculationService } from './status-recalculation.service.js';
 export class MembersController {
   constructor(
     private readonly members: MembersService,
+    private readonly lifecycle: MemberLifecycleService,
     private readonly recalculation: StatusRecalculationService,
   ) {}
 
@@ -100,7 +102,7 @@ export class MembersController {
       'Runs the daily status recalculation (Active -> Grace Period -> Expired by expiry date) now and answers { ran, asOf, toGracePeriod, toExpired }; ran is false when another process holds the lock. National scope with members:write only. Publishes no per-member events.',
   })
   async recalculate(@CurrentUser() actor: AuthUser): Promise<StatusRecalculationResultDto> {
-    if (actor.scope.level !== ScopeLevel.National)
+    if (!isNational(actor.scope))
       throw AppException.forbidden('Only national admins may run the status recalculation');
     return this.recalculation.recalculate(actor.id);
   }
@@ -153,7 +155,7 @@ export class MembersController {
     @Param('id', UuidParam) id: string,
     @Body() body: ChangeMemberStatusDto,
   ): Promise<MemberDto> {
-    return this.members.changeStatus(actor, id, body);
+    return this.lifecycle.changeStatus(actor, id, body);
   }
 
   @Post(':id/renewals')
@@ -176,7 +178,7 @@ export class MembersController {
     @Param('id', UuidParam) id: string,
     @Body() body: RenewMembershipDto,
   ): Promise<MemberDto> {
-    return this.members.renew(actor, id, body);
+    return this.lifecycle.renew(actor, id, body);
   }
 
   @Post(':id/transfer')
@@ -194,7 +196,7 @@ export class MembersController {
     @Param('id', UuidParam) id: string,
     @Body() body: TransferMemberDto,
   ): Promise<MemberDto> {
-    return this.members.transfer(actor, id, body);
+    return this.lifecycle.transfer(actor, id, body);
   }
 
   @Get(':id/history')

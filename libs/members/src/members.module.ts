@@ -1,3 +1,4 @@
+import { MemberLifecycleService } from './member-lifecycle.service.js';
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -16,10 +17,11 @@ import { StatusRecalculationService } from './status-recalculation.service.js';
   controllers: [MembersController, ApplicationsController, RegistrationConflictsController],
   providers: [
     MembersService,
+    MemberLifecycleService,
     ApplicationsService,
     StatusRecalculationService,
     RegistrationConflictsService,
   ],
-  exports: [MembersService, StatusRecalculationService],
+  exports: [MembersService, ApplicationsService, StatusRecalculationService],
 })
 export class MembersModule {}

@@ -1,31 +1,24 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { AuthUser, Scope, ScopeLevel, scopePredicate } from '@app/auth';
-import {
-  APP_CONFIG,
-  AppException,
-  AuditEvent,
-  AuditService,
-  DomainEventType,
-  ErrorCode,
-} from '@app/core';
+import { DataSource } from 'typeorm';
+import { AuthUser, isNational } from '@app/auth';
+import { APP_CONFIG, AppException, AuditService, DomainEventType, ErrorCode } from '@app/core';
 import type { AppConfig } from '@app/core';
-import { LeadershipAppointment, LeadershipService } from '@app/leadership';
+import { LeadershipService } from '@app/leadership';
 import {
+  ApplicationsService,
   LIST_ACCESS_ACTIONS,
   Member,
-  MemberHistory,
-  MemberHistoryKind,
-  MemberRenewal,
   MembersService,
   MemberStatus,
-  MemberTransfer,
   MembershipApplication,
+  toApplicationDto,
+  toHistoryEntryDto,
   toMemberDto,
 } from '@app/members';
 import {
   AccessLogEntryDto,
+  APPLICATION_RECORD_FIELDS,
   ApplicationRecordDto,
   ErasureResultDto,
   MemberDataExportDto,
@@ -79,24 +72,10 @@ function recordDto(m: Member): MemberRecordDto {
 }
 
 function applicationDto(a: MembershipApplication): ApplicationRecordDto {
-  return {
-    id: a.id,
-    status: a.status,
-    idNumber: a.idNumber,
-    firstNames: a.firstNames,
-    surname: a.surname,
-    dateOfBirth: a.dateOfBirth,
-    cellNumber: a.cellNumber,
-    email: a.email,
-    residentialAddress: a.residentialAddress,
-    wardCode: a.wardCode,
-    consentGivenAt: a.consentGivenAt,
-    submittedAt: a.submittedAt,
-    decidedAt: a.decidedAt,
-    rejectionReason: a.rejectionReason,
-    memberId: a.memberId,
-    createdAt: a.createdAt,
-  };
+  const full = toApplicationDto(a);
+  return Object.fromEntries(
+    APPLICATION_RECORD_FIELDS.map((field) => [field, full[field]]),
+  ) as unknown as ApplicationRecordDto;
 }
 
 function erased(): AppException {
@@ -116,6 +95,7 @@ export class PrivacyService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly members: MembersService,
+    private readonly applications: ApplicationsService,
     private readonly leadership: LeadershipService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -124,7 +104,7 @@ export class PrivacyService {
   // --- data export (access request) ---
 
   async dataExport(actor: AuthUser, id: string): Promise<MemberDataExportDto> {
-    const member = await this.members.findInScope(actor.scope, id);
+    const member = await this.members.findInScope(actor, id);
     await this.audit.record({
       action: 'member.data_exported',
       entityType: 'member',
@@ -132,12 +112,9 @@ export class PrivacyService {
       provinceCode: member.provinceCode,
       actorUserId: actor.id,
     });
-    const manager = this.dataSource.manager;
-    const [history, renewals, transfers, applications, positions] = await Promise.all([
-      manager.find(MemberHistory, { where: { memberId: id }, order: { id: 'ASC' } }),
-      manager.find(MemberRenewal, { where: { memberId: id }, order: { createdAt: 'ASC' } }),
-      manager.find(MemberTransfer, { where: { memberId: id }, order: { transferredAt: 'ASC' } }),
-      this.applicationsOf(manager, member, actor.scope),
+    const [{ history, renewals, transfers }, applications, positions] = await Promise.all([
+      this.members.recordsOf(id),
+      this.applications.ofPerson(this.dataSource.manager, member, actor),
       this.leadership.memberPositions(actor, id),
     ]);
     const accessLog = await this.accessLog(
@@ -149,16 +126,7 @@ export class PrivacyService {
     return {
       generatedAt: new Date(),
       member: recordDto(member),
-      history: history.map((h) => ({
-        id: h.id,
-        kind: h.kind,
-        fromStatus: h.fromStatus,
-        toStatus: h.toStatus,
-        reason: h.reason,
-        details: h.details,
-        actorUserId: h.actorUserId,
-        createdAt: h.createdAt,
-      })),
+      history: history.map((h) => toHistoryEntryDto(h)),
       renewals: renewals.map((r) => ({
         id: r.id,
         paidOn: r.paidOn,
@@ -184,29 +152,6 @@ export class PrivacyService {
   }
 
   /**
-   * Applications with the member's ID number, or the one whose approval created the member. The data export
-   * passes the caller's scope: an application lodged outside it (anyone can apply with any ID number, and an
-   * admin can register any ID number) never appears. Erasure passes none: it scrubs every copy.
-   */
-  private applicationsOf(
-    manager: EntityManager,
-    member: Member,
-    scope?: Scope,
-  ): Promise<MembershipApplication[]> {
-    const qb = manager
-      .createQueryBuilder(MembershipApplication, 'a')
-      .where('(a.id_number = :idNumber OR a.member_id = :memberId)', {
-        idNumber: member.idNumber,
-        memberId: member.id,
-      });
-    if (scope) {
-      const p = scopePredicate(scope, 'a');
-      qb.andWhere(p.sql, p.params);
-    }
-    return qb.orderBy('a.created_at', 'ASC').getMany();
-  }
-
-  /**
    * Audit events about the member, its (in-scope) applications and appointments, list pages that showed it, plus
    * bulk exports over an area that contains the member (national exports and exports of its province), newest
    * first. Below national scope only events recorded in the member's province (the caller's own province), and
@@ -220,7 +165,7 @@ export class PrivacyService {
     appointmentIds: string[],
   ): Promise<AccessLogEntryDto[]> {
     await this.audit.flushAccess();
-    const national = actor.scope.level === ScopeLevel.National;
+    const national = isNational(actor.scope);
     const rows: AccessRow[] = await this.dataSource.query(
       `SELECT a.occurred_at, a.action, a.entity_type, a.entity_id, a.actor_user_id,
               u.name AS actor_name, u.email AS actor_email
@@ -295,38 +240,17 @@ export class PrivacyService {
     reason: string | null,
   ): Promise<PrivacyStateDto> {
     const { member, changed } = await this.dataSource.transaction(async (manager) => {
-      const current = await this.members.findInScope(actor.scope, id, { manager, lock: true });
+      const current = await this.members.findInScope(actor, id, { manager, lock: true });
       if (current.anonymisedAt) throw erased();
       const before = current[field];
       const after = on ? (before ?? new Date()) : null;
       if ((before === null) === (after === null)) return { member: current, changed: false };
-      await manager
-        .createQueryBuilder()
-        .update(Member)
-        .set({ [field]: after })
-        .where('id = :id', { id })
-        .execute();
-      const change = {
-        [field]: { from: before?.toISOString() ?? null, to: after?.toISOString() ?? null },
-      };
-      await manager.insert(MemberHistory, {
-        memberId: id,
-        kind: MemberHistoryKind.Updated,
+      const fresh = await this.members.setPrivacyTimestamp(manager, current, field, after, {
+        action,
         reason,
-        details: { changes: change },
-        actorUserId: actor.id,
+        actorId: actor.id,
       });
-      await this.audit.record(
-        {
-          action,
-          entityType: 'member',
-          entityId: id,
-          provinceCode: current.provinceCode,
-          changes: reason ? { ...change, reason } : change,
-        },
-        manager,
-      );
-      return { member: await manager.findOneByOrFail(Member, { id }), changed: true };
+      return { member: fresh, changed: true };
     });
     if (changed) this.members.publish(DomainEventType.MemberUpdated, member);
     return stateDto(member);
@@ -342,7 +266,7 @@ export class PrivacyService {
    */
   async erase(actor: AuthUser, id: string): Promise<ErasureResultDto> {
     const result = await this.dataSource.transaction(async (manager) => {
-      const member = await this.members.findInScope(actor.scope, id, { manager, lock: true });
+      const member = await this.members.findInScope(actor, id, { manager, lock: true });
       if (member.anonymisedAt) throw erased();
       if (!ERASABLE.includes(member.status)) {
         throw new AppException(
@@ -353,7 +277,7 @@ export class PrivacyService {
           { currentStatus: member.status },
         );
       }
-      const since = await this.statusSince(manager, member);
+      const since = await this.members.statusSince(manager, member);
       const erasableFrom = new Date(since.getTime() + this.config.MEMBER_RETENTION_DAYS * DAY_MS);
       if (Date.now() < erasableFrom.getTime()) {
         throw new AppException(
@@ -364,9 +288,9 @@ export class PrivacyService {
           { statusSince: since.toISOString(), erasableFrom: erasableFrom.toISOString() },
         );
       }
-      const applications = await this.applicationsOf(manager, member);
-      const history = await manager.find(MemberHistory, { where: { memberId: id } });
-      const appointments = await manager.find(LeadershipAppointment, { where: { memberId: id } });
+      const applications = await this.applications.ofPerson(manager, member);
+      const { history } = await this.members.recordsOf(id, manager);
+      const appointments = await this.leadership.appointmentsOf(manager, id);
 
       const values = new Set<string>();
       for (const m of [member, ...applications]) {
@@ -379,70 +303,25 @@ export class PrivacyService {
       for (const h of history) personalValues(h.details, values);
       const entityIds = [id, ...applications.map((a) => a.id), ...appointments.map((a) => a.id)];
       // list pages that showed the member: their filters may hold its name or numbers (e.g. q)
-      const audits = await manager
-        .createQueryBuilder(AuditEvent, 'e')
-        .where('e.entity_id IN (:...entityIds)', { entityIds })
-        .orWhere("e.action = :listed AND e.entity_id IS NULL AND e.changes -> 'ids' ? :memberId", {
-          listed: LIST_ACCESS_ACTIONS.members,
-          memberId: id,
-        })
-        .getMany();
+      const audits = await this.audit.eventsAbout(manager, entityIds, {
+        action: LIST_ACCESS_ACTIONS.members,
+        memberId: id,
+      });
       for (const e of audits) personalValues(e.changes, values);
       const scrub = new Scrubber(values);
 
-      const anonymisedAt = new Date();
       const idNumber = erasedIdNumber(id);
-      await manager
-        .createQueryBuilder()
-        .update(Member)
-        .set({
-          idNumber,
-          firstNames: ERASED_FIRST_NAMES,
-          surname: ERASED_SURNAME,
-          dateOfBirth: yearOnly(member.dateOfBirth),
-          cellNumber: null,
-          email: null,
-          residentialAddress: null,
-          anonymisedAt,
-        })
-        .where('id = :id', { id })
-        .execute();
-      for (const a of applications) {
-        await manager.update(MembershipApplication, a.id, {
-          idNumber,
-          firstNames: ERASED_FIRST_NAMES,
-          surname: ERASED_SURNAME,
-          dateOfBirth: yearOnly(a.dateOfBirth),
-          cellNumber: null,
-          email: null,
-          residentialAddress: null,
-          rejectionReason: scrub.nullableText(a.rejectionReason),
-        });
-      }
-      // jsonb written as text: TypeORM's update() types cannot express a jsonb object
-      const json = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
-      for (const h of history) {
-        const details = scrub.json(h.details);
-        const reason = scrub.nullableText(h.reason);
-        if (JSON.stringify(details) !== JSON.stringify(h.details) || reason !== h.reason)
-          await manager.query('UPDATE member_history SET details = $2, reason = $3 WHERE id = $1', [
-            h.id,
-            json(details),
-            reason,
-          ]);
-      }
-      // audit_events is append-only; only the owner's erase_audit_changes() may rewrite an erased member's diffs.
-      for (const e of audits) {
-        const changes = scrub.json(e.changes);
-        if (JSON.stringify(changes) !== JSON.stringify(e.changes))
-          await manager.query('SELECT erase_audit_changes($1, $2, $3)', [id, e.id, json(changes)]);
-      }
-      for (const a of appointments) {
-        const note = scrub.nullableText(a.note);
-        const endNote = scrub.nullableText(a.endNote);
-        if (note !== a.note || endNote !== a.endNote)
-          await manager.update(LeadershipAppointment, a.id, { note, endNote });
-      }
+      const placeholders = (m: { dateOfBirth: string }) => ({
+        idNumber,
+        firstNames: ERASED_FIRST_NAMES,
+        surname: ERASED_SURNAME,
+        dateOfBirth: yearOnly(m.dateOfBirth),
+      });
+      await this.members.anonymise(manager, id, placeholders(member));
+      await this.applications.erase(manager, applications, placeholders, scrub);
+      await this.members.scrubHistory(manager, history, scrub);
+      await this.audit.eraseChanges(manager, id, audits, scrub);
+      await this.leadership.scrubNotes(manager, appointments, scrub);
       await this.audit.record(
         {
           action: 'member.erased',
@@ -460,7 +339,7 @@ export class PrivacyService {
         manager,
       );
       return {
-        member: await manager.findOneByOrFail(Member, { id }),
+        member: await this.members.findInScope(actor, id, { manager }),
         applications: applications.length,
       };
     });
@@ -471,15 +350,5 @@ export class PrivacyService {
       anonymisedAt: result.member.anonymisedAt ?? new Date(),
       applications: result.applications,
     };
-  }
-
-  /** When the member got their current status: the latest history entry that set it, else the last update. */
-  private async statusSince(manager: EntityManager, member: Member): Promise<Date> {
-    const rows: { since: Date | null }[] = await manager.query(
-      `SELECT max(created_at) AS since FROM member_history
-        WHERE member_id = $1 AND to_status = $2 AND kind = $3`,
-      [member.id, member.status, MemberHistoryKind.StatusChanged],
-    );
-    return rows[0]?.since ?? member.updatedAt;
   }
 }

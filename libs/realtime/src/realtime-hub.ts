@@ -7,9 +7,13 @@ import {
   ErrorCode,
   type FieldError,
   withoutControlCharacters,
+  PROBLEM_EVENT,
   REALTIME_EVENT_TYPES,
+  SESSION_ENDED_EVENT,
   type DomainEvent,
   type RealtimeMessage,
+  type RealtimeProblemMessage,
+  type SessionEndedMessage,
 } from '@app/core';
 import { roomsForEvent, roomsForSocket, sessionRoom, userRoom } from './rooms.js';
 
@@ -26,11 +30,6 @@ export interface SocketIdentity {
 
 /** Verifies an access token (signature, expiry, live session); throws when it is not acceptable. */
 export type SocketAuthenticator = (token: string) => Promise<SocketIdentity>;
-
-/** Sent to a socket just before the server closes it. */
-export interface SessionEndedMessage {
-  reason: 'expired' | 'revoked';
-}
 
 const BROADCAST = new Set<string>([DomainEventType.StatsUpdated]);
 const DELIVERED = new Set<string>(REALTIME_EVENT_TYPES);
@@ -88,12 +87,12 @@ export class RealtimeHub {
           typeof event === 'string' ? withoutControlCharacters(event) : 'message',
         );
         if (messageErrors.length === 0) return nextMessage();
-        socket.emit('problem', {
+        socket.emit(PROBLEM_EVENT, {
           status: 400,
           code: ErrorCode.ValidationFailed,
           detail: messageErrors.map((e) => e.message).join('; '),
           errors: messageErrors,
-        });
+        } satisfies RealtimeProblemMessage);
       });
       const token = handshakeToken(socket.handshake);
       if (!token) return next(refused());
@@ -122,7 +121,7 @@ export class RealtimeHub {
     void socket.join(roomsForSocket(identity));
     const timer = setTimeout(
       () => {
-        socket.emit('session.ended', { reason: 'expired' } satisfies SessionEndedMessage);
+        socket.emit(SESSION_ENDED_EVENT, { reason: 'expired' } satisfies SessionEndedMessage);
         socket.disconnect(true);
       },
       Math.max(0, identity.expiresAt - Date.now()),
@@ -158,7 +157,9 @@ export class RealtimeHub {
           ? [userRoom(event.userId)]
           : [];
     if (rooms.length === 0) return;
-    this.nsp.to(rooms).emit('session.ended', { reason: 'revoked' } satisfies SessionEndedMessage);
+    this.nsp
+      .to(rooms)
+      .emit(SESSION_ENDED_EVENT, { reason: 'revoked' } satisfies SessionEndedMessage);
     // This process's sockets at once (even while Redis is down), then every other process's via the adapter.
     this.nsp.in(rooms).local.disconnectSockets(true);
     this.nsp.in(rooms).disconnectSockets(true);

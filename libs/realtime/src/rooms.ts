@@ -2,9 +2,7 @@ import { Permission, roomsForArea, scopeRoom } from '@app/auth';
 import type { Scope } from '@app/auth';
 import type { DomainEvent } from '@app/core';
 
-/** The socket.io namespace and path clients connect to: io(`${origin}/realtime`, { path: '/socket.io' }). */
-export const REALTIME_NAMESPACE = '/realtime';
-export const REALTIME_PATH = '/socket.io';
+export { REALTIME_NAMESPACE, REALTIME_PATH } from '@app/core';
 
 /** The room of national-scope sockets (scopeRoom of the national scope). */
 export const NATIONAL_ROOM = 'scope:national';

@@ -19,16 +19,11 @@ import type { AppConfig } from '@app/core';
 const REFRESH_LOCK = 7_202;
 /** The shared cache's namespace of statistics answers; a refresh invalidates it on every process. */
 export const STATS_CACHE_NAMESPACE = 'stats';
-/** In refresh order: the municipality view is built from the ward one. */
-export const STATS_VIEWS = [
-  'stats_ward_membership',
-  'stats_joins_monthly',
-  'stats_joins_monthly_municipality',
-] as const;
-
 /**
  * Refreshes the statistics views CONCURRENTLY (readers never wait) on a schedule and after every import that
  * wrote members; one process at a time (advisory lock). Then clears the cache and publishes stats.updated.
+ * The refresh goes through refresh_statistics(), which runs as the views' owner: the API's role may only
+ * read and write rows (migration StatsRefreshFunction).
  */
 @Injectable()
 export class StatsRefresher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -116,9 +111,7 @@ export class StatsRefresher implements OnApplicationBootstrap, OnApplicationShut
       try {
         const started = Date.now();
         await runner.query('SET statement_timeout = 0');
-        for (const view of STATS_VIEWS) {
-          await runner.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY ${view}`);
-        }
+        await runner.query('SELECT refresh_statistics()');
         await runner.query('RESET statement_timeout');
         this.logger.log({ ms: Date.now() - started }, 'Statistics refreshed');
       } finally {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuthUser, SCOPE_DEPTH, scopeContains, ScopeLevel, scopePredicate } from '@app/auth';
+import { AuthUser, overlapsScope, scopeKey, ScopeLevel, scopeWhere } from '@app/auth';
 import { APP_CONFIG, AppException, CacheService } from '@app/core';
 import { STATS_CACHE_NAMESPACE } from './stats-refresher.js';
 import type { AppConfig } from '@app/core';
@@ -31,12 +31,6 @@ const PARENT: Record<StatsLevel, StatsLevel | null> = {
   [StatsLevel.Municipality]: StatsLevel.District,
   [StatsLevel.Ward]: StatsLevel.Municipality,
 };
-const CHAIN_KEY = {
-  [StatsLevel.Province]: 'provinceCode',
-  [StatsLevel.District]: 'districtCode',
-  [StatsLevel.Municipality]: 'municipalityCode',
-  [StatsLevel.Ward]: 'wardCode',
-} as const;
 
 interface MembershipRow {
   code: string;
@@ -113,12 +107,6 @@ function toArea(r: MembershipRow): AreaMembershipDto {
   };
 }
 
-function scopeKey(actor: AuthUser): string {
-  return actor.scope.level === ScopeLevel.National
-    ? 'national'
-    : `${actor.scope.level}:${actor.scope.code ?? ''}`;
-}
-
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /**
@@ -150,21 +138,15 @@ export class StatsService {
    */
   private async requireArea(actor: AuthUser, level: StatsLevel, code: string): Promise<void> {
     const chain = await this.geography.areaChain(level as unknown as GeographyLevel, code);
-    if (!chain) throw AppException.notFound('Area');
-    if (scopeContains(actor.scope, chain)) return;
-    const own = actor.scope;
-    if (
-      own.level !== ScopeLevel.National &&
-      own.code &&
-      SCOPE_DEPTH[own.level] > SCOPE_DEPTH[level as unknown as ScopeLevel]
-    ) {
-      const ownChain = await this.geography.areaChain(
-        own.level as unknown as GeographyLevel,
-        own.code,
-      );
-      if (ownChain && ownChain[CHAIN_KEY[level]] === code) return;
-    }
-    throw AppException.notFound('Area');
+    const overlaps =
+      chain !== null &&
+      (await overlapsScope(actor, level as unknown as ScopeLevel, code, chain, () =>
+        this.geography.areaChain(
+          actor.scope.level as unknown as GeographyLevel,
+          actor.scope.code ?? '',
+        ),
+      ));
+    if (!overlaps) throw AppException.notFound('Area');
   }
 
   private areaFilter(
@@ -181,9 +163,9 @@ export class StatsService {
     const parentCode = parentLevel ? (query.parentCode ?? null) : null;
     if (parentLevel && parentCode) await this.requireArea(actor, parentLevel, parentCode);
     return this.cached(
-      `stats:membership:${scopeKey(actor)}:${query.level}:${parentCode ?? ''}`,
+      `stats:membership:${scopeKey(actor.scope)}:${query.level}:${parentCode ?? ''}`,
       async () => {
-        const scope = scopePredicate(actor.scope, 's');
+        const scope = scopeWhere(actor.scope, 's');
         const column = `${query.level}_code`;
         const parent = parentLevel && parentCode ? `s.${parentLevel}_code = :parentCode` : '1 = 1';
         const rows = await this.query<MembershipRow & { refreshed_at: Date | null }>(
@@ -215,56 +197,60 @@ export class StatsService {
     if (level !== StandingLevel.National && code) {
       await this.requireArea(actor, level as unknown as StatsLevel, code);
     }
-    return this.cached(`stats:standing:${scopeKey(actor)}:${level}:${code ?? ''}`, async () => {
-      const scope = scopePredicate(actor.scope, 's');
-      const min = this.config.GOOD_STANDING_MIN_ACTIVE;
-      const rows = await this.query<{
-        code: string;
-        name: string;
-        wards: number;
-        good: number;
-        refreshed_at: Date | null;
-      }>(
-        `SELECT s.municipality_code AS code, n.name, count(*)::int AS wards,
+    return this.cached(
+      `stats:standing:${scopeKey(actor.scope)}:${level}:${code ?? ''}`,
+      async () => {
+        const scope = scopeWhere(actor.scope, 's');
+        const min = this.config.GOOD_STANDING_MIN_ACTIVE;
+        const rows = await this.query<{
+          code: string;
+          name: string;
+          wards: number;
+          good: number;
+          refreshed_at: Date | null;
+        }>(
+          `SELECT s.municipality_code AS code, n.name, count(*)::int AS wards,
            count(*) FILTER (WHERE s.active >= :min)::int AS good, max(s.refreshed_at) AS refreshed_at
          FROM stats_ward_membership s JOIN municipalities n ON n.code = s.municipality_code
          WHERE (${scope.sql}) AND (${area.sql})
          GROUP BY s.municipality_code, n.name ORDER BY s.municipality_code`,
-        { ...scope.params, ...area.params, min },
-      );
-      const municipalities = rows.map((r) => {
-        const percentage = r.wards > 0 ? round1((r.good * 100) / r.wards) : 0;
+          { ...scope.params, ...area.params, min },
+        );
+        const municipalities = rows.map((r) => {
+          const percentage = r.wards > 0 ? round1((r.good * 100) / r.wards) : 0;
+          return {
+            code: r.code,
+            name: r.name,
+            wards: r.wards,
+            wardsInGoodStanding: r.good,
+            percentage,
+            adequatelyRepresented:
+              r.wards > 0 &&
+              (r.good * 100) / r.wards >= this.config.MUNICIPALITY_REPRESENTATION_PCT,
+          };
+        });
+        const wards = rows.reduce((sum, r) => sum + r.wards, 0);
+        const good = rows.reduce((sum, r) => sum + r.good, 0);
+        const refreshed = rows.find((r) => r.refreshed_at)?.refreshed_at ?? null;
         return {
-          code: r.code,
-          name: r.name,
-          wards: r.wards,
-          wardsInGoodStanding: r.good,
-          percentage,
-          adequatelyRepresented:
-            r.wards > 0 && (r.good * 100) / r.wards >= this.config.MUNICIPALITY_REPRESENTATION_PCT,
+          level,
+          code,
+          thresholds: {
+            goodStandingMinActive: min,
+            municipalityRepresentationPct: this.config.MUNICIPALITY_REPRESENTATION_PCT,
+            assemblyWardPct: this.config.ASSEMBLY_WARD_PCT,
+          },
+          wards,
+          wardsInGoodStanding: good,
+          percentage: wards > 0 ? round1((good * 100) / wards) : 0,
+          assemblyMaySit: wards > 0 && (good * 100) / wards >= this.config.ASSEMBLY_WARD_PCT,
+          municipalitiesAdequatelyRepresented: municipalities.filter((m) => m.adequatelyRepresented)
+            .length,
+          municipalities,
+          refreshedAt: refreshed ? new Date(refreshed).toISOString() : null,
         };
-      });
-      const wards = rows.reduce((sum, r) => sum + r.wards, 0);
-      const good = rows.reduce((sum, r) => sum + r.good, 0);
-      const refreshed = rows.find((r) => r.refreshed_at)?.refreshed_at ?? null;
-      return {
-        level,
-        code,
-        thresholds: {
-          goodStandingMinActive: min,
-          municipalityRepresentationPct: this.config.MUNICIPALITY_REPRESENTATION_PCT,
-          assemblyWardPct: this.config.ASSEMBLY_WARD_PCT,
-        },
-        wards,
-        wardsInGoodStanding: good,
-        percentage: wards > 0 ? round1((good * 100) / wards) : 0,
-        assemblyMaySit: wards > 0 && (good * 100) / wards >= this.config.ASSEMBLY_WARD_PCT,
-        municipalitiesAdequatelyRepresented: municipalities.filter((m) => m.adequatelyRepresented)
-          .length,
-        municipalities,
-        refreshedAt: refreshed ? new Date(refreshed).toISOString() : null,
-      };
-    });
+      },
+    );
   }
 
   async growth(actor: AuthUser, query: GrowthQueryDto): Promise<GrowthDto> {
@@ -281,9 +267,9 @@ export class StatsService {
     }
     const unit = query.interval;
     return this.cached(
-      `stats:growth:${scopeKey(actor)}:${query.level}:${code ?? ''}:${unit}:${query.from}:${query.to}`,
+      `stats:growth:${scopeKey(actor.scope)}:${query.level}:${code ?? ''}:${unit}:${query.from}:${query.to}`,
       async () => {
-        const scope = scopePredicate(actor.scope, 's');
+        const scope = scopeWhere(actor.scope, 's');
         const format = unit === GrowthInterval.Year ? 'YYYY' : 'YYYY-MM';
         // Ward-level questions need the ward view; everything else reads the 20x smaller municipality one.
         const view =

@@ -1,12 +1,11 @@
 import {
   AreaChain,
   AuthUser,
+  coversScope,
   Role,
   ROLE_SCOPE_LEVEL,
   Scope,
-  scopeCovers,
   ScopeLevel,
-  SCOPE_DEPTH,
 } from '@app/auth';
 
 /** Lower is more senior. Auditors and members rank below every admin. */
@@ -47,6 +46,5 @@ export function mayAdminister(
   if (role === Role.SuperAdmin) return false;
   if (scope.level === ScopeLevel.National) return false;
   if (ROLE_RANK[role] <= ROLE_RANK[actor.role]) return false;
-  if (SCOPE_DEPTH[scope.level] < SCOPE_DEPTH[actor.scope.level]) return false;
-  return scopeCovers(actor.scope, scope, chain);
+  return coversScope(actor, scope, chain);
 }

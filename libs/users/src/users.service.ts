@@ -3,17 +3,18 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import {
+  AccessMode,
+  AccessResource,
+  AccessService,
   Account,
   AreaChain,
   AuthUser,
   hashPassword,
-  isValidScope,
   passwordProblem,
   Role,
   Scope,
-  scopeContains,
+  scoped,
   ScopeLevel,
-  scopePredicate,
   SessionRevoker,
   UserAccounts,
 } from '@app/auth';
@@ -89,6 +90,7 @@ export class UsersService extends UserAccounts {
     private readonly geography: GeographyService,
     private readonly audit: AuditService,
     private readonly revoker: SessionRevoker,
+    private readonly access: AccessService,
   ) {
     super();
   }
@@ -158,27 +160,10 @@ export class UsersService extends UserAccounts {
     if (problem) throw AppException.badRequest(problem, 'scopeLevel', 'roleScopeMismatch');
   }
 
-  /** Whether the user lies inside the actor's scope (fails closed on an invalid scope). */
-  private inScope(actor: AuthUser, user: User): boolean {
-    if (!isValidScope(actor.scope)) return false;
-    if (actor.scope.level === ScopeLevel.National) return true;
-    const area = areaOf(user);
-    return area !== null && scopeContains(actor.scope, area);
-  }
-
-  /** The user, if the actor may see it; otherwise 404 whether or not it exists (reads never leak). */
-  private async visible(actor: AuthUser, id: string): Promise<User> {
-    const user = await this.users.findOneBy({ id });
-    if (!user || !this.inScope(actor, user)) throw AppException.notFound(`User ${id}`);
-    return user;
-  }
-
-  /** The user a write targets: 404 when there is none, 403 when it lies outside the actor's scope. */
-  private async writable(actor: AuthUser, id: string): Promise<User> {
-    const user = await this.users.findOneBy({ id });
-    if (!user) throw AppException.notFound(`User ${id}`);
-    if (!this.inScope(actor, user)) throw AppException.forbidden('This user is outside your area');
-    return user;
+  /** The user, if the actor may see it (AccessService: outside the scope, 404 for reads, 403 for writes). */
+  private async reachable(actor: AuthUser, id: string, mode: AccessMode): Promise<User> {
+    await this.access.require(actor, AccessResource.User, mode, [id]);
+    return this.users.findOneByOrFail({ id });
   }
 
   private rejectNationalCode(level: ScopeLevel, code: string | null | undefined): void {
@@ -242,9 +227,7 @@ export class UsersService extends UserAccounts {
   }
 
   async list(actor: AuthUser, query: ListUsersQueryDto): Promise<Page<UserDto>> {
-    const qb = this.users.createQueryBuilder('u');
-    const scope = scopePredicate(actor.scope, 'u');
-    qb.where(scope.sql, scope.params);
+    const qb = scoped(this.users.createQueryBuilder('u'), actor.scope, 'u');
     if (query.role) qb.andWhere('u.role = :role', { role: query.role });
     if (query.scopeLevel)
       qb.andWhere('u.scope_level = :scopeLevel', { scopeLevel: query.scopeLevel });
@@ -269,11 +252,11 @@ export class UsersService extends UserAccounts {
   }
 
   async get(actor: AuthUser, id: string): Promise<UserDto> {
-    return toDto(await this.visible(actor, id));
+    return toDto(await this.reachable(actor, id, 'read'));
   }
 
   async update(actor: AuthUser, id: string, dto: UpdateUserDto): Promise<UserDto> {
-    const user = await this.writable(actor, id);
+    const user = await this.reachable(actor, id, 'write');
     if (dto.version !== undefined && dto.version !== user.version) {
       throw new AppException(
         HttpStatus.CONFLICT,
@@ -360,7 +343,7 @@ export class UsersService extends UserAccounts {
   }
 
   private async manageable(actor: AuthUser, id: string): Promise<User> {
-    const user = await this.writable(actor, id);
+    const user = await this.reachable(actor, id, 'write');
     if (user.id === actor.id)
       throw AppException.forbidden('You may not do this to your own account');
     if (!mayAdminister(actor, user.role, scopeOf(user), areaOf(user))) {

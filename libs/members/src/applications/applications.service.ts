@@ -1,15 +1,26 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuthUser, Permission, roleHasPermission, scopeContains, scopePredicate } from '@app/auth';
+import {
+  AccessResource,
+  AccessService,
+  AuthUser,
+  Permission,
+  roleHasPermission,
+  scoped,
+  ScopedActor,
+  withinScope,
+} from '@app/auth';
 import {
   AppException,
   AuditService,
-  decodeCursor,
+  decodeCreatedAtCursor,
   DomainEventBus,
   DomainEventType,
   ErrorCode,
+  invalidCursor,
   Page,
+  PersonalDataScrub,
   toPage,
 } from '@app/core';
 import { MemberDto } from '../dto/member.dto.js';
@@ -20,12 +31,9 @@ import {
 } from '../entities/membership-application.entity.js';
 import { checkIdNumber, normaliseCellNumber } from '../identity.js';
 import { applicationEvent } from '../member-events.js';
-import {
-  isDuplicateIdNumber,
-  memberArea,
-  MembersService,
-  toMemberDto,
-} from '../members.service.js';
+import { isDuplicateIdNumber } from '../member-errors.js';
+import { memberArea, toMemberDto } from '../member-mapper.js';
+import { MembersService } from '../members.service.js';
 import { RegistrationConflictSource } from '../entities/registration-conflict.entity.js';
 import { RegistrationConflictsService } from '../registration-conflicts/registration-conflicts.service.js';
 import {
@@ -43,8 +51,6 @@ const OPEN: readonly ApplicationStatus[] = [
   ApplicationStatus.Submitted,
   ApplicationStatus.UnderReview,
 ];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
 export const APPLICATION_RECEIVED: ApplicationReceivedDto = {
   status: 'received',
@@ -53,7 +59,7 @@ export const APPLICATION_RECEIVED: ApplicationReceivedDto = {
     'You will be contacted on the details you gave.',
 };
 
-function toDto(a: MembershipApplication): ApplicationDto {
+export function toApplicationDto(a: MembershipApplication): ApplicationDto {
   return {
     id: a.id,
     status: a.status,
@@ -93,15 +99,6 @@ function invalidTransition(a: MembershipApplication, action: string): AppExcepti
   );
 }
 
-function invalidCursor(): AppException {
-  return new AppException(
-    HttpStatus.BAD_REQUEST,
-    ErrorCode.InvalidCursor,
-    'cursor is not a cursor returned by this list',
-    [{ field: 'cursor', code: 'invalidCursor', message: 'cursor is not valid' }],
-  );
-}
-
 /**
  * Membership applications: submitted by the public, reviewed and decided by admins of the applicant's area.
  * Approval creates the member in the same transaction (MembersService.createInTransaction).
@@ -114,6 +111,7 @@ export class ApplicationsService {
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
     private readonly conflicts: RegistrationConflictsService,
+    private readonly access: AccessService,
   ) {}
 
   /**
@@ -171,22 +169,64 @@ export class ApplicationsService {
     id: string,
     manager?: EntityManager,
   ): Promise<MembershipApplication> {
-    const qb = (manager ?? this.dataSource.manager)
+    await this.access.require(actor, AccessResource.Application, 'read', [id], {
+      manager,
+      lock: manager !== undefined,
+    });
+    return (manager ?? this.dataSource.manager).findOneByOrFail(MembershipApplication, { id });
+  }
+
+  /**
+   * Applications with the person's ID number, or the one whose approval created the member, oldest first. With an
+   * actor, only those inside the actor's scope (anyone can apply with any ID number, so one lodged elsewhere never
+   * shows); without one, every copy (erasure scrubs them all).
+   */
+  ofPerson(
+    manager: EntityManager,
+    member: Pick<Member, 'id' | 'idNumber'>,
+    actor?: ScopedActor,
+  ): Promise<MembershipApplication[]> {
+    const qb = manager
       .createQueryBuilder(MembershipApplication, 'a')
-      .where('a.id = :id', { id });
-    const p = scopePredicate(actor.scope, 'a');
-    qb.andWhere(p.sql, p.params);
-    if (manager) qb.setLock('pessimistic_write');
-    const application = await qb.getOne();
-    if (!application) throw AppException.notFound(`Application ${id}`);
-    return application;
+      .where('(a.id_number = :idNumber OR a.member_id = :memberId)', {
+        idNumber: member.idNumber,
+        memberId: member.id,
+      });
+    if (actor) scoped(qb, actor.scope, 'a');
+    return qb.orderBy('a.created_at', 'ASC').getMany();
+  }
+
+  /**
+   * Erases the personal data of `applications` (erasure of the member they belong to): `placeholders` gives the
+   * values that replace the ID number, names and date of birth; contacts are cleared; the rejection reason goes
+   * through `scrub`.
+   */
+  async erase(
+    manager: EntityManager,
+    applications: MembershipApplication[],
+    placeholders: (
+      a: MembershipApplication,
+    ) => Pick<MembershipApplication, 'idNumber' | 'firstNames' | 'surname' | 'dateOfBirth'>,
+    scrub: PersonalDataScrub,
+  ): Promise<void> {
+    for (const a of applications) {
+      await manager.update(MembershipApplication, a.id, {
+        ...placeholders(a),
+        cellNumber: null,
+        email: null,
+        residentialAddress: null,
+        rejectionReason: scrub.nullableText(a.rejectionReason),
+      });
+    }
   }
 
   /** One page; recorded as applications.listed (recordListAccess); minimised roles get MinimisedApplicationDto rows. */
   async list(actor: AuthUser, query: ListApplicationsQueryDto): Promise<Page<ApplicationView>> {
-    const qb = this.dataSource.manager.createQueryBuilder(MembershipApplication, 'a');
-    const p = scopePredicate(actor.scope, 'a');
-    qb.where(p.sql, p.params);
+    const qb = scoped(
+      this.dataSource.manager.createQueryBuilder(MembershipApplication, 'a'),
+      actor.scope,
+      'a',
+    );
     if (query.status) qb.andWhere('a.status = :status', { status: query.status });
     if (query.provinceCode) qb.andWhere('a.province_code = :fp', { fp: query.provinceCode });
     if (query.districtCode) qb.andWhere('a.district_code = :fd', { fd: query.districtCode });
@@ -194,9 +234,9 @@ export class ApplicationsService {
       qb.andWhere('a.municipality_code = :fm', { fm: query.municipalityCode });
     if (query.wardCode) qb.andWhere('a.ward_code = :fw', { fw: query.wardCode });
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor, 2);
-      if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id))
-        throw invalidCursor();
+      const after = decodeCreatedAtCursor(query.cursor);
+      if (!after) throw invalidCursor();
+      const { at, id } = after;
       qb.andWhere(
         `(a.created_at, a.id) < (CAST(:cursorAt AS timestamp) AT TIME ZONE 'UTC', :cursorId)`,
         { cursorAt: at, cursorId: id },
@@ -210,7 +250,10 @@ export class ApplicationsService {
       .addOrderBy('a.id', 'DESC')
       .limit(query.limit + 1);
     const { entities, raw } = await qb.getRawAndEntities<{ cursor_at: string }>();
-    const rows = entities.map((a, i) => ({ dto: toDto(a), at: raw[i]?.cursor_at ?? '' }));
+    const rows = entities.map((a, i) => ({
+      dto: toApplicationDto(a),
+      at: raw[i]?.cursor_at ?? '',
+    }));
     const page = toPage(rows, query.limit, (r) => [r.at, r.dto.id]);
     const data = page.data.map((r) => r.dto);
     recordListAccess(this.audit, actor, 'applications', query, data);
@@ -222,8 +265,8 @@ export class ApplicationsService {
 
   async get(actor: AuthUser, id: string): Promise<ApplicationView> {
     const application = await this.findInScope(actor, id);
-    if (isMinimised(actor)) return minimised(toDto(application));
-    const dto = toDto(application);
+    if (isMinimised(actor)) return minimised(toApplicationDto(application));
+    const dto = toApplicationDto(application);
     if (roleHasPermission(actor.role, Permission.ApplicationsReview)) {
       dto.duplicates = await this.duplicates(actor, application);
     }
@@ -234,18 +277,7 @@ export class ApplicationsService {
     actor: AuthUser,
     a: MembershipApplication,
   ): Promise<ApplicationDuplicatesDto> {
-    const member = await this.dataSource.manager.findOne(Member, {
-      select: {
-        id: true,
-        membershipNumber: true,
-        status: true,
-        wardCode: true,
-        municipalityCode: true,
-        districtCode: true,
-        provinceCode: true,
-      },
-      where: { idNumber: a.idNumber },
-    });
+    const member = await this.members.summaryByIdNumber(a.idNumber);
     const qb = this.dataSource.manager
       .createQueryBuilder(MembershipApplication, 'o')
       .select('o.id', 'id')
@@ -254,11 +286,12 @@ export class ApplicationsService {
         id: a.id,
         open: OPEN,
       });
-    const p = scopePredicate(actor.scope, 'o');
-    qb.andWhere(p.sql, p.params).orderBy('o.id').limit(20);
-    const others = await qb.getRawMany<{ id: string }>();
+    const others = await scoped(qb, actor.scope, 'o')
+      .orderBy('o.id')
+      .limit(20)
+      .getRawMany<{ id: string }>();
     // A member outside the reviewer's area is not mentioned at all: approving answers CANNOT_REGISTER_HERE.
-    const visible = member && scopeContains(actor.scope, memberArea(member)) ? member : null;
+    const visible = member && withinScope(actor, memberArea(member)) ? member : null;
     return {
       member: visible
         ? {
@@ -295,7 +328,7 @@ export class ApplicationsService {
       );
       return manager.findOneByOrFail(MembershipApplication, { id });
     });
-    return toDto(application);
+    return toApplicationDto(application);
   }
 
   /**
@@ -398,6 +431,6 @@ export class ApplicationsService {
       return manager.findOneByOrFail(MembershipApplication, { id });
     });
     this.publish(DomainEventType.ApplicationDecided, application);
-    return toDto(application);
+    return toApplicationDto(application);
   }
 }

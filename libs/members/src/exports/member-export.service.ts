@@ -2,10 +2,10 @@ import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuthUser, Role, Scope, ScopeLevel } from '@app/auth';
+import { AuthUser, Role, Scope, ScopedSql, scopeProvinceCode } from '@app/auth';
 import { AuditService } from '@app/core';
 import type { MemberFiltersDto } from '../dto/member.dto.js';
-import { memberFilterConditions, SqlBuilder } from '../member-filter-sql.js';
+import { memberFilterConditions } from '../member-filter-sql.js';
 import { isMinimised, MINIMISED_ROLES, PersonalField } from '../minimisation.js';
 import { TableColumn, TableFormat, writeTable } from './table-writer.js';
 
@@ -103,7 +103,7 @@ export function memberExportBatchQuery(
   afterId: string | null,
   limit: number,
 ): { text: string; values: unknown[] } {
-  const sql = new SqlBuilder();
+  const sql = new ScopedSql();
   const where = [...memberFilterConditions(sql, scope, filters), 'm.anonymised_at IS NULL'];
   if (afterId) where.push(`m.id > ${sql.param(afterId)}`);
   return {
@@ -155,7 +155,7 @@ export class MemberExportService {
           fields: fields.map((f) => f.header),
           minimised: fields.length < FIELDS.length,
         },
-        provinceCode: actor.scope.level === ScopeLevel.Province ? actor.scope.code : null,
+        provinceCode: scopeProvinceCode(actor.scope),
       }),
     );
     return count;

@@ -1,12 +1,12 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuthUser, scopeContains, ScopeLevel } from '@app/auth';
+import { AuthUser, isNational, withinScope } from '@app/auth';
 import {
   APP_CONFIG,
   AppException,
   AuditService,
-  decodeCursor,
+  decodeCreatedAtCursor,
   ErrorCode,
   MetricsService,
   Page,
@@ -31,9 +31,6 @@ import {
   recordConflicts,
   secondsUntilUnderLimit,
 } from './registration-conflicts.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
 const COLUMNS = `c.id, c.status, c.source, c.member_id AS "memberId", m.membership_number AS "membershipNumber",
   m.ward_code AS "memberWardCode", c.ward_code AS "wardCode", c.municipality_code AS "municipalityCode",
@@ -67,7 +64,7 @@ export class RegistrationConflictsService {
    * registration attempt, whatever its ID number, so the refusal says nothing about the number tried.
    */
   async assertUnderLimit(actor: AuthUser): Promise<void> {
-    if (actor.scope.level === ScopeLevel.National) return; // every member is inside: never a conflict
+    if (isNational(actor.scope)) return; // every member is inside: never a conflict
     const count = await conflictsInLastDay(this.dataSource, actor.id);
     if (count >= this.config.REGISTRATION_CONFLICT_LIMIT) {
       conflictCounter(this.metrics).inc({ outcome: 'limited' });
@@ -105,7 +102,7 @@ export class RegistrationConflictsService {
     if (
       member &&
       !member.anonymised &&
-      scopeContains(actor.scope, {
+      withinScope(actor, {
         wardCode: member.ward_code,
         municipalityCode: member.municipality_code,
         districtCode: member.district_code,
@@ -155,9 +152,9 @@ export class RegistrationConflictsService {
       where.push(`c.status = $${values.length}::registration_conflict_status`);
     }
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor, 2);
-      if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id))
-        throw AppException.badRequest('cursor is not valid', 'cursor', 'invalidCursor');
+      const after = decodeCreatedAtCursor(query.cursor);
+      if (!after) throw AppException.badRequest('cursor is not valid', 'cursor', 'invalidCursor');
+      const { at, id } = after;
       values.push(at, id);
       where.push(
         `(c.created_at, c.id) < ($${values.length - 1}::timestamp AT TIME ZONE 'UTC', $${values.length}::uuid)`,

@@ -103,7 +103,7 @@ export class TransferRecordDto {
  * A membership application with the member's ID number (or the one that created the member): the applications
  * module's ApplicationDto without the area codes, the review trail, the version and the duplicate check.
  */
-export class ApplicationRecordDto extends PickType(ApplicationDto, [
+export const APPLICATION_RECORD_FIELDS = [
   'id',
   'status',
   'idNumber',
@@ -120,7 +120,9 @@ export class ApplicationRecordDto extends PickType(ApplicationDto, [
   'rejectionReason',
   'memberId',
   'createdAt',
-] as const) {}
+] as const;
+
+export class ApplicationRecordDto extends PickType(ApplicationDto, APPLICATION_RECORD_FIELDS) {}
 
 /** One audit event about the member: who did or saw what, when. */
 export class AccessLogEntryDto {

@@ -1,0 +1,22 @@
+// No imports: the client package (libs/api-client) ships this file and event-payloads.ts as they are.
+
+export enum DomainEventType {
+  MemberCreated = 'member.created',
+  MemberUpdated = 'member.updated',
+  MemberStatusChanged = 'member.status_changed',
+  MemberTransferred = 'member.transferred',
+  ApplicationSubmitted = 'application.submitted',
+  ApplicationDecided = 'application.decided',
+  LeadershipChanged = 'leadership.changed',
+  ImportProgress = 'import.progress',
+  StatsUpdated = 'stats.updated',
+  /** Sessions of this user were revoked (logout, password change, disable): sockets must close. */
+  SessionsRevoked = 'auth.sessions_revoked',
+}
+
+export interface EventArea {
+  provinceCode: string;
+  districtCode?: string | null;
+  municipalityCode?: string | null;
+  wardCode?: string | null;
+}

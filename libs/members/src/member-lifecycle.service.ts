@@ -1,0 +1,269 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuthUser, requireWithinScope } from '@app/auth';
+import {
+  APP_CONFIG,
+  AppException,
+  AuditService,
+  DomainEventType,
+  ErrorCode,
+  todayInSouthAfrica,
+} from '@app/core';
+import type { AppConfig } from '@app/core';
+import {
+  ChangeMemberStatusDto,
+  MemberDto,
+  MemberStatusAction,
+  RenewMembershipDto,
+  TransferMemberDto,
+} from './dto/member.dto.js';
+import { MemberHistory, MemberHistoryKind } from './entities/member-history.entity.js';
+import { MemberRenewal } from './entities/member-renewal.entity.js';
+import { MemberTransfer } from './entities/member-transfer.entity.js';
+import { Member, MemberStatus } from './entities/member.entity.js';
+import { isUniqueViolation, memberErased } from './member-errors.js';
+import { auditable, maskedDiff, memberArea, toMemberDto } from './member-mapper.js';
+import { addMonths, statusForExpiry } from './membership-dates.js';
+import { MembersService } from './members.service.js';
+
+/** Which statuses each admin action may start from. */
+const ALLOWED_FROM: Record<MemberStatusAction, readonly MemberStatus[]> = {
+  [MemberStatusAction.Suspend]: [
+    MemberStatus.Active,
+    MemberStatus.GracePeriod,
+    MemberStatus.Expired,
+  ],
+  [MemberStatusAction.Cancel]: [
+    MemberStatus.Active,
+    MemberStatus.GracePeriod,
+    MemberStatus.Expired,
+    MemberStatus.Suspended,
+  ],
+  [MemberStatusAction.Reinstate]: [MemberStatus.Suspended, MemberStatus.Cancelled],
+  [MemberStatusAction.Deceased]: [
+    MemberStatus.Pending,
+    MemberStatus.Active,
+    MemberStatus.GracePeriod,
+    MemberStatus.Expired,
+    MemberStatus.Suspended,
+    MemberStatus.Cancelled,
+  ],
+};
+
+/** Statuses the membership dates drive; the others are set by an admin. */
+const DATE_DRIVEN: readonly MemberStatus[] = [
+  MemberStatus.Active,
+  MemberStatus.GracePeriod,
+  MemberStatus.Expired,
+];
+
+/**
+ * A member's life after creation: admin status actions (the transition table ALLOWED_FROM), renewals and
+ * transfers. Each change runs in one transaction with its history and audit; events go out after commit.
+ */
+@Injectable()
+export class MemberLifecycleService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly members: MembersService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async changeStatus(actor: AuthUser, id: string, dto: ChangeMemberStatusDto): Promise<MemberDto> {
+    const { member, from } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.members.findInScope(actor, id, { manager, lock: true });
+      if (current.anonymisedAt) throw memberErased();
+      if (!ALLOWED_FROM[dto.action].includes(current.status)) {
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.InvalidStatusTransition,
+          `A member who is ${current.status} cannot be given the action ${dto.action}`,
+          undefined,
+          { currentStatus: current.status, action: dto.action },
+        );
+      }
+      const today = todayInSouthAfrica();
+      const to: MemberStatus =
+        dto.action === MemberStatusAction.Suspend
+          ? MemberStatus.Suspended
+          : dto.action === MemberStatusAction.Cancel
+            ? MemberStatus.Cancelled
+            : dto.action === MemberStatusAction.Deceased
+              ? MemberStatus.Deceased
+              : current.expiresOn
+                ? statusForExpiry(current.expiresOn, today, this.config.GRACE_PERIOD_DAYS)
+                : MemberStatus.Expired;
+      const fresh = await this.setStatus(manager, current, to, dto.reason, actor.id, {
+        action: dto.action,
+      });
+      return { member: fresh, from: current.status };
+    });
+    this.members.publish(DomainEventType.MemberStatusChanged, member, { previousStatus: from });
+    return toMemberDto(member);
+  }
+
+  private async setStatus(
+    manager: EntityManager,
+    current: Member,
+    to: MemberStatus,
+    reason: string | null,
+    actorId: string | null,
+    details: Record<string, unknown>,
+    extra: Partial<Member> = {},
+    kind = MemberHistoryKind.StatusChanged,
+  ): Promise<Member> {
+    await manager
+      .createQueryBuilder()
+      .update(Member)
+      .set({ status: to, ...extra })
+      .where('id = :id', { id: current.id })
+      .execute();
+    const fresh = await manager.findOneByOrFail(Member, { id: current.id });
+    await manager.save(
+      manager.create(MemberHistory, {
+        memberId: current.id,
+        kind,
+        fromStatus: current.status,
+        toStatus: to,
+        reason,
+        details,
+        actorUserId: actorId,
+      }),
+      { reload: false },
+    );
+    await this.audit.record(
+      {
+        action: kind === MemberHistoryKind.Renewed ? 'member.renewed' : 'member.status_changed',
+        entityType: 'member',
+        entityId: current.id,
+        provinceCode: current.provinceCode,
+        changes: {
+          ...maskedDiff(auditable(current), auditable(fresh)),
+          ...(reason ? { reason } : {}),
+        },
+      },
+      manager,
+    );
+    return fresh;
+  }
+
+  async renew(actor: AuthUser, id: string, dto: RenewMembershipDto): Promise<MemberDto> {
+    const today = todayInSouthAfrica();
+    if (dto.paidOn > today)
+      throw AppException.badRequest('paidOn may not be in the future', 'paidOn', 'future');
+    const { member, from } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.members.findInScope(actor, id, { manager, lock: true });
+      if (!DATE_DRIVEN.includes(current.status)) {
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.InvalidStatusTransition,
+          `A member who is ${current.status} cannot renew; reinstate them first`,
+          undefined,
+          { currentStatus: current.status, action: 'renew' },
+        );
+      }
+      if (await manager.existsBy(MemberRenewal, { reference: dto.reference })) {
+        throw AppException.conflict('A payment with this reference was already recorded');
+      }
+      const lastPaidOn =
+        current.lastPaidOn && current.lastPaidOn > dto.paidOn ? current.lastPaidOn : dto.paidOn;
+      const fromPayment = addMonths(dto.paidOn, this.config.MEMBERSHIP_PERIOD_MONTHS);
+      const expiresOn =
+        current.expiresOn && current.expiresOn > fromPayment ? current.expiresOn : fromPayment;
+      const amountCents = dto.amountCents ?? this.config.MEMBERSHIP_FEE_CENTS;
+      try {
+        await manager.insert(MemberRenewal, {
+          memberId: id,
+          paidOn: dto.paidOn,
+          amountCents,
+          reference: dto.reference,
+          previousExpiresOn: current.expiresOn,
+          expiresOn,
+          recordedBy: actor.id,
+        });
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw AppException.conflict('A payment with this reference was already recorded');
+        throw error;
+      }
+      const to = statusForExpiry(expiresOn, today, this.config.GRACE_PERIOD_DAYS);
+      const fresh = await this.setStatus(
+        manager,
+        current,
+        to,
+        null,
+        actor.id,
+        {
+          paidOn: dto.paidOn,
+          amountCents,
+          reference: dto.reference,
+          previousExpiresOn: current.expiresOn,
+          expiresOn,
+        },
+        { lastPaidOn, expiresOn },
+        MemberHistoryKind.Renewed,
+      );
+      return { member: fresh, from: current.status };
+    });
+    if (member.status !== from)
+      this.members.publish(DomainEventType.MemberStatusChanged, member, { previousStatus: from });
+    else
+      this.members.publish(DomainEventType.MemberUpdated, member, {
+        changedFields: ['lastPaidOn', 'expiresOn'],
+      });
+    return toMemberDto(member);
+  }
+
+  async transfer(actor: AuthUser, id: string, dto: TransferMemberDto): Promise<MemberDto> {
+    const target = await this.members.wardChain(dto.toWardCode, 'toWardCode');
+    const { member, previous } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.members.findInScope(actor, id, { manager, lock: true });
+      requireWithinScope(actor, target, 'The destination ward is outside your area');
+      if (current.wardCode === target.wardCode)
+        throw AppException.conflict(`The member is already in ward ${target.wardCode}`);
+      await manager
+        .createQueryBuilder()
+        .update(Member)
+        .set({
+          wardCode: target.wardCode,
+          municipalityCode: target.municipalityCode,
+          districtCode: target.districtCode,
+          provinceCode: target.provinceCode,
+        })
+        .where('id = :id', { id })
+        .execute();
+      await manager.insert(MemberTransfer, {
+        memberId: id,
+        fromWardCode: current.wardCode,
+        fromProvinceCode: current.provinceCode,
+        toWardCode: target.wardCode,
+        toProvinceCode: target.provinceCode,
+        reason: dto.reason ?? null,
+        transferredBy: actor.id,
+      });
+      await manager.insert(MemberHistory, {
+        memberId: id,
+        kind: MemberHistoryKind.Transferred,
+        reason: dto.reason ?? null,
+        details: { fromWardCode: current.wardCode, toWardCode: target.wardCode },
+        actorUserId: actor.id,
+      });
+      const fresh = await manager.findOneByOrFail(Member, { id });
+      await this.audit.record(
+        {
+          action: 'member.transferred',
+          entityType: 'member',
+          entityId: id,
+          provinceCode: fresh.provinceCode,
+          changes: maskedDiff(auditable(current), auditable(fresh)),
+        },
+        manager,
+      );
+      return { member: fresh, previous: memberArea(current) };
+    });
+    this.members.publish(DomainEventType.MemberTransferred, member, { previousArea: previous });
+    return toMemberDto(member);
+  }
+}

@@ -114,6 +114,15 @@ describe('OpenAPI contract validation of every e2e answer', () => {
       expect.stringMatching(/no operation in the document/) as unknown,
     ]);
     expect(ctx.app.contract.check({ ...answer, status: 404, body: { title: 1 } })).not.toEqual([]);
+    const created = ctx.app.contract.check({
+      method: 'GET',
+      url: '/api/v1/users',
+      status: 201,
+      contentType: 'application/json',
+      hasBody: true,
+      body: { data: [], nextCursor: null },
+    });
+    expect(created).toEqual([expect.stringMatching(/declares no 201 answer/) as unknown]);
   });
 
   it('lets a test that means to break the contract opt out, with a reason', async () => {

@@ -112,7 +112,8 @@ export class ContractValidator {
     const declared =
       operation.responses[status] ??
       operation.responses[`${status[0]}XX`] ??
-      operation.responses.default;
+      // `default` is the problem-details answer to an error; a success must be declared itself.
+      (response.status >= 400 ? operation.responses.default : undefined);
     if (!declared)
       return [`${where}: ${operation.method} ${operation.template} declares no ${status} answer`];
     const content = declared.content as Record<string, Json> | undefined;

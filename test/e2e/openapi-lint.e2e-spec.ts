@@ -91,4 +91,19 @@ describe('OpenAPI lint rules (redocly.yaml)', () => {
     expect(result.output).toMatch(/operation-operationId/);
     expect(result.output).toMatch(/operation-4xx-response/);
   }, 60_000);
+
+  it('flags an operation without a description, a summary not in sentence case and an undescribed tag', async () => {
+    const doc = clone();
+    const op = (doc.paths as Paths)['/api/v1/geography/provinces']?.get as Json;
+    delete op.description;
+    const users = (doc.paths as Paths)['/api/v1/users']?.get as Json;
+    users.summary = 'list Users.';
+    const tags = doc.tags as { name: string; description?: string }[];
+    delete tags.find((tag) => tag.name === 'stats')!.description;
+    const result = await lint(doc);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/operation-description/);
+    expect(result.output).toMatch(/operation-summary-sentence-case/);
+    expect(result.output).toMatch(/tag-description/);
+  }, 60_000);
 });

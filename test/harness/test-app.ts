@@ -2,7 +2,8 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
-import request from 'supertest';
+import request, { type Response, type Test } from 'supertest';
+import { ContractValidator } from './contract.js';
 import { freePort, HARNESS_ENV, TEMPLATE_DATABASE } from './services.mjs';
 
 /** The super admin every test app creates at start-up (ADMIN_EMAIL / ADMIN_PASSWORD). */
@@ -69,11 +70,28 @@ export function testRedisUrl(): string {
   return harnessEnv(HARNESS_ENV.redisUrl);
 }
 
+/**
+ * Built from the first app this test process starts: every app serves the same document (the api-client spec
+ * checks it is the committed openapi.json), and building it per start costs each start time.
+ */
+let contractOfServedDocument: Promise<ContractValidator> | null = null;
+
+export interface HttpOptions {
+  /**
+   * Why this test's answers may break the OpenAPI document (a test that deliberately breaks the contract).
+   * Without it every answer is checked against the served document and a mismatch fails the request.
+   */
+  skipContract?: string;
+}
+
 export interface RunningApp {
   baseUrl: string;
   port: number;
   process: ChildProcess;
-  http: () => ReturnType<typeof request>;
+  /** supertest on the app; every answer is checked against the served OpenAPI document (see HttpOptions). */
+  http: (options?: HttpOptions) => ReturnType<typeof request>;
+  /** The validator the answers are checked with, built from the document the app serves. */
+  contract: ContractValidator;
   /** Everything the process printed so far. */
   output(): string;
   /** Sends a signal (default SIGTERM) and waits for the process to exit; resolves with its exit code. */
@@ -132,17 +150,68 @@ export async function startApp(
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  contractOfServedDocument ??= ContractValidator.forServer(baseUrl);
+  const contract = await contractOfServedDocument;
   return {
     baseUrl,
     port,
     process: child,
-    http: () => request(baseUrl),
+    contract,
+    http: (options: HttpOptions = {}) =>
+      options.skipContract ? request(baseUrl) : contractCheckedRequest(baseUrl, contract),
     output: () => output,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
       return exited;
     },
   };
+}
+
+function hasBody(res: Response): boolean {
+  if (res.status === 204 || res.status === 304) return false;
+  const length = res.headers['content-length'];
+  if (length !== undefined) return Number(length) > 0;
+  return res.headers['transfer-encoding'] !== undefined || Boolean(res.text);
+}
+
+/** Adds the contract check as the test's last assertion, so a spec's own status assertion reports first. */
+function checkContractOnEnd(test: Test, contract: ContractValidator): Test {
+  const end = test.end.bind(test);
+  test.end = (callback) => {
+    test.expect((res: Response) => {
+      const problems = contract.check({
+        method: test.method,
+        url: new URL(test.url).pathname,
+        status: res.status,
+        contentType: res.headers['content-type'],
+        body: res.body as unknown,
+        hasBody: hasBody(res),
+      });
+      if (problems.length > 0)
+        throw new Error(
+          `The answer breaks the OpenAPI document (pass { skipContract: 'why' } to app.http() if the test means it):\n  ${problems.join('\n  ')}`,
+        );
+    });
+    return end(callback);
+  };
+  return test;
+}
+
+export function contractCheckedRequest(
+  baseUrl: string,
+  contract: ContractValidator,
+): ReturnType<typeof request> {
+  const agent = request(baseUrl);
+  return new Proxy(agent, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        return result instanceof request.Test ? checkContractOnEnd(result, contract) : result;
+      };
+    },
+  });
 }
 
 export interface TestContext {

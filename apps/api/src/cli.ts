@@ -1,17 +1,19 @@
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isEmail } from 'class-validator';
 import {
   AppConfig,
+  type ApprovedChange,
   ConfigError,
+  findBreakingChanges,
   loadConfig,
   NodeEnv,
   projectPath,
   startEmbeddedPostgres,
+  unapprovedChanges,
 } from '@app/core';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from './data-source.js';
@@ -29,6 +31,11 @@ const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
   check              fail when entities and migrations disagree
   openapi [--check]  write openapi.json and the typed client libs/api-client/src/schema.ts from the code
                      (no database needed); --check fails when the committed files differ instead
+  openapi-breaking [--release F] [--approved F] [--document F]
+                     fail on a breaking change from the last release's document (openapi.release.json) to
+                     the one the code produces (or F), unless approved in openapi.approved-changes.json
+  openapi-release    record the document the code produces as the release (openapi.release.json) and
+                     empty openapi.approved-changes.json (run when a release is cut)
   create-admin --email E [--password P] [--name N]
                      create a super admin (a strong password is generated and printed when none is given)
   seed-members --count N [--seed S] [--streams K] [--keep-indexes]
@@ -116,25 +123,27 @@ ${lines(down)}
 }
 
 const OPENAPI_FILE = 'openapi.json';
+const RELEASE_FILE = 'openapi.release.json';
+const APPROVED_FILE = 'openapi.approved-changes.json';
 const CLIENT_SCHEMA_FILE = 'libs/api-client/src/schema.ts';
 
-/** The client types openapi-typescript (a devDependency: development and CI only) makes from a document. */
-function clientSchema(document: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'eff-openapi-'));
-  try {
-    const input = path.join(dir, 'openapi.json');
-    const output = path.join(dir, 'schema.ts');
-    writeFileSync(input, document);
-    execFileSync(
-      process.execPath,
-      [projectPath('node_modules', 'openapi-typescript', 'bin', 'cli.js'), input, '-o', output],
-      // In the scratch folder, so it does not pick up redocly.yaml (openapi:lint applies that, with its ignores).
-      { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    return readFileSync(output, 'utf8');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/**
+ * The client types openapi-typescript (a devDependency: development and CI only, hence imported here and not at
+ * the top) makes from a document. A property with a server default is optional (the server fills it in), and a
+ * binary string (`format: binary`: an uploaded file, a download) is a Blob, so a browser passes a File and reads
+ * a download without casts.
+ */
+async function clientSchema(document: string): Promise<string> {
+  const [{ default: openapiTS, astToString, COMMENT_HEADER }, { default: ts }] = await Promise.all([
+    import('openapi-typescript'),
+    import('typescript'),
+  ]);
+  const blob = ts.factory.createTypeReferenceNode('Blob');
+  const ast = await openapiTS(JSON.parse(document) as Parameters<typeof openapiTS>[0], {
+    defaultNonNullable: false,
+    transform: (schema) => ('format' in schema && schema.format === 'binary' ? blob : undefined),
+  });
+  return `${COMMENT_HEADER}${astToString(ast)}`;
 }
 
 function readOrEmpty(file: string): string {
@@ -148,7 +157,7 @@ function readOrEmpty(file: string): string {
 /** openapi.json and the generated client, from the code; with check, only compares them to what is committed. */
 async function openApi(config: AppConfig, check: boolean): Promise<number> {
   const document = await generateOpenApiDocument(config);
-  const schema = clientSchema(document);
+  const schema = await clientSchema(document);
   const files: [string, string][] = [
     [OPENAPI_FILE, document],
     [CLIENT_SCHEMA_FILE, schema],
@@ -167,6 +176,45 @@ async function openApi(config: AppConfig, check: boolean): Promise<number> {
     `openapi:check: ${stale.map(([file]) => file).join(' and ')} ${stale.length === 1 ? 'differs' : 'differ'} ` +
       'from what the code produces. ' +
       'Run `npm run openapi` and commit the result.',
+  );
+  return 1;
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(path.resolve(projectPath(), file), 'utf8')) as T;
+}
+
+/** Breaking changes from the release's document to the current one that nobody approved; 1 when any. */
+async function openApiBreaking(
+  config: AppConfig,
+  files: { release?: string; approved?: string; document?: string },
+) {
+  const release = readJson<Record<string, unknown>>(files.release ?? RELEASE_FILE);
+  const approvedFile = files.approved ?? APPROVED_FILE;
+  const approved = readJson<{ approved: ApprovedChange[] }>(approvedFile).approved;
+  const documentFile = files.document;
+  const current = JSON.parse(
+    documentFile
+      ? readFileSync(path.resolve(projectPath(), documentFile), 'utf8')
+      : await generateOpenApiDocument(config),
+  ) as Record<string, unknown>;
+  const changes = findBreakingChanges(release, current);
+  const unapproved = unapprovedChanges(changes, approved);
+  const stale = approved.filter((a) => !changes.some((change) => change.id === a.id));
+  for (const entry of stale)
+    say(`openapi:check: approved change no longer happens (remove it): ${entry.id}`);
+  if (unapproved.length === 0) {
+    say(
+      `openapi:check: no unapproved breaking change since the release (${changes.length} approved)`,
+    );
+    return 0;
+  }
+  console.error(
+    `openapi:check: ${unapproved.length} breaking change(s) since the release document ${RELEASE_FILE}:`,
+  );
+  for (const change of unapproved) console.error(`  ${change.message}\n    id: ${change.id}`);
+  console.error(
+    `If the break is intended, add each id with a reason to ${approvedFile} (see docs/openapi.md).`,
   );
   return 1;
 }
@@ -230,6 +278,21 @@ async function run(
     }
     case 'openapi':
       return openApi(config, parse(args, { check: { type: 'boolean' } }).values.check === true);
+    case 'openapi-breaking': {
+      const { values } = parse(args, {
+        release: { type: 'string' },
+        approved: { type: 'string' },
+        document: { type: 'string' },
+      });
+      return openApiBreaking(config, values);
+    }
+    case 'openapi-release': {
+      parse(args, {});
+      writeFileSync(projectPath(RELEASE_FILE), await generateOpenApiDocument(config));
+      writeFileSync(projectPath(APPROVED_FILE), `${JSON.stringify({ approved: [] }, null, 2)}\n`);
+      say(`Wrote ${RELEASE_FILE} and emptied ${APPROVED_FILE}`);
+      return 0;
+    }
     case 'create-admin': {
       const { values } = parse(args, {
         email: { type: 'string' },

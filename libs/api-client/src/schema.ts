@@ -11,10 +11,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page of the applications in your area; auditors get MinimisedApplicationDto rows. Each page is audited as applications.listed */
+        /**
+         * List applications
+         * @description A keyset page of the applications of wards inside your area, newest first, optionally by status. Auditors get MinimisedApplicationDto rows. Each page is audited as applications.listed.
+         */
         get: operations["applicationsList"];
         put?: never;
-        /** Submit */
+        /**
+         * Submit a membership application
+         * @description Public and strictly throttled (AUTH_THROTTLE_LIMIT). Takes the applicant's own details and consent: true, and always answers 202 { status: "received" } whether or not the ID number is known: strangers learn nothing about the register.
+         */
         post: operations["applicationsSubmit"];
         delete?: never;
         options?: never;
@@ -29,7 +35,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One application; auditors get MinimisedApplicationDto */
+        /**
+         * Get an application
+         * @description One application inside your area (404 outside). Reviewers (applications:review) also get duplicates: a member with the same ID number (only when inside your area, else null) and other open applications. Auditors get MinimisedApplicationDto.
+         */
         get: operations["applicationsGet"];
         put?: never;
         post?: never;
@@ -48,7 +57,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve */
+        /**
+         * Approve an application
+         * @description From Submitted or Under Review. Creates the member in the same transaction (one definition of a new member: no payment date means paid on joining) and answers 201 with it. The application row is locked, so of two simultaneous approvals one wins and the other gets 409.
+         */
         post: operations["applicationsApprove"];
         delete?: never;
         options?: never;
@@ -65,7 +77,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject */
+        /**
+         * Reject an application
+         * @description From Submitted or Under Review, with a reason (required, at most 500 characters). The decision is audited and published as application.decided.
+         */
         post: operations["applicationsReject"];
         delete?: never;
         options?: never;
@@ -82,7 +97,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Review */
+        /**
+         * Start reviewing an application
+         * @description Moves a Submitted application to Under Review, so other reviewers see it is taken.
+         */
         post: operations["applicationsReview"];
         delete?: never;
         options?: never;
@@ -100,8 +118,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change your password (ends every session)
-         * @description The one route (with logout) a session from an administrator-reset password may call (passwordChangeRequired in the sign-in answer); afterwards sign in with the new password.
+         * Change your password
+         * @description Ends every session of your account. The one route (with logout) a session from an administrator-reset password may call (passwordChangeRequired in the sign-in answer; every other route answers 403 PASSWORD_CHANGE_REQUIRED); afterwards sign in with the new password.
          */
         post: operations["authChangePassword"];
         delete?: never;
@@ -119,7 +137,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password */
+        /**
+         * Sign in with email and password
+         * @description Answers an access token (send it as Authorization: Bearer) and a refresh token. Wrong credentials and unknown emails answer the same 401 INVALID_CREDENTIALS; repeated failures are throttled per account and per address.
+         */
         post: operations["authLogin"];
         delete?: never;
         options?: never;
@@ -136,7 +157,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out of this session */
+        /**
+         * Sign out of this session
+         * @description Revokes the refresh token of this session; the access token expires on its own shortly.
+         */
         post: operations["authLogout"];
         delete?: never;
         options?: never;
@@ -153,7 +177,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out of every session */
+        /**
+         * Sign out of every session
+         * @description Revokes every refresh token of your account, on every device.
+         */
         post: operations["authLogoutAll"];
         delete?: never;
         options?: never;
@@ -168,7 +195,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user */
+        /**
+         * Get the signed-in user
+         * @description Your account: role, scope and whether you must change your password.
+         */
         get: operations["authMe"];
         put?: never;
         post?: never;
@@ -187,7 +217,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a refresh token for a new token pair */
+        /**
+         * Refresh the token pair
+         * @description Exchanges a refresh token for a new access and refresh token. Refresh tokens rotate: each works once, and reusing a spent one revokes the whole session family.
+         */
         post: operations["authRefresh"];
         delete?: never;
         options?: never;
@@ -202,7 +235,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List municipalities */
+        /**
+         * List municipalities of a district
+         * @description Public reference data: the local and metropolitan municipalities of one district.
+         */
         get: operations["geographyListMunicipalities"];
         put?: never;
         post?: never;
@@ -219,7 +255,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List wards */
+        /**
+         * List wards of a municipality
+         * @description Public reference data: the wards of one municipality.
+         */
         get: operations["geographyListWards"];
         put?: never;
         post?: never;
@@ -236,7 +275,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List provinces */
+        /**
+         * List provinces
+         * @description Public reference data: the nine provinces.
+         */
         get: operations["geographyListProvinces"];
         put?: never;
         post?: never;
@@ -253,7 +295,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get province */
+        /**
+         * Get a province
+         * @description Public reference data: one province with its district and ward counts.
+         */
         get: operations["geographyGetProvince"];
         put?: never;
         post?: never;
@@ -270,7 +315,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List districts */
+        /**
+         * List districts of a province
+         * @description Public reference data: the districts and metros of one province.
+         */
         get: operations["geographyListDistricts"];
         put?: never;
         post?: never;
@@ -287,7 +335,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search */
+        /**
+         * Search areas by name or code
+         * @description Public reference data: provinces, districts, municipalities and wards whose name or code matches.
+         */
         get: operations["geographySearch"];
         put?: never;
         post?: never;
@@ -304,7 +355,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get ward */
+        /**
+         * Get a ward
+         * @description Public reference data: one ward with its municipality, district and province.
+         */
         get: operations["geographyGetWard"];
         put?: never;
         post?: never;
@@ -321,7 +375,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Check liveness
+         * @description Answers 200 while the process runs; for restarts by an orchestrator. Needs no token and is not rate limited.
+         */
         get: operations["healthLiveness"];
         put?: never;
         post?: never;
@@ -338,7 +395,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database and Redis answer */
+        /**
+         * Check readiness
+         * @description Answers 200 when PostgreSQL and Redis answer, 503 (with Retry-After) otherwise or while shutting down; for load balancers.
+         */
         get: operations["healthReadiness"];
         put?: never;
         post?: never;
@@ -359,7 +419,7 @@ export interface paths {
         put?: never;
         /**
          * Appoint a member to a position
-         * @description The member must be Active and live inside the structure’s area (a War Council deployee: in that province). 409 SEAT_TAKEN names the current holder; 409 ALREADY_IN_STRUCTURE when the member already holds a position there; 422 MEMBER_INELIGIBLE.
+         * @description The member must be Active and live inside the structure's area (a War Council deployee: in that province), else 422 MEMBER_INELIGIBLE. A single-holder position (or every seat of one) already held for those dates is 409 SEAT_TAKEN naming the holder; a member already in the structure for those dates is 409 ALREADY_IN_STRUCTURE. The database guarantees both under concurrency. Needs leadership:manage inside your area at or below your level (the CCT and the War Council need national scope).
          */
         post: operations["leadershipAppoint"];
         delete?: never;
@@ -377,7 +437,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End an appointment (sets the end date and reason; history is kept) */
+        /**
+         * End an appointment
+         * @description Sets the end date (exclusive) and a reason (term_ended, resigned, removed, deceased, ...). Nothing is deleted: the appointment stays in the structure's history. Needs leadership:manage inside your area at or below your level.
+         */
         post: operations["leadershipEnd"];
         delete?: never;
         options?: never;
@@ -392,7 +455,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Command structures inside your scope */
+        /**
+         * List command structures
+         * @description Structures inside your scope: one per area and level (BCT per ward, SRCT per municipality, RCT per district, PCT per province, the CCT and the War Council).
+         */
         get: operations["leadershipListStructures"];
         put?: never;
         post?: never;
@@ -409,7 +475,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A structure with its current holders and vacancies */
+        /**
+         * Get a structure with its holders
+         * @description A structure with every position, its current holders and vacant seats. Open appointments carry flags (member_not_active, member_outside_area) computed on every read. Scoped: anything outside your area answers 404.
+         */
         get: operations["leadershipGetStructure"];
         put?: never;
         post?: never;
@@ -426,7 +495,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every appointment of a structure, past and present, newest first */
+        /**
+         * List a structure's appointments
+         * @description Every appointment of the structure, past and present, newest first. Scoped: anything outside your area answers 404.
+         */
         get: operations["leadershipHistory"];
         put?: never;
         post?: never;
@@ -443,7 +515,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Positions with vacant seats today, inside your scope */
+        /**
+         * List vacant positions
+         * @description Positions with vacant seats today in structures inside your scope.
+         */
         get: operations["leadershipVacancies"];
         put?: never;
         post?: never;
@@ -460,10 +535,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page of the members in your area; auditors get MinimisedMemberDto rows. Each page is audited as members.listed */
+        /**
+         * List members
+         * @description A keyset page (no OFFSET, no total) of the members in your area. q matches a 13-digit ID number, an EFF membership number or a cell number exactly, or names containing it (3 to 100 characters). status takes one or several comma-separated statuses; area codes only narrow your area (another province gives an empty page). Auditors get MinimisedMemberDto rows. Each page is audited as members.listed.
+         */
         get: operations["membersList"];
         put?: never;
-        /** Register a member. 409 DUPLICATE_ID_NUMBER when already a member in your area; 409 CANNOT_REGISTER_HERE for any reason outside your area (recorded for the national office); 429 REGISTRATION_CONFLICT_LIMIT past REGISTRATION_CONFLICT_LIMIT such refusals in 24 hours */
+        /**
+         * Register a member
+         * @description Validates the ID number (13 digits, real date, citizenship digit, Luhn) and derives date of birth, gender and citizenship from it; the cell number is stored in E.164. joinedOn defaults to today and lastPaidOn to joinedOn (paid on joining); neither may be after today. The status and expiry follow from the dates. The membership number is assigned by the database. 409 DUPLICATE_ID_NUMBER (with the membership number) when already a member in your area; 409 CANNOT_REGISTER_HERE for any reason outside your area (recorded for the national office); 429 REGISTRATION_CONFLICT_LIMIT past REGISTRATION_CONFLICT_LIMIT such refusals in 24 hours. A ward outside your area is 403.
+         */
         post: operations["membersCreate"];
         delete?: never;
         options?: never;
@@ -478,8 +559,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export */
-        get: operations["memberExportExport"];
+        /**
+         * Export members as CSV or XLSX
+         * @description The member list's filters with the same meaning, always inside your scope, streamed (format=csv or xlsx). POPIA: auditors get no ID numbers, dates of birth or contact details; members who objected to contact have none for anyone; anonymised members are left out; cells that a spreadsheet would evaluate as a formula get a leading apostrophe. Every export is audited as members.exported.
+         */
+        get: operations["memberExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -495,10 +579,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /**
+         * List import jobs
+         * @description A keyset page of the import jobs uploaded inside your scope, newest first. Needs members:import.
+         */
         get: operations["memberImportsList"];
         put?: never;
-        /** Upload */
+        /**
+         * Upload a register to import
+         * @description multipart/form-data: file (CSV in UTF-8 with , ; or tab, or XLSX: recognised by its bytes, else 415), mode (create: an existing ID number is a duplicate; upsert: update that member inside your area) and dryRun. Every row is validated like a single create; the ward must be inside your area. Answers 202 with a new job that runs in the background and sends import.progress events; the same file again (same hash, scope and mode, not a dry run) answers 200 with the existing job, resuming it if it failed. An XLSX unpacking beyond IMPORT_MAX_UNCOMPRESSED_BYTES is 413 UNCOMPRESSED_TOO_LARGE; a part compressed beyond IMPORT_MAX_COMPRESSION_RATIO is 422 COMPRESSION_RATIO_TOO_HIGH.
+         */
         post: operations["memberImportsUpload"];
         delete?: never;
         options?: never;
@@ -513,7 +603,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Template */
+        /**
+         * Download the import template
+         * @description The register template (CSV or XLSX): the header row and one example row. ID Number, First Names, Surname and Ward Code are required; headers match whatever their case, spaces or common synonyms (ID No, Cell, Ward, ...).
+         */
         get: operations["memberImportsTemplate"];
         put?: never;
         post?: never;
@@ -530,7 +623,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /**
+         * Get an import job
+         * @description Status (queued with queuePosition, running, completed, failed), counters (totalRows = validRows + rejectedRows; duplicateRows is part of rejectedRows; in a dry run insertedRows/updatedRows say what a real run would write) and ignored columns. Scoped: anything outside your area answers 404.
+         */
         get: operations["memberImportsGet"];
         put?: never;
         post?: never;
@@ -547,7 +643,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Report */
+        /**
+         * Download an import's rejection report
+         * @description Every rejected row: row number (header = row 1), whether it was a duplicate, the reasons, names, ward code and the ID number masked to its last four digits (contact details of rejected rows are never stored). Scoped: anything outside your area answers 404.
+         */
         get: operations["memberImportsReport"];
         put?: never;
         post?: never;
@@ -566,7 +665,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retry */
+        /**
+         * Retry a failed import
+         * @description Resumes a failed job after the last committed row, so nothing is written twice. The file is kept for IMPORT_RETENTION_HOURS; after that the retry answers 409.
+         */
         post: operations["memberImportsRetry"];
         delete?: never;
         options?: never;
@@ -583,7 +685,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run the daily status recalculation now (national scope only) */
+        /**
+         * Recalculate member statuses now
+         * @description Runs the daily status recalculation (Active -> Grace Period -> Expired by expiry date) now and answers { ran, asOf, toGracePeriod, toExpired }; ran is false when another process holds the lock. National scope with members:write only. Publishes no per-member events.
+         */
         post: operations["membersRecalculate"];
         delete?: never;
         options?: never;
@@ -598,14 +703,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One member; auditors get MinimisedMemberDto. Audited as member.viewed */
+        /**
+         * Get a member
+         * @description One member inside your area (404 outside). Auditors get MinimisedMemberDto. Audited as member.viewed.
+         */
         get: operations["membersGet"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /**
+         * Update a member
+         * @description Names, contact details and address. Send the version you read: a stale one answers 409 VERSION_CONFLICT. The ward never changes here (use transfer). An erased member answers 409 MEMBER_ERASED. Audited with a masked diff and recorded in the history.
+         */
         patch: operations["membersUpdate"];
         trace?: never;
     };
@@ -618,7 +729,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record that the member gave (or withdrew) consent to processing */
+        /**
+         * Record consent to processing
+         * @description POPIA: sets (given: true) or clears consentGivenAt; setting it again keeps the first time. Recorded in the history and audited as member.consent_changed. Scoped: anything outside your area answers 404.
+         */
         post: operations["privacyConsent"];
         delete?: never;
         options?: never;
@@ -633,7 +747,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everything held about a member (POPIA access request); audited as member.data_exported */
+        /**
+         * Export everything held about a member
+         * @description POPIA access request: the full record, its history, renewals, transfers, leadership positions, applications with the same ID number and accessLog (the newest 1,000 audit events about the member, plus bulk exports that may have included it). Needs members:data_export (every admin role; not auditors). Audited as member.data_exported. Scoped: anything outside your area answers 404.
+         */
         get: operations["privacyDataExport"];
         put?: never;
         post?: never;
@@ -652,7 +769,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Anonymise a cancelled or deceased member after MEMBER_RETENTION_DAYS (409 MEMBER_NOT_ERASABLE, RETENTION_NOT_ELAPSED, MEMBER_ERASED) */
+        /**
+         * Erase a member's personal data
+         * @description POPIA erasure (super admin only): anonymises a Cancelled or Deceased member once MEMBER_RETENTION_DAYS have passed since that status was set. Names, ID number, contact details and address are replaced; gender, ward, status, dates and the membership number stay, so statistics do not change. Refusals are 409 MEMBER_NOT_ERASABLE (currentStatus), RETENTION_NOT_ELAPSED (statusSince, erasableFrom) or MEMBER_ERASED (already done).
+         */
         post: operations["privacyErase"];
         delete?: never;
         options?: never;
@@ -667,7 +787,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** History */
+        /**
+         * List a member's history
+         * @description A keyset page of the member's history (created, updated with a masked diff, status_changed, renewed, transferred, consent and objection changes), newest first; order=asc for oldest first. fromStatus and toStatus are null on entries that did not change the status. Scoped: anything outside your area answers 404.
+         */
         get: operations["membersHistory"];
         put?: never;
         post?: never;
@@ -686,7 +809,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record that the member objects (or no longer objects) to being contacted */
+        /**
+         * Record an objection to contact
+         * @description POPIA: sets (objects: true, with an optional reason) or clears contactObjectedAt. Exports then leave out the member's contact details. Recorded in the history and audited as member.objection_changed. Scoped: anything outside your area answers 404.
+         */
         post: operations["privacyObjection"];
         delete?: never;
         options?: never;
@@ -701,7 +827,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every position a member holds or held (404 outside your scope) */
+        /**
+         * List a member's positions
+         * @description Every position a member holds or held. Scoped: anything outside your area answers 404.
+         */
         get: operations["leadershipMemberPositions"];
         put?: never;
         post?: never;
@@ -720,7 +849,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Renew */
+        /**
+         * Renew a membership
+         * @description Records a payment: paidOn (not in the future), reference (unique; a repeat is 409) and amountCents (default MEMBERSHIP_FEE_CENTS). The expiry becomes the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS, which re-activates Grace Period and Expired members. Suspended, Cancelled and Deceased members cannot renew (409). Scoped: anything outside your area answers 404.
+         */
         post: operations["membersRenew"];
         delete?: never;
         options?: never;
@@ -737,7 +869,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change status */
+        /**
+         * Change a member's status
+         * @description action suspend, cancel, reinstate or deceased, with a reason. Active, Grace Period and Expired follow from the dates (Active until expiry, Grace Period for GRACE_PERIOD_DAYS after it, then Expired); reinstating gives the status the dates imply. An action the current status does not allow is 409 INVALID_STATUS_TRANSITION. Scoped: anything outside your area answers 404.
+         */
         post: operations["membersChangeStatus"];
         delete?: never;
         options?: never;
@@ -754,7 +889,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Transfer */
+        /**
+         * Transfer a member to another ward
+         * @description Moves the member to toWardCode (inside your area, else 403) with an optional reason, keeping a transfer record and updating the member's area. Published as member.transferred with the previous area. Scoped: anything outside your area answers 404.
+         */
         post: operations["membersTransfer"];
         delete?: never;
         options?: never;
@@ -769,7 +907,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Registrations refused because the ID number is a member elsewhere (national only), newest first */
+        /**
+         * List registration conflicts
+         * @description Registrations refused with CANNOT_REGISTER_HERE because the ID number is a member elsewhere, newest first, optionally only the open ones. National scope only.
+         */
         get: operations["registrationConflictsList"];
         put?: never;
         post?: never;
@@ -788,7 +929,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record how a registration conflict was settled (e.g. after a transfer) */
+        /**
+         * Resolve a registration conflict
+         * @description Records how the conflict was settled (for example after a transfer) and by whom. National scope only.
+         */
         post: operations["registrationConflictsResolve"];
         delete?: never;
         options?: never;
@@ -803,7 +947,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Growth */
+        /**
+         * Get membership growth
+         * @description Members joined per month or year between from and to, and the running total, for an area inside your scope (404 outside). From materialized views refreshed every STATS_REFRESH_INTERVAL_SECONDS; cached per scope and query.
+         */
         get: operations["statsGrowth"];
         put?: never;
         post?: never;
@@ -820,7 +967,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Membership */
+        /**
+         * Get membership by area
+         * @description One row per area of level (children of parentCode): counts by status, gender and age band, and joins in the last 30 and 365 days. Only your part of the country; an area outside your scope is 404. Anonymised members are not counted.
+         */
         get: operations["statsMembership"];
         put?: never;
         post?: never;
@@ -837,7 +987,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Standing */
+        /**
+         * Get good standing of an area
+         * @description Wards in good standing (at least GOOD_STANDING_MIN_ACTIVE Active members); per municipality the percentage and whether it is adequately represented (MUNICIPALITY_REPRESENTATION_PCT); and whether the area's assembly may sit (ASSEMBLY_WARD_PCT of its wards in good standing). Scoped: anything outside your area answers 404.
+         */
         get: operations["statsStanding"];
         put?: never;
         post?: never;
@@ -854,10 +1007,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users within your scope */
+        /**
+         * List users
+         * @description A keyset page of the staff accounts inside your scope; q matches email or name.
+         */
         get: operations["usersList"];
         put?: never;
-        /** Create a user (staff account) within your scope */
+        /**
+         * Create a user
+         * @description A staff account with a role and a scope at or inside yours; you may only create roles strictly junior to your own. The password must be strong (at least 12 characters, not a common one).
+         */
         post: operations["usersCreate"];
         delete?: never;
         options?: never;
@@ -878,7 +1037,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update your own profile */
+        /**
+         * Update your own profile
+         * @description Your display name (role and scope are changed only by a more senior admin).
+         */
         patch: operations["usersUpdateProfile"];
         trace?: never;
     };
@@ -889,14 +1051,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a user */
+        /**
+         * Get a user
+         * @description One staff account inside your scope (404 outside).
+         */
         get: operations["usersGet"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update a user's name, role or scope */
+        /**
+         * Update a user
+         * @description Name, role or scope of an account strictly junior to yours, inside your scope; the new role and scope must also be within your reach. Send the version you read (409 VERSION_CONFLICT when stale).
+         */
         patch: operations["usersUpdate"];
         trace?: never;
     };
@@ -909,7 +1077,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable a user and end their sessions (only a strictly more senior admin) */
+        /**
+         * Disable a user
+         * @description Disables the account and ends its sessions at once. Only a strictly more senior admin inside whose scope the user is.
+         */
         post: operations["usersDisable"];
         delete?: never;
         options?: never;
@@ -926,7 +1097,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enable a disabled user */
+        /**
+         * Enable a disabled user
+         * @description Lets the account sign in again. Only a strictly more senior admin inside whose scope the user is.
+         */
         post: operations["usersEnable"];
         delete?: never;
         options?: never;
@@ -944,8 +1118,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reset a user's password to a generated one-time password
-         * @description Only a strictly more senior admin (or a super admin). Every session of the user ends at once; signing in with the generated password gives a session that may only change it.
+         * Reset a user's password
+         * @description Sets a generated one-time password and answers it once. Only a strictly more senior admin (or a super admin). Every session of the user ends at once; signing in with the generated password gives a session that may only change it.
          */
         post: operations["usersResetPassword"];
         delete?: never;
@@ -1081,7 +1255,7 @@ export interface components {
             current: boolean;
             /** @description Note given when ended */
             endNote: string | null;
-            endReason: (string & components["schemas"]["EndReason"]) | null;
+            endReason: components["schemas"]["EndReason"] | null;
             /**
              * Format: date
              * @description Exclusive: the first day the member no longer holds the position; null while open
@@ -1189,7 +1363,7 @@ export interface components {
              * @description The member consented to the party processing their personal information (POPIA)
              * @default true
              */
-            consentGiven: boolean;
+            consentGiven?: boolean;
             /** @example thandi@example.org */
             email?: string;
             /** @example Thandiwe Naledi */
@@ -1396,17 +1570,17 @@ export interface components {
              * @description Validate and count only; no member is written
              * @default false
              */
-            dryRun: boolean;
+            dryRun?: boolean;
             /**
              * Format: binary
              * @description The register: CSV (UTF-8) or XLSX
              */
-            file: string;
+            file: Blob;
             /**
              * @description create: an existing ID number is a duplicate; upsert: update that member (inside your area)
              * @default create
              */
-            mode: components["schemas"]["MemberImportMode"];
+            mode?: components["schemas"]["MemberImportMode"];
         };
         LivenessDto: {
             /** @example ok */
@@ -1506,12 +1680,12 @@ export interface components {
             details: {
                 [key: string]: unknown;
             } | null;
-            fromStatus: (string & components["schemas"]["MemberStatus"]) | null;
+            fromStatus: components["schemas"]["MemberStatus"] | null;
             /** @description Increasing; newer entries have larger ids */
             id: string;
             kind: components["schemas"]["MemberHistoryKind"];
             reason: string | null;
-            toStatus: (string & components["schemas"]["MemberStatus"]) | null;
+            toStatus: components["schemas"]["MemberStatus"] | null;
         };
         MemberHistoryEntryPage: {
             data: components["schemas"]["MemberHistoryEntryDto"][];
@@ -1805,7 +1979,7 @@ export interface components {
             membershipNumber: string | null;
             municipalityCode: string;
             note: string | null;
-            outcome: (string & components["schemas"]["RegistrationConflictOutcome"]) | null;
+            outcome: components["schemas"]["RegistrationConflictOutcome"] | null;
             provinceCode: string;
             /**
              * Format: uuid
@@ -2160,7 +2334,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationPage"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2169,7 +2343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2178,7 +2352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2187,7 +2361,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2229,7 +2403,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationReceivedDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2238,7 +2412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2277,7 +2451,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDto"] | components["schemas"]["MinimisedApplicationDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2286,7 +2460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2295,7 +2469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2304,7 +2478,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2313,7 +2487,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2353,7 +2527,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2362,7 +2536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2371,7 +2545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2380,7 +2554,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2389,7 +2563,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION, DUPLICATE_ID_NUMBER, CANNOT_REGISTER_HERE */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2398,7 +2572,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2441,7 +2615,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2450,7 +2624,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2459,7 +2633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2468,7 +2642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2477,7 +2651,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2486,7 +2660,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2526,7 +2700,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2535,7 +2709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2544,7 +2718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2553,7 +2727,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2562,7 +2736,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2571,7 +2745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2611,7 +2785,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2620,7 +2794,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2629,7 +2803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2638,7 +2812,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2679,7 +2853,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponseDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2688,7 +2862,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: INVALID_CREDENTIALS */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2697,7 +2871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2733,7 +2907,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2742,7 +2916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2751,7 +2925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2787,7 +2961,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2796,7 +2970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2805,7 +2979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2842,7 +3016,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthenticatedUserDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2851,7 +3025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2860,7 +3034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2901,7 +3075,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPairDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2910,7 +3084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2919,7 +3093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2958,7 +3132,7 @@ export interface operations {
                     "application/json": components["schemas"]["MunicipalityDto"][];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2967,7 +3141,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2976,7 +3150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3015,7 +3189,7 @@ export interface operations {
                     "application/json": components["schemas"]["WardDto"][];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3024,7 +3198,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3033,7 +3207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3070,7 +3244,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProvinceDto"][];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3109,7 +3283,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProvinceDetailDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3118,7 +3292,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3127,7 +3301,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3166,7 +3340,7 @@ export interface operations {
                     "application/json": components["schemas"]["DistrictDto"][];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3175,7 +3349,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3184,7 +3358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3225,7 +3399,7 @@ export interface operations {
                     "application/json": components["schemas"]["GeographySearchResultDto"][];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3234,7 +3408,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3273,7 +3447,7 @@ export interface operations {
                     "application/json": components["schemas"]["WardDetailDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3282,7 +3456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3291,7 +3465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3399,7 +3573,7 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3408,7 +3582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3417,7 +3591,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3426,7 +3600,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3435,7 +3609,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: SEAT_TAKEN, ALREADY_IN_STRUCTURE */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3444,7 +3618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Well-formed but refused content (e.g. an archive compressed too far) */
+            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: MEMBER_INELIGIBLE */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3453,7 +3627,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3496,7 +3670,7 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3505,7 +3679,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3514,7 +3688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3523,7 +3697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3532,7 +3706,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3541,7 +3715,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3585,7 +3759,7 @@ export interface operations {
                     "application/json": components["schemas"]["StructurePage"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3594,7 +3768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3603,7 +3777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3612,7 +3786,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3651,7 +3825,7 @@ export interface operations {
                     "application/json": components["schemas"]["StructureDetailDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3660,7 +3834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3669,7 +3843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3678,7 +3852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3687,7 +3861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3732,7 +3906,7 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentPage"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3741,7 +3915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3750,7 +3924,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3759,7 +3933,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3768,7 +3942,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3812,7 +3986,7 @@ export interface operations {
                     "application/json": components["schemas"]["VacancyPage"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3821,7 +3995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3830,7 +4004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3839,7 +4013,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3893,7 +4067,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberPage"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON, INVALID_CURSOR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3902,7 +4076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3911,7 +4085,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3920,7 +4094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3961,7 +4135,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3970,7 +4144,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3979,7 +4153,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3988,7 +4162,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: DUPLICATE_ID_NUMBER, CANNOT_REGISTER_HERE */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3997,7 +4171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED, REGISTRATION_CONFLICT_LIMIT */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4017,7 +4191,7 @@ export interface operations {
             };
         };
     };
-    memberExportExport: {
+    memberExport: {
         parameters: {
             query?: {
                 provinceCode?: string;
@@ -4045,9 +4219,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4056,7 +4233,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4065,7 +4242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4074,7 +4251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4115,7 +4292,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJobPage"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4124,7 +4301,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4133,7 +4310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4142,7 +4319,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4193,7 +4370,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJobDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4202,7 +4379,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4211,7 +4388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4220,7 +4397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large. Codes: PAYLOAD_TOO_LARGE, UNCOMPRESSED_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4229,7 +4406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Error */
+            /** @description Error. Codes: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4238,7 +4415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Well-formed but refused content (e.g. an archive compressed too far) */
+            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: COMPRESSION_RATIO_TOO_HIGH */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4247,7 +4424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4283,9 +4460,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4294,7 +4474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4303,7 +4483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4312,7 +4492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4351,7 +4531,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJobDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4360,7 +4540,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4369,7 +4549,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4378,7 +4558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4387,7 +4567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4425,9 +4605,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4436,7 +4619,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4445,7 +4628,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4454,7 +4637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4463,7 +4646,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4503,7 +4686,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJobDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4512,7 +4695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4521,7 +4704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4530,7 +4713,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4539,7 +4722,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4548,7 +4731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4585,7 +4768,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatusRecalculationResultDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4594,7 +4777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4603,7 +4786,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4642,7 +4825,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberDto"] | components["schemas"]["MinimisedMemberDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4651,7 +4834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4660,7 +4843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4669,7 +4852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4678,7 +4861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4721,7 +4904,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4730,7 +4913,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4739,7 +4922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4748,7 +4931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4757,7 +4940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: VERSION_CONFLICT, MEMBER_ERASED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4766,7 +4949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4809,7 +4992,7 @@ export interface operations {
                     "application/json": components["schemas"]["PrivacyStateDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4818,7 +5001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4827,7 +5010,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4836,7 +5019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4845,7 +5028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: MEMBER_ERASED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4854,7 +5037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4893,7 +5076,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberDataExportDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4902,7 +5085,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4911,7 +5094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4920,7 +5103,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4929,7 +5112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4968,7 +5151,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErasureResultDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4977,7 +5160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4986,7 +5169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4995,7 +5178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5004,7 +5187,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: MEMBER_NOT_ERASABLE, RETENTION_NOT_ELAPSED, MEMBER_ERASED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5013,7 +5196,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5057,7 +5240,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberHistoryEntryPage"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5066,7 +5249,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5075,7 +5258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5084,7 +5267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5093,7 +5276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5136,7 +5319,7 @@ export interface operations {
                     "application/json": components["schemas"]["PrivacyStateDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5145,7 +5328,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5154,7 +5337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5163,7 +5346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5172,7 +5355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: MEMBER_ERASED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5181,7 +5364,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5220,7 +5403,7 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentDto"][];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5229,7 +5412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5238,7 +5421,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5247,7 +5430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5256,7 +5439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5300,7 +5483,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5309,7 +5492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5318,7 +5501,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5327,7 +5510,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5336,7 +5519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: CONFLICT, INVALID_STATUS_TRANSITION, MEMBER_ERASED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5345,7 +5528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5388,7 +5571,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5397,7 +5580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5406,7 +5589,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5415,7 +5598,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5424,7 +5607,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION, MEMBER_ERASED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5433,7 +5616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5476,7 +5659,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5485,7 +5668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5494,7 +5677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5503,7 +5686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5512,7 +5695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5521,7 +5704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5563,7 +5746,7 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationConflictPage"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5572,7 +5755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5581,7 +5764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5590,7 +5773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5633,7 +5816,7 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationConflictDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5642,7 +5825,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5651,7 +5834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5660,7 +5843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5669,7 +5852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5678,7 +5861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5721,7 +5904,7 @@ export interface operations {
                     "application/json": components["schemas"]["GrowthDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5730,7 +5913,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5739,7 +5922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5748,7 +5931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5757,7 +5940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5799,7 +5982,7 @@ export interface operations {
                     "application/json": components["schemas"]["MembershipStatsDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5808,7 +5991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5817,7 +6000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5826,7 +6009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5835,7 +6018,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5876,7 +6059,7 @@ export interface operations {
                     "application/json": components["schemas"]["StandingDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5885,7 +6068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5894,7 +6077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5903,7 +6086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5912,7 +6095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5958,7 +6141,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5967,7 +6150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5976,7 +6159,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5985,7 +6168,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6026,7 +6209,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6035,7 +6218,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6044,7 +6227,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6053,7 +6236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6062,7 +6245,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6104,7 +6287,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6113,7 +6296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6122,7 +6305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6131,7 +6314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6170,7 +6353,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6179,7 +6362,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6188,7 +6371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6197,7 +6380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6206,7 +6389,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6249,7 +6432,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6258,7 +6441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6267,7 +6450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6276,7 +6459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6285,7 +6468,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description Conflicts with the current state. Codes: VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6294,7 +6477,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6334,7 +6517,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6343,7 +6526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6352,7 +6535,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6361,7 +6544,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6370,7 +6553,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6409,7 +6592,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6418,7 +6601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6427,7 +6610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6436,7 +6619,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6445,7 +6628,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6484,7 +6667,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResetPasswordResponseDto"];
                 };
             };
-            /** @description Invalid input (problem details with per-field errors) */
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6493,7 +6676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6502,7 +6685,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again */
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6511,7 +6694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Not found (or outside your scope) */
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6520,7 +6703,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;

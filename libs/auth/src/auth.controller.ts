@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { ApiProblems, Public, StrictThrottle } from '@app/core';
+import { ApiProblems, Public, StrictThrottle, ApiErrorCodes, ErrorCode } from '@app/core';
 import { AuthService } from './auth.service.js';
 import { CurrentUser } from './auth-user.js';
 import type { AuthUser } from './auth-user.js';
@@ -21,67 +21,86 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('login')
-  @ApiOperation({ summary: 'Sign in with email and password' })
   @Public()
   @StrictThrottle()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.UNAUTHORIZED, HttpStatus.TOO_MANY_REQUESTS)
+  @ApiOperation({
+    summary: 'Sign in with email and password',
+    description:
+      'Answers an access token (send it as Authorization: Bearer) and a refresh token. Wrong credentials and unknown emails answer the same 401 INVALID_CREDENTIALS; repeated failures are throttled per account and per address.',
+  })
+  @ApiErrorCodes(HttpStatus.UNAUTHORIZED, ErrorCode.InvalidCredentials)
   login(@Body() body: LoginDto, @Req() req: Request): Promise<LoginResponseDto> {
     return this.auth.login(body.email, body.password, req.ip ?? 'unknown');
   }
 
   @Post('refresh')
-  @ApiOperation({ summary: 'Exchange a refresh token for a new token pair' })
   @Public()
   @StrictThrottle()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokenPairDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.UNAUTHORIZED, HttpStatus.TOO_MANY_REQUESTS)
+  @ApiOperation({
+    summary: 'Refresh the token pair',
+    description:
+      'Exchanges a refresh token for a new access and refresh token. Refresh tokens rotate: each works once, and reusing a spent one revokes the whole session family.',
+  })
+  @ApiErrorCodes(HttpStatus.UNAUTHORIZED, ErrorCode.Unauthenticated)
   refresh(@Body() body: RefreshDto): Promise<TokenPairDto> {
     return this.auth.refresh(body.refreshToken);
   }
 
   @Post('logout')
-  @ApiOperation({ summary: 'Sign out of this session' })
   @Authenticated()
   @PasswordChangeRoute()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'This session has ended' })
+  @ApiOperation({
+    summary: 'Sign out of this session',
+    description:
+      'Revokes the refresh token of this session; the access token expires on its own shortly.',
+  })
   logout(@CurrentUser() user: AuthUser): Promise<void> {
     return this.auth.logout(user);
   }
 
   @Post('logout-all')
-  @ApiOperation({ summary: 'Sign out of every session' })
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Every session of this user has ended, on every device' })
+  @ApiOperation({
+    summary: 'Sign out of every session',
+    description: 'Revokes every refresh token of your account, on every device.',
+  })
   logoutAll(@CurrentUser() user: AuthUser): Promise<void> {
     return this.auth.revoker.revokeAll(user.id, 'logout_all');
   }
 
   @Get('me')
-  @ApiOperation({ summary: 'The signed-in user' })
   @Authenticated()
   @ApiOkResponse({ type: AuthenticatedUserDto })
+  @ApiOperation({
+    summary: 'Get the signed-in user',
+    description: 'Your account: role, scope and whether you must change your password.',
+  })
   me(@CurrentUser() user: AuthUser): Promise<AuthenticatedUserDto> {
     return this.auth.me(user);
   }
 
   @Post('change-password')
-  @ApiOperation({
-    summary: 'Change your password (ends every session)',
-    description:
-      'The one route (with logout) a session from an administrator-reset password may call ' +
-      '(passwordChangeRequired in the sign-in answer); afterwards sign in with the new password.',
-  })
   @Authenticated()
   @PasswordChangeRoute()
   @StrictThrottle()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password changed; every session has ended' })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.TOO_MANY_REQUESTS)
+  @ApiOperation({
+    summary: 'Change your password',
+    description:
+      'Ends every session of your account. The one route (with logout) a session from an administrator-reset password may call (passwordChangeRequired in the sign-in answer; every other route answers 403 PASSWORD_CHANGE_REQUIRED); afterwards sign in with the new password.',
+  })
   changePassword(@CurrentUser() user: AuthUser, @Body() body: ChangePasswordDto): Promise<void> {
     return this.auth.changePassword(user, body.currentPassword, body.newPassword);
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiParam, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems, Public } from '@app/core';
 import {
   DistrictDto,
@@ -23,6 +23,10 @@ export class GeographyController {
 
   @Get('provinces')
   @ApiOkResponse({ type: [ProvinceDto] })
+  @ApiOperation({
+    summary: 'List provinces',
+    description: 'Public reference data: the nine provinces.',
+  })
   listProvinces(): Promise<ProvinceDto[]> {
     return this.geography.listProvinces();
   }
@@ -31,6 +35,10 @@ export class GeographyController {
   @ApiParam({ name: 'code', example: 'GP' })
   @ApiOkResponse({ type: ProvinceDetailDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Get a province',
+    description: 'Public reference data: one province with its district and ward counts.',
+  })
   getProvince(
     @Param('code', new GeographyCodePipe(GeographyLevel.Province)) code: string,
   ): Promise<ProvinceDetailDto> {
@@ -41,6 +49,10 @@ export class GeographyController {
   @ApiParam({ name: 'code', example: 'GP' })
   @ApiOkResponse({ type: [DistrictDto] })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'List districts of a province',
+    description: 'Public reference data: the districts and metros of one province.',
+  })
   listDistricts(
     @Param('code', new GeographyCodePipe(GeographyLevel.Province)) code: string,
   ): Promise<DistrictDto[]> {
@@ -51,6 +63,11 @@ export class GeographyController {
   @ApiParam({ name: 'code', example: 'DC42' })
   @ApiOkResponse({ type: [MunicipalityDto] })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'List municipalities of a district',
+    description:
+      'Public reference data: the local and metropolitan municipalities of one district.',
+  })
   listMunicipalities(
     @Param('code', new GeographyCodePipe(GeographyLevel.District)) code: string,
   ): Promise<MunicipalityDto[]> {
@@ -61,6 +78,10 @@ export class GeographyController {
   @ApiParam({ name: 'code', example: 'GT421' })
   @ApiOkResponse({ type: [WardDto] })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'List wards of a municipality',
+    description: 'Public reference data: the wards of one municipality.',
+  })
   listWards(
     @Param('code', new GeographyCodePipe(GeographyLevel.Municipality)) code: string,
   ): Promise<WardDto[]> {
@@ -71,6 +92,10 @@ export class GeographyController {
   @ApiParam({ name: 'code', example: '79800001' })
   @ApiOkResponse({ type: WardDetailDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Get a ward',
+    description: 'Public reference data: one ward with its municipality, district and province.',
+  })
   getWard(
     @Param('code', new GeographyCodePipe(GeographyLevel.Ward)) code: string,
   ): Promise<WardDetailDto> {
@@ -80,6 +105,11 @@ export class GeographyController {
   @Get('search')
   @ApiOkResponse({ type: [GeographySearchResultDto] })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'Search areas by name or code',
+    description:
+      'Public reference data: provinces, districts, municipalities and wards whose name or code matches.',
+  })
   search(@Query() query: GeographySearchQueryDto): Promise<GeographySearchResultDto[]> {
     return this.geography.search(query.q, query.limit);
   }

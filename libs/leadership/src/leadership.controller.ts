@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from 
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import { ApiProblems, PageOf, UuidParam } from '@app/core';
+import { ApiProblems, PageOf, UuidParam, ApiErrorCodes, ErrorCode } from '@app/core';
 import type { Page } from '@app/core';
 import {
   AppointmentDto,
@@ -24,9 +24,13 @@ export class LeadershipController {
 
   @Get('leadership/structures')
   @RequirePermission(Permission.LeadershipRead)
-  @ApiOperation({ summary: 'Command structures inside your scope' })
   @ApiOkResponse({ type: PageOf(StructureDto) })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'List command structures',
+    description:
+      'Structures inside your scope: one per area and level (BCT per ward, SRCT per municipality, RCT per district, PCT per province, the CCT and the War Council).',
+  })
   listStructures(
     @CurrentUser() actor: AuthUser,
     @Query() query: StructureQueryDto,
@@ -36,9 +40,13 @@ export class LeadershipController {
 
   @Get('leadership/structures/:id')
   @RequirePermission(Permission.LeadershipRead)
-  @ApiOperation({ summary: 'A structure with its current holders and vacancies' })
   @ApiOkResponse({ type: StructureDetailDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Get a structure with its holders',
+    description:
+      'A structure with every position, its current holders and vacant seats. Open appointments carry flags (member_not_active, member_outside_area) computed on every read. Scoped: anything outside your area answers 404.',
+  })
   getStructure(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -48,9 +56,13 @@ export class LeadershipController {
 
   @Get('leadership/structures/:id/history')
   @RequirePermission(Permission.LeadershipRead)
-  @ApiOperation({ summary: 'Every appointment of a structure, past and present, newest first' })
   @ApiOkResponse({ type: PageOf(AppointmentDto) })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: "List a structure's appointments",
+    description:
+      'Every appointment of the structure, past and present, newest first. Scoped: anything outside your area answers 404.',
+  })
   history(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -61,9 +73,12 @@ export class LeadershipController {
 
   @Get('leadership/vacancies')
   @RequirePermission(Permission.LeadershipRead)
-  @ApiOperation({ summary: 'Positions with vacant seats today, inside your scope' })
   @ApiOkResponse({ type: PageOf(VacancyDto) })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'List vacant positions',
+    description: 'Positions with vacant seats today in structures inside your scope.',
+  })
   vacancies(
     @CurrentUser() actor: AuthUser,
     @Query() query: VacancyQueryDto,
@@ -73,13 +88,6 @@ export class LeadershipController {
 
   @Post('leadership/appointments')
   @RequirePermission(Permission.LeadershipManage)
-  @ApiOperation({
-    summary: 'Appoint a member to a position',
-    description:
-      'The member must be Active and live inside the structure’s area (a War Council deployee: in that ' +
-      'province). 409 SEAT_TAKEN names the current holder; 409 ALREADY_IN_STRUCTURE when the member ' +
-      'already holds a position there; 422 MEMBER_INELIGIBLE.',
-  })
   @ApiCreatedResponse({ type: AppointmentDto })
   @ApiProblems(
     HttpStatus.BAD_REQUEST,
@@ -87,6 +95,13 @@ export class LeadershipController {
     HttpStatus.CONFLICT,
     HttpStatus.UNPROCESSABLE_ENTITY,
   )
+  @ApiOperation({
+    summary: 'Appoint a member to a position',
+    description:
+      "The member must be Active and live inside the structure's area (a War Council deployee: in that province), else 422 MEMBER_INELIGIBLE. A single-holder position (or every seat of one) already held for those dates is 409 SEAT_TAKEN naming the holder; a member already in the structure for those dates is 409 ALREADY_IN_STRUCTURE. The database guarantees both under concurrency. Needs leadership:manage inside your area at or below your level (the CCT and the War Council need national scope).",
+  })
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.SeatTaken, ErrorCode.AlreadyInStructure)
+  @ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.MemberIneligible)
   appoint(
     @CurrentUser() actor: AuthUser,
     @Body() body: CreateAppointmentDto,
@@ -97,9 +112,13 @@ export class LeadershipController {
   @Post('leadership/appointments/:id/end')
   @RequirePermission(Permission.LeadershipManage)
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'End an appointment (sets the end date and reason; history is kept)' })
   @ApiOkResponse({ type: AppointmentDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'End an appointment',
+    description:
+      "Sets the end date (exclusive) and a reason (term_ended, resigned, removed, deceased, ...). Nothing is deleted: the appointment stays in the structure's history. Needs leadership:manage inside your area at or below your level.",
+  })
   end(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -110,9 +129,13 @@ export class LeadershipController {
 
   @Get('members/:id/positions')
   @RequirePermission(Permission.LeadershipRead)
-  @ApiOperation({ summary: 'Every position a member holds or held (404 outside your scope)' })
   @ApiOkResponse({ type: [AppointmentDto] })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: "List a member's positions",
+    description:
+      'Every position a member holds or held. Scoped: anything outside your area answers 404.',
+  })
   memberPositions(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,

@@ -19,7 +19,7 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser, Permission, RequirePermission, isNational } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import { ApiProblems, AppException, PageOf, UuidParam } from '@app/core';
+import { ApiProblems, AppException, PageOf, UuidParam, ApiErrorCodes, ErrorCode } from '@app/core';
 import type { Page } from '@app/core';
 import { CreateMemberDto } from './dto/create-member.dto.js';
 import {
@@ -54,25 +54,37 @@ export class MembersController {
   @Post()
   @RequirePermission(Permission.MembersWrite)
   @ApiCreatedResponse({ type: MemberDto })
-  @ApiOperation({
-    summary:
-      'Register a member. 409 DUPLICATE_ID_NUMBER when already a member in your area; 409 CANNOT_REGISTER_HERE ' +
-      'for any reason outside your area (recorded for the national office); 429 REGISTRATION_CONFLICT_LIMIT past ' +
-      'REGISTRATION_CONFLICT_LIMIT such refusals in 24 hours',
-  })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.CONFLICT, HttpStatus.TOO_MANY_REQUESTS)
+  @ApiOperation({
+    summary: 'Register a member',
+    description:
+      'Validates the ID number (13 digits, real date, citizenship digit, Luhn) and derives date of birth, gender and citizenship from it; the cell number is stored in E.164. joinedOn defaults to today and lastPaidOn to joinedOn (paid on joining); neither may be after today. The status and expiry follow from the dates. The membership number is assigned by the database. 409 DUPLICATE_ID_NUMBER (with the membership number) when already a member in your area; 409 CANNOT_REGISTER_HERE for any reason outside your area (recorded for the national office); 429 REGISTRATION_CONFLICT_LIMIT past REGISTRATION_CONFLICT_LIMIT such refusals in 24 hours. A ward outside your area is 403.',
+  })
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.DuplicateIdNumber, ErrorCode.CannotRegisterHere)
+  @ApiErrorCodes(
+    HttpStatus.TOO_MANY_REQUESTS,
+    ErrorCode.RateLimited,
+    ErrorCode.RegistrationConflictLimit,
+  )
   create(@CurrentUser() actor: AuthUser, @Body() body: CreateMemberDto): Promise<MemberDto> {
     return this.members.create(actor, body);
   }
 
   @Get()
   @RequirePermission(Permission.MembersRead)
-  @ApiOperation({
-    summary:
-      'A page of the members in your area; auditors get MinimisedMemberDto rows. Each page is audited as members.listed',
-  })
   @ApiOkResponse({ type: MemberPage })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'List members',
+    description:
+      'A keyset page (no OFFSET, no total) of the members in your area. q matches a 13-digit ID number, an EFF membership number or a cell number exactly, or names containing it (3 to 100 characters). status takes one or several comma-separated statuses; area codes only narrow your area (another province gives an empty page). Auditors get MinimisedMemberDto rows. Each page is audited as members.listed.',
+  })
+  @ApiErrorCodes(
+    HttpStatus.BAD_REQUEST,
+    ErrorCode.ValidationFailed,
+    ErrorCode.MalformedJson,
+    ErrorCode.InvalidCursor,
+  )
   list(
     @CurrentUser() actor: AuthUser,
     @Query() query: ListMembersQueryDto,
@@ -83,8 +95,12 @@ export class MembersController {
   @Post('status-recalculations')
   @RequirePermission(Permission.MembersWrite)
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Run the daily status recalculation now (national scope only)' })
   @ApiOkResponse({ type: StatusRecalculationResultDto })
+  @ApiOperation({
+    summary: 'Recalculate member statuses now',
+    description:
+      'Runs the daily status recalculation (Active -> Grace Period -> Expired by expiry date) now and answers { ran, asOf, toGracePeriod, toExpired }; ran is false when another process holds the lock. National scope with members:write only. Publishes no per-member events.',
+  })
   async recalculate(@CurrentUser() actor: AuthUser): Promise<StatusRecalculationResultDto> {
     if (!isNational(actor.scope))
       throw AppException.forbidden('Only national admins may run the status recalculation');
@@ -93,12 +109,14 @@ export class MembersController {
 
   @Get(':id')
   @RequirePermission(Permission.MembersRead)
-  @ApiOperation({
-    summary: 'One member; auditors get MinimisedMemberDto. Audited as member.viewed',
-  })
   @ApiExtraModels(MemberDto, MinimisedMemberDto)
   @ApiOkResponse({ schema: MEMBER_VIEW_SCHEMA })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Get a member',
+    description:
+      'One member inside your area (404 outside). Auditors get MinimisedMemberDto. Audited as member.viewed.',
+  })
   get(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<MemberView> {
     return this.members.get(actor, id);
   }
@@ -107,6 +125,12 @@ export class MembersController {
   @RequirePermission(Permission.MembersWrite)
   @ApiOkResponse({ type: MemberDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Update a member',
+    description:
+      'Names, contact details and address. Send the version you read: a stale one answers 409 VERSION_CONFLICT. The ward never changes here (use transfer). An erased member answers 409 MEMBER_ERASED. Audited with a masked diff and recorded in the history.',
+  })
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.VersionConflict, ErrorCode.MemberErased)
   update(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -120,6 +144,12 @@ export class MembersController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: MemberDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: "Change a member's status",
+    description:
+      'action suspend, cancel, reinstate or deceased, with a reason. Active, Grace Period and Expired follow from the dates (Active until expiry, Grace Period for GRACE_PERIOD_DAYS after it, then Expired); reinstating gives the status the dates imply. An action the current status does not allow is 409 INVALID_STATUS_TRANSITION. Scoped: anything outside your area answers 404.',
+  })
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.InvalidStatusTransition, ErrorCode.MemberErased)
   changeStatus(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -132,6 +162,17 @@ export class MembersController {
   @RequirePermission(Permission.MembersWrite)
   @ApiCreatedResponse({ type: MemberDto, description: 'The member with the new expiry and status' })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Renew a membership',
+    description:
+      'Records a payment: paidOn (not in the future), reference (unique; a repeat is 409) and amountCents (default MEMBERSHIP_FEE_CENTS). The expiry becomes the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS, which re-activates Grace Period and Expired members. Suspended, Cancelled and Deceased members cannot renew (409). Scoped: anything outside your area answers 404.',
+  })
+  @ApiErrorCodes(
+    HttpStatus.CONFLICT,
+    ErrorCode.Conflict,
+    ErrorCode.InvalidStatusTransition,
+    ErrorCode.MemberErased,
+  )
   renew(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -145,6 +186,11 @@ export class MembersController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: MemberDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Transfer a member to another ward',
+    description:
+      "Moves the member to toWardCode (inside your area, else 403) with an optional reason, keeping a transfer record and updating the member's area. Published as member.transferred with the previous area. Scoped: anything outside your area answers 404.",
+  })
   transfer(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -157,6 +203,11 @@ export class MembersController {
   @RequirePermission(Permission.MembersRead)
   @ApiOkResponse({ type: PageOf(MemberHistoryEntryDto) })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: "List a member's history",
+    description:
+      "A keyset page of the member's history (created, updated with a masked diff, status_changed, renewed, transferred, consent and objection changes), newest first; order=asc for oldest first. fromStatus and toStatus are null on entries that did not change the status. Scoped: anything outside your area answers 404.",
+  })
   history(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,

@@ -12,7 +12,7 @@ import {
 import { ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import { ApiProblems, PageOf, UuidParam } from '@app/core';
+import { ApiProblems, PageOf, UuidParam, ApiErrorCodes, ErrorCode } from '@app/core';
 import type { Page } from '@app/core';
 import {
   CreateUserDto,
@@ -30,49 +30,67 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a user (staff account) within your scope' })
   @RequirePermission(Permission.UsersManage)
   @ApiCreatedResponse({ type: UserDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Create a user',
+    description:
+      'A staff account with a role and a scope at or inside yours; you may only create roles strictly junior to your own. The password must be strong (at least 12 characters, not a common one).',
+  })
   create(@CurrentUser() actor: AuthUser, @Body() body: CreateUserDto): Promise<UserDto> {
     return this.users.create(actor, body);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List users within your scope' })
   @RequirePermission(Permission.UsersRead)
   @ApiOkResponse({ type: PageOf(UserDto) })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'List users',
+    description: 'A keyset page of the staff accounts inside your scope; q matches email or name.',
+  })
   list(@CurrentUser() actor: AuthUser, @Query() query: ListUsersQueryDto): Promise<Page<UserDto>> {
     return this.users.list(actor, query);
   }
 
   @Patch('me')
-  @ApiOperation({ summary: 'Update your own profile' })
   @Authenticated()
   @ApiOkResponse({
     type: UserDto,
     description: 'Your own profile; role and scope cannot be changed here',
   })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'Update your own profile',
+    description: 'Your display name (role and scope are changed only by a more senior admin).',
+  })
   updateProfile(@CurrentUser() actor: AuthUser, @Body() body: UpdateProfileDto): Promise<UserDto> {
     return this.users.updateProfile(actor, body.name);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a user' })
   @RequirePermission(Permission.UsersRead)
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Get a user',
+    description: 'One staff account inside your scope (404 outside).',
+  })
   get(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<UserDto> {
     return this.users.get(actor, id);
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: "Update a user's name, role or scope" })
   @RequirePermission(Permission.UsersManage)
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Update a user',
+    description:
+      'Name, role or scope of an account strictly junior to yours, inside your scope; the new role and scope must also be within your reach. Send the version you read (409 VERSION_CONFLICT when stale).',
+  })
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.VersionConflict)
   update(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -82,38 +100,43 @@ export class UsersController {
   }
 
   @Post(':id/disable')
-  @ApiOperation({
-    summary: 'Disable a user and end their sessions (only a strictly more senior admin)',
-  })
   @RequirePermission(Permission.UsersManage)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto, description: 'Disabled; every session of the user has ended' })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Disable a user',
+    description:
+      'Disables the account and ends its sessions at once. Only a strictly more senior admin inside whose scope the user is.',
+  })
   disable(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<UserDto> {
     return this.users.disable(actor, id);
   }
 
   @Post(':id/enable')
-  @ApiOperation({ summary: 'Enable a disabled user' })
   @RequirePermission(Permission.UsersManage)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Enable a disabled user',
+    description:
+      'Lets the account sign in again. Only a strictly more senior admin inside whose scope the user is.',
+  })
   enable(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<UserDto> {
     return this.users.enable(actor, id);
   }
 
   @Post(':id/reset-password')
-  @ApiOperation({
-    summary: "Reset a user's password to a generated one-time password",
-    description:
-      'Only a strictly more senior admin (or a super admin). Every session of the user ends at once; signing in ' +
-      'with the generated password gives a session that may only change it.',
-  })
   @RequirePermission(Permission.UsersManage)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ResetPasswordResponseDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: "Reset a user's password",
+    description:
+      'Sets a generated one-time password and answers it once. Only a strictly more senior admin (or a super admin). Every session of the user ends at once; signing in with the generated password gives a session that may only change it.',
+  })
   resetPassword(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,

@@ -46,16 +46,24 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Liveness: the process is up' })
   @ApiOkResponse({ type: LivenessDto, description: 'The process is up' })
+  @ApiOperation({
+    summary: 'Check liveness',
+    description:
+      'Answers 200 while the process runs; for restarts by an orchestrator. Needs no token and is not rate limited.',
+  })
   liveness(): LivenessDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database and Redis answer' })
   @ApiOkResponse({ type: ReadinessDto, description: 'Every dependency answers' })
   @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'A dependency is down' })
+  @ApiOperation({
+    summary: 'Check readiness',
+    description:
+      'Answers 200 when PostgreSQL and Redis answer, 503 (with Retry-After) otherwise or while shutting down; for load balancers.',
+  })
   async readiness(@Res({ passthrough: true }) res: Response): Promise<ReadinessDto> {
     const report = await this.health.readiness();
     if (!report.ready) {

@@ -65,6 +65,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
       jsonDocumentUrl: `${DOCS_PATH}-json`,
       customSiteTitle: 'EFF Membership API',
+      swaggerOptions: { persistAuthorization: true },
     });
   }
 

@@ -3,7 +3,14 @@ import { ModulesContainer, Reflector } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../errors/problem-details.dto.js';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.filter.js';
+import { ErrorCode } from '../errors/error-code.js';
+import {
+  ERROR_CODES_KEY,
+  PROBLEM_DESCRIPTIONS,
+  RouteErrorCodes,
+} from './api-problems.decorator.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
+import { toOpenApi31 } from './openapi-31.js';
 
 type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
 type ResponseObject = OperationObject['responses'][string];
@@ -12,10 +19,15 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 /** @nestjs/throttler's metadata key for @SkipThrottle() of the 'default' throttler. */
 const SKIP_DEFAULT_THROTTLE = 'THROTTLER:SKIPdefault';
 
-/** `UsersController` + `list` -> `usersList`: stable (code names, not paths) and unique per controller. */
+/**
+ * `UsersController` + `list` -> `usersList`: stable (code names, not paths) and unique per controller. A method
+ * named like the controller's end does not repeat it: `MemberExportController` + `export` -> `memberExport`.
+ */
 export function operationId(controllerKey: string, methodKey: string): string {
   const base = controllerKey.replace(/Controller$/, '');
-  return `${base.charAt(0).toLowerCase()}${base.slice(1)}${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`;
+  const method = `${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`;
+  const name = base.endsWith(method) ? base : `${base}${method}`;
+  return `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
 }
 
 /** `listProvinces` -> `List provinces`: the summary of a route that declares none with @ApiOperation. */
@@ -28,7 +40,60 @@ interface RouteFacts {
   methodKey: string;
   isPublic: boolean;
   throttled: boolean;
+  errorCodes: RouteErrorCodes;
 }
+
+/** The codes an error status carries on any route; @ApiErrorCodes names a route's own. */
+const SHARED_ERROR_CODES: RouteErrorCodes = {
+  [HttpStatus.BAD_REQUEST]: [ErrorCode.ValidationFailed, ErrorCode.MalformedJson],
+  [HttpStatus.UNAUTHORIZED]: [ErrorCode.Unauthenticated],
+  [HttpStatus.FORBIDDEN]: [ErrorCode.Forbidden, ErrorCode.PasswordChangeRequired],
+  [HttpStatus.NOT_FOUND]: [ErrorCode.NotFound],
+  [HttpStatus.CONFLICT]: [ErrorCode.Conflict],
+  [HttpStatus.PAYLOAD_TOO_LARGE]: [ErrorCode.PayloadTooLarge],
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: [ErrorCode.UnsupportedMediaType],
+  [HttpStatus.TOO_MANY_REQUESTS]: [ErrorCode.RateLimited],
+  [HttpStatus.SERVICE_UNAVAILABLE]: [ErrorCode.ServiceUnavailable],
+};
+
+/** Tags and what they cover; every operation has one of them (the lint fails on an undescribed tag). */
+const TAGS: [string, string][] = [
+  [
+    'auth',
+    'Sign-in, tokens and your own password. Access tokens are short-lived; refresh tokens rotate on use.',
+  ],
+  [
+    'users',
+    'Staff accounts: role (what you may do) and scope (where: national, a province, district, municipality or ward). You manage only accounts strictly junior to yours, inside your scope.',
+  ],
+  [
+    'geography',
+    'South African provinces, districts, municipalities and wards (reference data, public).',
+  ],
+  [
+    'members',
+    'The membership register inside your scope: registration, edits, statuses, renewals, transfers, history and exports. A member outside your area answers 404.',
+  ],
+  [
+    'member-imports',
+    'Bulk registration from a branch register (CSV or XLSX): upload, background job with progress, rejection report, retry.',
+  ],
+  [
+    'applications',
+    'Public membership applications and their review, approval (which creates the member) or rejection.',
+  ],
+  ['privacy', 'POPIA: access requests, consent, objection to contact and erasure of a member.'],
+  [
+    'leadership',
+    'Command structures (BCT to CCT and the War Council), positions and appointments with their full history.',
+  ],
+  [
+    'registration-conflicts',
+    'Registrations refused because the person is a member elsewhere: recorded for the national office.',
+  ],
+  ['stats', 'Membership statistics from materialized views, restricted to your scope and cached.'],
+  ['health', 'Liveness and readiness for load balancers and orchestrators.'],
+];
 
 /** What the OpenAPI scanner cannot see, read from each route handler's Nest metadata, by operation id. */
 function routeFacts(app: INestApplication): Map<string, RouteFacts> {
@@ -50,6 +115,8 @@ function routeFacts(app: INestApplication): Map<string, RouteFacts> {
           methodKey,
           isPublic: reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) === true,
           throttled: reflector.getAllAndOverride<boolean>(SKIP_DEFAULT_THROTTLE, targets) !== true,
+          errorCodes:
+            (Reflect.getMetadata(ERROR_CODES_KEY, handler) as RouteErrorCodes | undefined) ?? {},
         });
       }
     }
@@ -77,31 +144,22 @@ function complete(operation: OperationObject, facts: RouteFacts | undefined): vo
     responses[HttpStatus.TOO_MANY_REQUESTS] = problemResponse('Rate limited; see Retry-After');
   }
   responses.default = problemResponse('Error (problem details)');
+  for (const status of Object.keys(facts?.errorCodes ?? {})) {
+    responses[status] ??= problemResponse(
+      PROBLEM_DESCRIPTIONS[Number(status) as HttpStatus] ?? 'Error',
+    );
+  }
+  for (const [status, response] of Object.entries(responses)) {
+    if (!/^4\d\d$/.test(status) || !response || !('description' in response)) continue;
+    const codes = facts?.errorCodes[Number(status)] ?? SHARED_ERROR_CODES[Number(status)] ?? [];
+    if (codes.length === 0) continue;
+    responses[status] = {
+      ...response,
+      description: `${response.description}. Codes: ${codes.join(', ')}`,
+      'x-error-codes': codes,
+    } as ResponseObject;
+  }
   operation.responses = responses;
-}
-
-/**
- * @nestjs/swagger writes a nullable named enum as `{ allOf: [{ $ref }], nullable: true }`. OpenAPI 3.0 only
- * honours `nullable` next to a `type`, so copy the referenced schema's type there (`string` for our enums):
- * validators and clients then read it as "the enum or null".
- */
-function typeNullableRefs(node: unknown, schemas: Record<string, unknown>): void {
-  if (Array.isArray(node)) {
-    for (const item of node) typeNullableRefs(item, schemas);
-    return;
-  }
-  if (typeof node !== 'object' || node === null) return;
-  const record = node as Record<string, unknown>;
-  const allOf: unknown = record.allOf;
-  const only: unknown = Array.isArray(allOf) && allOf.length === 1 ? (allOf[0] as unknown) : null;
-  const ref = typeof only === 'object' && only !== null ? (only as { $ref?: unknown }).$ref : null;
-  if (record.nullable === true && record.type === undefined && typeof ref === 'string') {
-    const target = schemas[ref.replace('#/components/schemas/', '')];
-    const type =
-      typeof target === 'object' && target !== null ? (target as { type?: unknown }).type : null;
-    if (typeof type === 'string') record.type = type;
-  }
-  for (const value of Object.values(record)) typeNullableRefs(value, schemas);
 }
 
 /** The OpenAPI document the frontend's client is generated from; also served at /docs-json. */
@@ -116,9 +174,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .setLicense('Proprietary: Economic Freedom Fighters', 'https://www.effonline.org')
     .addServer('/', 'The server that serves this document')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-    .build();
-  const document = SwaggerModule.createDocument(app, config, {
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer');
+  for (const [name, description] of TAGS) config.addTag(name, description);
+  const built = config.build();
+  const document = SwaggerModule.createDocument(app, built, {
     operationIdFactory: operationId,
     extraModels: [ProblemDetailsDto],
   });
@@ -129,6 +188,5 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       if (operation) complete(operation, facts.get(operation.operationId ?? ''));
     }
   }
-  typeNullableRefs(document, document.components?.schemas ?? {});
-  return document;
+  return toOpenApi31(document);
 }

@@ -9,7 +9,14 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import { ApiProblems, Public, StrictThrottle, UuidParam } from '@app/core';
+import {
+  ApiProblems,
+  Public,
+  StrictThrottle,
+  UuidParam,
+  ApiErrorCodes,
+  ErrorCode,
+} from '@app/core';
 import type { Page } from '@app/core';
 import { MemberDto } from '../dto/member.dto.js';
 import {
@@ -41,18 +48,24 @@ export class ApplicationsController {
     description: 'The same answer whether or not the ID number is already known',
   })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.TOO_MANY_REQUESTS)
+  @ApiOperation({
+    summary: 'Submit a membership application',
+    description:
+      'Public and strictly throttled (AUTH_THROTTLE_LIMIT). Takes the applicant\'s own details and consent: true, and always answers 202 { status: "received" } whether or not the ID number is known: strangers learn nothing about the register.',
+  })
   submit(@Body() body: SubmitApplicationDto): Promise<ApplicationReceivedDto> {
     return this.applications.submit(body);
   }
 
   @Get()
   @RequirePermission(Permission.ApplicationsRead)
-  @ApiOperation({
-    summary:
-      'A page of the applications in your area; auditors get MinimisedApplicationDto rows. Each page is audited as applications.listed',
-  })
   @ApiOkResponse({ type: ApplicationPage })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'List applications',
+    description:
+      'A keyset page of the applications of wards inside your area, newest first, optionally by status. Auditors get MinimisedApplicationDto rows. Each page is audited as applications.listed.',
+  })
   list(
     @CurrentUser() actor: AuthUser,
     @Query() query: ListApplicationsQueryDto,
@@ -62,10 +75,14 @@ export class ApplicationsController {
 
   @Get(':id')
   @RequirePermission(Permission.ApplicationsRead)
-  @ApiOperation({ summary: 'One application; auditors get MinimisedApplicationDto' })
   @ApiExtraModels(ApplicationDto, MinimisedApplicationDto)
   @ApiOkResponse({ schema: APPLICATION_VIEW_SCHEMA })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Get an application',
+    description:
+      'One application inside your area (404 outside). Reviewers (applications:review) also get duplicates: a member with the same ID number (only when inside your area, else null) and other open applications. Auditors get MinimisedApplicationDto.',
+  })
   get(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -78,6 +95,12 @@ export class ApplicationsController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ApplicationDto, description: 'Submitted -> Under Review' })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Start reviewing an application',
+    description:
+      'Moves a Submitted application to Under Review, so other reviewers see it is taken.',
+  })
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.InvalidStatusTransition)
   review(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -94,6 +117,17 @@ export class ApplicationsController {
     HttpStatus.CONFLICT,
     HttpStatus.TOO_MANY_REQUESTS,
   )
+  @ApiOperation({
+    summary: 'Approve an application',
+    description:
+      'From Submitted or Under Review. Creates the member in the same transaction (one definition of a new member: no payment date means paid on joining) and answers 201 with it. The application row is locked, so of two simultaneous approvals one wins and the other gets 409.',
+  })
+  @ApiErrorCodes(
+    HttpStatus.CONFLICT,
+    ErrorCode.InvalidStatusTransition,
+    ErrorCode.DuplicateIdNumber,
+    ErrorCode.CannotRegisterHere,
+  )
   approve(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<MemberDto> {
     return this.applications.approve(actor, id);
   }
@@ -103,6 +137,12 @@ export class ApplicationsController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ApplicationDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Reject an application',
+    description:
+      'From Submitted or Under Review, with a reason (required, at most 500 characters). The decision is audited and published as application.decided.',
+  })
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.InvalidStatusTransition)
   reject(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,

@@ -1,10 +1,10 @@
 import { Controller, Get, HttpStatus, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiPropertyOptional, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { IsEnum, IsOptional } from 'class-validator';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import { ApiProblems } from '@app/core';
+import { ApiFileResponse, ApiProblems, FileMediaType } from '@app/core';
 import { MemberFiltersDto } from '../dto/member.dto.js';
 import { FileFormat } from '../files/file-format.js';
 import { MemberExportService } from './member-export.service.js';
@@ -24,14 +24,18 @@ export class MemberExportController {
 
   @Get()
   @RequirePermission(Permission.MembersExport)
-  @ApiProduces('text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  @ApiOkResponse({
+  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
     description:
       'Members matching the list filters inside your area, streamed. Auditors get no ID numbers, dates of ' +
       'birth or contact details; members who objected to contact have none for anyone; anonymised members ' +
       'are left out. Every export is audited.',
   })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'Export members as CSV or XLSX',
+    description:
+      "The member list's filters with the same meaning, always inside your scope, streamed (format=csv or xlsx). POPIA: auditors get no ID numbers, dates of birth or contact details; members who objected to contact have none for anyone; anonymised members are left out; cells that a spreadsheet would evaluate as a formula get a leading apostrophe. Every export is audited as members.exported.",
+  })
   async export(
     @CurrentUser() actor: AuthUser,
     @Query() query: MemberExportQueryDto,

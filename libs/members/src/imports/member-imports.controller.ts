@@ -11,18 +11,20 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import {
-  ApiAcceptedResponse,
-  ApiBody,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import { ApiProblems, PageOf, UuidParam } from '@app/core';
+import {
+  ApiFileResponse,
+  ApiMultipartBody,
+  ApiProblems,
+  FileMediaType,
+  PageOf,
+  UuidParam,
+  ApiErrorCodes,
+  ErrorCode,
+} from '@app/core';
 import type { Page } from '@app/core';
 import { downloadHeaders, writeTable } from '../files/table-writer.js';
 import {
@@ -61,8 +63,7 @@ export class MemberImportsController {
   @Post()
   @RequirePermission(Permission.MembersImport)
   @UseInterceptors(FileInterceptor('file'), UploadCleanupInterceptor)
-  @ApiConsumes('multipart/form-data')
-  @ApiBody({ type: ImportUploadDto })
+  @ApiMultipartBody(ImportUploadDto)
   @ApiAcceptedResponse({
     type: ImportJobDto,
     description: 'A new import job; it runs in the background',
@@ -78,6 +79,17 @@ export class MemberImportsController {
     HttpStatus.UNSUPPORTED_MEDIA_TYPE,
     HttpStatus.UNPROCESSABLE_ENTITY,
   )
+  @ApiOperation({
+    summary: 'Upload a register to import',
+    description:
+      'multipart/form-data: file (CSV in UTF-8 with , ; or tab, or XLSX: recognised by its bytes, else 415), mode (create: an existing ID number is a duplicate; upsert: update that member inside your area) and dryRun. Every row is validated like a single create; the ward must be inside your area. Answers 202 with a new job that runs in the background and sends import.progress events; the same file again (same hash, scope and mode, not a dry run) answers 200 with the existing job, resuming it if it failed. An XLSX unpacking beyond IMPORT_MAX_UNCOMPRESSED_BYTES is 413 UNCOMPRESSED_TOO_LARGE; a part compressed beyond IMPORT_MAX_COMPRESSION_RATIO is 422 COMPRESSION_RATIO_TOO_HIGH.',
+  })
+  @ApiErrorCodes(
+    HttpStatus.PAYLOAD_TOO_LARGE,
+    ErrorCode.PayloadTooLarge,
+    ErrorCode.UncompressedTooLarge,
+  )
+  @ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.CompressionRatioTooHigh)
   async upload(
     @CurrentUser() actor: AuthUser,
     @UploadedFile() file: UploadedUpload | undefined,
@@ -96,6 +108,11 @@ export class MemberImportsController {
   @RequirePermission(Permission.MembersImport)
   @ApiOkResponse({ type: PageOf(ImportJobDto) })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'List import jobs',
+    description:
+      'A keyset page of the import jobs uploaded inside your scope, newest first. Needs members:import.',
+  })
   async list(
     @CurrentUser() actor: AuthUser,
     @Query() query: ListImportsQueryDto,
@@ -110,9 +127,15 @@ export class MemberImportsController {
 
   @Get('template')
   @RequirePermission(Permission.MembersImport)
-  @ApiProduces('text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  @ApiOkResponse({ description: 'The register template: the header row and one example row' })
+  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
+    description: 'The register template: the header row and one example row',
+  })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'Download the import template',
+    description:
+      'The register template (CSV or XLSX): the header row and one example row. ID Number, First Names, Surname and Ward Code are required; headers match whatever their case, spaces or common synonyms (ID No, Cell, Ward, ...).',
+  })
   async template(@Query() query: FileFormatQueryDto, @Res() res: Response): Promise<void> {
     res.set(downloadHeaders(query.format, 'member-import-template'));
     async function* rows(): AsyncGenerator<string[]> {
@@ -130,6 +153,11 @@ export class MemberImportsController {
   @RequirePermission(Permission.MembersImport)
   @ApiOkResponse({ type: ImportJobDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Get an import job',
+    description:
+      'Status (queued with queuePosition, running, completed, failed), counters (totalRows = validRows + rejectedRows; duplicateRows is part of rejectedRows; in a dry run insertedRows/updatedRows say what a real run would write) and ignored columns. Scoped: anything outside your area answers 404.',
+  })
   async get(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -141,6 +169,11 @@ export class MemberImportsController {
   @RequirePermission(Permission.MembersImport)
   @ApiAcceptedResponse({ type: ImportJobDto, description: 'Resumed after the last committed row' })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Retry a failed import',
+    description:
+      'Resumes a failed job after the last committed row, so nothing is written twice. The file is kept for IMPORT_RETENTION_HOURS; after that the retry answers 409.',
+  })
   async retry(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
@@ -153,12 +186,16 @@ export class MemberImportsController {
 
   @Get(':id/report')
   @RequirePermission(Permission.MembersImport)
-  @ApiProduces('text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  @ApiOkResponse({
+  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
     description:
       'Every rejected row: row number, reasons, and its non-sensitive fields (ID number masked to its last 4 digits)',
   })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: "Download an import's rejection report",
+    description:
+      'Every rejected row: row number (header = row 1), whether it was a duplicate, the reasons, names, ward code and the ID number masked to its last four digits (contact details of rejected rows are never stored). Scoped: anything outside your area answers 404.',
+  })
   async report(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,

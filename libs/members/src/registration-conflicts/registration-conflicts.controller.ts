@@ -18,12 +18,13 @@ export class RegistrationConflictsController {
 
   @Get()
   @RequirePermission(Permission.RegistrationConflictsManage)
-  @ApiOperation({
-    summary:
-      'Registrations refused because the ID number is a member elsewhere (national only), newest first',
-  })
   @ApiOkResponse({ type: PageOf(RegistrationConflictDto) })
   @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'List registration conflicts',
+    description:
+      'Registrations refused with CANNOT_REGISTER_HERE because the ID number is a member elsewhere, newest first, optionally only the open ones. National scope only.',
+  })
   list(@Query() query: ListRegistrationConflictsQueryDto): Promise<Page<RegistrationConflictDto>> {
     return this.conflicts.list(query);
   }
@@ -31,11 +32,13 @@ export class RegistrationConflictsController {
   @Post(':id/resolve')
   @RequirePermission(Permission.RegistrationConflictsManage)
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({
-    summary: 'Record how a registration conflict was settled (e.g. after a transfer)',
-  })
   @ApiOkResponse({ type: RegistrationConflictDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Resolve a registration conflict',
+    description:
+      'Records how the conflict was settled (for example after a transfer) and by whom. National scope only.',
+  })
   resolve(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,

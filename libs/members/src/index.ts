@@ -1,4 +1,4 @@
-export * from './applications/application.dto.js';
+export * from './applications/dto/application.dto.js';
 export * from './applications/applications.service.js';
 export * from './dto/create-member.dto.js';
 export * from './dto/member.dto.js';
@@ -28,6 +28,6 @@ export * from './files/file-format.js';
 export * from './dto/minimised.dto.js';
 export * from './minimisation.js';
 export * from './list-access.js';
-export * from './registration-conflicts/registration-conflict.dto.js';
+export * from './registration-conflicts/dto/registration-conflict.dto.js';
 export * from './registration-conflicts/registration-conflicts.js';
 export * from './registration-conflicts/registration-conflicts.service.js';

@@ -10,7 +10,7 @@ import {
   MembershipStatsQueryDto,
   StandingDto,
   StandingQueryDto,
-} from './dto.js';
+} from './dto/stats.dto.js';
 import { StatsService } from './stats.service.js';
 
 @ApiTags('stats')

@@ -17,7 +17,7 @@ import {
   StandingLevel,
   StandingQueryDto,
   StatsLevel,
-} from './dto.js';
+} from './dto/stats.dto.js';
 
 const TABLE: Record<StatsLevel, string> = {
   [StatsLevel.Province]: 'provinces',

@@ -31,7 +31,7 @@ import {
   ListApplicationsQueryDto,
   RejectApplicationDto,
   SubmitApplicationDto,
-} from './application.dto.js';
+} from './dto/application.dto.js';
 import { ApplicationsService } from './applications.service.js';
 
 @ApiTags('applications')

@@ -42,7 +42,7 @@ import {
   ApplicationReceivedDto,
   ListApplicationsQueryDto,
   SubmitApplicationDto,
-} from './application.dto.js';
+} from './dto/application.dto.js';
 import type { ApplicationView } from '../dto/minimised.dto.js';
 import { recordListAccess } from '../list-access.js';
 import { isMinimised, minimised } from '../minimisation.js';

@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiProperty, getSchemaPath, OmitType } from '@nestjs/swagger';
-import { ApplicationDto } from '../applications/application.dto.js';
+import { ApplicationDto } from '../applications/dto/application.dto.js';
 import { PERSONAL_FIELDS } from '../minimisation.js';
 import { MemberDto } from './member.dto.js';
 

@@ -33,7 +33,7 @@ import {
   ImportUploadDto,
   ListImportsQueryDto,
   toImportJobDto,
-} from './dto.js';
+} from './dto/import.dto.js';
 import { TEMPLATE_COLUMNS } from './import-columns.js';
 import type { MemberImportJob } from './import-job.entity.js';
 import { MemberImportsService } from './member-imports.service.js';

@@ -8,7 +8,7 @@ import {
   ListRegistrationConflictsQueryDto,
   RegistrationConflictDto,
   ResolveRegistrationConflictDto,
-} from './registration-conflict.dto.js';
+} from './dto/registration-conflict.dto.js';
 import { RegistrationConflictsService } from './registration-conflicts.service.js';
 
 @ApiTags('registration-conflicts')

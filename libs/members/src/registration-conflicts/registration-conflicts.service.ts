@@ -21,7 +21,7 @@ import {
   ListRegistrationConflictsQueryDto,
   RegistrationConflictDto,
   ResolveRegistrationConflictDto,
-} from './registration-conflict.dto.js';
+} from './dto/registration-conflict.dto.js';
 import {
   cannotRegisterHere,
   ConflictArea,

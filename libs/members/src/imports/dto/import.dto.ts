@@ -2,8 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Allow, IsBoolean, IsEnum, IsOptional } from 'class-validator';
 import { CursorQueryDto } from '@app/core';
-import { FileFormat } from '../files/file-format.js';
-import { ImportFormat, ImportMode, ImportStatus, MemberImportJob } from './import-job.entity.js';
+import { FileFormat } from '../../files/file-format.js';
+import { ImportFormat, ImportMode, ImportStatus, MemberImportJob } from '../import-job.entity.js';
 
 const toBool = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;

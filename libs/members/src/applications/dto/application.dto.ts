@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
-import { AreaFilterDto } from '../dto/area-filter.dto.js';
+import { AreaFilterDto } from '../../dto/area-filter.dto.js';
 import { Transform } from 'class-transformer';
 import { Equals, IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CursorQueryDto, AllowsMultilineText } from '@app/core';
-import { CreateMemberDto } from '../dto/create-member.dto.js';
-import { MemberStatus } from '../entities/member.entity.js';
-import { ApplicationStatus } from '../entities/membership-application.entity.js';
-import { Citizenship, Gender } from '../identity.js';
+import { CreateMemberDto } from '../../dto/create-member.dto.js';
+import { MemberStatus } from '../../entities/member.entity.js';
+import { ApplicationStatus } from '../../entities/membership-application.entity.js';
+import { Citizenship, Gender } from '../../identity.js';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().replace(/\s+/g, ' ') : value;

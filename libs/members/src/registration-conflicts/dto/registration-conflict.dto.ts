@@ -6,7 +6,7 @@ import {
   RegistrationConflictOutcome,
   RegistrationConflictSource,
   RegistrationConflictStatus,
-} from '../entities/registration-conflict.entity.js';
+} from '../../entities/registration-conflict.entity.js';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().replace(/\s+/g, ' ') : value;

@@ -18,7 +18,7 @@ export const REQUIRED_FIELDS: readonly ImportField[] = [
   'wardCode',
 ];
 
-/** The template's headers, in order, with an example row (README "Member import template"). */
+/** The template's headers, in order, with an example row (docs/modules.md "Member import and export"). */
 export const TEMPLATE_COLUMNS: readonly { field: ImportField; header: string; example: string }[] =
   [
     { field: 'idNumber', header: 'ID Number', example: '8001015009087' },

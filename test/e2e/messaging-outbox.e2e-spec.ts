@@ -131,10 +131,10 @@ describe('messaging outbox (e2e)', () => {
       .http()
       .post('/api/v1/messaging/webhooks/bulksms?token=wrong-token-wrong-token-wrong')
       .send(report);
-    expect(forged.status).toBe(401);
-    expect(forged.body).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(forged.status).toBe(403);
+    expect(forged.body).toMatchObject({ code: 'FORBIDDEN' });
     const missing = await app.http().post('/api/v1/messaging/webhooks/bulksms').send(report);
-    expect(missing.status).toBe(401);
+    expect(missing.status).toBe(403);
     expect((await outboxRow(db.pool, id)).status).toBe('sent');
 
     const unknown = await app

@@ -12,13 +12,13 @@ import {
 } from '@nestjs/common';
 import {
   ApiBody,
-  ApiExcludeEndpoint,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiProblems, APP_CONFIG, AppException, ErrorCode, Public, UuidParam } from '@app/core';
+import { ApiProblems, APP_CONFIG, AppException, Public, UuidParam } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
@@ -56,18 +56,18 @@ export class MessagingController {
    */
   @Post('webhooks/bulksms')
   @Public()
-  @ApiExcludeEndpoint()
+  @ApiOperation({
+    summary: 'BulkSMS delivery-report webhook (called by the gateway, not by clients)',
+  })
+  @ApiQuery({ name: 'token', type: String, description: 'SMS_WEBHOOK_SECRET' })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.FORBIDDEN)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBody({ schema: { type: 'array', items: { type: 'object' } } })
   @ApiNoContentResponse()
   async bulkSmsReport(@Query('token') token: unknown, @Body() body: unknown): Promise<void> {
     const secret = this.config.SMS_WEBHOOK_SECRET;
     if (!secret || typeof token !== 'string' || !timingSafeEqual(digest(token), digest(secret)))
-      throw new AppException(
-        HttpStatus.UNAUTHORIZED,
-        ErrorCode.Unauthenticated,
-        'The delivery report is not authenticated',
-      );
+      throw AppException.forbidden('The delivery report does not carry the webhook secret');
     if (!Array.isArray(body))
       throw AppException.badRequest('A BulkSMS delivery report is an array of messages');
     const reports: DeliveryReport[] = [];

@@ -7,13 +7,12 @@ export class MessagingOutbox1795740000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE "messaging_outbox" (
         "id" uuid NOT NULL DEFAULT gen_random_uuid(),
-        "channel" text NOT NULL CHECK ("channel" IN ('email', 'sms')),
+        "channel" text NOT NULL,
         "kind" text NOT NULL,
         "recipient" text NOT NULL,
         "subject" text,
         "body" text NOT NULL,
-        "status" text NOT NULL DEFAULT 'queued'
-          CHECK ("status" IN ('queued', 'sending', 'sent', 'delivered', 'failed')),
+        "status" text NOT NULL DEFAULT 'queued',
         "attempts" integer NOT NULL DEFAULT 0,
         "next_attempt_at" timestamptz NOT NULL DEFAULT now(),
         "lease_until" timestamptz,
@@ -30,7 +29,10 @@ export class MessagingOutbox1795740000000 implements MigrationInterface {
         "failed_at" timestamptz,
         "created_at" timestamptz NOT NULL DEFAULT now(),
         "updated_at" timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT "PK_messaging_outbox" PRIMARY KEY ("id")
+        CONSTRAINT "PK_messaging_outbox" PRIMARY KEY ("id"),
+        CONSTRAINT "CHK_messaging_outbox_channel" CHECK ("channel" IN ('email', 'sms')),
+        CONSTRAINT "CHK_messaging_outbox_status"
+          CHECK ("status" IN ('queued', 'sending', 'sent', 'delivered', 'failed'))
       )`);
     await queryRunner.query(
       `CREATE INDEX "IDX_messaging_outbox_due" ON "messaging_outbox" ("next_attempt_at")

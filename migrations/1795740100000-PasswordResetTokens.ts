@@ -7,7 +7,7 @@ export class PasswordResetTokens1795740100000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE "password_reset_tokens" (
         "id" uuid NOT NULL DEFAULT gen_random_uuid(),
-        "user_id" uuid NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE,
+        "user_id" uuid NOT NULL,
         "token_hash" text NOT NULL,
         "password_fingerprint" text NOT NULL,
         "created_at" timestamptz NOT NULL DEFAULT now(),

@@ -1,7 +1,9 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
+  Index,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
@@ -22,6 +24,24 @@ export enum OutboxStatus {
 
 /** One message to deliver: the record of truth of what was sent to whom, and how it went. */
 @Entity({ name: 'messaging_outbox' })
+@Check('CHK_messaging_outbox_channel', `"channel" IN ('email', 'sms')`)
+@Check(
+  'CHK_messaging_outbox_status',
+  `"status" IN ('queued', 'sending', 'sent', 'delivered', 'failed')`,
+)
+@Index('IDX_messaging_outbox_due', ['nextAttemptAt'], {
+  where: `"status" IN ('queued', 'sending')`,
+})
+@Index('UQ_messaging_outbox_provider_id', ['channel', 'providerMessageId'], {
+  unique: true,
+  where: '"provider_message_id" IS NOT NULL',
+})
+@Index('IDX_messaging_outbox_area', [
+  'provinceCode',
+  'districtCode',
+  'municipalityCode',
+  'wardCode',
+])
 export class OutboxMessage {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -43,13 +63,13 @@ export class OutboxMessage {
   @Column({ type: 'text' })
   body!: string;
 
-  @Column({ type: 'text' })
+  @Column({ type: 'text', default: OutboxStatus.Queued })
   status!: OutboxStatus;
 
   @Column({ type: 'int', default: 0 })
   attempts!: number;
 
-  @Column({ type: 'timestamptz' })
+  @Column({ type: 'timestamptz', default: () => 'now()' })
   nextAttemptAt!: Date;
 
   @Column({ type: 'timestamptz', nullable: true })

@@ -213,3 +213,62 @@ describe('password reset (e2e)', () => {
     expect(statuses[20]).toBe(429);
   });
 });
+
+describe('password reset mail across a crash (e2e)', () => {
+  let db: TestDatabase;
+  let smtp: SmtpSink;
+  const apps: RunningApp[] = [];
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.stop('SIGKILL');
+    await db?.drop();
+    await smtp?.close();
+  });
+
+  it('a process killed after the request committed still gets the mail delivered, once', async () => {
+    // This process writes the outbox row but never delivers (dispatch off), then dies without a shutdown.
+    const writer = await startApp(db, { SMTP_URL: smtp.url, MESSAGING_DISPATCH_INTERVAL_MS: '0' });
+    apps.push(writer);
+    const admin = await signIn(writer, TEST_ADMIN.email, TEST_ADMIN.password);
+    const user = await makeUser(writer, admin, 'ward_admin', 'ward', '74201001');
+    await writer
+      .http()
+      .post('/api/v1/auth/forgot-password')
+      .set('x-forwarded-for', nextIp())
+      .send({ email: user.email })
+      .expect(202);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { rows } = await db.pool.query<{ status: string }>(
+        'SELECT status FROM messaging_outbox WHERE recipient = $1',
+        [user.email],
+      );
+      if (rows[0]?.status === 'queued') break;
+      if (Date.now() > deadline) throw new Error('the reset mail was never queued');
+      await sleep(100);
+    }
+    await writer.stop('SIGKILL');
+    expect(smtp.received).toHaveLength(0);
+
+    const deliverer = await startApp(db, {
+      SMTP_URL: smtp.url,
+      MESSAGING_DISPATCH_INTERVAL_MS: '100',
+    });
+    apps.push(deliverer);
+    const mail = await smtp.waitFor((m) => m.to.includes(user.email));
+    await sleep(1000);
+    expect(smtp.received.filter((m) => m.to.includes(user.email))).toHaveLength(1);
+    expect((await reset(deliverer, tokenOf(mail), NEW_PASSWORD)).status).toBe(204);
+  }, 120_000);
+
+  const reset = (app: RunningApp, token: string, newPassword: string) =>
+    app
+      .http()
+      .post('/api/v1/auth/reset-password')
+      .set('x-forwarded-for', nextIp())
+      .send({ token, newPassword });
+});

@@ -13,6 +13,8 @@ import { Users1795494977577 } from './1795494977577-Users.js';
 import { UsersEmailLowerCase1795563098645 } from './1795563098645-UsersEmailLowerCase.js';
 import { UsersPasswordChangeRequired1795570000000 } from './1795570000000-UsersPasswordChangeRequired.js';
 import { AuditAppendOnly1795563098646 } from './1795563098646-AuditAppendOnly.js';
+import { MessagingOutbox1795740000000 } from './1795740000000-MessagingOutbox.js';
+import { PasswordResetTokens1795740100000 } from './1795740100000-PasswordResetTokens.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
@@ -32,4 +34,6 @@ export const MIGRATIONS = [
   RegistrationConflicts1795570100000,
   AuditRewriteFunction1795570400000,
   StatsRefreshFunction1795610000000,
+  MessagingOutbox1795740000000,
+  PasswordResetTokens1795740100000,
 ];

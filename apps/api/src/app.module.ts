@@ -8,6 +8,8 @@ import { RealtimeModule } from '@app/realtime';
 import { PrivacyModule } from '@app/privacy';
 import { StatsModule } from '@app/stats';
 import { UsersModule } from '@app/users';
+import { MessagingModule } from '@app/messaging';
+import { AccountRecoveryModule } from '@app/account-recovery';
 import { dataSourceOptions } from './data-source.js';
 
 @Module({})
@@ -28,6 +30,8 @@ export class AppModule {
         LeadershipModule,
         RealtimeModule,
         PrivacyModule,
+        MessagingModule,
+        AccountRecoveryModule,
       ],
     };
   }

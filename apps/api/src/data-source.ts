@@ -4,6 +4,8 @@ import { GEOGRAPHY_ENTITIES } from '@app/geography';
 import { LEADERSHIP_ENTITIES } from '@app/leadership';
 import { MEMBER_IMPORT_ENTITIES, MEMBERS_ENTITIES } from '@app/members';
 import { USERS_ENTITIES } from '@app/users';
+import { MESSAGING_ENTITIES } from '@app/messaging';
+import { ACCOUNT_RECOVERY_ENTITIES } from '@app/account-recovery';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /** Every entity of every feature module: the one list the app, the CLI and the tests share. */
@@ -14,6 +16,8 @@ export const ENTITIES = [
   ...MEMBERS_ENTITIES,
   ...LEADERSHIP_ENTITIES,
   ...MEMBER_IMPORT_ENTITIES,
+  ...MESSAGING_ENTITIES,
+  ...ACCOUNT_RECOVERY_ENTITIES,
 ];
 
 export function dataSourceOptions(config: AppConfig, databaseUrl: string) {

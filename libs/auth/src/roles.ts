@@ -28,6 +28,8 @@ export enum Permission {
   LeadershipManage = 'leadership:manage',
   StatsRead = 'stats:read',
   AuditRead = 'audit:read',
+  /** Delivery status of outbox messages within the caller's area. */
+  MessagingRead = 'messaging:read',
   /** List and resolve registration conflicts (ID numbers refused outside their member's area): national only. */
   RegistrationConflictsManage = 'registration_conflicts:manage',
 }
@@ -46,6 +48,7 @@ const ADMIN: readonly Permission[] = [
   Permission.LeadershipManage,
   Permission.StatsRead,
   Permission.AuditRead,
+  Permission.MessagingRead,
 ];
 
 /** The role → permission map: the one place that says who may do what. */

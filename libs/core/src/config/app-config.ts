@@ -383,6 +383,74 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(100)
   ASSEMBLY_WARD_PCT = 80;
+
+  /** SMTP server for email (smtp:// or smtps://, credentials in the URL). Unset: emails are only logged. */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  /** The From header of every email. */
+  @IsString()
+  @MinLength(3)
+  MAIL_FROM = 'EFF Membership <no-reply@localhost>';
+
+  /** SMS gateway: `bulksms` (BulkSMS JSON REST API) or `log` (messages are only logged). */
+  @IsIn(['log', 'bulksms'])
+  SMS_PROVIDER = 'log';
+
+  /** Base URL of the BulkSMS JSON REST API. */
+  @Matches(/^https?:\/\/.+/, { message: 'BULKSMS_API_URL must be an http(s):// URL' })
+  BULKSMS_API_URL = 'https://api.bulksms.com/v1';
+
+  @IsOptional()
+  @IsString()
+  BULKSMS_TOKEN_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  BULKSMS_TOKEN_SECRET?: string;
+
+  /** Secret the SMS gateway's delivery-report webhook carries (?token=); unset: reports are refused. */
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: 'SMS_WEBHOOK_SECRET must be at least 24 characters' })
+  SMS_WEBHOOK_SECRET?: string;
+
+  /** How often this process looks for outbox messages to deliver; 0 = this process never delivers. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  MESSAGING_DISPATCH_INTERVAL_MS = 1000;
+
+  /** Delivery attempts of one message before it is marked failed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  MESSAGING_MAX_ATTEMPTS = 6;
+
+  /** Wait before the first retry; doubles with every further attempt (capped at one hour). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  MESSAGING_RETRY_BASE_SECONDS = 30;
+
+  /** How long a claimed message stays with its process; past it (the process died) another may deliver it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  MESSAGING_LEASE_SECONDS = 120;
+
+  /** Life of a password-reset token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(1440)
+  PASSWORD_RESET_TTL_MINUTES = 30;
+
+  /** The page of the portal that takes a reset token; the email links to it with ?token=. */
+  @Matches(/^https?:\/\/.+/, { message: 'PASSWORD_RESET_URL must be an http(s):// URL' })
+  PASSWORD_RESET_URL = 'http://localhost:3000/reset-password';
 }
 
 /** The validated configuration, with the defaults that depend on other variables resolved. */
@@ -415,6 +483,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const problem = typeof entry === 'string' ? cidrProblem(entry) : 'not a string';
     if (problem) problems.push(`METRICS_ALLOW: ${problem}`);
   }
+  if (
+    config.SMS_PROVIDER === 'bulksms' &&
+    (!config.BULKSMS_TOKEN_ID || !config.BULKSMS_TOKEN_SECRET)
+  )
+    problems.push('BULKSMS_TOKEN_ID and BULKSMS_TOKEN_SECRET: required when SMS_PROVIDER=bulksms');
   if (config.NODE_ENV === NodeEnv.Production) {
     if (!config.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production');
     if (!config.REDIS_URL)

@@ -40,6 +40,8 @@ export enum ErrorCode {
   RetentionNotElapsed = 'RETENTION_NOT_ELAPSED',
   /** The member's personal data was already erased. */
   MemberErased = 'MEMBER_ERASED',
+  /** A password-reset token that is unknown, used, expired, replaced by a newer one or outdated by a password change. */
+  PasswordResetTokenInvalid = 'PASSWORD_RESET_TOKEN_INVALID',
   RateLimited = 'RATE_LIMITED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
@@ -71,6 +73,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.MemberNotErasable]: 'Only a cancelled or deceased member may be erased',
   [ErrorCode.RetentionNotElapsed]: 'The retention period has not passed yet',
   [ErrorCode.MemberErased]: "The member's personal data was erased",
+  [ErrorCode.PasswordResetTokenInvalid]: 'The password-reset link is not valid',
   [ErrorCode.RateLimited]: 'Too many requests',
   [ErrorCode.ServiceUnavailable]: 'Service temporarily unavailable',
   [ErrorCode.InternalError]: 'Internal server error',

@@ -82,6 +82,10 @@ const TAGS: [string, string][] = [
     'applications',
     'Public membership applications and their review, approval (which creates the member) or rejection.',
   ],
+  [
+    'messaging',
+    'Email and SMS the API sends (password resets, notices) through a transactional outbox: delivery status and provider delivery reports.',
+  ],
   ['privacy', 'POPIA: access requests, consent, objection to contact and erasure of a member.'],
   [
     'leadership',

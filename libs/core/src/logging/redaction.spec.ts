@@ -42,4 +42,10 @@ describe('maskDigits', () => {
     expect(maskDigits('/api/v1/members?q=8001015009087')).toBe(`/api/v1/members?q=${CENSORED}`);
     expect(maskDigits('/api/v1/members?q=%2B27 82 123 4567')).toContain(CENSORED);
   });
+
+  it('masks a token in the query string', () => {
+    expect(maskDigits('/api/v1/messaging/webhooks/bulksms?token=s3cret-Value_x&a=1')).toBe(
+      `/api/v1/messaging/webhooks/bulksms?token=${CENSORED}&a=1`,
+    );
+  });
 });

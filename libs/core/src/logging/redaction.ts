@@ -66,9 +66,14 @@ export function censorSensitive<T>(value: T, depth = 0): T {
   return (copy ?? value) as T;
 }
 
-/** Masks long digit runs (ID and cell numbers typed into search boxes) in a URL before it is logged. */
+/**
+ * Masks long digit runs (ID and cell numbers typed into search boxes) and `token` query values (webhook
+ * secrets) in a URL before it is logged.
+ */
 export function maskDigits(text: string): string {
-  return text.replace(/(\+?\d[\d ]{7,}\d)/g, CENSORED);
+  return text
+    .replace(/([?&]token=)[^&#\s]*/gi, `$1${CENSORED}`)
+    .replace(/(\+?\d[\d ]{7,}\d)/g, CENSORED);
 }
 
 /**

@@ -1,0 +1,145 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG } from '@app/core';
+import type { AppConfig } from '@app/core';
+import {
+  EmailSender,
+  maskRecipient,
+  OutgoingMessage,
+  PermanentDeliveryError,
+  SmsSender,
+} from './channels/channel-ports.js';
+import { MessageChannel } from './outbox-message.entity.js';
+
+interface ClaimedRow {
+  id: string;
+  channel: MessageChannel;
+  recipient: string;
+  subject: string | null;
+  body: string;
+  attempts: number;
+}
+
+const BATCH = 50;
+const MAX_BACKOFF_SECONDS = 3600;
+
+/**
+ * Delivers due outbox messages. Each tick claims a batch with `FOR UPDATE SKIP LOCKED` and leases it for
+ * MESSAGING_LEASE_SECONDS, so any number of processes (with or without Redis) share the work and no message is
+ * claimed by two at once; a message whose process died mid-delivery is claimed again once its lease runs out
+ * (at-least-once delivery, the outbox id as idempotency key towards the provider).
+ */
+@Injectable()
+export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxDispatcher.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly email: EmailSender,
+    private readonly sms: SmsSender,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const interval = this.config.MESSAGING_DISPATCH_INTERVAL_MS;
+    if (interval === 0) return;
+    this.timer = setInterval(() => {
+      if (this.running || this.stopped) return;
+      this.running = this.dispatchDue()
+        .then(() => undefined)
+        .catch((error: unknown) => this.logger.error(`Outbox dispatch failed: ${String(error)}`))
+        .finally(() => (this.running = null));
+    }, interval);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    await this.email.close();
+  }
+
+  /** Claims and delivers due messages until none is left; returns how many were attempted. */
+  async dispatchDue(): Promise<number> {
+    let attempted = 0;
+    while (!this.stopped) {
+      const claimed = await this.claim();
+      if (claimed.length === 0) break;
+      await Promise.all(claimed.map((row) => this.deliver(row)));
+      attempted += claimed.length;
+    }
+    return attempted;
+  }
+
+  private async claim(): Promise<ClaimedRow[]> {
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
+    const [rows] = await this.dataSource.query<[ClaimedRow[], number]>(
+      `UPDATE messaging_outbox o
+          SET status = 'sending', attempts = o.attempts + 1,
+              lease_until = now() + make_interval(secs => $2), updated_at = now()
+        WHERE o.id IN (
+          SELECT id FROM messaging_outbox
+           WHERE (status = 'queued' AND next_attempt_at <= now())
+              OR (status = 'sending' AND lease_until < now())
+           ORDER BY next_attempt_at
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED)
+        RETURNING o.id, o.channel, o.recipient, o.subject, o.body, o.attempts`,
+      [BATCH, this.config.MESSAGING_LEASE_SECONDS],
+    );
+    return rows;
+  }
+
+  private async deliver(row: ClaimedRow): Promise<void> {
+    const message: OutgoingMessage = {
+      id: row.id,
+      recipient: row.recipient,
+      subject: row.subject,
+      body: row.body,
+    };
+    try {
+      const sender = row.channel === MessageChannel.Email ? this.email : this.sms;
+      const receipt = await sender.send(message);
+      await this.dataSource.query(
+        `UPDATE messaging_outbox
+            SET status = 'sent', sent_at = now(), provider_message_id = $2, lease_until = NULL,
+                last_error = NULL, updated_at = now()
+          WHERE id = $1 AND status = 'sending'`,
+        [row.id, receipt.providerMessageId],
+      );
+    } catch (error: unknown) {
+      const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      const final =
+        error instanceof PermanentDeliveryError ||
+        row.attempts >= this.config.MESSAGING_MAX_ATTEMPTS;
+      const backoff = Math.min(
+        this.config.MESSAGING_RETRY_BASE_SECONDS * 2 ** (row.attempts - 1),
+        MAX_BACKOFF_SECONDS,
+      );
+      this.logger.warn(
+        `${row.channel} ${row.id} to ${maskRecipient(row.recipient)}: attempt ${row.attempts} failed` +
+          `${final ? ' for good' : `, retry in ${backoff} s`}: ${reason}`,
+      );
+      await this.dataSource.query(
+        `UPDATE messaging_outbox
+            SET status = CASE WHEN $3 THEN 'failed' ELSE 'queued' END,
+                failed_at = CASE WHEN $3 THEN now() ELSE NULL END,
+                next_attempt_at = now() + make_interval(secs => $4),
+                last_error = $2, lease_until = NULL, updated_at = now()
+          WHERE id = $1 AND status = 'sending'`,
+        [row.id, reason, final, backoff],
+      );
+    }
+  }
+}

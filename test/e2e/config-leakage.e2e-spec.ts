@@ -126,6 +126,11 @@ describe('#15.12 configuration and leakage (e2e)', () => {
         status: 'unavailable',
         checks: { database: 'ok', redis: 'unavailable' },
       });
+      // The child's log line and the HTTP answer travel on different pipes: wait for the line, don't race it.
+      const logDeadline = Date.now() + 5_000;
+      while (!/Readiness: redis unavailable: \S/.test(app.output()) && Date.now() < logDeadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       expect(app.output()).toMatch(/Readiness: redis unavailable: \S/);
     });
   });

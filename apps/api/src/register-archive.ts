@@ -11,10 +11,11 @@ import {
   createWriteStream,
   openSync,
   readSync,
+  rmSync,
   closeSync,
   statSync,
 } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -263,6 +264,7 @@ export async function exportRegister(options: ExportOptions): Promise<RegisterMa
   } catch (error) {
     gzip.destroy();
     file.destroy();
+    rmSync(options.out, { force: true });
     throw error;
   } finally {
     await client.end();
@@ -322,9 +324,16 @@ export async function* archiveLines(file: string, key: Buffer): AsyncGenerator<s
       plain.destroy(error);
     });
   }
-  const lines = createInterface({ input: plain, crlfDelay: Infinity });
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
   try {
-    for await (const line of lines) yield line;
+    for await (const chunk of plain) {
+      const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) yield line;
+    }
+    rest += decoder.end();
+    if (rest) yield rest;
   } catch (error) {
     failure ??= error;
   }
@@ -402,6 +411,12 @@ class CopyLoader {
     }
   }
 
+  /** Ends the COPY with a CopyFail, so the connection can roll back. */
+  async abort(error: unknown) {
+    this.stream.destroy(error instanceof Error ? error : new Error(String(error)));
+    await this.done.catch(() => undefined);
+  }
+
   async end() {
     await this.flush();
     this.stream.end();
@@ -415,6 +430,7 @@ class CopyLoader {
  * a mismatch). No trigger is disabled: audit_events refuses UPDATE/DELETE, not INSERT.
  */
 export async function importRegister(options: ImportOptions): Promise<RegisterManifest> {
+  openArchive(options.in, options.key).ciphertext.destroy();
   const client = new Client({ connectionString: options.databaseUrl });
   await client.connect();
   try {
@@ -432,7 +448,8 @@ export async function importRegister(options: ImportOptions): Promise<RegisterMa
     let loader: CopyLoader | undefined;
     let manifest: RegisterManifest | undefined;
     const loaded: { table: RegisterTable; columns: string[] }[] = [];
-    for await (const line of archiveLines(options.in, options.key)) {
+    const lines = archiveLines(options.in, options.key);
+    for await (const line of abortingCopy(lines, () => loader)) {
       if (loader) {
         if (line === END_OF_TABLE) {
           await loader.end();
@@ -498,6 +515,19 @@ export async function importRegister(options: ImportOptions): Promise<RegisterMa
     throw error;
   } finally {
     await client.end();
+  }
+}
+
+/** Passes the lines on; when reading them fails, aborts the COPY in progress first. */
+async function* abortingCopy(
+  lines: AsyncGenerator<string>,
+  current: () => CopyLoader | undefined,
+): AsyncGenerator<string> {
+  try {
+    yield* lines;
+  } catch (error) {
+    await current()?.abort(error);
+    throw error;
   }
 }
 

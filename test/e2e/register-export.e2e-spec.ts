@@ -106,6 +106,7 @@ describe('export-register / import-register (e2e)', () => {
   const redacted = path.join(dir, 'redacted.eff');
   const idNumbers: string[] = [];
   const targets: TestDatabase[] = [];
+  const roles: (() => Promise<void>)[] = [];
   const freshTarget = async () => {
     const db = await createTestDatabase();
     targets.push(db);
@@ -154,6 +155,7 @@ describe('export-register / import-register (e2e)', () => {
 
   afterAll(async () => {
     for (const db of targets) await db.drop();
+    for (const drop of roles) await drop();
     await t?.close();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
@@ -233,7 +235,8 @@ describe('export-register / import-register (e2e)', () => {
       );
     } finally {
       await asApp.end();
-      await appRole.drop();
+      // The role owns grants in the target: dropped after the target database (afterAll).
+      roles.push(appRole.drop);
     }
 
     // A second import into the now non-empty target is refused and changes nothing.

@@ -339,7 +339,7 @@ export async function* archiveLines(file: string, key: Buffer): AsyncGenerator<s
   }
   if (failure) {
     throw new RegisterArchiveError(
-      `the archive is corrupted or was tampered with (${failure instanceof Error ? failure.message : String(failure)})`,
+      `the archive is corrupted or was tampered with (${failure instanceof Error ? failure.message : 'unreadable'})`,
       EXIT.badArchive,
     );
   }

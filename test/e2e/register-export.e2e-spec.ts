@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import {
   copyFileSync,
   mkdtempSync,
@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { createAppRole } from '../harness/app-role.js';
 import { bearer, createUser, loginAsSuperAdmin, Session } from '../harness/auth.js';
@@ -95,6 +95,15 @@ function decrypt(file: string, key: string): string {
     decipher.final(),
   ]);
   return gunzipSync(plain).toString('utf8');
+}
+
+/** Re-encrypts edited plaintext under the same key and header, so only the content check can catch the edit. */
+function reencrypt(source: string, target: string, key: string, plain: string): void {
+  const header = readFileSync(source).subarray(0, 8 + 16 + 12);
+  const cipher = createCipheriv('aes-256-gcm', Buffer.from(key, 'base64'), header.subarray(8 + 16));
+  cipher.setAAD(header);
+  const body = Buffer.concat([cipher.update(gzipSync(plain)), cipher.final()]);
+  writeFileSync(target, Buffer.concat([header, body, cipher.getAuthTag()]));
 }
 
 describe('export-register / import-register (e2e)', () => {
@@ -266,6 +275,25 @@ describe('export-register / import-register (e2e)', () => {
     const result = await cli(['import-register', '--in', tampered], target.url, key);
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('corrupted or was tampered with');
+    await expectUntouched(target);
+  }, 60_000);
+
+  it('rolls back when the loaded rows do not match the manifest', async () => {
+    const edited = path.join(dir, 'edited.eff');
+    const lines = decrypt(full, key).split('\n');
+    const at = lines.findIndex((line) => line.startsWith('#manifest '));
+    const manifest = JSON.parse(lines[at]!.slice(10)) as {
+      tables: { table: string; sha256: string }[];
+    };
+    manifest.tables.find((table) => table.table === 'audit_events')!.sha256 = '0'.repeat(64);
+    lines[at] = `#manifest ${JSON.stringify(manifest)}`;
+    reencrypt(full, edited, key, lines.join('\n'));
+    const target = await freshTarget();
+    const result = await cli(['import-register', '--in', edited], target.url, key);
+    expect(result.stderr).toMatch(
+      /does not match the manifest.*\n.*audit_events: \d+ rows \(manifest \d+\), sha256 differs/,
+    );
+    expect(result.code).toBe(6);
     await expectUntouched(target);
   }, 60_000);
 

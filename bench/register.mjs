@@ -30,9 +30,8 @@ const log = (m) => console.log(`[register] ${m}`);
 
 /** Runs a cli.js command under GNU time; returns wall seconds and peak RSS in MB. */
 function timed(args, databaseUrl) {
-  const { DATABASE_URL: _db, ...env } = process.env;
   const result = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, cli, ...args], {
-    env: { ...env, DATABASE_URL: databaseUrl, REGISTER_EXPORT_KEY: key },
+    env: { ...process.env, DATABASE_URL: databaseUrl, REGISTER_EXPORT_KEY: key },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -58,11 +58,23 @@ async function admin(sql) {
   }
 }
 
+const LATEST_MIGRATION = 'SELECT name FROM typeorm_migrations ORDER BY timestamp DESC LIMIT 1';
+async function latestMigration(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(LATEST_MIGRATION)).rows[0].name;
+  } finally {
+    await client.end();
+  }
+}
+
 const source = new pg.Client({ connectionString: sourceUrl });
 await source.connect();
 const { rows } = await source.query('SELECT count(*)::int AS n FROM members');
 await source.end();
 const members = rows[0].n;
+const sourceMigration = await latestMigration(sourceUrl);
 log(`source ${new URL(sourceUrl).pathname.slice(1)}: ${members} members`);
 
 let results;
@@ -75,6 +87,11 @@ try {
   await admin(`CREATE DATABASE "${scratchName}"`);
   const migrated = timed(['migrate'], scratchUrl);
   log(`migrate (scratch): ${migrated.seconds} s`);
+  // The import needs the source's migration: revert the scratch database's newer ones when the source is behind.
+  for (let i = 0; i < 20 && (await latestMigration(scratchUrl)) !== sourceMigration; i++) {
+    timed(['revert'], scratchUrl);
+  }
+  log(`scratch at ${await latestMigration(scratchUrl)} (source ${sourceMigration})`);
   const imported = timed(['import-register', '--in', archive], scratchUrl);
   log(`import: ${imported.seconds} s, peak RSS ${imported.peakRssMb} MB`);
   const manifestLine = (out) =>

@@ -21,6 +21,13 @@ import { migrateAndSeed, openDatabase } from './database.js';
 import { generateOpenApiDocument } from './openapi-document.js';
 import { createSuperAdmin } from '@app/users';
 import { membershipPolicy, seedMembers } from '@app/members';
+import {
+  exportRegister,
+  importRegister,
+  RegisterArchiveError,
+  registerKey,
+  type RegisterManifest,
+} from './register-archive.js';
 
 const say = (message: string): void => console.log(message);
 
@@ -40,6 +47,12 @@ const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
                      create a super admin (a strong password is generated and printed when none is given)
   seed-members --count N [--seed S] [--streams K] [--keep-indexes]
                      add N synthetic members (development and benchmarks; see bench/README.md)
+  export-register --out FILE [--include-id-numbers]
+                     a consistent snapshot of the register (members, history, applications, leadership, users
+                     without password hashes, audit) into a gzip'd AES-256-GCM archive (key: REGISTER_EXPORT_KEY);
+                     without --include-id-numbers ID numbers are left out and the archive cannot be imported
+  import-register --in FILE
+                     load an archive into an empty, migrated database (one transaction, checked against its manifest)
 Uses DATABASE_URL when set, else the embedded PostgreSQL in EMBEDDED_POSTGRES_DIR.
 generate and check always work on a throwaway embedded PostgreSQL.`;
 
@@ -319,9 +332,56 @@ async function run(
     }
     case 'seed-members':
       return seedMembersCommand(args, config);
+    case 'export-register':
+    case 'import-register':
+      return registerArchiveCommand(command, args, config);
     default:
       console.error(USAGE);
       return 2;
+  }
+}
+
+function describeManifest(manifest: RegisterManifest): string {
+  const tables = manifest.tables.map((t) => `  ${t.table}: ${t.rows} rows, sha256 ${t.sha256}`);
+  return [
+    `Snapshot of ${manifest.snapshotAt} at migration ${manifest.migration}, ID numbers ${manifest.idNumbers ? 'included' : 'left out'}`,
+    ...tables,
+  ].join('\n');
+}
+
+/** `export-register` and `import-register`; refusals exit with RegisterArchiveError's code. */
+async function registerArchiveCommand(
+  command: 'export-register' | 'import-register',
+  args: string[],
+  config: AppConfig,
+): Promise<number> {
+  const { values } = parse(args, {
+    out: { type: 'string' },
+    in: { type: 'string' },
+    'include-id-numbers': { type: 'boolean', default: false },
+  });
+  const file = command === 'export-register' ? values.out : values.in;
+  if (!file) {
+    console.error(`${command} needs ${command === 'export-register' ? '--out FILE' : '--in FILE'}`);
+    return 2;
+  }
+  try {
+    const key = registerKey();
+    const manifest = await withDatabase(config, (databaseUrl) =>
+      command === 'export-register'
+        ? exportRegister({ databaseUrl, out: file, key, idNumbers: values['include-id-numbers'] })
+        : importRegister({ databaseUrl, in: file, key, log: say }),
+    );
+    say(`${command === 'export-register' ? 'Exported to' : 'Imported from'} ${file}`);
+    say(describeManifest(manifest));
+    if (command === 'import-register') {
+      say('Password hashes are not exported: every imported account must have its password reset.');
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof RegisterArchiveError)) throw error;
+    console.error(`${command}: ${error.message}`);
+    return error.exitCode;
   }
 }
 

@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { CacheModule as NestCacheModule } from '@nestjs/cache-manager';
+import { CACHE_MANAGER, CacheModule as NestCacheModule } from '@nestjs/cache-manager';
 import type { CacheModuleOptions } from '@nestjs/cache-manager';
 import { KeyvAdapter } from 'cache-manager';
-import type { CacheManagerStore } from 'cache-manager';
+import type { Cache, CacheManagerStore } from 'cache-manager';
 import { redisInsStore } from 'cache-manager-ioredis-yet';
 import { RedisService } from '../redis/redis.module.js';
-import { CacheService } from './cache.service.js';
+import { CacheService, cacheInvalidationSubscriber } from './cache.service.js';
 
 /**
  * @nestjs/cache-manager on Redis when REDIS_URL is set (the process's fail-fast ioredis connection), else in
@@ -27,7 +27,14 @@ import { CacheService } from './cache.service.js';
           : {},
     }),
   ],
-  providers: [CacheService],
+  providers: [
+    {
+      provide: CacheService,
+      inject: [CACHE_MANAGER, RedisService],
+      useFactory: (cache: Cache, redis: RedisService) =>
+        new CacheService(cache, redis, cacheInvalidationSubscriber(redis)),
+    },
+  ],
   exports: [CacheService],
 })
 export class CacheModule {}

@@ -2,16 +2,23 @@ import { createCache, KeyvAdapter } from 'cache-manager';
 import type { CacheManagerStore } from 'cache-manager';
 import { redisInsStore } from 'cache-manager-ioredis-yet';
 import Keyv from 'keyv';
+import { Redis } from 'ioredis';
 import { testRedisUrl } from '../../../../test/harness/test-app.js';
 import { loadConfig } from '../config/app-config.js';
 import { HealthService } from '../health/health.service.js';
 import { RedisService } from '../redis/redis.module.js';
-import { CacheService } from './cache.service.js';
+import { CacheService, cacheInvalidationSubscriber } from './cache.service.js';
 
 /** Two CacheServices on one real Redis, as two API processes are. */
 describe('CacheService on Redis', () => {
   const prefix = `cache-spec-${process.pid}-${Date.now()}:`;
   const redisServices: RedisService[] = [];
+  const caches: CacheService[] = [];
+  const until = async (condition: () => boolean): Promise<void> => {
+    for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 10));
+    expect(condition()).toBe(true);
+  };
+  let subscriber: Redis | null = null;
   const open = async (): Promise<CacheService> => {
     const config = loadConfig({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: prefix });
     const redis = new RedisService(config, new HealthService());
@@ -19,9 +26,14 @@ describe('CacheService on Redis', () => {
     await new Promise<void>((resolve) => redis.client?.once('ready', () => resolve()));
     // As @nestjs/cache-manager wires CacheModule's store (cache.module.ts).
     const store = new KeyvAdapter(redisInsStore(redis.client!) as unknown as CacheManagerStore);
-    return new CacheService(createCache({ stores: [new Keyv({ store })] }), redis);
+    subscriber = cacheInvalidationSubscriber(redis);
+    const cache = new CacheService(createCache({ stores: [new Keyv({ store })] }), redis, subscriber);
+    caches.push(cache);
+    await until(() => cache.hearsInvalidations);
+    return cache;
   };
   afterAll(async () => {
+    for (const cache of caches) await cache.onApplicationShutdown();
     for (const redis of redisServices) await redis.client?.quit();
   });
 
@@ -85,5 +97,45 @@ describe('CacheService on Redis', () => {
     expect(await reader.wrap('spec', 'k4', 60_000, async () => 'unused')).toBe('old');
     await writer.invalidate('spec');
     expect(await reader.wrap('spec', 'k4', 60_000, async () => 'new')).toBe('new');
+  });
+
+  /** Bumps the namespace's version in Redis without telling anyone, as a message lost in an outage would. */
+  const bumpSilently = async (namespace: string): Promise<void> => {
+    const raw = new Redis(testRedisUrl());
+    try {
+      await raw.incr(`${prefix}cache-version:${namespace}`);
+    } finally {
+      raw.disconnect();
+    }
+  };
+
+  it('keeps the version in memory: only a published invalidation reaches a reader, at its next read', async () => {
+    const [reader, writer] = [await open(), await open()];
+    expect(await reader.wrap('spec-memory', 'k', 60_000, async () => 'old')).toBe('old');
+    await bumpSilently('spec-memory');
+    expect(await reader.wrap('spec-memory', 'k', 60_000, async () => 'unseen')).toBe('old');
+    await writer.invalidate('spec-memory');
+    expect(await reader.wrap('spec-memory', 'k', 60_000, async () => 'new')).toBe('new');
+  });
+
+  it('reads the version from Redis while its subscriber is down, and starts empty after it resubscribes', async () => {
+    const reader = await open();
+    const readerSubscriber = subscriber!;
+    expect(await reader.wrap('spec-outage', 'k', 60_000, async () => 'v1')).toBe('v1');
+    await bumpSilently('spec-outage');
+    expect(await reader.wrap('spec-outage', 'k', 60_000, async () => 'unseen')).toBe('v1');
+
+    readerSubscriber.disconnect(true);
+    await until(() => !reader.hearsInvalidations);
+    expect(await reader.wrap('spec-outage', 'k', 60_000, async () => 'v2')).toBe('v2');
+    await bumpSilently('spec-outage');
+    expect(await reader.wrap('spec-outage', 'k', 60_000, async () => 'v3')).toBe('v3');
+
+    await until(() => reader.hearsInvalidations);
+    await bumpSilently('spec-outage');
+    // Subscribed again: the version missed while it was down is read afresh, then held in memory.
+    expect(await reader.wrap('spec-outage', 'k', 60_000, async () => 'v4')).toBe('v4');
+    await bumpSilently('spec-outage');
+    expect(await reader.wrap('spec-outage', 'k', 60_000, async () => 'unseen')).toBe('v4');
   });
 });

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
+import type { Redis } from 'ioredis';
 import { RedisService } from '../redis/redis.module.js';
 
 /** How long a cache read may take before we give up and load from the source. */
@@ -28,16 +29,34 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 /**
+ * The connection on which a CacheService hears invalidations (null without Redis). Like the session store's, it
+ * queues its SUBSCRIBE until Redis answers and resubscribes after an outage.
+ */
+export function cacheInvalidationSubscriber(redis: RedisService): Redis | null {
+  return redis.duplicate('cache-invalidations', {
+    enableOfflineQueue: true,
+    commandTimeout: undefined,
+    maxRetriesPerRequest: null,
+  });
+}
+
+/**
  * Read-through caching by namespace (geography, statistics, …) on @nestjs/cache-manager: Redis when
  * REDIS_URL is set, else this process's memory. `invalidate(namespace)` bumps the namespace's version (a
  * Redis counter), so every process stops reading the old entries at once; they expire by their TTL.
  * While Redis is unreachable the cache is bypassed (answers come from the source, never stale or slow) and
  * invalidations are remembered and replayed when it returns.
- * Each process also keeps the entries it read or wrote lately (`recent`, by versioned key, frozen): a hit then
- * costs only the version read, not a second round trip and a JSON parse. A version bump still reaches it at once.
+ * Each process also keeps the entries it read or wrote lately (`recent`, by versioned key, frozen), and the
+ * namespace versions it read (`versions`), so a hit costs no round trip to Redis. `invalidate` publishes the
+ * namespace on a Redis channel and answers once Redis has delivered it to every subscriber; each process forgets
+ * that namespace's version when the message arrives (the pattern of CachedSessionStore):
+ * - a remembered version is used only after one event-loop turn, so a message already on the socket is read first;
+ * - a version read from Redis that was under way when a message arrived is not remembered (`generation`);
+ * - while the subscriber is not connected and subscribed, nothing is remembered and every read asks Redis, and
+ *   after it (re)subscribes the memory starts empty.
  */
 @Injectable()
-export class CacheService {
+export class CacheService implements OnApplicationShutdown {
   private readonly logger = new Logger(CacheService.name);
   /** Namespace versions when there is no Redis. */
   private readonly localVersions = new Map<string, number>();
@@ -46,12 +65,58 @@ export class CacheService {
   private readonly recent = new Map<string, { value: unknown; expiresAt: number }>();
   /** Misses being loaded right now, by versioned key. */
   private readonly inflight = new Map<string, Promise<unknown>>();
+  /** Namespace versions read from Redis, trusted only while `subscribed`. */
+  private readonly versions = new Map<string, number>();
+  /** Bumped by every invalidation seen here: a version read that began before one is not remembered. */
+  private generation = 0;
+  private subscribed = false;
+  private readonly channel: string;
 
   constructor(
-    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly cache: Cache,
     private readonly redis: RedisService,
+    private readonly subscriber: Redis | null,
   ) {
+    this.channel = redis.key('cache-invalidations');
     this.redis.client?.on('ready', () => void this.replayInvalidations());
+    if (subscriber) this.listen(subscriber);
+  }
+
+  /** Whether this process hears invalidations, so it may keep namespace versions in memory. */
+  get hearsInvalidations(): boolean {
+    return this.subscribed;
+  }
+
+  private listen(subscriber: Redis): void {
+    const stopTrusting = (): void => {
+      this.subscribed = false;
+      this.forgetVersions();
+    };
+    subscriber.on('close', stopTrusting);
+    subscriber.on('reconnecting', stopTrusting);
+    subscriber.on('end', stopTrusting);
+    subscriber.on('ready', () => {
+      subscriber.subscribe(this.channel).then(
+        () => {
+          this.forgetVersions();
+          this.subscribed = true;
+        },
+        (error: unknown) =>
+          this.logger.warn(
+            `Cache versions read from Redis until it answers: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+      );
+    });
+    subscriber.on('message', (channel: string, namespace: string) => {
+      if (channel !== this.channel) return;
+      this.generation += 1;
+      this.versions.delete(namespace);
+    });
+  }
+
+  private forgetVersions(): void {
+    this.generation += 1;
+    this.versions.clear();
   }
 
   /** Whether the cache may be used right now (Redis configured and connected, or no Redis at all). */
@@ -72,7 +137,9 @@ export class CacheService {
     }
     let fullKey: string;
     try {
-      const version = await within(this.version(namespace), READ_BUDGET_MS);
+      const version =
+        (await this.rememberedVersion(namespace)) ??
+        (await within(this.version(namespace), READ_BUDGET_MS));
       if (version === undefined) {
         this.redis.markUnhealthy();
         return load();
@@ -130,6 +197,9 @@ export class CacheService {
     }
     try {
       await client.incr(this.versionKey(namespace));
+      this.generation += 1;
+      this.versions.delete(namespace);
+      if (this.subscriber) await client.publish(this.channel, namespace);
       this.pendingInvalidations.delete(namespace);
     } catch (error) {
       this.pendingInvalidations.add(namespace);
@@ -143,10 +213,22 @@ export class CacheService {
     return this.redis.key('cache-version', namespace);
   }
 
+  /** The namespace's version from memory, if it may be trusted now; else undefined (ask Redis). */
+  private async rememberedVersion(namespace: string): Promise<number | undefined> {
+    if (!this.subscribed) return undefined;
+    const known = this.versions.get(namespace);
+    if (known === undefined) return undefined;
+    await nextTurn();
+    return this.subscribed && this.versions.get(namespace) === known ? known : undefined;
+  }
+
   private async version(namespace: string): Promise<number> {
     const client = this.redis.client;
     if (!client) return this.localVersions.get(namespace) ?? 0;
-    return Number((await client.get(this.versionKey(namespace))) ?? 0);
+    const generation = this.generation;
+    const version = Number((await client.get(this.versionKey(namespace))) ?? 0);
+    if (this.subscribed && generation === this.generation) this.versions.set(namespace, version);
+    return version;
   }
 
   private replaying = false;
@@ -159,5 +241,10 @@ export class CacheService {
     } finally {
       this.replaying = false;
     }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const subscriber = this.subscriber;
+    await subscriber?.quit().catch(() => subscriber.disconnect());
   }
 }

@@ -19,9 +19,10 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
   let db: TestDatabase;
   let a: RunningApp;
   let b: RunningApp;
+  let env: Record<string, string>;
   beforeAll(async () => {
     db = await createTestDatabase();
-    const env = {
+    env = {
       REDIS_URL: testRedisUrl(),
       REFRESH_TOKEN_TTL_SECONDS: '300',
       REDIS_KEY_PREFIX: PREFIX,
@@ -171,6 +172,23 @@ describe('Several API processes share limits, sessions and sockets (e2e)', () =>
     }
     expect(after).toBe(before + 1);
   });
+
+  it('a geography invalidation on another process reaches the answer B holds in memory at its next read', async () => {
+    const client = from('203.0.113.60');
+    const gauteng = async (): Promise<string | undefined> => {
+      const res = await provinces(b, client);
+      expect(res.status).toBe(200);
+      return (res.body as { code: string; name: string }[]).find((p) => p.code === 'GP')?.name;
+    };
+    const name = await gauteng();
+    await db.pool.query(`UPDATE provinces SET name = name || ' (renamed)' WHERE code = 'GP'`);
+    // Cached on B: the change in PostgreSQL alone is not seen.
+    expect(await gauteng()).toBe(name);
+    // A third process invalidates the geography cache as it starts (GeographyService bootstrap).
+    const c = await startApp(db, env);
+    await c.stop();
+    expect(await gauteng()).toBe(`${name} (renamed)`);
+  }, 60_000);
 
   it('logout through A ends the session on B at once and closes B’s socket', async () => {
     const admin = await loginAsSuperAdmin(a);

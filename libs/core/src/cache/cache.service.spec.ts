@@ -27,7 +27,11 @@ describe('CacheService on Redis', () => {
     // As @nestjs/cache-manager wires CacheModule's store (cache.module.ts).
     const store = new KeyvAdapter(redisInsStore(redis.client!) as unknown as CacheManagerStore);
     subscriber = cacheInvalidationSubscriber(redis);
-    const cache = new CacheService(createCache({ stores: [new Keyv({ store })] }), redis, subscriber);
+    const cache = new CacheService(
+      createCache({ stores: [new Keyv({ store })] }),
+      redis,
+      subscriber,
+    );
     caches.push(cache);
     await until(() => cache.hearsInvalidations);
     return cache;

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Req,
+} from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiProblems, Public, StrictThrottle, ApiErrorCodes, ErrorCode } from '@app/core';
@@ -11,6 +21,7 @@ import {
   LoginDto,
   LoginResponseDto,
   RefreshDto,
+  SessionDto,
   TokenPairDto,
 } from './dto/auth.dto.js';
 import { Authenticated, PasswordChangeRoute } from './require-permission.decorator.js';
@@ -33,7 +44,7 @@ export class AuthController {
   })
   @ApiErrorCodes(HttpStatus.UNAUTHORIZED, ErrorCode.InvalidCredentials)
   login(@Body() body: LoginDto, @Req() req: Request): Promise<LoginResponseDto> {
-    return this.auth.login(body.email, body.password, req.ip ?? 'unknown');
+    return this.auth.login(body.email, body.password, req.ip ?? 'unknown', req.get('user-agent'));
   }
 
   @Post('refresh')
@@ -76,6 +87,32 @@ export class AuthController {
   })
   logoutAll(@CurrentUser() user: AuthUser): Promise<void> {
     return this.auth.revoker.revokeAll(user.id, 'logout_all');
+  }
+
+  @Get('sessions')
+  @Authenticated()
+  @ApiOkResponse({ type: SessionDto, isArray: true })
+  @ApiOperation({
+    summary: 'List your sessions',
+    description:
+      'Every live session of your account, oldest first: when it signed in and last refreshed, the address and user agent it signed in from, and which one is making this request (current).',
+  })
+  listSessions(@CurrentUser() user: AuthUser): Promise<SessionDto[]> {
+    return this.auth.listSessions(user);
+  }
+
+  @Delete('sessions/:id')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'The session has ended, on every process' })
+  @ApiProblems(HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'End one of your sessions',
+    description:
+      'Ends the session at once: its access token is refused on the next request and its refresh token no longer works. An id that is not one of your live sessions answers 404 NOT_FOUND.',
+  })
+  endSession(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<void> {
+    return this.auth.endSession(user, id);
   }
 
   @Get('me')

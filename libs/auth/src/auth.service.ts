@@ -13,7 +13,12 @@ import {
 } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { AuthUser } from './auth-user.js';
-import { AuthenticatedUserDto, LoginResponseDto, TokenPairDto } from './dto/auth.dto.js';
+import {
+  AuthenticatedUserDto,
+  LoginResponseDto,
+  SessionDto,
+  TokenPairDto,
+} from './dto/auth.dto.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password-policy.js';
 import { LoginAttempts } from './sessions/login-attempts.js';
 import { SessionRevoker } from './sessions/session-revoker.js';
@@ -27,6 +32,10 @@ import {
 import { ScopeLevel } from './scope.js';
 import { TokenService, unauthenticated } from './token.service.js';
 import { Account, UserAccounts } from './user-accounts.js';
+
+/** Longest user agent kept with a session (headers can be long; the list only needs to recognise the client). */
+const MAX_USER_AGENT = 256;
+const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 const FAILED_LOGIN_REASONS = ['unknown_email', 'wrong_password', 'locked', 'disabled'] as const;
 
@@ -89,7 +98,12 @@ export class AuthService {
    * the password; the rest are refused as locked whatever they carry, and the one that reaches the limit keeps
    * the counter past it for LOGIN_LOCK_SECONDS.
    */
-  async login(email: string, password: string, ip: string): Promise<LoginResponseDto> {
+  async login(
+    email: string,
+    password: string,
+    ip: string,
+    userAgent?: string,
+  ): Promise<LoginResponseDto> {
     if ((await this.attempts.count('ip', ip)) >= this.config.LOGIN_MAX_FAILURES_PER_IP) {
       throw new AppException(
         HttpStatus.TOO_MANY_REQUESTS,
@@ -138,7 +152,7 @@ export class AuthService {
     }
 
     await this.attempts.clear('account', email);
-    const pair = await this.startSession(account);
+    const pair = await this.startSession(account, ip, userAgent);
     // Disabling, a password change or a new role/scope that committed while this sign-in was checking the
     // password revoked the user's sessions before this one existed: look again now that it does.
     const fresh = await this.accounts.findById(account.id);
@@ -227,6 +241,38 @@ export class AuthService {
     });
   }
 
+  async listSessions(user: AuthUser): Promise<SessionDto[]> {
+    const sessions = await this.sessions.listForUser(user.id);
+    return sessions.map((session) => ({
+      id: session.id,
+      createdAt: new Date(session.createdAt).toISOString(),
+      lastUsedAt: new Date(session.lastUsedAt ?? session.createdAt).toISOString(),
+      expiresAt: new Date(session.expiresAt).toISOString(),
+      address: session.address ?? null,
+      userAgent: session.userAgent ?? null,
+      current: session.id === user.sessionId,
+    }));
+  }
+
+  /** Ends one of the caller's own sessions; another user's (or an unknown) id is not found. */
+  async endSession(user: AuthUser, sessionId: string): Promise<void> {
+    const session = SESSION_ID.test(sessionId) ? await this.sessions.get(sessionId) : null;
+    if (!session || session.userId !== user.id) throw AppException.notFound('Session');
+    await this.sessions.revoke(sessionId);
+    await this.audit.record({
+      action: 'auth.session_ended',
+      entityType: 'session',
+      entityId: sessionId,
+    });
+    this.events.publish({
+      type: DomainEventType.SessionsRevoked,
+      area: null,
+      userId: user.id,
+      sessionIds: [sessionId],
+      payload: { reason: 'session_ended' },
+    });
+  }
+
   async changePassword(
     user: AuthUser,
     currentPassword: string,
@@ -275,7 +321,11 @@ export class AuthService {
     };
   }
 
-  private async startSession(account: Account): Promise<TokenPairDto & { sessionId: string }> {
+  private async startSession(
+    account: Account,
+    address: string,
+    userAgent: string | undefined,
+  ): Promise<TokenPairDto & { sessionId: string }> {
     const sessionId = randomBytes(18).toString('base64url');
     const secret = newSecret();
     const now = Date.now();
@@ -285,6 +335,9 @@ export class AuthService {
       refreshHash: sha256(secret),
       createdAt: now,
       expiresAt: now + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000,
+      lastUsedAt: now,
+      address,
+      ...(userAgent ? { userAgent: userAgent.slice(0, MAX_USER_AGENT) } : {}),
     });
     return {
       sessionId,

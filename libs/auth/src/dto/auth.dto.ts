@@ -97,3 +97,29 @@ export class LoginResponseDto extends TokenPairDto {
   @ApiProperty({ type: AuthenticatedUserDto })
   user!: AuthenticatedUserDto;
 }
+
+export class SessionDto {
+  @ApiProperty({ description: 'The session id, for DELETE /auth/sessions/{id}' })
+  id!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When the session signed in' })
+  createdAt!: string;
+
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When the session last refreshed its tokens (sign-in until then)',
+  })
+  lastUsedAt!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When the refresh token runs out unless used' })
+  expiresAt!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Client address at sign-in' })
+  address!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'User agent at sign-in' })
+  userAgent!: string | null;
+
+  @ApiProperty({ description: 'Whether this is the session making the request' })
+  current!: boolean;
+}

@@ -155,6 +155,10 @@ export class CachedSessionStore extends SessionStore implements OnApplicationShu
     await this.revoked({ sessionIds: [sessionId] });
   }
 
+  listForUser(userId: string): Promise<Session[]> {
+    return this.inner.listForUser(userId);
+  }
+
   async revokeAllForUser(userId: string): Promise<string[]> {
     const ids = await this.inner.revokeAllForUser(userId);
     await this.revoked({ sessionIds: ids, userId });

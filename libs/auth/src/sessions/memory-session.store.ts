@@ -4,6 +4,10 @@ interface Entry extends Session {
   usedHashes: Set<string>;
 }
 
+function toSession({ usedHashes: _usedHashes, ...session }: Entry): Session {
+  return session;
+}
+
 /** Sessions in this process only: for a single process without Redis (the embedded default). */
 export class MemorySessionStore extends SessionStore {
   private readonly sessions = new Map<string, Entry>();
@@ -32,7 +36,7 @@ export class MemorySessionStore extends SessionStore {
 
   async get(sessionId: string): Promise<Session | null> {
     const entry = this.live(sessionId);
-    return entry ? { ...entry } : null;
+    return entry ? toSession(entry) : null;
   }
 
   async rotate(
@@ -47,6 +51,7 @@ export class MemorySessionStore extends SessionStore {
       entry.usedHashes.add(presentedHash);
       entry.refreshHash = nextHash;
       entry.expiresAt = expiresAt;
+      entry.lastUsedAt = Date.now();
       return RefreshOutcome.Rotated;
     }
     if (entry.usedHashes.has(presentedHash)) {
@@ -59,6 +64,15 @@ export class MemorySessionStore extends SessionStore {
   async revoke(sessionId: string): Promise<void> {
     const entry = this.sessions.get(sessionId);
     if (entry) this.delete(entry);
+  }
+
+  async listForUser(userId: string): Promise<Session[]> {
+    const sessions: Session[] = [];
+    for (const id of this.byUser.get(userId) ?? []) {
+      const entry = this.live(id);
+      if (entry) sessions.push(toSession(entry));
+    }
+    return sessions.sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async revokeAllForUser(userId: string): Promise<string[]> {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { RefreshOutcome, Session, SessionStore } from './session.store.js';
 
 // KEYS[1] session hash, KEYS[2] used-hashes set; ARGV: presented, next, expiresAtMs, ttlSeconds, sessionId,
-// the user-sessions key prefix (the user's set is named from the session's userId, in the same round trip)
+// the user-sessions key prefix, nowMs (the user's set is named from the session's userId, in the same round trip)
 // A rotation extends the user's session set too (never shortens it), so logout-all, disabling and password
 // changes still find a session that has been refreshed for longer than its first lifetime.
 const ROTATE = `
@@ -10,7 +10,7 @@ local current = redis.call('HGET', KEYS[1], 'refreshHash')
 if not current then return 'unknown' end
 local userKey = ARGV[6] .. redis.call('HGET', KEYS[1], 'userId')
 if current == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'refreshHash', ARGV[2], 'expiresAt', ARGV[3])
+  redis.call('HSET', KEYS[1], 'refreshHash', ARGV[2], 'expiresAt', ARGV[3], 'lastUsedAt', ARGV[7])
   redis.call('SADD', KEYS[2], ARGV[1])
   redis.call('EXPIRE', KEYS[1], ARGV[4])
   redis.call('EXPIRE', KEYS[2], ARGV[4])
@@ -25,6 +25,20 @@ if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   return 'reused'
 end
 return 'unknown'`;
+
+function toSession(id: string, data: Record<string, string>): Session | null {
+  if (!data.userId || !data.refreshHash) return null;
+  return {
+    id,
+    userId: data.userId,
+    refreshHash: data.refreshHash,
+    createdAt: Number(data.createdAt),
+    expiresAt: Number(data.expiresAt),
+    lastUsedAt: Number(data.lastUsedAt ?? data.createdAt),
+    ...(data.address === undefined ? {} : { address: data.address }),
+    ...(data.userAgent === undefined ? {} : { userAgent: data.userAgent }),
+  };
+}
 
 /** Sessions in Redis, shared by every process; revocation is a DEL that every process sees at once. */
 export class RedisSessionStore extends SessionStore {
@@ -60,6 +74,9 @@ export class RedisSessionStore extends SessionStore {
         refreshHash: session.refreshHash,
         createdAt: String(session.createdAt),
         expiresAt: String(session.expiresAt),
+        lastUsedAt: String(session.lastUsedAt ?? session.createdAt),
+        ...(session.address === undefined ? {} : { address: session.address }),
+        ...(session.userAgent === undefined ? {} : { userAgent: session.userAgent }),
       })
       .expire(this.sessionKey(session.id), ttl)
       .sadd(this.userKey(session.userId), session.id)
@@ -74,15 +91,24 @@ export class RedisSessionStore extends SessionStore {
   }
 
   async get(sessionId: string): Promise<Session | null> {
-    const data = await this.redis.hgetall(this.sessionKey(sessionId));
-    if (!data.userId || !data.refreshHash) return null;
-    return {
-      id: sessionId,
-      userId: data.userId,
-      refreshHash: data.refreshHash,
-      createdAt: Number(data.createdAt),
-      expiresAt: Number(data.expiresAt),
-    };
+    return toSession(sessionId, await this.redis.hgetall(this.sessionKey(sessionId)));
+  }
+
+  async listForUser(userId: string): Promise<Session[]> {
+    const ids = await this.redis.smembers(this.userKey(userId));
+    if (ids.length === 0) return [];
+    const multi = this.redis.multi();
+    for (const id of ids) multi.hgetall(this.sessionKey(id));
+    const replies = (await multi.exec()) ?? [];
+    const sessions: Session[] = [];
+    ids.forEach((id, i) => {
+      const [error, data] = replies[i] ?? [null, null];
+      if (error) throw error;
+      const session = toSession(id, data as Record<string, string>);
+      if (session && session.userId === userId && session.expiresAt > Date.now())
+        sessions.push(session);
+    });
+    return sessions.sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async rotate(
@@ -102,6 +128,7 @@ export class RedisSessionStore extends SessionStore {
       String(this.ttl(expiresAt)),
       sessionId,
       this.userKey(''),
+      String(Date.now()),
     );
     return result === 'rotated'
       ? RefreshOutcome.Rotated

@@ -148,6 +148,21 @@ export class ResilientSessionStore extends SessionStore {
     }
   }
 
+  /** This process's sessions made during an outage, and Redis's when it answers. */
+  async listForUser(userId: string): Promise<Session[]> {
+    const sessions = new Map((await this.local.listForUser(userId)).map((s) => [s.id, s]));
+    if (this.up) {
+      try {
+        for (const session of await this.remote.listForUser(userId))
+          if (!this.pendingSessionRevocations.has(session.id)) sessions.set(session.id, session);
+      } catch (error) {
+        this.health.markUnhealthy();
+        this.warn('Session list from this process only', error);
+      }
+    }
+    return [...sessions.values()].sort((a, b) => a.createdAt - b.createdAt);
+  }
+
   async revokeAllForUser(userId: string): Promise<string[]> {
     const ids = new Set(await this.local.revokeAllForUser(userId));
     for (const id of ids) this.unsynced.delete(id);

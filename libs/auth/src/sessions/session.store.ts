@@ -7,6 +7,11 @@ export interface Session {
   refreshHash: string;
   createdAt: number;
   expiresAt: number;
+  /** When the session last refreshed its tokens (its creation until then). */
+  lastUsedAt?: number;
+  /** Client address and user agent at sign-in, as the caller may see them in its session list. */
+  address?: string;
+  userAgent?: string;
 }
 
 export enum RefreshOutcome {
@@ -50,6 +55,8 @@ export abstract class SessionStore {
   ): Promise<RefreshOutcome>;
   abstract get(sessionId: string): Promise<Session | null>;
   abstract revoke(sessionId: string): Promise<void>;
+  /** The user's live sessions, oldest first. */
+  abstract listForUser(userId: string): Promise<Session[]>;
   /** Revokes every session of the user; returns their ids. */
   abstract revokeAllForUser(userId: string): Promise<string[]>;
   abstract countLive(): Promise<number>;

@@ -36,6 +36,7 @@ export * from './metrics/metric-names.js';
 export * from './metrics/metrics.service.js';
 export * from './metrics/metrics-server.js';
 export * from './pagination/cursor.js';
+export * from './redis/invalidation-subscription.js';
 export * from './redis/redis.module.js';
 export * from './throttling/app-throttler.guard.js';
 export * from './throttling/redis-throttler.storage.js';

@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { InvalidationSubscription } from '@app/core';
 import { RefreshOutcome, Session, SessionStore } from './session.store.js';
 
 const MAX_ENTRIES = 100_000;
@@ -40,7 +41,7 @@ export class CachedSessionStore extends SessionStore implements OnApplicationShu
   private readonly live = new Map<string, { until: number; userId: string | undefined }>();
   /** Bumped by every revocation seen here: a store answer that began before one is not remembered. */
   private generation = 0;
-  private subscribed: boolean;
+  private readonly subscription: InvalidationSubscription | null;
 
   constructor(
     private readonly inner: SessionStore,
@@ -48,38 +49,27 @@ export class CachedSessionStore extends SessionStore implements OnApplicationShu
     private readonly channel: RevocationChannel | null,
   ) {
     super();
-    this.subscribed = channel === null;
-    if (channel) this.listen(channel);
+    this.subscription = channel
+      ? new InvalidationSubscription(channel.subscriber, channel.name, {
+          message: (text) => {
+            try {
+              this.forget(JSON.parse(text) as RevocationMessage);
+            } catch {
+              this.forgetAll();
+            }
+          },
+          reset: () => this.forgetAll(),
+          failed: (error) =>
+            this.logger.warn(
+              `Session cache off until Redis answers: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+        })
+      : null;
   }
 
-  private listen({ subscriber, name }: RevocationChannel): void {
-    const stopTrusting = (): void => {
-      this.subscribed = false;
-      this.forgetAll();
-    };
-    subscriber.on('close', stopTrusting);
-    subscriber.on('reconnecting', stopTrusting);
-    subscriber.on('end', stopTrusting);
-    subscriber.on('ready', () => {
-      subscriber.subscribe(name).then(
-        () => {
-          this.forgetAll();
-          this.subscribed = true;
-        },
-        (error: unknown) =>
-          this.logger.warn(
-            `Session cache off until Redis answers: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-      );
-    });
-    subscriber.on('message', (channel: string, text: string) => {
-      if (channel !== name) return;
-      try {
-        this.forget(JSON.parse(text) as RevocationMessage);
-      } catch {
-        this.forgetAll();
-      }
-    });
+  /** Memory may be trusted: no Redis (one process), or every revocation is heard. */
+  private get subscribed(): boolean {
+    return this.subscription ? this.subscription.subscribed : true;
   }
 
   private forgetAll(): void {

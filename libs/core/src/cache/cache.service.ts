@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import type { Redis } from 'ioredis';
+import { InvalidationSubscription } from '../redis/invalidation-subscription.js';
 import { RedisService } from '../redis/redis.module.js';
 
 /** How long a cache read may take before we give up and load from the source. */
@@ -69,7 +70,7 @@ export class CacheService implements OnApplicationShutdown {
   private readonly versions = new Map<string, number>();
   /** Bumped by every invalidation seen here: a version read that began before one is not remembered. */
   private generation = 0;
-  private subscribed = false;
+  private readonly subscription: InvalidationSubscription | null;
   private readonly channel: string;
 
   constructor(
@@ -79,7 +80,19 @@ export class CacheService implements OnApplicationShutdown {
   ) {
     this.channel = redis.key('cache-invalidations');
     this.redis.client?.on('ready', () => void this.replayInvalidations());
-    if (subscriber) this.listen(subscriber);
+    this.subscription = subscriber
+      ? new InvalidationSubscription(subscriber, this.channel, {
+          message: (namespace) => {
+            this.generation += 1;
+            this.versions.delete(namespace);
+          },
+          reset: () => this.forgetVersions(),
+          failed: (error) =>
+            this.logger.warn(
+              `Cache versions read from Redis until it answers: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+        })
+      : null;
   }
 
   /** Whether this process hears invalidations, so it may keep namespace versions in memory. */
@@ -87,31 +100,8 @@ export class CacheService implements OnApplicationShutdown {
     return this.subscribed;
   }
 
-  private listen(subscriber: Redis): void {
-    const stopTrusting = (): void => {
-      this.subscribed = false;
-      this.forgetVersions();
-    };
-    subscriber.on('close', stopTrusting);
-    subscriber.on('reconnecting', stopTrusting);
-    subscriber.on('end', stopTrusting);
-    subscriber.on('ready', () => {
-      subscriber.subscribe(this.channel).then(
-        () => {
-          this.forgetVersions();
-          this.subscribed = true;
-        },
-        (error: unknown) =>
-          this.logger.warn(
-            `Cache versions read from Redis until it answers: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-      );
-    });
-    subscriber.on('message', (channel: string, namespace: string) => {
-      if (channel !== this.channel) return;
-      this.generation += 1;
-      this.versions.delete(namespace);
-    });
+  private get subscribed(): boolean {
+    return this.subscription?.subscribed ?? false;
   }
 
   private forgetVersions(): void {

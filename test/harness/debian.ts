@@ -135,6 +135,8 @@ export function describeNeedingDebian(
   if (decision.action !== 'skip') return describe;
   return (name, fn) => {
     process.stderr.write(`Skipping deploy spec "${name}": ${decision.reason}\n`);
+    // Skipped only where the Debian programs are missing and cannot be installed (not root, or no apt-get): the
+    // spec would otherwise throw in setup. The line above tells the reader why and what to install.
     describe.skip(name, fn);
   };
 }

@@ -41,7 +41,7 @@ export class ImportKindRegistry {
     if (this.kinds.has(registration.kind)) {
       throw new Error(`Import kind ${registration.kind} is registered twice`);
     }
-    this.kinds.set(registration.kind, registration as ImportKindRegistration);
+    this.kinds.set(registration.kind, registration);
   }
 
   find(kind: string): ImportKindRegistration | undefined {

@@ -17,7 +17,6 @@ import {
   BatchConnection,
   ImportBatch,
   ImportFailure,
-  ImportHeaderMapping,
   ImportRowKind,
   ImportWorkerJob,
 } from './row-kind.js';
@@ -116,7 +115,6 @@ async function importRows(
 ): Promise<void> {
   const { job } = data;
   const emit = (event: unknown): void => post({ type: 'event', event });
-  let mapping: ImportHeaderMapping | null = null;
   let session: ReturnType<ImportRowKind<unknown>['open']> | null = null;
   let dataRows = 0;
   let batch: ImportBatch<unknown> = { rows: [], rejected: [], lastRow: job.committedThroughRow };
@@ -133,8 +131,7 @@ async function importRows(
   try {
     for await (const row of readRows(data.file, data.format, data.zipLimits)) {
       if (!session) {
-        mapping = kind.mapHeaders(row.cells);
-        session = kind.open(job, mapping, data.context);
+        session = kind.open(job, kind.mapHeaders(row.cells), data.context);
         continue;
       }
       dataRows += 1;

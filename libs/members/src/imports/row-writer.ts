@@ -163,7 +163,6 @@ export async function writeMembers(
             else rejected.push(refusedRow(m, CANNOT_REGISTER_HERE_REASON));
           }
         }
-        toInsert = [];
       }
       if (toUpdate.length > 0) {
         const result = await db.query<{ id: string }>(UPDATE_SQL, [

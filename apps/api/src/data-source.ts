@@ -2,7 +2,8 @@ import { DataSource } from 'typeorm';
 import { AppConfig, buildDataSourceOptions, CORE_ENTITIES } from '@app/core';
 import { GEOGRAPHY_ENTITIES } from '@app/geography';
 import { LEADERSHIP_ENTITIES } from '@app/leadership';
-import { MEMBER_IMPORT_ENTITIES, MEMBERS_ENTITIES } from '@app/members';
+import { IMPORT_ENTITIES } from '@app/files';
+import { MEMBERS_ENTITIES } from '@app/members';
 import { USERS_ENTITIES } from '@app/users';
 import { MESSAGING_ENTITIES } from '@app/messaging';
 import { ACCOUNT_RECOVERY_ENTITIES } from '@app/account-recovery';
@@ -15,7 +16,7 @@ export const ENTITIES = [
   ...USERS_ENTITIES,
   ...MEMBERS_ENTITIES,
   ...LEADERSHIP_ENTITIES,
-  ...MEMBER_IMPORT_ENTITIES,
+  ...IMPORT_ENTITIES,
   ...MESSAGING_ENTITIES,
   ...ACCOUNT_RECOVERY_ENTITIES,
 ];

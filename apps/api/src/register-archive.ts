@@ -48,7 +48,7 @@ const REPLACED_ON_IMPORT: readonly RegisterTable[] = [
   'leadership_structures',
 ];
 /** Must be empty in the target (besides every exported table not in REPLACED_ON_IMPORT). */
-const MUST_BE_EMPTY = ['member_import_jobs', 'member_import_rejections'];
+const MUST_BE_EMPTY = ['import_jobs', 'import_rejections'];
 /** Tables whose secondary indexes are built after the load rather than during it. */
 const BULK_TABLES: RegisterTable[] = ['members', 'member_history', 'audit_events'];
 const SEQUENCES = ['membership_number_seq', 'member_history_id_seq'];

@@ -4,3 +4,4 @@ export * from './row-sources.js';
 export * from './table-writer.js';
 export * from './zip-limits.js';
 export * from './pdf/pdf-writer.js';
+export * from './imports/index.js';

@@ -16,7 +16,7 @@ export * from './membership-dates.js';
 export * from './new-member.js';
 export * from './status-recalculation.service.js';
 export * from './seed/index.js';
-export * from './imports/import-job.entity.js';
+export * from './imports/member-import.kind.js';
 export * from './imports/member-imports.module.js';
 export * from './imports/member-imports.service.js';
 export * from './imports/import-row.js';

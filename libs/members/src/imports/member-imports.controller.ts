@@ -26,7 +26,8 @@ import {
   ErrorCode,
 } from '@app/core';
 import type { Page } from '@app/core';
-import { downloadHeaders, writeTable } from '@app/files';
+import { downloadHeaders, ImportJob, UploadCleanupInterceptor, writeTable } from '@app/files';
+import type { UploadedFile as UploadedUpload } from '@app/files';
 import {
   FileFormatQueryDto,
   ImportJobDto,
@@ -35,27 +36,14 @@ import {
   toImportJobDto,
 } from './dto/import.dto.js';
 import { TEMPLATE_COLUMNS } from './import-columns.js';
-import type { MemberImportJob } from './import-job.entity.js';
 import { MemberImportsService } from './member-imports.service.js';
-import type { UploadedFile as UploadedUpload } from './member-imports.service.js';
-import { UploadCleanupInterceptor } from './upload-cleanup.interceptor.js';
-
-const REPORT_COLUMNS = [
-  { header: 'Row', width: 8 },
-  { header: 'Duplicate', width: 10 },
-  { header: 'Reasons', width: 80 },
-  { header: 'ID Number (last 4)', width: 18 },
-  { header: 'First Names', width: 24 },
-  { header: 'Surname', width: 24 },
-  { header: 'Ward Code', width: 12 },
-];
 
 @ApiTags('member-imports')
 @Controller('members/imports')
 export class MemberImportsController {
   constructor(private readonly imports: MemberImportsService) {}
 
-  private async dto(job: MemberImportJob): Promise<ImportJobDto> {
+  private async dto(job: ImportJob): Promise<ImportJobDto> {
     const positions = await this.imports.queuePositions([job]);
     return toImportJobDto(job, positions.get(job.id) ?? null);
   }
@@ -203,21 +191,6 @@ export class MemberImportsController {
     @Res() res: Response,
   ): Promise<void> {
     const job = await this.imports.get(actor, id);
-    res.set(downloadHeaders(query.format, `import-${job.id}-report`));
-    const rejections = this.imports.rejections(job.id);
-    async function* rows(): AsyncGenerator<(string | null)[]> {
-      for await (const r of rejections) {
-        yield [
-          String(r.rowNumber),
-          r.duplicate ? 'yes' : 'no',
-          r.reasons.join('; '),
-          r.maskedIdNumber,
-          r.firstNames,
-          r.surname,
-          r.wardCode,
-        ];
-      }
-    }
-    await writeTable(res, query.format, REPORT_COLUMNS, rows());
+    await this.imports.writeReport(job, query.format, res);
   }
 }

@@ -1,5 +1,5 @@
 import { Scope, scopeContains, ScopeLevel } from '@app/auth';
-import { ImportMode } from './import-job.entity.js';
+import { BatchConnection, BatchContext, ImportFailure, ImportMode } from '@app/files/row-kind';
 import { MemberRow, RejectedRow, rejectedPreview } from './import-row.js';
 import {
   alreadyMemberReason,
@@ -15,12 +15,8 @@ import {
   CANNOT_REGISTER_HERE_REASON,
   conflictLimitReached,
   conflictsInLastDay,
-  Queryable,
   recordConflicts,
 } from '../registration-conflicts/registration-conflicts.js';
-
-/** A failure the uploader is told about as it is (the job's error); anything else is an unexpected error. */
-export class ImportFailure extends Error {}
 
 /** The job as the row writer needs it. */
 export interface WriterJob {
@@ -30,41 +26,21 @@ export interface WriterJob {
   uploadedBy: string;
 }
 
-export interface Batch {
-  members: MemberRow[];
+/** What a batch of members wrote; `rejected` are accepted rows refused after all (already members …). */
+export interface MembersWritten {
+  inserted: number;
+  updated: number;
   rejected: RejectedRow[];
-  lastRow: number;
 }
 
-/** The job's counters as a batch's transaction committed them. */
-export interface JobCounters {
-  totalRows: number;
-  validRows: number;
-  insertedRows: number;
-  updatedRows: number;
-  rejectedRows: number;
-  duplicateRows: number;
-  committedThroughRow: number;
-}
-
-/** One connection the writer runs a batch's transaction on. */
-export interface BatchConnection extends Queryable {
-  query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T[]>;
-  begin(): Promise<void>;
-  commit(): Promise<void>;
-  rollback(): Promise<void>;
-  readonly inTransaction: boolean;
-}
-
-/** What the writer reports besides the counters: the main thread counts and audits them. */
-export interface WriterEvents {
-  conflictsRecorded(count: number): void;
+/** What the writer tells the main thread besides the counters (BatchContext.emit): it counts and audits them. */
+export type MemberImportEvent =
+  | { type: 'conflicts'; recorded: number }
   /**
    * Refused past REGISTRATION_CONFLICT_LIMIT; `attempt` when this batch's rows went past it (the batch rolls back,
    * the attempt stays on record: audited).
    */
-  limited(attempt: { refusedRows: number; limit: number } | null): void;
-}
+  | { type: 'limited'; attempt: { refusedRows: number; limit: number } | null };
 
 /**
  * Upsert changes only a member's editable details: names, contact details and address (a blank cell keeps what is
@@ -98,53 +74,35 @@ const UPDATE_SQL = `
     SELECT 'member.updated', 'member', id::text, province_code, $9::uuid, changes FROM upd)
   SELECT id FROM upd`;
 
-const REJECT_SQL = `
-  INSERT INTO member_import_rejections (job_id, row_number, duplicate, reasons, masked_id_number, first_names,
-    surname, ward_code)
-  SELECT $1::uuid, u.row_number, u.duplicate, u.reasons::jsonb, u.masked, u.first_names, u.surname, u.ward_code
-  FROM unnest($2::int[], $3::boolean[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-    AS u(row_number, duplicate, reasons, masked, first_names, surname, ward_code)
-  ON CONFLICT DO NOTHING`;
-
-const COUNTERS_SQL = `
-  UPDATE member_import_jobs SET total_rows = total_rows + $2, valid_rows = valid_rows + $3,
-    inserted_rows = inserted_rows + $4, updated_rows = updated_rows + $5, rejected_rows = rejected_rows + $6,
-    duplicate_rows = duplicate_rows + $7, committed_through_row = $8, updated_at = now()
-  WHERE id = $1
-  RETURNING total_rows AS "totalRows", valid_rows AS "validRows", inserted_rows AS "insertedRows",
-    updated_rows AS "updatedRows", rejected_rows AS "rejectedRows", duplicate_rows AS "duplicateRows",
-    committed_through_row AS "committedThroughRow"`;
-
 /**
- * Writes one batch in one transaction: members (with their history and audit events), rejected rows, registration
- * conflicts and the job's counters commit together, so a crash never leaves the counters wrong. The rows are
- * written while the previous batch (on the other connection) may still be committing; conflicts and counters are
- * written, and the transaction committed, only once that batch has committed, and never if it failed.
+ * Writes one batch's members inside the transaction the engine began (libs/files batch-writer.ts): members (with
+ * their history and audit events) and registration conflicts; the engine then adds the rejected rows and the job's
+ * counters and commits. The members are written while the previous batch (on the other connection) may still be
+ * committing; conflicts are written only once that batch has committed.
  *
  * An ID number that is a member outside the uploader's area (or erased) gets the generic CANNOT_REGISTER_HERE
  * reason and a registration conflict; past REGISTRATION_CONFLICT_LIMIT the job fails.
  */
-export async function writeBatch(
+export async function writeMembers(
   db: BatchConnection,
   job: WriterJob,
   scope: Scope,
-  batch: Batch,
-  previous: Promise<unknown> | null,
+  members: MemberRow[],
+  context: BatchContext,
   conflictLimit: number,
-  events: WriterEvents,
-): Promise<JobCounters | null> {
-  await db.begin();
-  try {
-    const national = scope.level === ScopeLevel.National;
-    if (
-      !national &&
-      batch.members.length > 0 &&
-      (await conflictsInLastDay(db, job.uploadedBy)) >= conflictLimit
-    ) {
-      events.limited(null);
-      throw new ImportFailure(conflictLimitReached(conflictLimit).detail + '.');
-    }
-    const rejected = [...batch.rejected];
+): Promise<MembersWritten> {
+  const emit = (event: MemberImportEvent): void => context.emit(event);
+  const national = scope.level === ScopeLevel.National;
+  if (
+    !national &&
+    members.length > 0 &&
+    (await conflictsInLastDay(db, job.uploadedBy)) >= conflictLimit
+  ) {
+    emit({ type: 'limited', attempt: null });
+    throw new ImportFailure(conflictLimitReached(conflictLimit).detail + '.');
+  }
+  {
+    const rejected: RejectedRow[] = [];
     const conflicts: { row: MemberRow; memberId: string }[] = [];
     let toInsert: MemberRow[] = [];
     const toUpdate: PlannedUpdate[] = [];
@@ -173,13 +131,13 @@ export async function writeBatch(
       const existing = await db.query<ExistingMember>(EXISTING_SQL, [rows.map((m) => m.idNumber)]);
       return new Map(existing.map((e) => [e.id_number.trim(), e]));
     };
-    if (batch.members.length > 0 && job.mode === ImportMode.Create && !job.dryRun) {
+    if (members.length > 0 && job.mode === ImportMode.Create && !job.dryRun) {
       // Create mode: INSERT ... ON CONFLICT DO NOTHING RETURNING says which ID numbers exist (below), so a
       // lookup first would only repeat that work for the usual file of new members.
-      toInsert = batch.members;
-    } else if (batch.members.length > 0) {
-      const byId = await lookUp(batch.members);
-      for (const member of batch.members) {
+      toInsert = members;
+    } else if (members.length > 0) {
+      const byId = await lookUp(members);
+      for (const member of members) {
         const found = byId.get(member.idNumber);
         if (!found) toInsert.push(member);
         else existingMember(member, found, job.mode === ImportMode.Upsert);
@@ -205,7 +163,6 @@ export async function writeBatch(
             else rejected.push(refusedRow(m, CANNOT_REGISTER_HERE_REASON));
           }
         }
-        toInsert = [];
       }
       if (toUpdate.length > 0) {
         const result = await db.query<{ id: string }>(UPDATE_SQL, [
@@ -222,19 +179,7 @@ export async function writeBatch(
         updated = result.length;
       }
     }
-    if (rejected.length > 0) {
-      await db.query(REJECT_SQL, [
-        job.id,
-        rejected.map((r) => r.rowNumber),
-        rejected.map((r) => r.duplicate),
-        rejected.map((r) => JSON.stringify(r.reasons)),
-        rejected.map((r) => r.maskedIdNumber),
-        rejected.map((r) => r.firstNames),
-        rejected.map((r) => r.surname),
-        rejected.map((r) => r.wardCode),
-      ]);
-    }
-    if (previous) await previous;
+    await context.previousCommitted();
     if (conflicts.length > 0) {
       // After the previous batch committed: it may hold the uploader's conflict lock until then.
       const count = await recordConflicts(
@@ -248,30 +193,13 @@ export async function writeBatch(
           rowNumber: row.rowNumber,
         })),
       );
-      events.conflictsRecorded(conflicts.length);
+      emit({ type: 'conflicts', recorded: conflicts.length });
       if (count > conflictLimit) {
-        events.limited({ refusedRows: conflicts.length, limit: conflictLimit });
+        emit({ type: 'limited', attempt: { refusedRows: conflicts.length, limit: conflictLimit } });
         throw new ImportFailure(conflictLimitReached(conflictLimit).detail + '.');
       }
     }
-    const total = batch.members.length + batch.rejected.length;
-    const [counters] = await db.query<JobCounters>(COUNTERS_SQL, [
-      job.id,
-      total,
-      total - rejected.length,
-      inserted,
-      updated,
-      rejected.length,
-      rejected.filter((r) => r.duplicate).length,
-      batch.lastRow,
-    ]);
-    await db.commit();
-    return counters ?? null;
-  } catch (error) {
-    if (db.inTransaction) await db.rollback();
-    // Settle the batch before this one too, so no transaction is left open behind a failure.
-    if (previous) await previous.catch(() => undefined);
-    throw error;
+    return { inserted, updated, rejected };
   }
 }
 

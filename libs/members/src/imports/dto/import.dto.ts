@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { Allow, IsBoolean, IsEnum, IsOptional } from 'class-validator';
 import { CursorQueryDto } from '@app/core';
 import { FileFormat } from '@app/files';
-import { ImportFormat, ImportMode, ImportStatus, MemberImportJob } from '../import-job.entity.js';
+import { ImportFormat, ImportJob, ImportMode, ImportStatus } from '@app/files';
 
 const toBool = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -133,10 +133,7 @@ export class ImportJobDto {
   createdAt!: Date;
 }
 
-export function toImportJobDto(
-  job: MemberImportJob,
-  queuePosition: number | null = null,
-): ImportJobDto {
+export function toImportJobDto(job: ImportJob, queuePosition: number | null = null): ImportJobDto {
   return {
     id: job.id,
     status: job.status,

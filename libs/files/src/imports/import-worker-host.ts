@@ -2,16 +2,17 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { projectPath, projectRoot } from '@app/core';
+import type { JobCounters } from './batch-writer.js';
 import type { ImportWorkerData, ImportWorkerMessage, ImportWorkerStop } from './import-worker.js';
-import { ImportFailure, JobCounters } from './row-writer.js';
+import { ImportFailure } from './row-kind.js';
 
 /** The message a job fails with when its worker ends without saying how (a crash, a lost connection). */
 export const UNEXPECTED_IMPORT_ERROR = 'The import stopped on an unexpected error';
 
 export interface ImportWorkerHandlers {
   progress(counters: JobCounters): void;
-  conflicts(recorded: number): void;
-  limited(attempt: { refusedRows: number; limit: number } | null): void;
+  /** An event the kind's session emitted (BatchContext.emit). */
+  event(event: unknown): void;
 }
 
 export interface ImportWorkerRun {
@@ -23,14 +24,18 @@ export interface ImportWorkerRun {
 }
 
 /**
- * The compiled worker module. Next to this file in dist; under ts-jest this file runs from its .ts source, and
- * the worker (plain node, no TypeScript) runs the build's copy instead (npm test builds first).
+ * The compiled module `file` (e.g. 'import-worker.js') in the directory `dirname` of a source file: next to it in
+ * dist; under ts-jest the source runs from its .ts, and a worker (plain node, no TypeScript) runs the build's copy
+ * instead (npm test builds first). A kind's registration names its worker module with this.
  */
-export function importWorkerFile(): string {
-  const here = import.meta.dirname;
-  const compiled = path.join(here, 'import-worker.js');
+export function compiledModule(dirname: string, file: string): string {
+  const compiled = path.join(dirname, file);
   if (existsSync(compiled)) return compiled;
-  return projectPath('dist', path.relative(projectRoot(), here), 'import-worker.js');
+  return projectPath('dist', path.relative(projectRoot(), dirname), file);
+}
+
+export function importWorkerFile(): string {
+  return compiledModule(import.meta.dirname, 'import-worker.js');
 }
 
 const IMPORT_WORKER_YOUNG_MB = 8;
@@ -56,11 +61,8 @@ export function startImportWorker(
       case 'progress':
         handlers.progress(message.counters);
         break;
-      case 'conflicts':
-        handlers.conflicts(message.recorded);
-        break;
-      case 'limited':
-        handlers.limited(message.attempt);
+      case 'event':
+        handlers.event(message.event);
         break;
       case 'done':
         outcome = { ok: true };

@@ -11,14 +11,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '@app/core';
 import type { AppConfig } from '@app/core';
-import { MemberImportsService } from './member-imports.service.js';
+import { ImportJobRunner } from './import-job-runner.js';
 
 /** An upload still being written is touched continuously; one untouched this long was abandoned. */
 const INCOMING_GRACE_MS = 60 * 60 * 1000;
 const JOB_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(csv|xlsx)$/;
 
 /**
- * Deletes import files nobody needs any more: a failed job's file IMPORT_RETENTION_HOURS after it failed (a
+ * Deletes import files (of every kind) nobody needs any more: a failed job's file IMPORT_RETENTION_HOURS after it failed (a
  * retry then answers 409 "upload it again"), any job file whose job completed or no longer exists, and uploads
  * abandoned in `incoming/` (a request that died before the service took its file over). A job still queued
  * after IMPORT_RETENTION_HOURS (at least 1) is failed.
@@ -32,7 +32,7 @@ export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly imports: MemberImportsService,
+    private readonly imports: ImportJobRunner,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -82,7 +82,7 @@ export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutd
       const jobs = await this.dataSource.query<{ id: string; expired: boolean; status: string }[]>(
         `SELECT id, status, (status = 'failed' AND finished_at < now() - make_interval(hours => $2))
            AS expired
-         FROM member_import_jobs WHERE id = ANY($1::uuid[])`,
+         FROM import_jobs WHERE id = ANY($1::uuid[])`,
         [[...files.keys()], this.config.IMPORT_RETENTION_HOURS],
       );
       const byId = new Map(jobs.map((j) => [j.id, j]));
@@ -100,7 +100,7 @@ export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutd
     // A job queued where no live process has its file (its container is gone) would wait forever.
     // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
     const [stale] = await this.dataSource.query<[{ id: string }[], number]>(
-      `UPDATE member_import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
+      `UPDATE import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
          error = 'No server could start this import within ' || $1::text || ' hours; upload the file again.'
        WHERE status = 'queued' AND updated_at < now() - make_interval(hours => $1)
        RETURNING id`,

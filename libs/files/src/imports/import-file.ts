@@ -2,33 +2,34 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { HttpStatus } from '@nestjs/common';
 import { AppException, ErrorCode } from '@app/core';
-import {
-  FileFormat,
-  readRows,
-  sniffFormat,
-  UnreadableFileError,
-  checkZipLimits,
-  readZipDirectory,
-  ZipLimitError,
-  ZipLimits,
-} from '@app/files';
-import { HeaderMapping, mapHeaders } from './import-columns.js';
+import { UnreadableFileError } from '../file-errors.js';
+import { FileFormat } from '../file-format.js';
+import { readRows, sniffFormat } from '../row-sources.js';
+import { checkZipLimits, readZipDirectory, ZipLimitError, ZipLimits } from '../zip-limits.js';
+import type { ImportHeaderMapping } from './row-kind.js';
+
+/** How the upload check reads the header: the kind's mapping, and where its template is. */
+export interface UploadHeader {
+  mapHeaders(headers: readonly string[]): ImportHeaderMapping;
+  templateHint: string;
+}
 
 /** What an accepted upload is: its format, its header's columns and its hash (to find the same file again). */
 export interface InspectedUpload {
   format: FileFormat;
-  mapping: HeaderMapping;
+  mapping: ImportHeaderMapping;
   sha256: string;
 }
 
 /**
- * Checks an uploaded register before it becomes a job, answering each problem as the uploader's 4xx: a CSV or an
+ * Checks an uploaded file before it becomes a job, answering each problem as the uploader's 4xx: a CSV or an
  * XLSX (whose archive would not unpack past the limits), with a header row that matches the template.
  */
 export async function inspectUpload(
   file: string,
   size: number,
   limits: ZipLimits,
+  header: UploadHeader,
 ): Promise<InspectedUpload> {
   const format = await sniffFormat(file, size);
   if (format === null) {
@@ -42,7 +43,7 @@ export async function inspectUpload(
     throw AppException.badRequest('The XLSX file is truncated or damaged', 'file');
   }
   if (format === FileFormat.Xlsx) await checkArchive(file, limits);
-  const mapping = await readHeader(file, format, limits);
+  const mapping = await readHeader(file, format, limits, header);
   return { format, mapping, sha256: await hashFile(file) };
 }
 
@@ -50,7 +51,8 @@ async function readHeader(
   file: string,
   format: FileFormat,
   limits: ZipLimits,
-): Promise<HeaderMapping> {
+  header: UploadHeader,
+): Promise<ImportHeaderMapping> {
   const rows = readRows(file, format, limits);
   let first;
   try {
@@ -65,14 +67,14 @@ async function readHeader(
     await rows.return(undefined).catch(() => undefined);
   }
   if (first.done) throw AppException.badRequest('The file is empty', 'file');
-  const mapping = mapHeaders(first.value.cells);
+  const mapping = header.mapHeaders(first.value.cells);
   if (mapping.missing.length > 0 || mapping.repeated.length > 0) {
     const problems = [
       ...mapping.missing.map((f) => `no column for ${f}`),
       ...mapping.repeated.map((f) => `more than one column for ${f}`),
     ];
     throw AppException.badRequest(
-      `The header row does not match the template: ${problems.join('; ')} (GET /api/v1/members/imports/template)`,
+      `The header row does not match the template: ${problems.join('; ')} (${header.templateHint})`,
       'file',
       'header',
     );

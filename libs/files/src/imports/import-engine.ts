@@ -1,65 +1,83 @@
 import { mkdir, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { Scope, ScopeLevel } from '@app/auth';
-import {
-  APP_CONFIG,
-  AuditService,
-  DomainEventBus,
-  DomainEventType,
-  MetricsService,
-  todayInSouthAfrica,
-} from '@app/core';
-import type { AppConfig } from '@app/core';
-import { GeographyService } from '@app/geography';
-import { UnreadableFileError, type ZipLimits } from '@app/files';
-import { membershipPolicy } from '../membership-dates.js';
-import { conflictCounter } from '../registration-conflicts/registration-conflicts.js';
-import { ImportStatus, MemberImportJob } from './import-job.entity.js';
+import type { AppConfig, AuditEntry } from '@app/core';
+import { UnreadableFileError } from '../file-errors.js';
+import type { ZipLimits } from '../zip-limits.js';
+import { ImportJob, ImportStatus } from './import-job.entity.js';
+import { ImportKindRegistry } from './import-kind.js';
 import { IMPORT_LOCK, ImportQueue } from './import-queue.js';
 import {
   ImportWorkerRun,
   startImportWorker,
   UNEXPECTED_IMPORT_ERROR,
 } from './import-worker-host.js';
-import { ImportFailure } from './row-writer.js';
+import { ImportFailure } from './row-kind.js';
+
+/** The settings the engine reads (AppConfig's IMPORT_* and database settings). */
+export type ImportEngineConfig = Pick<
+  AppConfig,
+  | 'IMPORT_DIR'
+  | 'IMPORT_CONCURRENCY'
+  | 'IMPORT_BATCH_SIZE'
+  | 'IMPORT_MAX_ROWS'
+  | 'IMPORT_WORKER_NICE'
+  | 'IMPORT_MAX_UNCOMPRESSED_BYTES'
+  | 'IMPORT_MAX_COMPRESSION_RATIO'
+  | 'DATABASE_SSL_MODE'
+  | 'DATABASE_SSL_CA_FILE'
+  | 'DATABASE_STATEMENT_TIMEOUT_MS'
+  | 'DATABASE_CONNECT_TIMEOUT_MS'
+>;
+
+/** What the engine tells the rest of the app: progress events, audit records, the outcome metric. */
+export interface ImportEngineHooks {
+  publish(job: ImportJob): void;
+  audit(entry: AuditEntry): Promise<void>;
+  finished(status: ImportStatus.Completed | ImportStatus.Failed): void;
+}
+
+export function importDirOf(config: Pick<AppConfig, 'IMPORT_DIR'>): string {
+  return config.IMPORT_DIR || path.join(tmpdir(), 'eff-imports');
+}
+
+export function scopeOfJob(job: Pick<ImportJob, 'scopeKey'>): Scope {
+  const [level, code] = job.scopeKey.split(':') as [string, string | undefined];
+  return level === 'national'
+    ? { level: ScopeLevel.National, code: null }
+    : { level: level as ScopeLevel, code: code ?? null };
+}
 
 /**
- * The import jobs' lifecycle in this process: the queue (advisory-lock slots), running a claimed job on a worker
- * thread (import-worker.ts) while relaying its progress, failing jobs a dead process left running, and the files
- * jobs wait with in IMPORT_DIR.
+ * The import jobs' lifecycle in this process, for every row kind: the queue (advisory-lock slots), running a
+ * claimed job on a worker thread (import-worker.ts, which loads only the job's kind module) while relaying its
+ * progress, failing jobs a dead process left running, and the files jobs wait with in IMPORT_DIR. Nest wires it
+ * as ImportJobRunner; a spec can build it on its own DataSource.
  */
-@Injectable()
-export class ImportJobRunner implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ImportJobRunner.name);
+export class ImportEngine {
+  protected readonly logger = new Logger('ImportJobRunner');
   private readonly queue: ImportQueue;
   private shuttingDown = false;
   private readonly workers = new Set<ImportWorkerRun>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly events: DomainEventBus,
-    private readonly audit: AuditService,
-    private readonly metrics: MetricsService,
-    private readonly geography: GeographyService,
+    protected readonly dataSource: DataSource,
+    protected readonly config: ImportEngineConfig,
+    readonly kinds: ImportKindRegistry,
+    private readonly hooks: ImportEngineHooks,
   ) {
     this.queue = new ImportQueue(dataSource, {
       concurrency: config.IMPORT_CONCURRENCY,
       runnable: (job) =>
-        stat(this.jobFile(job)).then(
-          () => true,
-          () => false,
-        ),
+        this.kinds.find(job.kind)
+          ? stat(this.jobFile(job)).then(
+              () => true,
+              () => false,
+            )
+          : Promise.resolve(false),
       run: (id, runner) => this.run(id, runner),
     });
   }
@@ -72,10 +90,10 @@ export class ImportJobRunner implements OnApplicationBootstrap, OnApplicationShu
   }
 
   get importDir(): string {
-    return this.config.IMPORT_DIR || path.join(tmpdir(), 'eff-imports');
+    return importDirOf(this.config);
   }
 
-  jobFile(job: Pick<MemberImportJob, 'id' | 'format'>): string {
+  jobFile(job: Pick<ImportJob, 'id' | 'format'>): string {
     return path.join(this.importDir, `${job.id}.${job.format}`);
   }
 
@@ -83,13 +101,13 @@ export class ImportJobRunner implements OnApplicationBootstrap, OnApplicationShu
    * Jobs left running by a process that died are marked failed, stating what was committed; queued jobs stay
    * queued and start when a slot is free.
    */
-  async onApplicationBootstrap(): Promise<void> {
+  async start(): Promise<void> {
     await mkdir(this.importDir, { recursive: true });
     await this.failOrphans();
     this.queue.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async stop(): Promise<void> {
     this.shuttingDown = true;
     for (const worker of this.workers) worker.stop();
     await this.queue.stop();
@@ -97,7 +115,7 @@ export class ImportJobRunner implements OnApplicationBootstrap, OnApplicationShu
 
   async failOrphans(): Promise<void> {
     const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM member_import_jobs WHERE status = 'running'`,
+      `SELECT id FROM import_jobs WHERE status = 'running'`,
     );
     for (const { id } of rows) {
       if (this.queue.running.has(id)) continue;
@@ -110,7 +128,7 @@ export class ImportJobRunner implements OnApplicationBootstrap, OnApplicationShu
         ])) as { ok: boolean }[];
         if (!lock?.ok) continue; // a live process is running it
         await runner.query(
-          `UPDATE member_import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
+          `UPDATE import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
              error = 'The process running this import stopped. Rows up to ' || committed_through_row ||
                ' were committed (' || inserted_rows || ' inserted, ' || updated_rows ||
                ' updated); retry to finish the rest.'
@@ -125,8 +143,8 @@ export class ImportJobRunner implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** 1-based places in the import queue of the given jobs that are queued. */
-  queuePositions(jobs: Pick<MemberImportJob, 'id' | 'status'>[]): Promise<Map<string, number>> {
+  /** 1-based places in the import queue (shared by every kind) of the given jobs that are queued. */
+  queuePositions(jobs: Pick<ImportJob, 'id' | 'status'>[]): Promise<Map<string, number>> {
     return this.queue.positions(
       jobs.filter((j) => j.status === ImportStatus.Queued).map((j) => j.id),
     );
@@ -142,28 +160,29 @@ export class ImportJobRunner implements OnApplicationBootstrap, OnApplicationShu
    * the job's advisory lock and a run slot, and releases both afterwards.
    */
   private async run(id: string, runner: QueryRunner): Promise<void> {
-    const job = await runner.manager.findOneBy(MemberImportJob, { id });
+    const job = await runner.manager.findOneBy(ImportJob, { id });
     if (!job || job.status !== ImportStatus.Queued) return;
+    const kind = this.kinds.get(job.kind);
     await runner.query(
-      `UPDATE member_import_jobs SET status = 'running', started_at = COALESCE(started_at, now()),
+      `UPDATE import_jobs SET status = 'running', started_at = COALESCE(started_at, now()),
          updated_at = now() WHERE id = $1`,
       [id],
     );
     job.status = ImportStatus.Running;
-    this.publish(job);
+    this.hooks.publish(job);
     try {
       await this.process(job);
-      const done = await runner.manager.findOneByOrFail(MemberImportJob, { id });
+      const done = await runner.manager.findOneByOrFail(ImportJob, { id });
       await runner.query(
-        `UPDATE member_import_jobs SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`,
+        `UPDATE import_jobs SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`,
         [id],
       );
       done.status = ImportStatus.Completed;
-      this.metrics.imports().inc({ status: ImportStatus.Completed });
+      this.hooks.finished(ImportStatus.Completed);
       await unlink(this.jobFile(job)).catch(() => undefined);
-      await this.audit.record({
-        action: 'members.import.completed',
-        entityType: 'member_import',
+      await this.hooks.audit({
+        action: `${kind.audit.actionPrefix}.completed`,
+        entityType: kind.audit.entityType,
         entityId: id,
         actorUserId: job.uploadedBy,
         provinceCode: job.provinceCode,
@@ -175,57 +194,53 @@ export class ImportJobRunner implements OnApplicationBootstrap, OnApplicationShu
           rejectedRows: done.rejectedRows,
         },
       });
-      this.publish(done);
+      this.hooks.publish(done);
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      const message =
-        error instanceof ImportFailure || error instanceof UnreadableFileError
-          ? error.message
-          : UNEXPECTED_IMPORT_ERROR;
-      if (!(error instanceof ImportFailure || error instanceof UnreadableFileError)) {
-        this.logger.error({ err: error, importId: id }, 'Import failed');
-      }
+      const told = error instanceof ImportFailure || error instanceof UnreadableFileError;
+      const message = told ? error.message : UNEXPECTED_IMPORT_ERROR;
+      if (!told) this.logger.error({ err: error, importId: id }, 'Import failed');
       await runner.query(
-        `UPDATE member_import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
+        `UPDATE import_jobs SET status = 'failed', finished_at = now(), updated_at = now(),
            error = left($2 || ' Rows up to ' || committed_through_row || ' were committed (' || inserted_rows ||
              ' inserted, ' || updated_rows || ' updated).', 1000)
          WHERE id = $1`,
         [id, message],
       );
-      this.metrics.imports().inc({ status: ImportStatus.Failed });
-      const failed = await runner.manager.findOneBy(MemberImportJob, { id });
-      if (failed) this.publish(failed);
+      this.hooks.finished(ImportStatus.Failed);
+      const failed = await runner.manager.findOneBy(ImportJob, { id });
+      if (failed) this.hooks.publish(failed);
     }
   }
 
   /**
    * The rows run on a worker thread with its own connections (import-worker.ts): this thread only relays the
-   * committed counters as progress events, counts and audits registration conflicts, and waits for the end.
+   * committed counters as progress events and the kind's events, and waits for the end.
    */
-  private async process(job: MemberImportJob): Promise<void> {
-    const pendingAudit: Promise<void>[] = [];
-    const conflicts = conflictCounter(this.metrics);
+  private async process(job: ImportJob): Promise<void> {
+    const kind = this.kinds.get(job.kind);
+    const pending: Promise<void>[] = [];
     const { url } = this.dataSource.options as { url?: string };
     if (!url) throw new Error('The database connection has no URL');
     const worker = startImportWorker(
       {
+        kindModule: kind.workerModule,
         job: {
           id: job.id,
+          kind: job.kind,
           mode: job.mode,
           dryRun: job.dryRun,
           uploadedBy: job.uploadedBy,
-          format: job.format,
+          scope: scopeOfJob(job),
+          parameters: job.parameters,
           committedThroughRow: job.committedThroughRow,
         },
+        context: await kind.context(job),
         file: this.jobFile(job),
-        scope: this.jobScope(job),
-        wards: await this.geography.wardChains(),
-        today: todayInSouthAfrica(),
-        policy: membershipPolicy(this.config),
+        format: job.format,
         zipLimits: this.zipLimits,
         batchSize: this.config.IMPORT_BATCH_SIZE,
         maxRows: this.config.IMPORT_MAX_ROWS,
-        conflictLimit: this.config.REGISTRATION_CONFLICT_LIMIT,
         nice: this.config.IMPORT_WORKER_NICE,
         database: {
           url,
@@ -241,70 +256,25 @@ export class ImportJobRunner implements OnApplicationBootstrap, OnApplicationShu
         progress: (counters) => {
           // The counters as committed, without reading the job back after every batch.
           Object.assign(job, counters);
-          this.publish(job);
+          this.hooks.publish(job);
         },
-        conflicts: (recorded) => conflicts.inc({ outcome: 'recorded' }, recorded),
-        limited: (attempt) => {
-          conflicts.inc({ outcome: 'limited' });
-          if (!attempt) return;
-          pendingAudit.push(
-            this.audit.record({
-              action: 'registration_conflict.limit_reached',
-              entityType: 'member_import',
-              entityId: job.id,
-              actorUserId: job.uploadedBy,
-              provinceCode: job.provinceCode,
-              changes: attempt,
-            }),
-          );
+        event: (event) => {
+          const done = kind.onEvent?.(job, event);
+          if (done) pending.push(done.catch(() => undefined));
         },
       },
     );
     this.workers.add(worker);
     if (this.shuttingDown) worker.stop();
     this.logger.log(
-      { importId: job.id, workerThreadId: worker.threadId },
+      { importId: job.id, kind: job.kind, workerThreadId: worker.threadId },
       'Import rows run on a worker thread',
     );
     try {
       await worker.finished;
     } finally {
       this.workers.delete(worker);
-      await Promise.allSettled(pendingAudit);
+      await Promise.allSettled(pending);
     }
-  }
-
-  private jobScope(job: MemberImportJob): Scope {
-    const [level, code] = job.scopeKey.split(':') as [string, string | undefined];
-    return level === 'national'
-      ? { level: ScopeLevel.National, code: null }
-      : { level: level as ScopeLevel, code: code ?? null };
-  }
-
-  private publish(job: MemberImportJob): void {
-    this.events.publish({
-      type: DomainEventType.ImportProgress,
-      area: job.provinceCode
-        ? {
-            provinceCode: job.provinceCode,
-            districtCode: job.districtCode,
-            municipalityCode: job.municipalityCode,
-            wardCode: job.wardCode,
-          }
-        : null,
-      userId: job.uploadedBy,
-      payload: {
-        importId: job.id,
-        status: job.status,
-        dryRun: job.dryRun,
-        totalRows: job.totalRows,
-        validRows: job.validRows,
-        insertedRows: job.insertedRows,
-        updatedRows: job.updatedRows,
-        rejectedRows: job.rejectedRows,
-        duplicateRows: job.duplicateRows,
-        committedThroughRow: job.committedThroughRow,
-      },
-    });
   }
 }

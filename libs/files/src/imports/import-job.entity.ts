@@ -7,40 +7,41 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import { FileFormat } from '@app/files';
+import { FileFormat } from '../file-format.js';
 
-export enum ImportStatus {
-  Queued = 'queued',
-  Running = 'running',
-  Completed = 'completed',
-  Failed = 'failed',
-}
+import { ImportMode, ImportStatus } from './import-enums.js';
 
-export enum ImportMode {
-  Create = 'create',
-  Upsert = 'upsert',
-}
+export { ImportMode, ImportStatus };
 
-/** An import's file format: the shared spreadsheet formats (stored as member_import_format). */
+/** An import's file format: the shared spreadsheet formats. */
 export const ImportFormat = FileFormat;
 export type ImportFormat = FileFormat;
 
 /**
- * One uploaded member register. The uploader's scope is stored as its area chain (province … ward columns),
- * so listing jobs uses the same scope predicate as members. Counters and `committedThroughRow` are updated in
- * the same transaction as each batch of members, so they always state exactly what is in the database.
+ * One uploaded file of some row kind (`kind`: members, renewals, attendance …) with the kind's job options
+ * (`parameters`: a declared ward, a meeting id …). The uploader's scope is stored as its area chain (province …
+ * ward columns), so listing jobs uses the same scope predicate as members. Counters and `committedThroughRow` are
+ * updated in the same transaction as each batch, so they always state exactly what is in the database.
  */
-@Entity('member_import_jobs')
+@Entity('import_jobs')
 @Index(['scopeKey', 'fileSha256'])
 @Index(['uploadedBy', 'createdAt'])
-export class MemberImportJob {
+export class ImportJob {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  @Column({ type: 'enum', enum: ImportStatus, enumName: 'member_import_status' })
+  /** The registered row kind (ImportKindRegistration.kind). */
+  @Column({ type: 'varchar', length: 40 })
+  kind!: string;
+
+  /** The kind's job options, as the module that created the job gave them (JSON). */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  parameters!: Record<string, unknown>;
+
+  @Column({ type: 'enum', enum: ImportStatus, enumName: 'import_status' })
   status!: ImportStatus;
 
-  @Column({ type: 'enum', enum: ImportMode, enumName: 'member_import_mode' })
+  @Column({ type: 'enum', enum: ImportMode, enumName: 'import_mode' })
   mode!: ImportMode;
 
   @Column({ type: 'boolean' })
@@ -49,7 +50,7 @@ export class MemberImportJob {
   @Column({ type: 'varchar', length: 255 })
   fileName!: string;
 
-  @Column({ type: 'enum', enum: ImportFormat, enumName: 'member_import_format' })
+  @Column({ type: 'enum', enum: ImportFormat, enumName: 'import_format' })
   format!: ImportFormat;
 
   @Column({ type: 'char', length: 64 })
@@ -119,11 +120,12 @@ export class MemberImportJob {
 }
 
 /**
- * A row an import did not write, with why. POPIA: only what the branch needs to find and fix the row in its own
- * register is kept: names, ward and the last four digits of the ID number; never contact details or addresses.
+ * A row an import did not write, with why. `fields` are the kind's report columns
+ * (ImportKindRegistration.reportColumns), as few as the uploader needs to find the row in their file (POPIA:
+ * never contact details; an ID number masked).
  */
-@Entity('member_import_rejections')
-export class MemberImportRejection {
+@Entity('import_rejections')
+export class ImportRejection {
   @PrimaryColumn({ type: 'uuid' })
   jobId!: string;
 
@@ -136,17 +138,8 @@ export class MemberImportRejection {
   @Column({ type: 'jsonb' })
   reasons!: string[];
 
-  @Column({ type: 'varchar', length: 13, nullable: true })
-  maskedIdNumber!: string | null;
-
-  @Column({ type: 'varchar', length: 100, nullable: true })
-  firstNames!: string | null;
-
-  @Column({ type: 'varchar', length: 100, nullable: true })
-  surname!: string | null;
-
-  @Column({ type: 'varchar', length: 20, nullable: true })
-  wardCode!: string | null;
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  fields!: (string | null)[];
 }
 
-export const MEMBER_IMPORT_ENTITIES = [MemberImportJob, MemberImportRejection];
+export const IMPORT_ENTITIES = [ImportJob, ImportRejection];

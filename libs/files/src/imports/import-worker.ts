@@ -1,38 +1,37 @@
 // The import's row work, on a worker thread (node:worker_threads) so that the API's event loop only serves
-// requests: reads the file, validates each row as a single create would, and writes the batches over its own two
-// connections. The main thread keeps the job's lock, lifecycle and progress events (import-worker-host.ts).
+// requests: reads the file, checks each row with the row kind, and writes the batches over its own two
+// connections. The worker imports only the engine and the kind's module (workerData.kindModule); the main thread
+// keeps the job's lock, lifecycle and progress events (import-worker-host.ts).
 import { setPriority } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import pg from 'pg';
-import type { Scope } from '@app/auth';
 import { sslOptions } from '@app/core';
 import type { AppConfig } from '@app/core';
-import type { WardChain } from '@app/geography';
-import { mapHeaders, HeaderMapping } from './import-columns.js';
-import type { ImportFormat } from './import-job.entity.js';
-import { checkRow, rejectedPreview, rowToBody } from './import-row.js';
-import type { MembershipPolicy } from '../membership-dates.js';
+import { UnreadableFileError } from '../file-errors.js';
+import type { FileFormat } from '../file-format.js';
+import { readRows } from '../row-sources.js';
+import type { ZipLimits } from '../zip-limits.js';
+import { JobCounters, writeBatch } from './batch-writer.js';
 import {
-  Batch,
   BatchConnection,
+  ImportBatch,
   ImportFailure,
-  JobCounters,
-  writeBatch,
-  WriterJob,
-} from './row-writer.js';
-import { readRows, UnreadableFileError, type ZipLimits } from '@app/files';
+  ImportRowKind,
+  ImportWorkerJob,
+} from './row-kind.js';
 
 export interface ImportWorkerData {
-  job: WriterJob & { format: ImportFormat; committedThroughRow: number };
+  /** Absolute path of the compiled module exporting the kind as `rowKind`. */
+  kindModule: string;
+  job: ImportWorkerJob;
+  /** What the kind's registration built on the main thread for this job (structured-cloneable). */
+  context: unknown;
   file: string;
-  scope: Scope;
-  wards: WardChain[];
-  today: string;
-  policy: MembershipPolicy;
+  format: FileFormat;
   zipLimits: ZipLimits;
   batchSize: number;
   maxRows: number;
-  conflictLimit: number;
   nice: number;
   database: {
     url: string;
@@ -49,8 +48,7 @@ export interface ImportWorkerData {
 /** Worker → main thread. Messages arrive in order; `done` or `failed` is the last one. */
 export type ImportWorkerMessage =
   | { type: 'progress'; counters: JobCounters }
-  | { type: 'conflicts'; recorded: number }
-  | { type: 'limited'; attempt: { refusedRows: number; limit: number } | null }
+  | { type: 'event'; event: unknown }
   | { type: 'done' }
   | { type: 'failed'; message: string };
 
@@ -99,91 +97,69 @@ function connect(data: ImportWorkerData): pg.Client {
   });
 }
 
-/** Reads, validates and writes every row after the job's last committed one. */
+async function loadKind(modulePath: string): Promise<ImportRowKind<unknown>> {
+  const loaded = (await import(pathToFileURL(modulePath).href)) as {
+    rowKind?: ImportRowKind<unknown>;
+  };
+  if (!loaded.rowKind) throw new Error(`${modulePath} exports no rowKind`);
+  return loaded.rowKind;
+}
+
+/** Reads, checks and writes every row after the job's last committed one. */
 async function importRows(
   data: ImportWorkerData,
+  kind: ImportRowKind<unknown>,
   connections: [Connection, Connection],
   post: (message: ImportWorkerMessage) => void,
   stopping: () => boolean,
 ): Promise<void> {
-  const { job, scope, today, policy } = data;
-  const wards = new Map(data.wards.map((w) => [w.wardCode, w]));
-  const seen = new Map<string, number>();
-  const events = {
-    conflictsRecorded: (recorded: number) => post({ type: 'conflicts', recorded }),
-    limited: (attempt: { refusedRows: number; limit: number } | null) =>
-      post({ type: 'limited', attempt }),
-  };
-  let mapping: HeaderMapping | null = null;
+  const { job } = data;
+  const emit = (event: unknown): void => post({ type: 'event', event });
+  let session: ReturnType<ImportRowKind<unknown>['open']> | null = null;
   let dataRows = 0;
-  let batch: Batch = { members: [], rejected: [], lastRow: job.committedThroughRow };
+  let batch: ImportBatch<unknown> = { rows: [], rejected: [], lastRow: job.committedThroughRow };
   // Up to two batches in flight, one per connection; each commits only after the one before it.
   let pending: Promise<void> | null = null;
   let before: Promise<void> | null = null;
   let batches = 0;
   const write = (previous: Promise<void> | null): Promise<void> =>
-    writeBatch(
-      connections[batches % 2]!,
-      job,
-      scope,
-      batch,
-      previous,
-      data.conflictLimit,
-      events,
-    ).then((counters) => {
-      if (counters) post({ type: 'progress', counters });
-    });
+    writeBatch(connections[batches % 2]!, job.id, session!, batch, previous, emit).then(
+      (counters) => {
+        if (counters) post({ type: 'progress', counters });
+      },
+    );
   try {
-    for await (const row of readRows(data.file, job.format, data.zipLimits)) {
-      if (!mapping) {
-        mapping = mapHeaders(row.cells);
+    for await (const row of readRows(data.file, data.format, data.zipLimits)) {
+      if (!session) {
+        session = kind.open(job, kind.mapHeaders(row.cells), data.context);
         continue;
       }
       dataRows += 1;
       if (dataRows > data.maxRows) {
         throw new ImportFailure(`The file has more than ${data.maxRows} rows.`);
       }
-      const body = rowToBody(row.cells, mapping.columns);
       if (row.rowNumber <= job.committedThroughRow) {
-        // Committed before a crash: only remember its ID number, to find duplicates in the rest of the file.
-        if (typeof body.idNumber === 'string') {
-          const key = body.idNumber.replace(/[\s-]/g, '');
-          if (!seen.has(key)) seen.set(key, row.rowNumber);
-        }
+        session.committed?.(row.rowNumber, row.cells);
         continue;
       }
-      const result = checkRow(row.rowNumber, body, wards, scope, today, policy);
-      if ('rejected' in result) {
-        batch.rejected.push(result.rejected);
-      } else {
-        const first = seen.get(result.member.idNumber);
-        if (first !== undefined) {
-          batch.rejected.push(
-            rejectedPreview(
-              result.member,
-              `idNumber: the same ID number is on row ${first} of this file`,
-            ),
-          );
-        } else {
-          seen.set(result.member.idNumber, row.rowNumber);
-          batch.members.push(result.member);
-        }
-      }
+      const result = session.check(row.rowNumber, row.cells);
+      if ('rejected' in result) batch.rejected.push(result.rejected);
+      else batch.rows.push(result.row);
       batch.lastRow = row.rowNumber;
-      if (batch.members.length + batch.rejected.length >= data.batchSize) {
+      if (batch.rows.length + batch.rejected.length >= data.batchSize) {
         if (stopping()) throw new ImportFailure('The server is shutting down.');
-        // One batch is written while the next is parsed and validated; batches still commit in order.
+        // One batch is written while the next is read and checked; batches still commit in order.
         if (before) await before; // the batch that used this connection
         before = pending;
         pending = write(pending);
         batches += 1;
         pending.catch(() => undefined);
-        batch = { members: [], rejected: [], lastRow: batch.lastRow };
+        batch = { rows: [], rejected: [], lastRow: batch.lastRow };
       }
     }
     if (pending) await pending;
     pending = null;
-    if (!mapping) throw new ImportFailure('The file is empty.');
+    if (!session) throw new ImportFailure('The file is empty.');
     await write(null);
   } catch (error) {
     // Never leave a batch's transaction half-done behind a failure: let it commit or roll back first.
@@ -213,11 +189,13 @@ async function main(data: ImportWorkerData): Promise<void> {
       // Not allowed here (some containers): the import runs at the API's priority.
     }
   }
+  const kind = await loadKind(data.kindModule);
   const clients = [connect(data), connect(data)] as const;
   try {
     await Promise.all(clients.map((c) => c.connect()));
     await importRows(
       data,
+      kind,
       [new Connection(clients[0]), new Connection(clients[1])],
       post,
       () => stop,

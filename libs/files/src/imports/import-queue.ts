@@ -11,12 +11,13 @@ const POLL_MS = 2_000;
 
 export interface QueuedJob {
   id: string;
+  kind: string;
   format: ImportFormat;
 }
 
 export interface ImportQueueOptions {
   concurrency: number;
-  /** Whether this process can run the job (its file is in this process's IMPORT_DIR). */
+  /** Whether this process can run the job (its kind is registered here and its file is in this process's IMPORT_DIR). */
   runnable(job: QueuedJob): Promise<boolean>;
   /** Runs a claimed job on the connection that holds its lock and its slot. */
   run(id: string, runner: QueryRunner): Promise<void>;
@@ -40,7 +41,7 @@ async function unlock(runner: QueryRunner, space: number, key: number | string):
 }
 
 /**
- * The bounded import queue. Jobs wait as `queued` rows; a job runs only on a connection holding one of
+ * The bounded import queue, one for every row kind. Jobs wait as `queued` rows; a job runs only on a connection holding one of
  * IMPORT_CONCURRENCY slot locks, so at most that many imports run at once across every process sharing the
  * database (each takes two pooled connections). Queued jobs start oldest first, when a slot frees up in any
  * process that has the job's file.
@@ -99,7 +100,7 @@ export class ImportQueue {
   /** Takes a free slot and the oldest queued job this process can run; false when there is none. */
   private async claim(): Promise<boolean> {
     const waiting = await this.dataSource.query<QueuedJob[]>(
-      `SELECT id, format FROM member_import_jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 50`,
+      `SELECT id, kind, format FROM import_jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 50`,
     );
     const candidates: string[] = [];
     for (const job of waiting) {
@@ -152,9 +153,9 @@ export class ImportQueue {
   async positions(ids: string[]): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();
     const rows = await this.dataSource.query<{ id: string; position: number }[]>(
-      `SELECT q.id, (SELECT count(*) FROM member_import_jobs o WHERE o.status = 'queued'
+      `SELECT q.id, (SELECT count(*) FROM import_jobs o WHERE o.status = 'queued'
            AND (o.created_at, o.id) <= (q.created_at, q.id))::int AS position
-       FROM member_import_jobs q WHERE q.id = ANY($1::uuid[]) AND q.status = 'queued'`,
+       FROM import_jobs q WHERE q.id = ANY($1::uuid[]) AND q.status = 'queued'`,
       [ids],
     );
     return new Map(rows.map((r) => [r.id, r.position]));

@@ -1,0 +1,16 @@
+export * from './batch-writer.js';
+export * from './import-engine.js';
+export * from './import-file.js';
+export * from './import-job-runner.js';
+export * from './import-job.entity.js';
+export * from './import-jobs.service.js';
+export * from './import-kind.js';
+export * from './import-queue.js';
+export * from './import-upload.js';
+export * from './rejected-report.js';
+export * from './imports.module.js';
+export * from './row-kind.js';
+export * from './upload-cleanup.interceptor.js';
+export * from './upload-sweeper.js';
+export { compiledModule, UNEXPECTED_IMPORT_ERROR } from './import-worker-host.js';
+export type { ImportWorkerData, ImportWorkerMessage } from './import-worker.js';

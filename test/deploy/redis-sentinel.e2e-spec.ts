@@ -77,15 +77,17 @@ describeNeedingDebian(SENTINEL_DEBIAN_PROGRAMS)('Redis Sentinel failover under l
     const load = runLoad(4, (i) => {
       const app = i % 2 ? a : b;
       n += 1;
+      const from = `10.9.${(n >> 8) & 255}.${n & 255}`;
       return i % 3 === 0
-        ? { url: `${app.baseUrl}/api/v1/geography/provinces`, tag: 'geo' }
+        ? {
+            url: `${app.baseUrl}/api/v1/geography/provinces`,
+            init: { headers: { 'x-forwarded-for': from } },
+            tag: 'geo',
+          }
         : {
             url: `${app.baseUrl}/api/v1/auth/me`,
             init: {
-              headers: {
-                authorization: `Bearer ${user.accessToken}`,
-                'x-forwarded-for': `10.9.${(n >> 8) & 255}.${n & 255}`,
-              },
+              headers: { authorization: `Bearer ${user.accessToken}`, 'x-forwarded-for': from },
             },
             tag: 'me',
           };
@@ -95,7 +97,9 @@ describeNeedingDebian(SENTINEL_DEBIAN_PROGRAMS)('Redis Sentinel failover under l
     await redis.killMaster();
     await redis.waitForMaster(redis.replicaPort);
     const promotedAt = load.now();
-    await Promise.all([waitReady(a), waitReady(b)]);
+    await Promise.all([waitReady(a), waitReady(b)]).catch((e: Error) => {
+      throw new Error(`${e.message}\n${a.output().slice(-3000)}`);
+    });
     await sleep(1000);
     const outcomes = await load.stop();
 

@@ -43,8 +43,8 @@ export function redisTarget(
     // A Sentinel that does not answer should not hold up the others.
     sentinelRetryStrategy: (times: number) => Math.min(times * 200, 2000),
     // After a failover the old master, now a replica, answers writes with READONLY: reconnect to the new one.
+    // (A crashed master simply closes the connection; ioredis then asks the Sentinels again.)
     reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
-    failoverDetector: true,
   };
 }
 

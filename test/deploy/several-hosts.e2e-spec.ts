@@ -146,8 +146,8 @@ describeNeedingDebian(TOOLS)('several API hosts behind one Nginx upstream', () =
     expect(counts.sort()).toEqual([0, 1]);
     const holder = (await connectedSockets(apps[0]!)) === 1 ? 0 : 1;
     const other = apps[1 - holder]!;
-    const event = nextEvent<{ id?: string }>(socket, 'member.created', 10_000);
+    const event = nextEvent<{ data?: { memberId?: string } }>(socket, 'member.created', 10_000);
     const member = await createMember(other, admin);
-    expect(await event).toMatchObject({ id: member.id });
+    expect(await event).toMatchObject({ type: 'member.created', data: { memberId: member.id } });
   });
 });

@@ -6,7 +6,7 @@
 set -euo pipefail
 : "${PRIMARY_HOST:=postgres}"
 : "${PRIMARY_PORT:=5432}"
-: "${POSTGRES_USER:?set POSTGRES_USER (the primary's superuser)}"
+: "${POSTGRES_USER:?set POSTGRES_USER (superuser of the primary)}"
 : "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
 : "${REPLICATION_USER:=eff_replicator}"
 : "${REPLICATION_PASSWORD:?set REPLICATION_PASSWORD}"

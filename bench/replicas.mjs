@@ -183,7 +183,11 @@ async function main() {
           log(`${label} ${name}: ${JSON.stringify(results[label][name])}`);
         }
       } finally {
-        await api.stop();
+        await new Promise((resolve) => {
+          if (api.child.exitCode !== null) return resolve();
+          api.child.once('exit', resolve);
+          api.child.kill('SIGTERM');
+        });
       }
     }
   } finally {

@@ -198,7 +198,9 @@ async function main() {
   const cores = os.cpus().length;
   const note =
     `${cores} cores shared by the API, both PostgreSQL servers and the load generator: the replica adds no ` +
-    'hardware here, so little or no gain is expected; replicas pay off when they run on their own hosts.';
+    'hardware here, so little or no gain is expected; replicas pay off when they run on their own hosts. ' +
+    '"primary alone" runs first, on colder caches, and other workloads share the machine: read a difference ' +
+    'of this size as noise plus warm-up, not as the replica doubling capacity.';
   writeFileSync(
     path.join(import.meta.dirname, 'results-replicas.json'),
     JSON.stringify(

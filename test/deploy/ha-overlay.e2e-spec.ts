@@ -36,7 +36,11 @@ function composeConfig(files: string[], env: Record<string, string> = COMPOSE_EN
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
   });
-  return { status: result.status, output: `${result.stdout}${result.stderr}`, stdout: result.stdout };
+  return {
+    status: result.status,
+    output: `${result.stdout}${result.stderr}`,
+    stdout: result.stdout,
+  };
 }
 
 interface Service {

@@ -69,7 +69,14 @@ describeNeedingDebian(SENTINEL_DEBIAN_PROGRAMS)('Redis Sentinel failover under l
     const admin = await loginAsSuperAdmin(a);
     const user = await createUser(a, admin, 'provincial_admin', 'province', 'GP');
     // The session is in Redis (the master) and on the replica before the crash.
-    expect((await b.http().get('/api/v1/auth/me').set(...bearer(user))).status).toBe(200);
+    expect(
+      (
+        await b
+          .http()
+          .get('/api/v1/auth/me')
+          .set(...bearer(user))
+      ).status,
+    ).toBe(200);
     await redis.syncReplica();
 
     // Load on both processes: session checks and cached reads, each from its own client address.
@@ -113,7 +120,14 @@ describeNeedingDebian(SENTINEL_DEBIAN_PROGRAMS)('Redis Sentinel failover under l
 
     // The session survives on the new master: a fresh process-independent check (logout elsewhere ends it).
     for (const app of [a, b])
-      expect((await app.http().get('/api/v1/auth/me').set(...bearer(user))).status).toBe(200);
+      expect(
+        (
+          await app
+            .http()
+            .get('/api/v1/auth/me')
+            .set(...bearer(user))
+        ).status,
+      ).toBe(200);
 
     // Shared throttling again, on the promoted master: one client's requests on both processes add up.
     const client: [string, string] = ['x-forwarded-for', '192.0.2.91'];
@@ -124,8 +138,22 @@ describeNeedingDebian(SENTINEL_DEBIAN_PROGRAMS)('Redis Sentinel failover under l
         .set(...client);
       expect(res.status).toBe(200);
     }
-    expect((await a.http().get('/api/v1/geography/provinces').set(...client)).status).toBe(429);
-    expect((await b.http().get('/api/v1/geography/provinces').set(...client)).status).toBe(429);
+    expect(
+      (
+        await a
+          .http()
+          .get('/api/v1/geography/provinces')
+          .set(...client)
+      ).status,
+    ).toBe(429);
+    expect(
+      (
+        await b
+          .http()
+          .get('/api/v1/geography/provinces')
+          .set(...client)
+      ).status,
+    ).toBe(429);
 
     // socket.io fans out through the promoted master: a member created on A reaches a socket on B.
     const watcher = await login(b, TEST_ADMIN.email, TEST_ADMIN.password);
@@ -141,8 +169,22 @@ describeNeedingDebian(SENTINEL_DEBIAN_PROGRAMS)('Redis Sentinel failover under l
     // Session revocation crosses processes again: logout on A closes B's socket and ends the session there.
     const onB = await connectRealtime(b, { token: user.accessToken });
     const gone = disconnection(onB, 10_000);
-    expect((await a.http().post('/api/v1/auth/logout').set(...bearer(user))).status).toBe(204);
+    expect(
+      (
+        await a
+          .http()
+          .post('/api/v1/auth/logout')
+          .set(...bearer(user))
+      ).status,
+    ).toBe(204);
     await gone;
-    expect((await b.http().get('/api/v1/auth/me').set(...bearer(user))).status).toBe(401);
+    expect(
+      (
+        await b
+          .http()
+          .get('/api/v1/auth/me')
+          .set(...bearer(user))
+      ).status,
+    ).toBe(401);
   });
 });

@@ -44,7 +44,11 @@ export interface ReplicatedPostgres {
 const DATABASE = 'eff_ha';
 const asRoot = process.getuid?.() === 0;
 
-async function pg(program: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+async function pg(
+  program: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
   const binary = `${PG_BIN}/${program}`;
   const [command, argv] = asRoot
     ? ['runuser', ['-u', 'postgres', '--', binary, ...args]]
@@ -76,7 +80,16 @@ export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
   const primaryDir = path.join(base, 'primary');
   const replicaDir = path.join(base, 'replica');
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
-  await pg('initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  await pg('initdb', [
+    '-D',
+    primaryDir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
   appendFileSync(
     path.join(primaryDir, 'postgresql.conf'),
     [

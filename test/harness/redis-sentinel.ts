@@ -136,7 +136,11 @@ export async function startSentinelRedis(): Promise<SentinelRedis> {
     const known = await Promise.all(
       sentinelPorts.map((port) =>
         ask(port, async (r) => {
-          const replicas = (await r.call('SENTINEL', 'replicas', SENTINEL_MASTER_NAME)) as unknown[];
+          const replicas = (await r.call(
+            'SENTINEL',
+            'replicas',
+            SENTINEL_MASTER_NAME,
+          )) as unknown[];
           const peers = (await r.call('SENTINEL', 'sentinels', SENTINEL_MASTER_NAME)) as unknown[];
           return replicas.length >= 1 && peers.length >= 2;
         }).catch(() => false),
@@ -166,7 +170,8 @@ export async function startSentinelRedis(): Promise<SentinelRedis> {
     waitForMaster: async (port, timeoutMs = 30_000) => {
       const until = Date.now() + timeoutMs;
       while ((await currentMasterPort()) !== port) {
-        if (Date.now() > until) throw new Error(`Sentinel did not promote ${port} in ${timeoutMs} ms`);
+        if (Date.now() > until)
+          throw new Error(`Sentinel did not promote ${port} in ${timeoutMs} ms`);
         await sleep(100);
       }
     },

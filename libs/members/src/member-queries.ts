@@ -1,6 +1,6 @@
 import { Scope, ScopedSql } from '@app/auth';
 import { decodeCursor, invalidCursor, UUID_PATTERN } from '@app/core';
-import { ListMembersQueryDto, MemberDto, MemberSort } from './dto/member.dto.js';
+import { ListMembersQueryDto, MemberSort } from './dto/member.dto.js';
 import { isNameSearch, memberFilterConditions } from './member-filter-sql.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

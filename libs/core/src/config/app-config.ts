@@ -141,7 +141,9 @@ export class EnvironmentVariables {
 
   /** The master name the Sentinels monitor (`sentinel monitor <name> ...`). */
   @IsOptional()
-  @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'REDIS_SENTINEL_NAME may hold letters, digits, . _ - only' })
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'REDIS_SENTINEL_NAME may hold letters, digits, . _ - only',
+  })
   REDIS_SENTINEL_NAME?: string;
 
   /** Password of the Sentinels themselves (`requirepass` in sentinel.conf), if they have one. */

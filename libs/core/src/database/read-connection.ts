@@ -64,7 +64,9 @@ function replicaFault(error: unknown): boolean {
   const code = error.code ?? '';
   // 40001: canceled by a recovery conflict; 08: connection exceptions; 57P0x: shutdown / cannot connect now;
   // 53: insufficient resources (too many connections).
-  return code === '40001' || code.startsWith('08') || code.startsWith('57P') || code.startsWith('53');
+  return (
+    code === '40001' || code.startsWith('08') || code.startsWith('57P') || code.startsWith('53')
+  );
 }
 
 function labelOf(url: string): string {
@@ -186,7 +188,7 @@ export class ReadConnection implements OnModuleInit, OnApplicationShutdown {
       // An idle client dying with its server is expected (a replica restarts); the next check notices.
       pool.on('error', () => undefined);
       // Out of rotation until the first check has measured it.
-      return { label: labelOf(url), pool, state: 'down' as ReplicaState, lagMs: 0 };
+      return { label: labelOf(url), pool, state: 'down', lagMs: 0 };
     });
   }
 
@@ -259,7 +261,7 @@ export class ReadConnection implements OnModuleInit, OnApplicationShutdown {
       },
     });
     const tick = (): void => {
-      this.check().finally(() => {
+      void this.check().finally(() => {
         if (this.timer === null) return; // shut down
         this.timer = setTimeout(tick, this.config.DATABASE_REPLICA_CHECK_INTERVAL_MS);
         this.timer.unref();
@@ -280,7 +282,8 @@ export class ReadConnection implements OnModuleInit, OnApplicationShutdown {
     } catch {
       // The primary is down: keep the replicas as they are (they cannot fall further behind a stopped primary).
     }
-    while (this.samples.length > 1 && this.samples[0]!.at < now - SAMPLE_KEEP_MS) this.samples.shift();
+    while (this.samples.length > 1 && this.samples[0]!.at < now - SAMPLE_KEEP_MS)
+      this.samples.shift();
     await Promise.all(this.replicas.map((replica) => this.checkReplica(replica, now)));
   }
 

@@ -118,7 +118,7 @@ describeNeedingDebian(SENTINEL_DEBIAN_PROGRAMS)('Redis Sentinel failover under l
     expect(outcomes.some((o) => o.start > promotedAt)).toBe(true);
     expect(promotedAt - killedAt).toBeLessThan(30_000);
 
-    // The session survives on the new master: a fresh process-independent check (logout elsewhere ends it).
+    // The session survives on the new master, on both processes.
     for (const app of [a, b])
       expect(
         (
@@ -159,9 +159,9 @@ describeNeedingDebian(SENTINEL_DEBIAN_PROGRAMS)('Redis Sentinel failover under l
     const watcher = await login(b, TEST_ADMIN.email, TEST_ADMIN.password);
     const socket = await connectRealtime(b, { token: watcher.accessToken });
     try {
-      const event = nextEvent<{ type?: string }>(socket, 'member.created', 10_000);
-      await createMember(a, admin);
-      expect(await event).toBeDefined();
+      const event = nextEvent<{ data?: { memberId?: string } }>(socket, 'member.created', 10_000);
+      const member = await createMember(a, admin);
+      expect(await event).toMatchObject({ type: 'member.created', data: { memberId: member.id } });
     } finally {
       socket.close();
     }

@@ -6,7 +6,8 @@
 # Every other value has a production default and may be overridden through the environment (the tests use high
 # ports and temporary paths):
 #   EFF_HTTP_LISTEN=80  EFF_HTTPS_LISTEN=443  EFF_HTTPS_PORT_SUFFIX=  (":8443" when clients use another port)
-#   EFF_UPSTREAM=127.0.0.1:5000  EFF_STATUS_LISTEN=127.0.0.1:8080  EFF_LOG_DIR=/var/log/nginx
+#   EFF_UPSTREAM=127.0.0.1:5000 (several API hosts: a comma-separated list, 10.0.0.11:5000,10.0.0.12:5000)
+#   EFF_STATUS_LISTEN=127.0.0.1:8080  EFF_LOG_DIR=/var/log/nginx
 #   EFF_WEBROOT=/var/www/letsencrypt  EFF_SSL_CERT / EFF_SSL_KEY (default: certbot's live/<domain>/ files)
 #   EFF_MAX_BODY=21m  EFF_RATE_GENERAL=20r/s  EFF_GENERAL_BURST=40  EFF_RATE_AUTH=30r/m  EFF_AUTH_BURST=10
 #   EFF_CONN_PER_IP=100
@@ -86,6 +87,19 @@ for name in "${names[@]}"; do
   fi
 done
 
+# EFF_UPSTREAM: one host:port or a comma-separated list of them (several API hosts, one `server` line each).
+IFS=, read -r -a upstreams <<<"$EFF_UPSTREAM"
+if [ "${#upstreams[@]}" -eq 0 ]; then
+  echo "render.sh: EFF_UPSTREAM must list at least one host:port" >&2
+  exit 2
+fi
+for upstream in "${upstreams[@]}"; do
+  if ! [[ "$upstream" =~ ^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}$|^unix:/[A-Za-z0-9._/-]+$ ]]; then
+    echo "render.sh: EFF_UPSTREAM entries must be host:port (got '${upstream}')" >&2
+    exit 2
+  fi
+done
+
 skipping=0
 while IFS= read -r line || [ -n "$line" ]; do
   if [ "$http_only" = 1 ]; then
@@ -98,6 +112,12 @@ while IFS= read -r line || [ -n "$line" ]; do
   if [ "$http2_directive" = 0 ]; then
     [[ "$line" =~ ^[[:space:]]*http2\ on\;$ ]] && continue
     [[ "$line" == *'listen ${EFF_HTTPS_LISTEN} ssl;'* ]] && line="${line/ ssl;/ ssl http2;}"
+  fi
+  if [[ "$line" == *'server ${EFF_UPSTREAM}'* ]]; then
+    for upstream in "${upstreams[@]}"; do
+      printf '%s\n' "${line//'${EFF_UPSTREAM}'/$upstream}"
+    done
+    continue
   fi
   for name in "${names[@]}"; do
     line="${line//"\${$name}"/${!name}}"

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AuditEvent } from './audit/audit-event.entity.js';
@@ -12,6 +12,11 @@ import { createValidationPipe } from './errors/validation.js';
 import { DomainEventBus } from './events/domain-events.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
+import {
+  ReadConnection,
+  ReadYourWrites,
+  ReadYourWritesInterceptor,
+} from './database/read-connection.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -52,10 +57,20 @@ export class CoreModule implements OnModuleInit {
         AuditService,
         DomainEventBus,
         MetricsService,
+        ReadYourWrites,
+        ReadConnection,
+        { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [HealthService, AuditService, DomainEventBus, MetricsService],
+      exports: [
+        HealthService,
+        AuditService,
+        DomainEventBus,
+        MetricsService,
+        ReadConnection,
+        ReadYourWrites,
+      ],
     };
   }
 

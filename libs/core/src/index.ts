@@ -8,6 +8,7 @@ export * from './context/request-context.js';
 export * from './core.module.js';
 export * from './database/data-source-options.js';
 export * from './database/embedded-postgres.js';
+export * from './database/read-connection.js';
 export * from './database/snake-naming.strategy.js';
 export * from './database/sql-like.js';
 export * from './errors/app-exception.js';

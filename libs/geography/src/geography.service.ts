@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { AppException, CacheService, escapeLike } from '@app/core';
+import { AppException, CacheService, escapeLike, ReadConnection } from '@app/core';
 import {
   DistrictDto,
   GeographySearchResultDto,
@@ -37,6 +37,7 @@ export class GeographyService implements OnApplicationBootstrap {
     @InjectRepository(District) private readonly districts: Repository<District>,
     @InjectRepository(Municipality) private readonly municipalities: Repository<Municipality>,
     @InjectRepository(Ward) private readonly wards: Repository<Ward>,
+    private readonly reads: ReadConnection,
   ) {}
 
   listProvinces(): Promise<ProvinceDto[]> {
@@ -262,7 +263,8 @@ export class GeographyService implements OnApplicationBootstrap {
   private async loadSearch(q: string, limit: number): Promise<GeographySearchResultDto[]> {
     const contains = `%${escapeLike(q)}%`;
     const prefix = `${escapeLike(q.toUpperCase())}%`;
-    return this.provinces.query(
+    // The one uncached-shaped geography read (free text): on the read connection, like the other heavy reads.
+    return this.reads.query<GeographySearchResultDto>(
       `SELECT level, code, name, province_code AS "provinceCode", district_code AS "districtCode",
               municipality_code AS "municipalityCode"
          FROM (

@@ -1,8 +1,6 @@
-import pg from 'pg';
-import { DataSource, QueryFailedError } from 'typeorm';
 import { Scope, ScopedSql } from '@app/auth';
 import { decodeCursor, invalidCursor, UUID_PATTERN } from '@app/core';
-import { ListMembersQueryDto, MemberDto, MemberSort } from './dto/member.dto.js';
+import { ListMembersQueryDto, MemberSort } from './dto/member.dto.js';
 import { isNameSearch, memberFilterConditions } from './member-filter-sql.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -99,23 +97,4 @@ export function memberListQuery(
     values: sql.values,
     bySurname,
   };
-}
-
-/**
- * Runs a members read straight on TypeORM's pg pool (no QueryRunner per query). A server-reported error becomes
- * a QueryFailedError as through TypeORM, so the problem-details mapping is the same; connection errors pass
- * as they are (503 either way).
- */
-export async function rawMemberRows(
-  dataSource: DataSource,
-  text: string,
-  values: unknown[],
-): Promise<MemberDto[]> {
-  const pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
-  try {
-    return (await pool.query<MemberDto>(text, values)).rows;
-  } catch (error) {
-    if (error instanceof pg.DatabaseError) throw new QueryFailedError(text, values, error);
-    throw error;
-  }
 }

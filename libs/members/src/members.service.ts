@@ -18,6 +18,7 @@ import {
   invalidCursor,
   Page,
   PersonalDataScrub,
+  ReadConnection,
   toPage,
   todayInSouthAfrica,
 } from '@app/core';
@@ -56,7 +57,7 @@ import {
   toHistoryEntryDto,
   toMemberDto,
 } from './member-mapper.js';
-import { memberGetQuery, memberListQuery, rawMemberRows } from './member-queries.js';
+import { memberGetQuery, memberListQuery } from './member-queries.js';
 import { membershipPolicy } from './membership-dates.js';
 import { isMinimised, minimised, minimisedDetails } from './minimisation.js';
 import { newMember } from './new-member.js';
@@ -95,6 +96,7 @@ export class MembersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly conflicts: RegistrationConflictsService,
     private readonly access: AccessService,
+    private readonly reads: ReadConnection,
   ) {}
 
   // --- reused by other modules ---
@@ -345,7 +347,7 @@ export class MembersService {
    */
   async get(actor: AuthUser, id: string): Promise<MemberView> {
     const { text, values } = memberGetQuery(actor.scope, id);
-    const [member] = await rawMemberRows(this.dataSource, text, values);
+    const [member] = await this.reads.query<MemberDto>(text, values);
     if (!member) throw AppException.notFound(`Member ${id}`);
     this.audit.recordAccess({
       action: 'member.viewed',
@@ -364,7 +366,7 @@ export class MembersService {
    */
   async list(actor: AuthUser, query: ListMembersQueryDto): Promise<Page<MemberView>> {
     const { text, values, bySurname } = memberListQuery(actor.scope, query);
-    const rows = await rawMemberRows(this.dataSource, text, values);
+    const rows = await this.reads.query<MemberDto>(text, values);
     const page = toPage(rows, query.limit, (m) => [bySurname ? m.surname : m.joinedOn, m.id]);
     recordListAccess(this.audit, actor, 'members', query, page.data);
     if (!isMinimised(actor)) return page;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuthUser, overlapsScope, scopeKey, ScopeLevel, scopeWhere } from '@app/auth';
-import { APP_CONFIG, AppException, CacheService } from '@app/core';
+import { APP_CONFIG, AppException, CacheService, ReadConnection } from '@app/core';
 import { STATS_CACHE_NAMESPACE } from './stats-refresher.js';
 import {
   membershipStatsQuery,
@@ -37,6 +37,7 @@ export class StatsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly geography: GeographyService,
     private readonly cache: CacheService,
+    private readonly reads: ReadConnection,
   ) {}
 
   private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
@@ -46,7 +47,7 @@ export class StatsService {
 
   private async query<T>(sql: string, params: Record<string, unknown>): Promise<T[]> {
     const [text, values] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
-    return await this.dataSource.query<T[]>(text, values);
+    return await this.reads.query<T & object>(text, values);
   }
 
   /**

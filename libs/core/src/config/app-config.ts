@@ -92,9 +92,64 @@ export class EnvironmentVariables {
   @IsString()
   EMBEDDED_POSTGRES_DIR = '.data/postgres';
 
+  /**
+   * Read replicas (streaming standbys of DATABASE_URL), comma-separated postgres:// URLs. The heavy reads (member
+   * lists and search, statistics, exports) go to a healthy replica; writes and read-your-writes stay on the primary.
+   */
+  @Transform(toList)
+  @Matches(/^postgres(ql)?:\/\/.+/, {
+    each: true,
+    message: 'DATABASE_REPLICA_URLS must be a comma-separated list of postgres:// URLs',
+  })
+  DATABASE_REPLICA_URLS: string[] = [];
+
+  /** A replica whose replay lags more than this is taken out of rotation until it catches up. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  DATABASE_REPLICA_MAX_LAG_MS = 5000;
+
+  /** How often each replica's lag and health are measured. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  DATABASE_REPLICA_CHECK_INTERVAL_MS = 1000;
+
+  /**
+   * Read-your-writes window: after a user's write (any authenticated POST/PUT/PATCH/DELETE), that user's reads go
+   * to the primary for this long. Must exceed DATABASE_REPLICA_MAX_LAG_MS + DATABASE_REPLICA_CHECK_INTERVAL_MS.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  DATABASE_READ_YOUR_WRITES_MS = 10000;
+
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+
+  /**
+   * Redis Sentinel: host:port list (comma-separated). With REDIS_SENTINEL_NAME every Redis client asks the
+   * Sentinels for the current master instead of REDIS_URL's host (REDIS_URL then gives password/TLS/db only).
+   */
+  @Transform(toList)
+  @Matches(/^[A-Za-z0-9.-]+:\d{1,5}$/, {
+    each: true,
+    message: 'REDIS_SENTINELS must be a comma-separated list of host:port',
+  })
+  REDIS_SENTINELS: string[] = [];
+
+  /** The master name the Sentinels monitor (`sentinel monitor <name> ...`). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'REDIS_SENTINEL_NAME may hold letters, digits, . _ - only',
+  })
+  REDIS_SENTINEL_NAME?: string;
+
+  /** Password of the Sentinels themselves (`requirepass` in sentinel.conf), if they have one. */
+  @IsOptional()
+  @IsString()
+  REDIS_SENTINEL_PASSWORD?: string;
 
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   @Matches(/^[A-Za-z0-9:_-]{1,40}$/, {
@@ -488,6 +543,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     (!config.BULKSMS_TOKEN_ID || !config.BULKSMS_TOKEN_SECRET)
   )
     problems.push('BULKSMS_TOKEN_ID and BULKSMS_TOKEN_SECRET: required when SMS_PROVIDER=bulksms');
+  if (config.REDIS_SENTINELS.length > 0 && !config.REDIS_SENTINEL_NAME)
+    problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS');
+  if (config.REDIS_SENTINELS.length > 0 && !config.REDIS_URL)
+    problems.push(
+      'REDIS_URL: required with REDIS_SENTINELS (e.g. redis://:password@sentinel-master/0; its host is ignored)',
+    );
+  if (
+    config.DATABASE_REPLICA_URLS.length > 0 &&
+    config.DATABASE_READ_YOUR_WRITES_MS <=
+      config.DATABASE_REPLICA_MAX_LAG_MS + config.DATABASE_REPLICA_CHECK_INTERVAL_MS
+  )
+    problems.push(
+      'DATABASE_READ_YOUR_WRITES_MS: must exceed DATABASE_REPLICA_MAX_LAG_MS + DATABASE_REPLICA_CHECK_INTERVAL_MS (a replica in rotation may lag that much)',
+    );
   if (config.NODE_ENV === NodeEnv.Production) {
     if (!config.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production');
     if (!config.REDIS_URL)

@@ -19,6 +19,10 @@ export const METRIC = {
   dbPoolMax: 'eff_db_pool_max',
   /** Gauge 1/0: PostgreSQL answered SELECT 1 within a second at scrape time. */
   dbUp: 'eff_db_up',
+  /** Gauge {replica}: replay lag of each read replica in seconds, -1 when down. Producer: ReadConnection. */
+  dbReplicaLag: 'eff_db_replica_lag_seconds',
+  /** Gauge {replica} 1/0: the read replica serves reads (in rotation). Producer: ReadConnection. */
+  dbReplicaInRotation: 'eff_db_replica_in_rotation',
   /** Gauge 1/0: the Redis connection is ready (only present when REDIS_URL is set). */
   redisUp: 'eff_redis_up',
   /** Counter {reason}: failed sign-ins (unknown user, bad password, locked). Producer: auth. */

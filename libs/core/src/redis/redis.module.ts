@@ -13,6 +13,41 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { HealthService } from '../health/health.service.js';
 
+/**
+ * Where the process's Redis is: REDIS_URL, or with REDIS_SENTINELS + REDIS_SENTINEL_NAME the master the Sentinels
+ * name (ioredis asks them on every (re)connect and follows a failover; REDIS_URL then gives password, TLS and db,
+ * its host is ignored). Every client of the process (sessions, throttling, cache, socket.io adapter, invalidation
+ * subscriptions) is made from this by RedisService, so they all follow the same master.
+ */
+export function redisTarget(
+  config: Pick<
+    AppConfig,
+    'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME' | 'REDIS_SENTINEL_PASSWORD'
+  >,
+): string | RedisOptions {
+  const url = config.REDIS_URL ?? 'redis://localhost:6379';
+  if (config.REDIS_SENTINELS.length === 0 || !config.REDIS_SENTINEL_NAME) return url;
+  const parsed = new URL(url);
+  const db = Number(parsed.pathname.replace(/^\//, '') || '0');
+  return {
+    sentinels: config.REDIS_SENTINELS.map((entry) => {
+      const at = entry.lastIndexOf(':');
+      return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
+    }),
+    name: config.REDIS_SENTINEL_NAME,
+    sentinelPassword: config.REDIS_SENTINEL_PASSWORD,
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: Number.isInteger(db) ? db : 0,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+    // A Sentinel that does not answer should not hold up the others.
+    sentinelRetryStrategy: (times: number) => Math.min(times * 200, 2000),
+    // After a failover the old master, now a replica, answers writes with READONLY: reconnect to the new one.
+    // (A crashed master simply closes the connection; ioredis then asks the Sentinels again.)
+    reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+  };
+}
+
 /** How long Redis is skipped after a command failed or timed out. */
 const DEGRADED_MS = 2000;
 
@@ -32,7 +67,7 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     private readonly health: HealthService,
   ) {
     this.keyPrefix = config.REDIS_KEY_PREFIX;
-    this.client = config.REDIS_URL ? this.connect(config.REDIS_URL, 'main') : null;
+    this.client = config.REDIS_URL ? this.connect(redisTarget(config), 'main') : null;
   }
 
   /**

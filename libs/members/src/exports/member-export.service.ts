@@ -1,9 +1,7 @@
 import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AuthUser, Role, Scope, ScopedSql, scopeProvinceCode } from '@app/auth';
-import { AuditService } from '@app/core';
+import { AuditService, ReadConnection } from '@app/core';
 import type { MemberFiltersDto } from '../dto/member.dto.js';
 import { memberFilterConditions } from '../member-filter-sql.js';
 import { isMinimised, MINIMISED_ROLES, PersonalField } from '../minimisation.js';
@@ -119,8 +117,8 @@ export function memberExportBatchQuery(
 @Injectable()
 export class MemberExportService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly reads: ReadConnection,
   ) {}
 
   fieldsFor(actor: AuthUser): readonly Field[] {
@@ -165,7 +163,7 @@ export class MemberExportService {
     let afterId: string | null = null;
     for (;;) {
       const { text, values } = memberExportBatchQuery(actor.scope, filters, afterId, BATCH);
-      const rows = await this.dataSource.query<ExportRow[]>(text, values);
+      const rows = await this.reads.query<ExportRow>(text, values);
       if (rows.length > 0) yield rows;
       const last = rows[rows.length - 1];
       if (!last || rows.length < BATCH) return;

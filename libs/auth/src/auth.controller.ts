@@ -51,7 +51,9 @@ export class AuthController {
   @ApiOkResponse({
     description:
       'The tokens; or, when TOTP is active on the account, a challenge (mfaRequired: true) to answer at POST /auth/mfa/verify',
-    schema: { oneOf: [{ $ref: getSchemaPath(LoginResponseDto) }, { $ref: getSchemaPath(MfaChallengeDto) }] },
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(LoginResponseDto) }, { $ref: getSchemaPath(MfaChallengeDto) }],
+    },
   })
   @ApiProblems(
     HttpStatus.BAD_REQUEST,

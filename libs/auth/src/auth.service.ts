@@ -145,7 +145,15 @@ export class AuthService {
           : !account.active
             ? 'disabled'
             : 'wrong_password';
-      await this.recordFailure(email, account, attempt, lockedBefore, ip, reason, 'auth.login_failed');
+      await this.recordFailure(
+        email,
+        account,
+        attempt,
+        lockedBefore,
+        ip,
+        reason,
+        'auth.login_failed',
+      );
       throw INVALID_CREDENTIALS();
     }
 
@@ -165,7 +173,8 @@ export class AuthService {
       };
     }
     const deadline = this.mfa.enrolmentDeadline(account);
-    if (deadline && deadline.getTime() <= Date.now()) throw await this.enrolmentRequired(account, ip, userAgent);
+    if (deadline && deadline.getTime() <= Date.now())
+      throw await this.enrolmentRequired(account, ip, userAgent);
     return this.completeSignIn(account, ip, userAgent, 'password');
   }
 
@@ -198,8 +207,20 @@ export class AuthService {
     const locked = lockedBefore || attempt > this.config.LOGIN_MAX_FAILURES;
     const check = locked ? null : await this.mfa.checkCode(account.id, input);
     if (!check?.ok) {
-      const reason = !check ? 'locked' : check.reason === 'reused' ? 'mfa_code_reused' : 'wrong_mfa_code';
-      await this.recordFailure(account.email, account, attempt, lockedBefore, ip, reason, 'auth.mfa_failed');
+      const reason = !check
+        ? 'locked'
+        : check.reason === 'reused'
+          ? 'mfa_code_reused'
+          : 'wrong_mfa_code';
+      await this.recordFailure(
+        account.email,
+        account,
+        attempt,
+        lockedBefore,
+        ip,
+        reason,
+        'auth.mfa_failed',
+      );
       if (check?.reason === 'reused')
         throw new AppException(
           HttpStatus.UNAUTHORIZED,
@@ -444,8 +465,7 @@ export class AuthService {
   }
 
   private claims(account: Account, sessionId: string, enrolmentOnly = false): AccessTokenClaims {
-    if (enrolmentOnly)
-      return { ...this.claims(account, sessionId), pcr: false, mfe: true };
+    if (enrolmentOnly) return { ...this.claims(account, sessionId), pcr: false, mfe: true };
     return {
       sub: account.id,
       sid: sessionId,

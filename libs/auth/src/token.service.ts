@@ -87,7 +87,8 @@ export class TokenService {
     }
     const user = await this.toAuthUser(payload);
     // Non-HTTP callers (sockets) have no enrolment routes: an enrolment-only token is no token there.
-    if (user.mfaEnrolmentOnly) throw unauthenticated('An MFA enrolment token only reaches enrolment');
+    if (user.mfaEnrolmentOnly)
+      throw unauthenticated('An MFA enrolment token only reaches enrolment');
     return { ...user, expiresAt: Number((payload as { exp: number }).exp) * 1000 };
   }
 

@@ -436,7 +436,9 @@ export class UsersService extends UserAccounts {
   async resetMfa(actor: AuthUser, id: string): Promise<void> {
     const user = await this.manageable(actor, id);
     if (user.role === Role.SuperAdmin)
-      throw AppException.forbidden("Another super admin's two-factor authentication cannot be reset");
+      throw AppException.forbidden(
+        "Another super admin's two-factor authentication cannot be reset",
+      );
     await this.dataSource.transaction(async (manager) => {
       const hadMfa = await this.mfa.remove(id, manager);
       await this.audit.record(

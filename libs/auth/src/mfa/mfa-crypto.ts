@@ -36,7 +36,9 @@ export class MfaCrypto {
     cipher.setAAD(Buffer.from(userId, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return [VERSION, iv, tag, body].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+    return [VERSION, iv, tag, body]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
   }
 
   /** The plaintext, or null when the ciphertext is malformed, of another user, or under another key. */

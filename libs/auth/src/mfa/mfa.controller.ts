@@ -67,7 +67,10 @@ export class MfaController {
     description:
       'Activates the pending secret with a first valid code (400 MFA_CODE_INVALID otherwise) and answers ten single-use recovery codes, shown this once (only their keyed hash is stored). From now on sign-in answers a challenge (POST /auth/mfa/verify). Called with an enrolment-only token, that token is spent: sign in again.',
   })
-  confirm(@CurrentUser() user: AuthUser, @Body() body: ConfirmMfaDto): Promise<MfaRecoveryCodesDto> {
+  confirm(
+    @CurrentUser() user: AuthUser,
+    @Body() body: ConfirmMfaDto,
+  ): Promise<MfaRecoveryCodesDto> {
     return this.mfa.confirmFor(user, body.code);
   }
 

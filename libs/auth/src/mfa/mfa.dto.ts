@@ -29,14 +29,16 @@ export class MfaStatusDto {
 
 export class MfaEnrolmentDto {
   @ApiProperty({
-    description: 'The base32 TOTP secret, shown this once (for manual entry in an authenticator app)',
+    description:
+      'The base32 TOTP secret, shown this once (for manual entry in an authenticator app)',
     example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
   })
   secret!: string;
 
   @ApiProperty({
     description: 'The otpauth:// URI of the secret (what the QR code encodes)',
-    example: 'otpauth://totp/EFF%20Membership:admin%40example.org?secret=...&issuer=EFF%20Membership',
+    example:
+      'otpauth://totp/EFF%20Membership:admin%40example.org?secret=...&issuer=EFF%20Membership',
   })
   otpauthUri!: string;
 
@@ -48,7 +50,10 @@ export class MfaEnrolmentDto {
 }
 
 export class ConfirmMfaDto {
-  @ApiProperty({ description: 'The current 6-digit code from the authenticator', example: '123456' })
+  @ApiProperty({
+    description: 'The current 6-digit code from the authenticator',
+    example: '123456',
+  })
   @IsString()
   @Matches(/^[0-9]{6}$/, { message: 'code must be 6 digits' })
   code!: string;
@@ -67,7 +72,8 @@ export class MfaRecoveryCodesDto {
 export class MfaChallengeDto {
   @ApiProperty({
     enum: [true],
-    description: 'TOTP is active on the account: no tokens yet; answer the challenge at POST /auth/mfa/verify',
+    description:
+      'TOTP is active on the account: no tokens yet; answer the challenge at POST /auth/mfa/verify',
   })
   mfaRequired!: true;
 
@@ -85,13 +91,19 @@ export class VerifyMfaDto {
   @MaxLength(100)
   challengeToken!: string;
 
-  @ApiPropertyOptional({ description: 'The current 6-digit TOTP code (or give recoveryCode)', example: '123456' })
+  @ApiPropertyOptional({
+    description: 'The current 6-digit TOTP code (or give recoveryCode)',
+    example: '123456',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[0-9]{6}$/, { message: 'code must be 6 digits' })
   code?: string;
 
-  @ApiPropertyOptional({ description: 'One unused recovery code (or give code)', example: 'K7QP-3MZX-W9RD' })
+  @ApiPropertyOptional({
+    description: 'One unused recovery code (or give code)',
+    example: 'K7QP-3MZX-W9RD',
+  })
   @IsOptional()
   @IsString()
   @IsNotEmpty()

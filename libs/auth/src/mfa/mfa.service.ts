@@ -35,8 +35,7 @@ export function mfaRequiredForRole(role: Role): boolean {
 }
 
 export type CodeCheck =
-  | { ok: true; method: 'totp' | 'recovery_code' }
-  | { ok: false; reason: 'invalid' | 'reused' };
+  { ok: true; method: 'totp' | 'recovery_code' } | { ok: false; reason: 'invalid' | 'reused' };
 
 export interface MfaState {
   enabled: boolean;

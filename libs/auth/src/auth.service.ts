@@ -31,7 +31,7 @@ import {
 } from './sessions/session.store.js';
 import { ScopeLevel } from './scope.js';
 import { AccessTokenClaims, TokenService, unauthenticated } from './token.service.js';
-import { MfaChallengeDto } from './mfa/mfa.dto.js';
+import { MfaChallengeDto, MfaStatusDto } from './mfa/mfa.dto.js';
 import { MfaService } from './mfa/mfa.service.js';
 import { Account, UserAccounts } from './user-accounts.js';
 
@@ -456,6 +456,13 @@ export class AuthService {
       throw AppException.badRequest(`newPassword ${problem}`, 'newPassword', 'weakPassword');
     await this.accounts.changePassword(user.id, await hashPassword(newPassword));
     await this.revoker.revokeAll(user.id, 'password_changed');
+  }
+
+  /** GET /auth/mfa (also for an enrolment-only session). */
+  async mfaStatus(user: AuthUser): Promise<MfaStatusDto> {
+    const account = await this.accounts.findById(user.id);
+    if (!account) throw unauthenticated();
+    return this.mfa.status(account);
   }
 
   async me(user: AuthUser): Promise<AuthenticatedUserDto> {

@@ -34,7 +34,7 @@ export class MfaController {
       'Whether TOTP is active on your account, whether your role must use it (every role except member) and by when (first sign-in + MFA_ENROLMENT_GRACE_DAYS), and how many recovery codes are left. An enrolment-only token may call it.',
   })
   status(@CurrentUser() user: AuthUser): Promise<MfaStatusDto> {
-    return this.mfa.status(user);
+    return this.auth.mfaStatus(user);
   }
 
   @Post('enrolment')

@@ -9,8 +9,7 @@ import type { AppConfig } from '@app/core';
 import { AuthUser } from '../auth-user.js';
 import { Role } from '../roles.js';
 import { SessionStore } from '../sessions/session.store.js';
-import { unauthenticated } from '../token.service.js';
-import { Account, UserAccounts } from '../user-accounts.js';
+import type { Account } from '../user-accounts.js';
 import { MfaEnrolmentDto, MfaRecoveryCodesDto, MfaStatusDto } from './mfa.dto.js';
 import { MfaCrypto, mfaKeyMaterial, newRecoveryCode } from './mfa-crypto.js';
 import { MfaChallenge, MfaRecoveryCode, UserMfa } from './mfa.entities.js';
@@ -57,7 +56,6 @@ export class MfaService {
     @InjectRepository(MfaChallenge) private readonly challenges: Repository<MfaChallenge>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
-    private readonly accounts: UserAccounts,
     private readonly sessions: SessionStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -85,11 +83,9 @@ export class MfaService {
     );
   }
 
-  /** GET /auth/mfa: the caller's TOTP state and deadline. */
-  async status(user: AuthUser): Promise<MfaStatusDto> {
-    const account = await this.accounts.findById(user.id);
-    if (!account) throw unauthenticated();
-    const state = await this.state(user.id);
+  /** GET /auth/mfa: the account's TOTP state and deadline. */
+  async status(account: Pick<Account, 'id' | 'role' | 'firstLoginAt'>): Promise<MfaStatusDto> {
+    const state = await this.state(account.id);
     const deadline = state.enabled ? null : this.enrolmentDeadline(account);
     return {
       enabled: state.enabled,

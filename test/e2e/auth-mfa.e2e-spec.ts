@@ -20,8 +20,8 @@ jest.setTimeout(120_000);
 
 type JsQr = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
 // jsqr is CommonJS: its function is the default export under Node's ESM loader.
-const jsQR = ((jsqrModule as unknown as { default: JsQr }).default ??
-  (jsqrModule as unknown as JsQr)) as JsQr;
+const jsQR =
+  (jsqrModule as unknown as { default: JsQr }).default ?? (jsqrModule as unknown as JsQr);
 
 /** A 6-digit code that is none of the codes valid right now (±1 step). */
 async function invalidCode(secret: string): Promise<string> {
@@ -331,7 +331,7 @@ describe('#19 TOTP for admins (e2e)', () => {
     const other = await enrolledAdmin();
     const foreign = await verifyRequest(ctx.app, {
       challengeToken: await challengeFor(user.email),
-      recoveryCode: other.enrolment.recoveryCodes[0] as string,
+      recoveryCode: other.enrolment.recoveryCodes[0],
     });
     expect(foreign.status).toBe(401);
   });

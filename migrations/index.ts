@@ -16,6 +16,7 @@ import { AuditAppendOnly1795563098646 } from './1795563098646-AuditAppendOnly.js
 import { MessagingOutbox1795740000000 } from './1795740000000-MessagingOutbox.js';
 import { GenericImportJobs1795860000000 } from './1795860000000-GenericImportJobs.js';
 import { PasswordResetTokens1795740100000 } from './1795740100000-PasswordResetTokens.js';
+import { UserMfa1795800000000 } from './1795800000000-UserMfa.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
@@ -37,5 +38,6 @@ export const MIGRATIONS = [
   StatsRefreshFunction1795610000000,
   MessagingOutbox1795740000000,
   PasswordResetTokens1795740100000,
+  UserMfa1795800000000,
   GenericImportJobs1795860000000,
 ];

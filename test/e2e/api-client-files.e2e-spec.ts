@@ -16,7 +16,10 @@ describe('Generated API client: files and server defaults (e2e)', () => {
     const login = await createApiClient(t.app.baseUrl).POST('/api/v1/auth/login', {
       body: { email: TEST_ADMIN.email, password: TEST_ADMIN.password },
     });
-    api = createApiClient(t.app.baseUrl, { token: login.data?.accessToken });
+    // No TOTP on the fixture admin: the token answer, not an MFA challenge.
+    api = createApiClient(t.app.baseUrl, {
+      token: login.data && 'accessToken' in login.data ? login.data.accessToken : undefined,
+    });
   });
   afterAll(() => t.close());
 

@@ -119,6 +119,8 @@ describe('user management authorisation matrix (e2e)', () => {
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
     expect(routes).toEqual([
+      // DELETE …/mfa (super admin only): its matrix is in auth-mfa.e2e-spec.ts.
+      'DELETE /api/v1/users/{id}/mfa',
       'GET /api/v1/users',
       'GET /api/v1/users/{id}',
       'PATCH /api/v1/users/me',

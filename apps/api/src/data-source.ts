@@ -7,6 +7,7 @@ import { MEMBERS_ENTITIES } from '@app/members';
 import { USERS_ENTITIES } from '@app/users';
 import { MESSAGING_ENTITIES } from '@app/messaging';
 import { ACCOUNT_RECOVERY_ENTITIES } from '@app/account-recovery';
+import { MFA_ENTITIES } from '@app/auth';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /** Every entity of every feature module: the one list the app, the CLI and the tests share. */
@@ -19,6 +20,7 @@ export const ENTITIES = [
   ...IMPORT_ENTITIES,
   ...MESSAGING_ENTITIES,
   ...ACCOUNT_RECOVERY_ENTITIES,
+  ...MFA_ENTITIES,
 ];
 
 export function dataSourceOptions(config: AppConfig, databaseUrl: string) {

@@ -12,6 +12,11 @@ export interface AuthUser {
   sessionId: string;
   /** The session may only change the password (and sign out) until it is changed. */
   passwordChangeRequired: boolean;
+  /**
+   * An enrolment-only session (sign-in refused with MFA_ENROLMENT_REQUIRED): it reaches only the routes marked
+   * @MfaEnrolmentRoute() until TOTP is set up.
+   */
+  mfaEnrolmentOnly?: boolean;
 }
 
 export class MissingAuthenticationError extends Error {

@@ -9,7 +9,14 @@ import {
   Post,
   Req,
 } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiProblems, Public, StrictThrottle, ApiErrorCodes, ErrorCode } from '@app/core';
 import { AuthService } from './auth.service.js';
@@ -24,7 +31,12 @@ import {
   SessionDto,
   TokenPairDto,
 } from './dto/auth.dto.js';
-import { Authenticated, PasswordChangeRoute } from './require-permission.decorator.js';
+import { MfaChallengeDto } from './mfa/mfa.dto.js';
+import {
+  Authenticated,
+  MfaEnrolmentRoute,
+  PasswordChangeRoute,
+} from './require-permission.decorator.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -35,15 +47,28 @@ export class AuthController {
   @Public()
   @StrictThrottle()
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: LoginResponseDto })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.UNAUTHORIZED, HttpStatus.TOO_MANY_REQUESTS)
+  @ApiExtraModels(LoginResponseDto, MfaChallengeDto)
+  @ApiOkResponse({
+    description:
+      'The tokens; or, when TOTP is active on the account, a challenge (mfaRequired: true) to answer at POST /auth/mfa/verify',
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(LoginResponseDto) }, { $ref: getSchemaPath(MfaChallengeDto) }],
+    },
+  })
+  @ApiProblems(
+    HttpStatus.BAD_REQUEST,
+    HttpStatus.UNAUTHORIZED,
+    HttpStatus.FORBIDDEN,
+    HttpStatus.TOO_MANY_REQUESTS,
+  )
   @ApiOperation({
     summary: 'Sign in with email and password',
     description:
-      'Answers an access token (send it as Authorization: Bearer) and a refresh token. Wrong credentials and unknown emails answer the same 401 INVALID_CREDENTIALS; repeated failures are throttled per account and per address.',
+      'Answers an access token (send it as Authorization: Bearer) and a refresh token. Wrong credentials and unknown emails answer the same 401 INVALID_CREDENTIALS; repeated failures are throttled per account and per address. With TOTP active it answers instead { mfaRequired: true, challengeToken, expiresAt }: complete the sign-in at POST /auth/mfa/verify within 5 minutes. An admin role (every role but member) without TOTP more than MFA_ENROLMENT_GRACE_DAYS after its first sign-in gets 403 MFA_ENROLMENT_REQUIRED, whose enrolmentToken (a bearer token for the enrolment routes only, ACCESS_TOKEN_TTL_SECONDS long) lets it enrol.',
   })
   @ApiErrorCodes(HttpStatus.UNAUTHORIZED, ErrorCode.InvalidCredentials)
-  login(@Body() body: LoginDto, @Req() req: Request): Promise<LoginResponseDto> {
+  @ApiErrorCodes(HttpStatus.FORBIDDEN, ErrorCode.MfaEnrolmentRequired)
+  login(@Body() body: LoginDto, @Req() req: Request): Promise<LoginResponseDto | MfaChallengeDto> {
     return this.auth.login(body.email, body.password, req.ip ?? 'unknown', req.get('user-agent'));
   }
 
@@ -66,6 +91,7 @@ export class AuthController {
   @Post('logout')
   @Authenticated()
   @PasswordChangeRoute()
+  @MfaEnrolmentRoute()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'This session has ended' })
   @ApiOperation({

@@ -5,6 +5,7 @@ import { AppException, ErrorCode, IS_PUBLIC_KEY, RequestContext } from '@app/cor
 import { AuthUser } from './auth-user.js';
 import {
   AUTHENTICATED,
+  MFA_ENROLMENT_ROUTE_KEY,
   PASSWORD_CHANGE_ROUTE_KEY,
   PERMISSION_KEY,
 } from './require-permission.decorator.js';
@@ -36,6 +37,16 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
     const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
     if (!user) throw unauthenticated();
     RequestContext.setUser(user.id);
+    if (
+      user.mfaEnrolmentOnly &&
+      !this.reflector.getAllAndOverride<boolean>(MFA_ENROLMENT_ROUTE_KEY, targets)
+    ) {
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.MfaEnrolmentRequired,
+        'This token only sets up two-factor authentication (POST /api/v1/auth/mfa/enrolment, then /confirm); sign in again afterwards',
+      );
+    }
     if (
       user.passwordChangeRequired &&
       !this.reflector.getAllAndOverride<boolean>(PASSWORD_CHANGE_ROUTE_KEY, targets)

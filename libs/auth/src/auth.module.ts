@@ -3,12 +3,16 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, RedisService } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { AuthController } from './auth.controller.js';
 import { AuthenticationGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { MfaController } from './mfa/mfa.controller.js';
+import { MFA_ENTITIES } from './mfa/mfa.entities.js';
+import { MfaService } from './mfa/mfa.service.js';
 import { LoginAttempts } from './sessions/login-attempts.js';
 import { CachedSessionStore } from './sessions/cached-session.store.js';
 import { MemorySessionStore } from './sessions/memory-session.store.js';
@@ -25,6 +29,7 @@ import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.j
 @Module({
   imports: [
     PassportModule,
+    TypeOrmModule.forFeature(MFA_ENTITIES),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -43,7 +48,7 @@ import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.j
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, MfaController],
   providers: [
     {
       provide: SessionStore,
@@ -87,9 +92,10 @@ import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.j
     TokenService,
     JwtStrategy,
     AuthService,
+    MfaService,
     AccessService,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
-  exports: [AccessService, AuthService, TokenService, SessionStore, SessionRevoker],
+  exports: [AccessService, AuthService, MfaService, TokenService, SessionStore, SessionRevoker],
 })
 export class AuthModule {}

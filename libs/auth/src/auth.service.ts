@@ -30,14 +30,30 @@ import {
   SessionStore,
 } from './sessions/session.store.js';
 import { ScopeLevel } from './scope.js';
-import { TokenService, unauthenticated } from './token.service.js';
+import { AccessTokenClaims, TokenService, unauthenticated } from './token.service.js';
+import { MfaChallengeDto, MfaStatusDto } from './mfa/mfa.dto.js';
+import { MfaService } from './mfa/mfa.service.js';
 import { Account, UserAccounts } from './user-accounts.js';
 
 /** Longest user agent kept with a session (headers can be long; the list only needs to recognise the client). */
 const MAX_USER_AGENT = 256;
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
-const FAILED_LOGIN_REASONS = ['unknown_email', 'wrong_password', 'locked', 'disabled'] as const;
+const FAILED_LOGIN_REASONS = [
+  'unknown_email',
+  'wrong_password',
+  'locked',
+  'disabled',
+  'wrong_mfa_code',
+  'mfa_code_reused',
+] as const;
+
+const CHALLENGE_INVALID = (): AppException =>
+  new AppException(
+    HttpStatus.UNAUTHORIZED,
+    ErrorCode.MfaChallengeInvalid,
+    'The sign-in challenge is unknown, expired or already used; sign in again',
+  );
 
 const INVALID_CREDENTIALS = (): AppException =>
   new AppException(
@@ -68,6 +84,7 @@ export class AuthService {
     readonly revoker: SessionRevoker,
     private readonly attempts: LoginAttempts,
     private readonly tokens: TokenService,
+    private readonly mfa: MfaService,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
     metrics: MetricsService,
@@ -103,7 +120,7 @@ export class AuthService {
     password: string,
     ip: string,
     userAgent?: string,
-  ): Promise<LoginResponseDto> {
+  ): Promise<LoginResponseDto | MfaChallengeDto> {
     if ((await this.attempts.count('ip', ip)) >= this.config.LOGIN_MAX_FAILURES_PER_IP) {
       throw new AppException(
         HttpStatus.TOO_MANY_REQUESTS,
@@ -128,30 +145,139 @@ export class AuthService {
           : !account.active
             ? 'disabled'
             : 'wrong_password';
-      await this.attempts.fail('ip', ip);
-      if (attempt === this.config.LOGIN_MAX_FAILURES)
-        await this.attempts.holdFor('account', email, this.config.LOGIN_LOCK_SECONDS);
-      const lockedUntil =
-        account && !lockedBefore && attempt >= this.config.LOGIN_MAX_FAILURES
-          ? new Date(Date.now() + this.config.LOGIN_LOCK_SECONDS * 1000)
-          : null;
-      // The account's own bookkeeping runs alongside the audit insert every failure makes, so a known
-      // email does not answer measurably later than an unknown one.
-      await Promise.all([
-        account ? this.accounts.recordLoginFailure(account.id, lockedUntil) : undefined,
-        this.audit.record({
-          action: 'auth.login_failed',
-          entityType: 'user',
-          entityId: account?.id ?? null,
-          actorUserId: null,
-          changes: { reason, ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) },
-        }),
-      ]);
-      this.failedLogins.inc({ reason });
+      await this.recordFailure(
+        email,
+        account,
+        attempt,
+        lockedBefore,
+        ip,
+        reason,
+        'auth.login_failed',
+      );
       throw INVALID_CREDENTIALS();
     }
 
     await this.attempts.clear('account', email);
+    if (await this.mfa.isEnabled(account.id)) {
+      const challenge = await this.mfa.createChallenge(account.id);
+      await this.audit.record({
+        action: 'auth.mfa_challenge_issued',
+        entityType: 'user',
+        entityId: account.id,
+        actorUserId: account.id,
+      });
+      return {
+        mfaRequired: true,
+        challengeToken: challenge.challengeToken,
+        expiresAt: challenge.expiresAt.toISOString(),
+      };
+    }
+    const deadline = this.mfa.enrolmentDeadline(account);
+    if (deadline && deadline.getTime() <= Date.now())
+      throw await this.enrolmentRequired(account, ip, userAgent);
+    return this.completeSignIn(account, ip, userAgent, 'password');
+  }
+
+  /**
+   * The second step of a sign-in with TOTP: the challenge from login and a TOTP code or a recovery code. Every
+   * attempt takes a number from the account's login counter first (like a password attempt): wrong codes count
+   * towards LOGIN_MAX_FAILURES, and once it is reached the account is locked for LOGIN_LOCK_SECONDS whatever the
+   * code (the password sign-in too). A TOTP code is accepted once; the challenge is used up by the success.
+   */
+  async verifyMfa(
+    challengeToken: string,
+    input: { code?: string | undefined; recoveryCode?: string | undefined },
+    ip: string,
+    userAgent?: string,
+  ): Promise<LoginResponseDto> {
+    if ((input.code === undefined) === (input.recoveryCode === undefined))
+      throw AppException.badRequest('Give exactly one of code and recoveryCode', 'code', 'oneOf');
+    if ((await this.attempts.count('ip', ip)) >= this.config.LOGIN_MAX_FAILURES_PER_IP) {
+      throw new AppException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        ErrorCode.RateLimited,
+        'Too many failed sign-ins from this address; retry later',
+      );
+    }
+    const userId = await this.mfa.challengeUser(challengeToken);
+    const account = userId ? await this.accounts.findById(userId) : null;
+    if (!account || !account.active) throw CHALLENGE_INVALID();
+    const attempt = await this.attempts.reserve('account', account.email);
+    const lockedBefore = account.lockedUntil ? account.lockedUntil.getTime() > Date.now() : false;
+    const locked = lockedBefore || attempt > this.config.LOGIN_MAX_FAILURES;
+    const check = locked ? null : await this.mfa.checkCode(account.id, input);
+    if (!check?.ok) {
+      const reason = !check
+        ? 'locked'
+        : check.reason === 'reused'
+          ? 'mfa_code_reused'
+          : 'wrong_mfa_code';
+      await this.recordFailure(
+        account.email,
+        account,
+        attempt,
+        lockedBefore,
+        ip,
+        reason,
+        'auth.mfa_failed',
+      );
+      if (check?.reason === 'reused')
+        throw new AppException(
+          HttpStatus.UNAUTHORIZED,
+          ErrorCode.MfaCodeReused,
+          'This code was already used; wait for the next one',
+        );
+      throw new AppException(
+        HttpStatus.UNAUTHORIZED,
+        ErrorCode.MfaCodeInvalid,
+        'The code is not valid',
+      );
+    }
+    if (!(await this.mfa.consumeChallenge(challengeToken))) throw CHALLENGE_INVALID();
+    await this.attempts.clear('account', account.email);
+    return this.completeSignIn(account, ip, userAgent, check.method);
+  }
+
+  /**
+   * The 403 MFA_ENROLMENT_REQUIRED of a sign-in past the deadline, carrying an enrolment-only token: an access
+   * token (claim mfe) of a session that lives ACCESS_TOKEN_TTL_SECONDS, has no refresh token, and that the guard
+   * lets through only the routes marked @MfaEnrolmentRoute() (start and confirm enrolment, status, logout).
+   */
+  private async enrolmentRequired(
+    account: Account,
+    ip: string,
+    userAgent: string | undefined,
+  ): Promise<AppException> {
+    const pair = await this.startSession(account, ip, userAgent, {
+      enrolmentOnly: true,
+      ttlSeconds: this.config.ACCESS_TOKEN_TTL_SECONDS,
+    });
+    await this.audit.record({
+      action: 'auth.login_mfa_enrolment_required',
+      entityType: 'user',
+      entityId: account.id,
+      actorUserId: account.id,
+    });
+    return new AppException(
+      HttpStatus.FORBIDDEN,
+      ErrorCode.MfaEnrolmentRequired,
+      `Your role must use two-factor authentication (the ${this.config.MFA_ENROLMENT_GRACE_DAYS}-day grace period has passed). Enrol with enrolmentToken as the bearer token (POST /api/v1/auth/mfa/enrolment, then POST /api/v1/auth/mfa/enrolment/confirm), then sign in again`,
+      undefined,
+      {
+        enrolmentToken: pair.accessToken,
+        enrolmentTokenExpiresAt: new Date(
+          Date.now() + this.config.ACCESS_TOKEN_TTL_SECONDS * 1000,
+        ).toISOString(),
+      },
+    );
+  }
+
+  private async completeSignIn(
+    account: Account,
+    ip: string,
+    userAgent: string | undefined,
+    method: 'password' | 'totp' | 'recovery_code',
+  ): Promise<LoginResponseDto> {
     const pair = await this.startSession(account, ip, userAgent);
     // Disabling, a password change or a new role/scope that committed while this sign-in was checking the
     // password revoked the user's sessions before this one existed: look again now that it does.
@@ -173,9 +299,41 @@ export class AuthService {
       entityType: 'user',
       entityId: account.id,
       actorUserId: account.id,
+      ...(method === 'password' ? {} : { changes: { secondFactor: method } }),
     });
     const { sessionId: _sessionId, ...tokens } = pair;
     return { ...tokens, user: toAuthenticatedUser(account) };
+  }
+
+  private async recordFailure(
+    email: string,
+    account: Account | null,
+    attempt: number,
+    lockedBefore: boolean,
+    ip: string,
+    reason: (typeof FAILED_LOGIN_REASONS)[number],
+    action: string,
+  ): Promise<void> {
+    await this.attempts.fail('ip', ip);
+    if (attempt === this.config.LOGIN_MAX_FAILURES)
+      await this.attempts.holdFor('account', email, this.config.LOGIN_LOCK_SECONDS);
+    const lockedUntil =
+      account && !lockedBefore && attempt >= this.config.LOGIN_MAX_FAILURES
+        ? new Date(Date.now() + this.config.LOGIN_LOCK_SECONDS * 1000)
+        : null;
+    // The account's own bookkeeping runs alongside the audit insert every failure makes, so a known
+    // email does not answer measurably later than an unknown one.
+    await Promise.all([
+      account ? this.accounts.recordLoginFailure(account.id, lockedUntil) : undefined,
+      this.audit.record({
+        action,
+        entityType: 'user',
+        entityId: account?.id ?? null,
+        actorUserId: null,
+        changes: { reason, ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) },
+      }),
+    ]);
+    this.failedLogins.inc({ reason });
   }
 
   async refresh(refreshToken: string): Promise<TokenPairDto> {
@@ -300,13 +458,21 @@ export class AuthService {
     await this.revoker.revokeAll(user.id, 'password_changed');
   }
 
+  /** GET /auth/mfa (also for an enrolment-only session). */
+  async mfaStatus(user: AuthUser): Promise<MfaStatusDto> {
+    const account = await this.accounts.findById(user.id);
+    if (!account) throw unauthenticated();
+    return this.mfa.status(account);
+  }
+
   async me(user: AuthUser): Promise<AuthenticatedUserDto> {
     const account = await this.accounts.findById(user.id);
     if (!account) throw unauthenticated();
     return toAuthenticatedUser(account);
   }
 
-  private claims(account: Account, sessionId: string) {
+  private claims(account: Account, sessionId: string, enrolmentOnly = false): AccessTokenClaims {
+    if (enrolmentOnly) return { ...this.claims(account, sessionId), pcr: false, mfe: true };
     return {
       sub: account.id,
       sid: sessionId,
@@ -325,6 +491,7 @@ export class AuthService {
     account: Account,
     address: string,
     userAgent: string | undefined,
+    options: { enrolmentOnly?: boolean; ttlSeconds?: number } = {},
   ): Promise<TokenPairDto & { sessionId: string }> {
     const sessionId = randomBytes(18).toString('base64url');
     const secret = newSecret();
@@ -334,14 +501,16 @@ export class AuthService {
       userId: account.id,
       refreshHash: sha256(secret),
       createdAt: now,
-      expiresAt: now + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000,
+      expiresAt: now + (options.ttlSeconds ?? this.config.REFRESH_TOKEN_TTL_SECONDS) * 1000,
       lastUsedAt: now,
       address,
       ...(userAgent ? { userAgent: userAgent.slice(0, MAX_USER_AGENT) } : {}),
     });
     return {
       sessionId,
-      accessToken: await this.tokens.sign(this.claims(account, sessionId)),
+      accessToken: await this.tokens.sign(
+        this.claims(account, sessionId, options.enrolmentOnly === true),
+      ),
       refreshToken: `${sessionId}.${secret}`,
       expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,
       tokenType: 'Bearer',

@@ -6,6 +6,7 @@ import { Permission } from './roles.js';
 export const PERMISSION_KEY = 'eff:permission';
 export const AUTHENTICATED = 'authenticated';
 export const PASSWORD_CHANGE_ROUTE_KEY = 'eff:password-change-route';
+export const MFA_ENROLMENT_ROUTE_KEY = 'eff:mfa-enrolment-route';
 
 /**
  * Declares the permission a route needs and documents it (bearer auth, 401, 403, x-required-permission).
@@ -36,4 +37,12 @@ export function Authenticated(): MethodDecorator & ClassDecorator {
  */
 export function PasswordChangeRoute(): MethodDecorator {
   return SetMetadata(PASSWORD_CHANGE_ROUTE_KEY, true);
+}
+
+/**
+ * A route an enrolment-only session (the enrolmentToken of a 403 MFA_ENROLMENT_REQUIRED) may call: TOTP
+ * enrolment, its status and logout. Every other authenticated route answers it 403 MFA_ENROLMENT_REQUIRED.
+ */
+export function MfaEnrolmentRoute(): MethodDecorator {
+  return SetMetadata(MFA_ENROLMENT_ROUTE_KEY, true);
 }

@@ -32,6 +32,8 @@ export enum Permission {
   MessagingRead = 'messaging:read',
   /** List and resolve registration conflicts (ID numbers refused outside their member's area): national only. */
   RegistrationConflictsManage = 'registration_conflicts:manage',
+  /** Remove another user's TOTP (lost device): super admin only, on a strictly more junior account. */
+  UsersMfaReset = 'users:mfa_reset',
 }
 
 const ADMIN: readonly Permission[] = [
@@ -53,7 +55,12 @@ const ADMIN: readonly Permission[] = [
 
 /** The role → permission map: the one place that says who may do what. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  [Role.SuperAdmin]: [...ADMIN, Permission.MembersErase, Permission.RegistrationConflictsManage],
+  [Role.SuperAdmin]: [
+    ...ADMIN,
+    Permission.MembersErase,
+    Permission.RegistrationConflictsManage,
+    Permission.UsersMfaReset,
+  ],
   [Role.NationalAdmin]: [...ADMIN, Permission.RegistrationConflictsManage],
   [Role.ProvincialAdmin]: ADMIN,
   [Role.RegionalAdmin]: ADMIN,

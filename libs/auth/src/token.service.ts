@@ -21,6 +21,8 @@ export interface AccessTokenClaims {
   mid: string | null;
   /** Password change required: the session reaches only the password-change route (and logout). */
   pcr?: boolean;
+  /** MFA enrolment only: the session reaches only the TOTP enrolment routes (and logout). */
+  mfe?: boolean;
 }
 
 /**
@@ -50,7 +52,8 @@ function isClaims(value: unknown): value is AccessTokenClaims {
     ROLES.has(c.role) &&
     isValidScope(c.scope as Scope) &&
     (c.mid === null || typeof c.mid === 'string') &&
-    (c.pcr === undefined || typeof c.pcr === 'boolean')
+    (c.pcr === undefined || typeof c.pcr === 'boolean') &&
+    (c.mfe === undefined || typeof c.mfe === 'boolean')
   );
 }
 
@@ -83,6 +86,9 @@ export class TokenService {
       throw unauthenticated('The access token is invalid or expired');
     }
     const user = await this.toAuthUser(payload);
+    // Non-HTTP callers (sockets) have no enrolment routes: an enrolment-only token is no token there.
+    if (user.mfaEnrolmentOnly)
+      throw unauthenticated('An MFA enrolment token only reaches enrolment');
     return { ...user, expiresAt: Number((payload as { exp: number }).exp) * 1000 };
   }
 
@@ -111,6 +117,7 @@ export class TokenService {
       memberId: payload.mid,
       sessionId: payload.sid,
       passwordChangeRequired: payload.pcr === true,
+      ...(payload.mfe === true ? { mfaEnrolmentOnly: true } : {}),
     };
   }
 }

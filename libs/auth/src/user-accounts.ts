@@ -15,6 +15,8 @@ export interface Account {
   lockedUntil: Date | null;
   /** After an administrator's reset: sign-in gives a session that may only change the password. */
   passwordChangeRequired: boolean;
+  /** The first successful sign-in (starts the MFA enrolment grace period of admin roles); null before it. */
+  firstLoginAt: Date | null;
 }
 
 /**

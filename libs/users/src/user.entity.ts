@@ -67,6 +67,10 @@ export class User {
   @Column({ type: 'timestamptz', nullable: true })
   lastLoginAt!: Date | null;
 
+  /** The first successful sign-in: starts the MFA_ENROLMENT_GRACE_DAYS of an admin role. */
+  @Column({ type: 'timestamptz', nullable: true })
+  firstLoginAt!: Date | null;
+
   @Column({ type: 'timestamptz', nullable: true })
   passwordChangedAt!: Date | null;
 

@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   HttpStatus,
@@ -9,7 +10,13 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Authenticated, CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiProblems, PageOf, UuidParam, ApiErrorCodes, ErrorCode } from '@app/core';
@@ -142,5 +149,21 @@ export class UsersController {
     @Param('id', UuidParam) id: string,
   ): Promise<ResetPasswordResponseDto> {
     return this.users.resetPassword(actor, id);
+  }
+
+  @Delete(':id/mfa')
+  @RequirePermission(Permission.UsersMfaReset)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({
+    description: "The user's TOTP and recovery codes are gone; every session of the user has ended",
+  })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: "Reset a user's two-factor authentication",
+    description:
+      "For a lost authenticator: removes the user's TOTP secret, recovery codes and open sign-in challenges, ends every session of the user and records it in the audit log. Super admin only (users:mfa_reset), and only on a strictly more junior account (never another super admin, never yourself: 403). The user enrols again at the next sign-in (an admin role past its grace period gets an enrolment-only token).",
+  })
+  resetMfa(@CurrentUser() actor: AuthUser, @Param('id', UuidParam) id: string): Promise<void> {
+    return this.users.resetMfa(actor, id);
   }
 }

@@ -12,6 +12,7 @@ import {
   hashPassword,
   passwordProblem,
   Role,
+  MfaService,
   Scope,
   scoped,
   ScopeLevel,
@@ -91,6 +92,7 @@ export class UsersService extends UserAccounts {
     private readonly audit: AuditService,
     private readonly revoker: SessionRevoker,
     private readonly access: AccessService,
+    private readonly mfa: MfaService,
   ) {
     super();
   }
@@ -109,7 +111,9 @@ export class UsersService extends UserAccounts {
   // PATCH with the version they read is not refused because the user signed in meanwhile.
   async recordLoginSuccess(id: string): Promise<void> {
     await this.users.query(
-      'UPDATE users SET last_login_at = now(), failed_login_count = 0, locked_until = NULL WHERE id = $1',
+      `UPDATE users SET last_login_at = now(), first_login_at = COALESCE(first_login_at, now()),
+              failed_login_count = 0, locked_until = NULL
+        WHERE id = $1`,
       [id],
     );
   }
@@ -422,5 +426,32 @@ export class UsersService extends UserAccounts {
 
   async updateProfile(actor: AuthUser, name: string): Promise<UserDto> {
     return this.update(actor, actor.id, { name });
+  }
+
+  /**
+   * Removes the user's TOTP (lost device). Super admin only (the route's permission), strictly more senior than
+   * the user: never another super admin, never oneself. One transaction with its audit record; every session
+   * of the user ends afterwards.
+   */
+  async resetMfa(actor: AuthUser, id: string): Promise<void> {
+    const user = await this.manageable(actor, id);
+    if (user.role === Role.SuperAdmin)
+      throw AppException.forbidden(
+        "Another super admin's two-factor authentication cannot be reset",
+      );
+    await this.dataSource.transaction(async (manager) => {
+      const hadMfa = await this.mfa.remove(id, manager);
+      await this.audit.record(
+        {
+          action: 'user.mfa_reset',
+          entityType: 'user',
+          entityId: id,
+          provinceCode: user.provinceCode,
+          changes: { mfaEnabled: { from: hadMfa, to: false } },
+        },
+        manager,
+      );
+    });
+    await this.revoker.revokeAll(id, 'mfa_reset');
   }
 }

@@ -14,6 +14,8 @@ import {
 } from 'class-validator';
 import { cidrProblem, DEFAULT_METRICS_ALLOW } from '../metrics/address-allow-list.js';
 import { estimatedEntropyBits, MIN_JWT_SECRET_BITS, PLACEHOLDER_MARK } from './secret-strength.js';
+/** The public development default of MFA_ENCRYPTION_KEY (outside production); production refuses it. */
+export const DEV_MFA_ENCRYPTION_KEY = 'dev-only-mfa-encryption-key-not-for-production-use';
 
 export enum NodeEnv {
   Development = 'development',
@@ -506,6 +508,30 @@ export class EnvironmentVariables {
   /** The page of the portal that takes a reset token; the email links to it with ?token=. */
   @Matches(/^https?:\/\/.+/, { message: 'PASSWORD_RESET_URL must be an http(s):// URL' })
   PASSWORD_RESET_URL = 'http://localhost:3000/reset-password';
+
+  /**
+   * Server key for TOTP: the AES-256-GCM key of the stored secrets and the HMAC key of the recovery codes are
+   * derived from it (HKDF-SHA256, one label each). Checked for strength in production (the public development
+   * default is refused there). Unset: in production JWT_SECRET is used as the key material (under a label of its
+   * own), elsewhere the development default. Changing it makes every enrolled authenticator unreadable (users
+   * must be reset and enrol again); set it explicitly in production so JWT_SECRET can be rotated on its own.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'MFA_ENCRYPTION_KEY must be at least 32 characters' })
+  MFA_ENCRYPTION_KEY?: string;
+
+  /** Days an admin may sign in without TOTP after the first sign-in; after them, only enrolment is possible. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(90)
+  MFA_ENROLMENT_GRACE_DAYS = 7;
+
+  /** Issuer shown by authenticator apps next to the account. */
+  @IsString()
+  @MinLength(1)
+  MFA_ISSUER = 'EFF Membership';
 }
 
 /** The validated configuration, with the defaults that depend on other variables resolved. */
@@ -599,6 +625,15 @@ function productionSecretProblems(
   )
     problems.push(
       `JWT_SECRET: too guessable for production (under 32 random bytes: repeated or too few distinct characters, or too short); generate one with \`openssl rand -base64 48\``,
+    );
+  const mfaKey = input.MFA_ENCRYPTION_KEY;
+  if (
+    typeof mfaKey === 'string' &&
+    !mfaKey.toLowerCase().includes(PLACEHOLDER_MARK) &&
+    (mfaKey === DEV_MFA_ENCRYPTION_KEY || estimatedEntropyBits(mfaKey) < MIN_JWT_SECRET_BITS)
+  )
+    problems.push(
+      `MFA_ENCRYPTION_KEY: too guessable for production (under 32 random bytes, or the development default); generate one with \`openssl rand -base64 48\``,
     );
   return problems;
 }

@@ -42,6 +42,21 @@ export enum ErrorCode {
   MemberErased = 'MEMBER_ERASED',
   /** A password-reset token that is unknown, used, expired, replaced by a newer one or outdated by a password change. */
   PasswordResetTokenInvalid = 'PASSWORD_RESET_TOKEN_INVALID',
+  /**
+   * An admin past MFA_ENROLMENT_GRACE_DAYS without TOTP signs in (403; the problem carries an enrolment-only
+   * token), or an enrolment-only token calls any route but MFA enrolment.
+   */
+  MfaEnrolmentRequired = 'MFA_ENROLMENT_REQUIRED',
+  /** A sign-in challenge token that is unknown, expired or already used (401). */
+  MfaChallengeInvalid = 'MFA_CHALLENGE_INVALID',
+  /** A TOTP or recovery code that is wrong, or the account is locked by too many wrong ones (401). */
+  MfaCodeInvalid = 'MFA_CODE_INVALID',
+  /** A TOTP code that was already accepted once (its time step is used up) (401). */
+  MfaCodeReused = 'MFA_CODE_REUSED',
+  /** TOTP is already active on the account: start a new enrolment only after a reset (409). */
+  MfaAlreadyEnabled = 'MFA_ALREADY_ENABLED',
+  /** Confirming an enrolment that was never started (409). */
+  MfaEnrolmentNotStarted = 'MFA_ENROLMENT_NOT_STARTED',
   RateLimited = 'RATE_LIMITED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
@@ -74,6 +89,12 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.RetentionNotElapsed]: 'The retention period has not passed yet',
   [ErrorCode.MemberErased]: "The member's personal data was erased",
   [ErrorCode.PasswordResetTokenInvalid]: 'The password-reset link is not valid',
+  [ErrorCode.MfaEnrolmentRequired]: 'Set up two-factor authentication first',
+  [ErrorCode.MfaChallengeInvalid]: 'The sign-in challenge is not valid',
+  [ErrorCode.MfaCodeInvalid]: 'The authentication code is not valid',
+  [ErrorCode.MfaCodeReused]: 'The authentication code was already used',
+  [ErrorCode.MfaAlreadyEnabled]: 'Two-factor authentication is already active',
+  [ErrorCode.MfaEnrolmentNotStarted]: 'No two-factor enrolment is in progress',
   [ErrorCode.RateLimited]: 'Too many requests',
   [ErrorCode.ServiceUnavailable]: 'Service temporarily unavailable',
   [ErrorCode.InternalError]: 'Internal server error',

@@ -30,6 +30,8 @@ export enum Permission {
   AuditRead = 'audit:read',
   /** Delivery status of outbox messages within the caller's area. */
   MessagingRead = 'messaging:read',
+  /** Manage message templates, dry-run, create and send campaigns within the caller's area. */
+  MessagingSend = 'messaging:send',
   /** List and resolve registration conflicts (ID numbers refused outside their member's area): national only. */
   RegistrationConflictsManage = 'registration_conflicts:manage',
 }
@@ -49,6 +51,7 @@ const ADMIN: readonly Permission[] = [
   Permission.StatsRead,
   Permission.AuditRead,
   Permission.MessagingRead,
+  Permission.MessagingSend,
 ];
 
 /** The role → permission map: the one place that says who may do what. */

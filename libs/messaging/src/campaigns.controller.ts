@@ -49,7 +49,10 @@ export class CampaignsController {
   @RequirePermission(Permission.MessagingSend)
   @ApiCreatedResponse({ type: TemplateDto })
   @ApiProblems(HttpStatus.BAD_REQUEST)
-  createTemplate(@CurrentUser() user: AuthUser, @Body() dto: SaveTemplateDto): Promise<TemplateDto> {
+  createTemplate(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: SaveTemplateDto,
+  ): Promise<TemplateDto> {
     return this.templates.create(user, dto);
   }
 
@@ -106,10 +109,7 @@ export class CampaignsController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
-  deleteTemplate(
-    @CurrentUser() user: AuthUser,
-    @Param('id', UuidParam) id: string,
-  ): Promise<void> {
+  deleteTemplate(@CurrentUser() user: AuthUser, @Param('id', UuidParam) id: string): Promise<void> {
     return this.templates.remove(user, id);
   }
 
@@ -148,12 +148,16 @@ export class CampaignsController {
   @Get('campaigns/:id')
   @ApiOperation({
     summary: 'One campaign',
-    description: 'A campaign whose audience lies in your area: its status and counts; elsewhere 404.',
+    description:
+      'A campaign whose audience lies in your area: its status and counts; elsewhere 404.',
   })
   @RequirePermission(Permission.MessagingRead)
   @ApiOkResponse({ type: CampaignDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
-  campaign(@CurrentUser() user: AuthUser, @Param('id', UuidParam) id: string): Promise<CampaignDto> {
+  campaign(
+    @CurrentUser() user: AuthUser,
+    @Param('id', UuidParam) id: string,
+  ): Promise<CampaignDto> {
     return this.campaigns.get(user, id);
   }
 

@@ -13,7 +13,12 @@ export interface InboundSms {
 }
 
 export function isStopReply(body: string): boolean {
-  const first = body.trim().split(/\s+/)[0]?.toUpperCase().replace(/[^A-Z]/g, '') ?? '';
+  const first =
+    body
+      .trim()
+      .split(/\s+/)[0]
+      ?.toUpperCase()
+      .replace(/[^A-Z]/g, '') ?? '';
   return STOP_WORDS.includes(first);
 }
 
@@ -70,7 +75,8 @@ export class InboundSmsService {
       return fresh;
     });
     for (const member of changed) this.members.publish(DomainEventType.MemberUpdated, member);
-    if (changed.length > 0) this.logger.log(`STOP replies: ${changed.length} objection(s) recorded`);
+    if (changed.length > 0)
+      this.logger.log(`STOP replies: ${changed.length} objection(s) recorded`);
     return changed.length;
   }
 }

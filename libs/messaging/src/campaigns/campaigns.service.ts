@@ -1,13 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import {
-  APP_CONFIG,
-  AppException,
-  AuditService,
-  ErrorCode,
-  todayInSouthAfrica,
-} from '@app/core';
+import { APP_CONFIG, AppException, AuditService, ErrorCode, todayInSouthAfrica } from '@app/core';
 import type { AppConfig } from '@app/core';
 import {
   AreaChain,
@@ -161,7 +155,11 @@ export class CampaignsService {
     };
   }
 
-  private where(actor: AuthUser, audience: Audience, channel: MessageChannel): ScopedSql & { clause: string } {
+  private where(
+    actor: AuthUser,
+    audience: Audience,
+    channel: MessageChannel,
+  ): ScopedSql & { clause: string } {
     const sql = new ScopedSql() as ScopedSql & { clause: string };
     sql.clause = audienceWhere(sql, actor, audience, channel, todayInSouthAfrica());
     return sql;
@@ -186,13 +184,17 @@ export class CampaignsService {
     const channel = p.template.channel;
     const count = await this.count(actor, p.audience, channel);
     const sql = this.where(actor, p.audience, channel);
-    const rows: { first_names: string; surname: string; membership_number: string; recipient: string }[] =
-      await this.dataSource.query(
-        `SELECT m.first_names, m.surname, m.membership_number,
+    const rows: {
+      first_names: string;
+      surname: string;
+      membership_number: string;
+      recipient: string;
+    }[] = await this.dataSource.query(
+      `SELECT m.first_names, m.surname, m.membership_number,
                 ${channel === MessageChannel.Sms ? 'm.cell_number' : 'm.email'} AS recipient
            FROM members m WHERE ${sql.clause} ORDER BY m.id LIMIT ${SAMPLE_SIZE}`,
-        sql.values,
-      );
+      sql.values,
+    );
     const sample: AudienceSampleDto[] = rows.map((r) => ({
       name: `${maskWord(r.first_names)} ${maskWord(r.surname)}`,
       membershipNumber: `${r.membership_number.slice(0, 3)}***${r.membership_number.slice(-2)}`,
@@ -259,8 +261,11 @@ export class CampaignsService {
     manager: EntityManager = this.dataSource.manager,
     lock = false,
   ): Promise<Campaign> {
-    const qb = scoped(manager.getRepository(Campaign).createQueryBuilder('c'), actor.scope, 'c')
-      .andWhere('c.id = :id', { id });
+    const qb = scoped(
+      manager.getRepository(Campaign).createQueryBuilder('c'),
+      actor.scope,
+      'c',
+    ).andWhere('c.id = :id', { id });
     if (lock) qb.setLock('pessimistic_write');
     const found = await qb.getOne();
     if (!found) throw AppException.notFound('Campaign');
@@ -280,7 +285,9 @@ export class CampaignsService {
     const saved = await this.dataSource.transaction(async (manager) => {
       const campaign = await this.findVisible(actor, id, manager, true);
       if (campaign.status !== CampaignStatus.Draft)
-        throw AppException.conflict('The campaign was sent already', { status: campaign.status });
+        throw AppException.conflict('The campaign was sent already', {
+          campaignStatus: campaign.status,
+        });
       await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
         CAMPAIGN_SEND_LOCK_NAMESPACE,
         actor.id,

@@ -247,7 +247,10 @@ export class AudienceSampleDto {
 }
 
 export class DryRunDto {
-  @ApiProperty({ description: 'Members the campaign would message (objectors and members without the channel left out)' })
+  @ApiProperty({
+    description:
+      'Members the campaign would message (objectors and members without the channel left out)',
+  })
   count!: number;
 
   @ApiProperty({ type: [AudienceSampleDto], description: 'Up to 5 of them, masked' })

@@ -23,7 +23,8 @@ interface WindowRule {
  */
 export const REMINDER_WINDOWS: Record<ReminderWindow, WindowRule> = {
   expiry_30_days: {
-    condition: "m.status = 'active' AND m.expires_on BETWEEN $today::date + 8 AND $today::date + 30",
+    condition:
+      "m.status = 'active' AND m.expires_on BETWEEN $today::date + 8 AND $today::date + 30",
     subject: 'Your EFF membership expires on {{expiryDate}}',
     text: 'Hi {{firstName}}, your EFF membership {{membershipNumber}} expires on {{expiryDate}}. Renew at your branch to stay in good standing.',
   },

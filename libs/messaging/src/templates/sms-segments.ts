@@ -32,7 +32,8 @@ export function smsSegments(text: string): SmsSegments {
   }
   if (!gsm) {
     const units = text.length; // UTF-16 code units
-    if (units <= 70) return { encoding: 'UCS-2', units, segments: units === 0 ? 0 : 1, perSegment: 70 };
+    if (units <= 70)
+      return { encoding: 'UCS-2', units, segments: units === 0 ? 0 : 1, perSegment: 70 };
     // a surrogate pair is not split: count segment by segment
     let segments = 1;
     let used = 0;

@@ -57,7 +57,10 @@ export function parseTemplateText(
 }
 
 /** Replaces the given variables' placeholders in canonical text (others stay). */
-export function fillVariables(text: string, values: Partial<Record<TemplateVariable, string>>): string {
+export function fillVariables(
+  text: string,
+  values: Partial<Record<TemplateVariable, string>>,
+): string {
   let out = text;
   for (const [name, value] of Object.entries(values))
     if (value !== undefined) out = out.split(`{{${name}}}`).join(value);

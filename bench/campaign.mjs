@@ -14,6 +14,7 @@
 //     rate until every message is sent (target ≥ 500 msg/s) while GET /auth/me runs at the same steady rate.
 // Writes bench/results-campaign.json and bench/results-campaign.md.
 import { spawnSync } from 'node:child_process';
+import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -84,7 +85,7 @@ async function startGateway() {
 }
 
 async function api(baseUrl, method, route, token, body) {
-  const res = await fetch(`${baseUrl}/api/v1${route}`, {
+  const res = await globalThis.fetch(`${baseUrl}/api/v1${route}`, {
     method,
     headers: {
       'content-type': 'application/json',

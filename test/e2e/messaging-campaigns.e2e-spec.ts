@@ -374,7 +374,7 @@ describe('messaging campaigns (e2e)', () => {
 describe('campaign delivery with a worker killed mid-batch (e2e)', () => {
   let db: TestDatabase;
   let smtp: SmtpSink;
-  let apps: RunningApp[] = [];
+  const apps: RunningApp[] = [];
   const MEMBERS = 120;
 
   beforeAll(async () => {

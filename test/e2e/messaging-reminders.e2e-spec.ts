@@ -29,7 +29,7 @@ function day(days: number): string {
 
 interface RunResult {
   ran: boolean;
-  queued: Record<string, number>;
+  queued: { expiry_30_days: number; expiry_7_days: number; grace_7_days: number };
   purgedBodies: number;
 }
 

@@ -97,7 +97,7 @@ export class OutboxService {
    * the erasure). Returns how many messages were blanked.
    */
   async eraseMemberMessages(manager: EntityManager, memberId: string): Promise<number> {
-    const rows = (await manager.query(
+    const rows = await manager.query<{ n: number }[]>(
       `WITH erased AS (
          UPDATE messaging_outbox
             SET recipient = 'erased', subject = NULL, body = '', body_purged_at = now(),
@@ -109,7 +109,7 @@ export class OutboxService {
          RETURNING 1)
        SELECT count(*)::int AS n FROM erased`,
       [memberId],
-    )) as { n: number }[];
+    );
     return rows[0]?.n ?? 0;
   }
 }

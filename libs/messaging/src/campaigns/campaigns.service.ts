@@ -30,7 +30,6 @@ import {
   parseTemplateText,
   requireSmsFits,
   sizeSms,
-  TemplateVariable,
   withOptOut,
 } from '../templates/template-text.js';
 import { TemplatesService } from '../templates/templates.service.js';
@@ -133,8 +132,7 @@ export class CampaignsService {
         given[name] = value;
       }
     }
-    const fill = (text: string): string =>
-      fillVariables(text, given as Partial<Record<TemplateVariable, string>>);
+    const fill = (text: string): string => fillVariables(text, given);
     const body =
       template.channel === MessageChannel.Sms
         ? withOptOut(fill(template.body), this.config.SMS_OPT_OUT_TEXT)
@@ -292,11 +290,11 @@ export class CampaignsService {
         CAMPAIGN_SEND_LOCK_NAMESPACE,
         actor.id,
       ]);
-      const [recent] = (await manager.query(
+      const [recent] = await manager.query<{ n: number; oldest: Date | null }[]>(
         `SELECT count(*)::int AS n, min(sent_at) AS oldest FROM messaging_campaigns
           WHERE sent_by = $1 AND sent_at > now() - interval '1 hour'`,
         [actor.id],
-      )) as { n: number; oldest: Date | null }[];
+      );
       const limit = this.config.CAMPAIGN_SENDS_PER_HOUR;
       if ((recent?.n ?? 0) >= limit) {
         const retryAfter = recent?.oldest
@@ -320,7 +318,7 @@ export class CampaignsService {
       };
       const sql = this.where(actor, audience, campaign.channel);
       const recipient = campaign.channel === MessageChannel.Sms ? 'm.cell_number' : 'm.email';
-      const [queued] = (await manager.query(
+      const [queued] = await manager.query<{ n: number }[]>(
         `WITH queued AS (
            INSERT INTO messaging_outbox (channel, kind, recipient, subject, body, recipient_member_id,
                                          province_code, district_code, municipality_code, ward_code,
@@ -335,7 +333,7 @@ export class CampaignsService {
            RETURNING 1)
          SELECT count(*)::int AS n FROM queued`,
         sql.values,
-      )) as { n: number }[];
+      );
       const queuedCount = queued?.n ?? 0;
       await manager.update(
         Campaign,

@@ -67,7 +67,7 @@ export async function queueRenewalReminders(
     const subject = renderSql(sql, rule.subject);
     const windowParam = sql.param(window);
     const hasCell = "(m.cell_number IS NOT NULL AND m.cell_number <> '')";
-    const rows = (await manager.query(
+    const rows = await manager.query<{ n: number }[]>(
       `WITH queued AS (
          INSERT INTO messaging_outbox (channel, kind, recipient, subject, body, recipient_member_id,
                                        province_code, district_code, municipality_code, ward_code,
@@ -86,7 +86,7 @@ export async function queueRenewalReminders(
          RETURNING 1)
        SELECT count(*)::int AS n FROM queued`,
       sql.values,
-    )) as { n: number }[];
+    );
     queued[window] = rows[0]?.n ?? 0;
   }
   return queued;
@@ -98,7 +98,7 @@ export async function queueRenewalReminders(
  * of what was sent to whom. Returns how many bodies were purged.
  */
 export async function purgeOldBodies(manager: EntityManager, days: number): Promise<number> {
-  const rows = (await manager.query(
+  const rows = await manager.query<{ n: number }[]>(
     `WITH purged AS (
        UPDATE messaging_outbox SET body = '', subject = NULL, body_purged_at = now(), updated_at = now()
         WHERE body_purged_at IS NULL AND status IN ('sent', 'delivered', 'failed')
@@ -106,7 +106,7 @@ export async function purgeOldBodies(manager: EntityManager, days: number): Prom
        RETURNING 1)
      SELECT count(*)::int AS n FROM purged`,
     [days],
-  )) as { n: number }[];
+  );
   return rows[0]?.n ?? 0;
 }
 
@@ -118,10 +118,10 @@ export async function runDailyMessaging(
   runner: { query: EntityManager['query']; manager: EntityManager },
   options: { today: string; optOutText: string; retentionDays: number },
 ): Promise<ReminderRunResult> {
-  const [lock] = (await runner.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [
-    REMINDER_LOCK_NAMESPACE,
-    REMINDER_LOCK_KEY,
-  ])) as { locked: boolean }[];
+  const [lock] = await runner.query<{ locked: boolean }[]>(
+    'SELECT pg_try_advisory_lock($1, $2) AS locked',
+    [REMINDER_LOCK_NAMESPACE, REMINDER_LOCK_KEY],
+  );
   const none = { expiry_30_days: 0, expiry_7_days: 0, grace_7_days: 0 };
   if (!lock?.locked) return { ran: false, asOf: options.today, queued: none, purgedBodies: 0 };
   try {

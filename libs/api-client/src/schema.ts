@@ -1578,25 +1578,28 @@ export interface components {
              * @example GT421
              */
             code?: string | null;
-            /** @enum {string} */
-            level: "national" | "province" | "district" | "municipality" | "ward";
+            level: components["schemas"]["AudienceAreaLevel"];
         };
+        /** @enum {string} */
+        AudienceAreaLevel: "national" | "province" | "district" | "municipality" | "ward";
         AudienceDto: {
             /** @description Where the members are; must lie within your area (else 403) */
             area: components["schemas"]["AudienceAreaDto"];
-            /**
-             * @description Only members whose membership expires within 30/14/7 days from today, or expired within the last 90 days
-             * @enum {string|null}
-             */
-            expiry?: "expiring_30_days" | "expiring_14_days" | "expiring_7_days" | "expired_within_90_days" | null;
+            /** @description Only members whose membership expires within 30/14/7 days from today, or expired within the last 90 days */
+            expiry?: components["schemas"]["AudienceExpiryWindow"] | null;
             /**
              * @example [
              *       "active",
              *       "grace_period"
              *     ]
              */
-            statuses: ("pending" | "active" | "grace_period" | "expired" | "suspended")[];
+            statuses: components["schemas"]["AudienceStatus"][];
         };
+        /**
+         * @description Only members whose membership expires within 30/14/7 days from today, or expired within the last 90 days
+         * @enum {string}
+         */
+        AudienceExpiryWindow: "expiring_30_days" | "expiring_14_days" | "expiring_7_days" | "expired_within_90_days";
         AudienceSampleDto: {
             /** @example EFF***123 */
             membershipNumber: string;
@@ -1605,6 +1608,8 @@ export interface components {
             /** @example +27*****567 */
             recipient: string;
         };
+        /** @enum {string} */
+        AudienceStatus: "pending" | "active" | "grace_period" | "expired" | "suspended";
         AuthenticatedUserDto: {
             email: string;
             /** Format: uuid */
@@ -2505,9 +2510,10 @@ export interface components {
             /** @description User agent at sign-in */
             userAgent: string | null;
         };
+        /** @enum {string} */
+        SmsEncoding: "GSM-7" | "UCS-2";
         SmsSizeDto: {
-            /** @enum {string} */
-            encoding: "GSM-7" | "UCS-2";
+            encoding: components["schemas"]["SmsEncoding"];
             /** @description The largest allowed (SMS_MAX_SEGMENTS) */
             maxSegments: number;
             /** @description SMS segments (160/153 GSM-7, 70/67 UCS-2) */

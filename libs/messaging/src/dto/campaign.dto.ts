@@ -46,7 +46,7 @@ export type ExpiryWindow = (typeof EXPIRY_WINDOWS)[number];
 export const AREA_LEVELS = ['national', 'province', 'district', 'municipality', 'ward'] as const;
 
 export class SmsSizeDto {
-  @ApiProperty({ enum: ['GSM-7', 'UCS-2'] })
+  @ApiProperty({ enum: ['GSM-7', 'UCS-2'], enumName: 'SmsEncoding' })
   encoding!: 'GSM-7' | 'UCS-2';
 
   @ApiProperty({ description: 'Septets (GSM-7) or UTF-16 units (UCS-2), opt-out text included' })
@@ -153,7 +153,7 @@ export class TemplateListDto {
 // --- audiences and campaigns ---
 
 export class AudienceAreaDto {
-  @ApiProperty({ enum: AREA_LEVELS })
+  @ApiProperty({ enum: AREA_LEVELS, enumName: 'AudienceAreaLevel' })
   @IsIn(AREA_LEVELS)
   level!: (typeof AREA_LEVELS)[number];
 
@@ -179,7 +179,12 @@ export class AudienceDto {
   @Type(() => AudienceAreaDto)
   area!: AudienceAreaDto;
 
-  @ApiProperty({ enum: AUDIENCE_STATUSES, isArray: true, example: ['active', 'grace_period'] })
+  @ApiProperty({
+    enum: AUDIENCE_STATUSES,
+    enumName: 'AudienceStatus',
+    isArray: true,
+    example: ['active', 'grace_period'],
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(5)
@@ -188,6 +193,7 @@ export class AudienceDto {
 
   @ApiPropertyOptional({
     enum: EXPIRY_WINDOWS,
+    enumName: 'AudienceExpiryWindow',
     nullable: true,
     description:
       'Only members whose membership expires within 30/14/7 days from today, or expired within the last 90 days',

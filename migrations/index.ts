@@ -17,6 +17,7 @@ import { MessagingOutbox1795740000000 } from './1795740000000-MessagingOutbox.js
 import { GenericImportJobs1795860000000 } from './1795860000000-GenericImportJobs.js';
 import { PasswordResetTokens1795740100000 } from './1795740100000-PasswordResetTokens.js';
 import { UserMfa1795800000000 } from './1795800000000-UserMfa.js';
+import { MessagingCampaigns1795810000000 } from './1795810000000-MessagingCampaigns.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
@@ -39,5 +40,6 @@ export const MIGRATIONS = [
   MessagingOutbox1795740000000,
   PasswordResetTokens1795740100000,
   UserMfa1795800000000,
+  MessagingCampaigns1795810000000,
   GenericImportJobs1795860000000,
 ];

@@ -6,6 +6,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isEmail } from 'class-validator';
 import {
   AppConfig,
+  AuditEvent,
+  todayInSouthAfrica,
   type ApprovedChange,
   ConfigError,
   findBreakingChanges,
@@ -21,6 +23,7 @@ import { migrateAndSeed, openDatabase } from './database.js';
 import { generateOpenApiDocument } from './openapi-document.js';
 import { createSuperAdmin } from '@app/users';
 import { membershipPolicy, seedMembers } from '@app/members';
+import { runDailyMessaging } from '@app/messaging';
 import {
   exportRegister,
   importRegister,
@@ -45,6 +48,8 @@ const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
                      empty openapi.approved-changes.json (run when a release is cut)
   create-admin --email E [--password P] [--name N]
                      create a super admin (a strong password is generated and printed when none is given)
+  send-reminders     queue today's renewal reminders and purge old outbox bodies now (the daily job; safe to
+                     repeat: nothing is queued twice, and a run already under way elsewhere is left alone)
   seed-members --count N [--seed S] [--streams K] [--keep-indexes]
                      add N synthetic members (development and benchmarks; see bench/README.md)
   export-register --out FILE [--include-id-numbers]
@@ -330,6 +335,8 @@ async function run(
       if (created?.generatedPassword) say(`Password (shown once): ${created.generatedPassword}`);
       return 0;
     }
+    case 'send-reminders':
+      return withDatabase(config, (url) => sendRemindersCommand(url, config));
     case 'seed-members':
       return seedMembersCommand(args, config);
     case 'export-register':
@@ -444,6 +451,41 @@ async function seedMembersCommand(args: string[], config: AppConfig): Promise<nu
     }
     return 0;
   });
+}
+
+/** `send-reminders`: the daily renewal reminders and retention purge, audited like the scheduled run. */
+async function sendRemindersCommand(databaseUrl: string, config: AppConfig): Promise<number> {
+  const dataSource = createDataSource(config, databaseUrl);
+  await dataSource.initialize();
+  try {
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const result = await runDailyMessaging(
+        { query: (q, p) => runner.query(q, p), manager: runner.manager },
+        {
+          today: todayInSouthAfrica(),
+          optOutText: config.SMS_OPT_OUT_TEXT,
+          retentionDays: config.MESSAGING_BODY_RETENTION_DAYS,
+        },
+      );
+      if (!result.ran) {
+        say('Another process is running the reminders now; nothing done');
+        return 0;
+      }
+      await runner.manager.insert(AuditEvent, {
+        action: 'messaging.reminders_queued',
+        entityType: 'messaging_outbox',
+        changes: { ...result, via: 'cli' },
+      });
+      say(JSON.stringify(result));
+      return 0;
+    } finally {
+      await runner.release();
+    }
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 let config: AppConfig;

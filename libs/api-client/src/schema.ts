@@ -1060,6 +1060,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messaging/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a campaign draft
+         * @description Saves the campaign (template wording with the campaign variables filled and, for SMS, the opt-out text added; the audience definition) as a draft with its recipient count. Nothing is sent until POST /messaging/campaigns/{id}/send. An area outside your area answers 403; a template outside it 404.
+         */
+        post: operations["campaignsCreateCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/campaigns/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Count a campaign audience without saving or sending anything
+         * @description How many members the template would reach with this audience (an area within your area, member statuses, an optional expiry window), leaving out members who objected to being contacted, erased members and members without the channel; with a masked sample of up to 5 and the message as it would be queued. An area outside your area answers 403.
+         */
+        post: operations["campaignsDryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One campaign
+         * @description A campaign whose audience lies in your area: its status and counts; elsewhere 404.
+         */
+        get: operations["campaignsCampaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/campaigns/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a campaign draft
+         * @description Queues one message per member of the audience (evaluated now, within your area) in one transaction, each at most once (idempotency key per campaign and member), and audits the send with the audience definition. Each admin may send CAMPAIGN_SENDS_PER_HOUR campaigns per hour (429 beyond). A campaign sent already answers 409; one outside your area 404.
+         */
+        post: operations["campaignsSendCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messaging/outbox/{id}": {
         parameters: {
             query?: never;
@@ -1080,6 +1160,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messaging/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Message templates of your area
+         * @description The templates of your area and of the areas below it, by name (at most 500).
+         */
+        get: operations["campaignsListTemplates"];
+        put?: never;
+        /**
+         * Create a message template in your area
+         * @description Saves an SMS or email wording with named variables ({{firstName}}, {{membershipNumber}}, {{expiryDate}}, {{meetingDate}}, {{meetingPlace}}). An unknown variable answers 400 naming it. SMS templates answer their encoding (GSM-7 or UCS-2) and segment count with the opt-out text added and member variables at their longest; more than SMS_MAX_SEGMENTS segments answers 400. The template belongs to your area.
+         */
+        post: operations["campaignsCreateTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One message template
+         * @description A template of your area (with its variables and SMS size); elsewhere 404.
+         */
+        get: operations["campaignsTemplate"];
+        /**
+         * Replace a message template
+         * @description Replaces name, channel, subject and text, validated as on creation. Campaigns already made keep the wording they were made with. A template outside your area answers 404.
+         */
+        put: operations["campaignsUpdateTemplate"];
+        post?: never;
+        /**
+         * Delete a message template
+         * @description Deletes a template of your area (campaigns made from it keep their wording); elsewhere 404.
+         */
+        delete: operations["campaignsDeleteTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messaging/webhooks/bulksms": {
         parameters: {
             query?: never;
@@ -1094,6 +1226,26 @@ export interface paths {
          * @description BulkSMS posts an array of message status reports here. The URL configured at BulkSMS carries SMS_WEBHOOK_SECRET as ?token=; a missing or wrong token answers 403 and changes nothing. Reports for unknown messages, or for messages already delivered or failed, are ignored.
          */
         post: operations["messagingBulkSmsReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/webhooks/bulksms/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * BulkSMS incoming-message webhook (called by the gateway, not by clients)
+         * @description BulkSMS posts an array of received (MO) messages here. The URL configured at BulkSMS carries SMS_WEBHOOK_SECRET as ?token=; a missing or wrong token answers 403 and changes nothing. A reply whose first word is STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT) from a member's cell number records the member's objection to being contacted (audited as member.objection_changed): campaigns and reminders leave them out from then on. Other texts, and numbers of no member, change nothing.
+         */
+        post: operations["messagingBulkSmsInbound"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1520,6 +1672,44 @@ export interface components {
             /** @description Members (anonymised ones excluded) */
             total: number;
         };
+        AudienceAreaDto: {
+            /**
+             * @description Area code; null or absent for national
+             * @example GT421
+             */
+            code?: string | null;
+            level: components["schemas"]["AudienceAreaLevel"];
+        };
+        /** @enum {string} */
+        AudienceAreaLevel: "national" | "province" | "district" | "municipality" | "ward";
+        AudienceDto: {
+            /** @description Where the members are; must lie within your area (else 403) */
+            area: components["schemas"]["AudienceAreaDto"];
+            /** @description Only members whose membership expires within 30/14/7 days from today, or expired within the last 90 days */
+            expiry?: components["schemas"]["AudienceExpiryWindow"] | null;
+            /**
+             * @example [
+             *       "active",
+             *       "grace_period"
+             *     ]
+             */
+            statuses: components["schemas"]["AudienceStatus"][];
+        };
+        /**
+         * @description Only members whose membership expires within 30/14/7 days from today, or expired within the last 90 days
+         * @enum {string}
+         */
+        AudienceExpiryWindow: "expiring_30_days" | "expiring_14_days" | "expiring_7_days" | "expired_within_90_days";
+        AudienceSampleDto: {
+            /** @example EFF***123 */
+            membershipNumber: string;
+            /** @example T*** M*** */
+            name: string;
+            /** @example +27*****567 */
+            recipient: string;
+        };
+        /** @enum {string} */
+        AudienceStatus: "pending" | "active" | "grace_period" | "expired" | "suspended";
         AuthenticatedUserDto: {
             email: string;
             /** Format: uuid */
@@ -1531,6 +1721,49 @@ export interface components {
             /** @example GP */
             scopeCode: string | null;
             scopeLevel: components["schemas"]["ScopeLevel"];
+        };
+        CampaignDto: {
+            audience: components["schemas"]["AudienceDto"];
+            body: string;
+            channel: components["schemas"]["MessageChannel"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description Messages the send queued */
+            queuedCount: number | null;
+            /** @description Members the audience matched when the draft was made */
+            recipientCount: number;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** Format: uuid */
+            sentBy: string | null;
+            sms: components["schemas"]["SmsSizeDto"] | null;
+            status: components["schemas"]["CampaignStatus"];
+            subject: string | null;
+            /** Format: uuid */
+            templateId: string;
+            variables: components["schemas"]["CampaignVariablesDto"];
+        };
+        CampaignRequestDto: {
+            audience: components["schemas"]["AudienceDto"];
+            /**
+             * Format: uuid
+             * @description A template within your area
+             */
+            templateId: string;
+            /** @description Values of the campaign-wide variables the template uses */
+            variables?: components["schemas"]["CampaignVariablesDto"];
+        };
+        /** @enum {string} */
+        CampaignStatus: "draft" | "queued";
+        CampaignVariablesDto: {
+            /** @example 2026-12-12 10:00 */
+            meetingDate?: string;
+            /** @example Sebokeng community hall */
+            meetingPlace?: string;
         };
         ChangeMemberStatusDto: {
             action: components["schemas"]["MemberStatusAction"];
@@ -1652,6 +1885,16 @@ export interface components {
         };
         /** @enum {string} */
         DistrictType: "district" | "metropolitan";
+        DryRunDto: {
+            /** @description The message as queued (member variables still as {{name}}) */
+            body: string;
+            /** @description Members the campaign would message (objectors and members without the channel left out) */
+            count: number;
+            /** @description Up to 5 of them, masked */
+            sample: components["schemas"]["AudienceSampleDto"][];
+            sms: components["schemas"]["SmsSizeDto"] | null;
+            subject: string | null;
+        };
         DuplicateMemberDto: {
             /** Format: uuid */
             id: string;
@@ -2384,6 +2627,18 @@ export interface components {
         };
         /** @enum {string} */
         Role: "super_admin" | "national_admin" | "provincial_admin" | "regional_admin" | "subregional_admin" | "ward_admin" | "auditor" | "member";
+        SaveTemplateDto: {
+            /**
+             * @description Message text; variables as {{name}}, one of: firstName, membershipNumber, expiryDate, meetingDate, meetingPlace. An unknown variable answers 400 naming it.
+             * @example Hi {{firstName}}, your membership {{membershipNumber}} expires on {{expiryDate}}.
+             */
+            body: string;
+            channel: components["schemas"]["MessageChannel"];
+            /** @example Renewal nudge */
+            name: string;
+            /** @description Email subject (email templates; variables allowed) */
+            subject?: Record<string, never>;
+        };
         /** @enum {string} */
         ScopeLevel: "national" | "province" | "district" | "municipality" | "ward";
         SeatsDto: {
@@ -2417,6 +2672,17 @@ export interface components {
             lastUsedAt: string;
             /** @description User agent at sign-in */
             userAgent: string | null;
+        };
+        /** @enum {string} */
+        SmsEncoding: "GSM-7" | "UCS-2";
+        SmsSizeDto: {
+            encoding: components["schemas"]["SmsEncoding"];
+            /** @description The largest allowed (SMS_MAX_SEGMENTS) */
+            maxSegments: number;
+            /** @description SMS segments (160/153 GSM-7, 70/67 UCS-2) */
+            segments: number;
+            /** @description Septets (GSM-7) or UTF-16 units (UCS-2), opt-out text included */
+            units: number;
         };
         /** @enum {string} */
         SortOrder: "asc" | "desc";
@@ -2520,6 +2786,36 @@ export interface components {
              * @example 79800001
              */
             wardCode: string;
+        };
+        TemplateDto: {
+            body: string;
+            channel: components["schemas"]["MessageChannel"];
+            /** Format: date-time */
+            createdAt: string;
+            districtCode: string | null;
+            /** Format: uuid */
+            id: string;
+            municipalityCode: string | null;
+            name: string;
+            /** @description Area the template belongs to */
+            provinceCode: string | null;
+            /** @description SMS templates: encoding and segments of the message as sent (opt-out text added, member variables at their longest) */
+            sms: components["schemas"]["SmsSizeDto"] | null;
+            subject: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * @description Variables the text uses
+             * @example [
+             *       "firstName"
+             *     ]
+             */
+            variables: string[];
+            version: number;
+            wardCode: string | null;
+        };
+        TemplateListDto: {
+            items: components["schemas"]["TemplateDto"][];
         };
         TokenPairDto: {
             /** @description JWT, send as Authorization: Bearer <token> */
@@ -6576,6 +6872,327 @@ export interface operations {
             };
         };
     };
+    campaignsCreateCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again
+             *
+             *     Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    campaignsDryRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again
+             *
+             *     Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    campaignsCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    campaignsSendCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
     messagingOutboxMessage: {
         parameters: {
             query?: never;
@@ -6651,7 +7268,417 @@ export interface operations {
             };
         };
     };
+    campaignsListTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateListDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    campaignsCreateTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveTemplateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    campaignsTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    campaignsUpdateTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveTemplateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    campaignsDeleteTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
     messagingBulkSmsReport: {
+        parameters: {
+            query: {
+                /** @description SMS_WEBHOOK_SECRET */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>[];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    messagingBulkSmsInbound: {
         parameters: {
             query: {
                 /** @description SMS_WEBHOOK_SECRET */

@@ -30,6 +30,8 @@ export enum Permission {
   AuditRead = 'audit:read',
   /** Delivery status of outbox messages within the caller's area. */
   MessagingRead = 'messaging:read',
+  /** Manage message templates, dry-run, create and send campaigns within the caller's area. */
+  MessagingSend = 'messaging:send',
   /** List and resolve registration conflicts (ID numbers refused outside their member's area): national only. */
   RegistrationConflictsManage = 'registration_conflicts:manage',
   /** Remove another user's TOTP (lost device): super admin only, on a strictly more junior account. */
@@ -51,6 +53,7 @@ const ADMIN: readonly Permission[] = [
   Permission.StatsRead,
   Permission.AuditRead,
   Permission.MessagingRead,
+  Permission.MessagingSend,
 ];
 
 /** The role → permission map: the one place that says who may do what. */

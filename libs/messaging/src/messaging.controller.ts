@@ -26,6 +26,7 @@ import { BULKSMS_DELIVERED, BULKSMS_FINAL_FAILURES } from './channels/bulksms.sm
 import type { BulkSmsMessage } from './channels/bulksms.sms-sender.js';
 import { OutboxMessageDto, toOutboxMessageDto } from './dto/outbox.dto.js';
 import { MessageChannel } from './outbox-message.entity.js';
+import { InboundSms, InboundSmsService } from './inbound-sms.service.js';
 import { DeliveryReport, OutboxService } from './outbox.service.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -35,6 +36,7 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 export class MessagingController {
   constructor(
     private readonly outbox: OutboxService,
+    private readonly inbound: InboundSmsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -71,9 +73,7 @@ export class MessagingController {
   @ApiBody({ schema: { type: 'array', items: { type: 'object' } } })
   @ApiNoContentResponse()
   async bulkSmsReport(@Query('token') token: unknown, @Body() body: unknown): Promise<void> {
-    const secret = this.config.SMS_WEBHOOK_SECRET;
-    if (!secret || typeof token !== 'string' || !timingSafeEqual(digest(token), digest(secret)))
-      throw AppException.forbidden('The delivery report does not carry the webhook secret');
+    this.requireWebhookToken(token, 'The delivery report does not carry the webhook secret');
     if (!Array.isArray(body))
       throw AppException.badRequest('A BulkSMS delivery report is an array of messages');
     const reports: DeliveryReport[] = [];
@@ -92,4 +92,59 @@ export class MessagingController {
     }
     await this.outbox.applyDeliveryReports(MessageChannel.Sms, reports);
   }
+
+  /**
+   * The BulkSMS incoming-message (MO) webhook: BulkSMS posts a JSON array of message objects (the List Messages
+   * shape; a webhook with triggerScope RECEIVED, header X-BulkSMS-Event: incoming-message). `from` and `body`
+   * are plain strings in the v1 message object and { address } / { value } objects in the newer one; both are
+   * read. Secured like the delivery-report webhook: SMS_WEBHOOK_SECRET as ?token=.
+   */
+  @Post('webhooks/bulksms/inbound')
+  @Public()
+  @ApiOperation({
+    summary: 'BulkSMS incoming-message webhook (called by the gateway, not by clients)',
+    description:
+      "BulkSMS posts an array of received (MO) messages here. The URL configured at BulkSMS carries SMS_WEBHOOK_SECRET as ?token=; a missing or wrong token answers 403 and changes nothing. A reply whose first word is STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT) from a member's cell number records the member's objection to being contacted (audited as member.objection_changed): campaigns and reminders leave them out from then on. Other texts, and numbers of no member, change nothing.",
+  })
+  @ApiQuery({ name: 'token', type: String, description: 'SMS_WEBHOOK_SECRET' })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.FORBIDDEN)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBody({ schema: { type: 'array', items: { type: 'object' } } })
+  @ApiNoContentResponse()
+  async bulkSmsInbound(@Query('token') token: unknown, @Body() body: unknown): Promise<void> {
+    this.requireWebhookToken(token, 'The incoming message does not carry the webhook secret');
+    if (!Array.isArray(body))
+      throw AppException.badRequest('A BulkSMS incoming-message call is an array of messages');
+    const messages: InboundSms[] = [];
+    for (const item of body as BulkSmsInboundMessage[]) {
+      if (item?.type !== undefined && item.type !== 'RECEIVED') continue;
+      const from = textOf(item?.from, 'address');
+      const text = textOf(item?.body, 'value');
+      if (from !== null && text !== null) messages.push({ from, body: text });
+    }
+    await this.inbound.receive(messages);
+  }
+
+  private requireWebhookToken(token: unknown, message: string): void {
+    const secret = this.config.SMS_WEBHOOK_SECRET;
+    if (!secret || typeof token !== 'string' || !timingSafeEqual(digest(token), digest(secret)))
+      throw AppException.forbidden(message);
+  }
+}
+
+/** A received message object of the BulkSMS API (only what the webhook reads). */
+interface BulkSmsInboundMessage {
+  type?: unknown;
+  from?: unknown;
+  body?: unknown;
+}
+
+/** A string field, or the `key` string of an object field ({ address } / { value }); else null. */
+function textOf(value: unknown, key: string): string | null {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const inner = (value as Record<string, unknown>)[key];
+    if (typeof inner === 'string') return inner;
+  }
+  return null;
 }

@@ -36,6 +36,9 @@ export enum OutboxStatus {
   unique: true,
   where: '"provider_message_id" IS NOT NULL',
 })
+@Index('UQ_messaging_outbox_idempotency_key', ['idempotencyKey'], { unique: true })
+@Index('IDX_messaging_outbox_member', ['recipientMemberId'])
+@Index('IDX_messaging_outbox_campaign', ['campaignId'])
 @Index('IDX_messaging_outbox_area', [
   'provinceCode',
   'districtCode',
@@ -99,6 +102,21 @@ export class OutboxMessage {
 
   @Column({ type: 'text', nullable: true })
   wardCode!: string | null;
+
+  /** The campaign that queued the message, if any. */
+  @Column({ type: 'uuid', nullable: true })
+  campaignId!: string | null;
+
+  /**
+   * Unique key of a message that must be queued at most once (`campaign:<id>:<member>`,
+   * `reminder:<window>:<expiresOn>:<member>`); null for one-off messages.
+   */
+  @Column({ type: 'text', nullable: true })
+  idempotencyKey!: string | null;
+
+  /** When the retention rule (or an erasure) blanked the body; the row stays as metadata. */
+  @Column({ type: 'timestamptz', nullable: true })
+  bodyPurgedAt!: Date | null;
 
   @Column({ type: 'timestamptz', nullable: true })
   sentAt!: Date | null;

@@ -27,6 +27,11 @@ interface ClaimedRow {
   attempts: number;
 }
 
+interface SentReceipt {
+  id: string;
+  providerMessageId: string;
+}
+
 const BATCH = 50;
 const MAX_BACKOFF_SECONDS = 3600;
 
@@ -76,7 +81,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
     while (!this.stopped) {
       const claimed = await this.claim();
       if (claimed.length === 0) break;
-      await Promise.all(claimed.map((row) => this.deliver(row)));
+      const sent = (await Promise.all(claimed.map((row) => this.deliver(row)))).filter(
+        (r): r is SentReceipt => r !== null,
+      );
+      await this.markSent(sent);
       attempted += claimed.length;
     }
     return attempted;
@@ -101,7 +109,26 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
     return rows;
   }
 
-  private async deliver(row: ClaimedRow): Promise<void> {
+  /**
+   * Records the batch's accepted messages as sent in one statement (one round trip and one pool connection per
+   * batch, not per message, so a large campaign leaves the pool to requests). A process dying before this runs
+   * leaves them `sending`: claimed again after the lease and resent (at-least-once, the outbox id as the
+   * provider-side idempotency key).
+   */
+  private async markSent(sent: SentReceipt[]): Promise<void> {
+    if (sent.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE messaging_outbox o
+          SET status = 'sent', sent_at = now(), provider_message_id = v.provider_message_id,
+              lease_until = NULL, last_error = NULL, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[]) AS v(id, provider_message_id)
+        WHERE o.id = v.id AND o.status = 'sending'`,
+      [sent.map((r) => r.id), sent.map((r) => r.providerMessageId)],
+    );
+  }
+
+  /** Delivers one message: its receipt when the provider took it, null when it failed (recorded here). */
+  private async deliver(row: ClaimedRow): Promise<SentReceipt | null> {
     const message: OutgoingMessage = {
       id: row.id,
       recipient: row.recipient,
@@ -111,13 +138,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
     try {
       const sender = row.channel === MessageChannel.Email ? this.email : this.sms;
       const receipt = await sender.send(message);
-      await this.dataSource.query(
-        `UPDATE messaging_outbox
-            SET status = 'sent', sent_at = now(), provider_message_id = $2, lease_until = NULL,
-                last_error = NULL, updated_at = now()
-          WHERE id = $1 AND status = 'sending'`,
-        [row.id, receipt.providerMessageId],
-      );
+      return { id: row.id, providerMessageId: receipt.providerMessageId };
     } catch (error: unknown) {
       const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
       const final =
@@ -140,6 +161,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
           WHERE id = $1 AND status = 'sending'`,
         [row.id, reason, final, backoff],
       );
+      return null;
     }
   }
 }

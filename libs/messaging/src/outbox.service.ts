@@ -89,4 +89,27 @@ export class OutboxService {
     }
     return changed;
   }
+
+  /**
+   * Erasure (privacy): blanks the recipient, subject and body of every message to the member, in the caller's
+   * transaction. Rows stay as metadata (kind, channel, status, dates) and keep their idempotency key, so a
+   * campaign or reminder is still never queued twice. A message not yet delivered is failed (never sent after
+   * the erasure). Returns how many messages were blanked.
+   */
+  async eraseMemberMessages(manager: EntityManager, memberId: string): Promise<number> {
+    const rows = await manager.query<{ n: number }[]>(
+      `WITH erased AS (
+         UPDATE messaging_outbox
+            SET recipient = 'erased', subject = NULL, body = '', body_purged_at = now(),
+                status = CASE WHEN status IN ('queued', 'sending') THEN 'failed' ELSE status END,
+                failed_at = CASE WHEN status IN ('queued', 'sending') THEN now() ELSE failed_at END,
+                last_error = CASE WHEN status IN ('queued', 'sending') THEN 'member erased' ELSE last_error END,
+                lease_until = NULL, updated_at = now()
+          WHERE recipient_member_id = $1
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM erased`,
+      [memberId],
+    );
+    return rows[0]?.n ?? 0;
+  }
 }

@@ -5,6 +5,7 @@ import { AuthUser, isNational } from '@app/auth';
 import { APP_CONFIG, AppException, AuditService, DomainEventType, ErrorCode } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { LeadershipService } from '@app/leadership';
+import { OutboxService } from '@app/messaging';
 import {
   ApplicationsService,
   LIST_ACCESS_ACTIONS,
@@ -98,6 +99,7 @@ export class PrivacyService {
     private readonly members: MembersService,
     private readonly applications: ApplicationsService,
     private readonly leadership: LeadershipService,
+    private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -265,7 +267,7 @@ export class PrivacyService {
   /**
    * Anonymises a Cancelled or Deceased member once MEMBER_RETENTION_DAYS have passed since that status was
    * set, in one transaction: the member row, its history and audit diffs, its applications (same ID number)
-   * and the notes of its leadership appointments. Status, gender, ward chain, dates and the birth year stay
+   * the notes of its leadership appointments and its outbox messages (recipient and text blanked). Status, gender, ward chain, dates and the birth year stay
    * so aggregate statistics do not change; appointments stay and show "Erased member".
    */
   async erase(actor: AuthUser, id: string): Promise<ErasureResultDto> {
@@ -326,6 +328,7 @@ export class PrivacyService {
       await this.members.scrubHistory(manager, history, scrub);
       await this.audit.eraseChanges(manager, id, audits, scrub);
       await this.leadership.scrubNotes(manager, appointments, scrub);
+      const messages = await this.outbox.eraseMemberMessages(manager, id);
       await this.audit.record(
         {
           action: 'member.erased',
@@ -337,6 +340,7 @@ export class PrivacyService {
             statusSince: since.toISOString(),
             retentionDays: this.config.MEMBER_RETENTION_DAYS,
             applications: applications.length,
+            messages,
           },
           actorUserId: actor.id,
         },

@@ -498,6 +498,38 @@ export class EnvironmentVariables {
   @Min(1)
   MESSAGING_LEASE_SECONDS = 120;
 
+  /** Largest SMS a template or campaign may produce, in segments (the opt-out text included). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  SMS_MAX_SEGMENTS = 6;
+
+  /** Appended to every campaign and reminder SMS (and counted in its segments). */
+  @IsString()
+  @MinLength(4)
+  SMS_OPT_OUT_TEXT = 'Reply STOP to opt out';
+
+  /** Campaigns one admin may send per rolling hour; more answer 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  CAMPAIGN_SENDS_PER_HOUR = 5;
+
+  /** Cron expression (Africa/Johannesburg) of the daily renewal reminders and outbox retention, or "off". */
+  @Matches(/^(off|\S+( \S+){4,5})$/, {
+    message: 'MESSAGING_REMINDERS_CRON must be a cron expression such as "0 9 * * *" or "off"',
+  })
+  MESSAGING_REMINDERS_CRON = '0 9 * * *';
+
+  /** Days after which the body and subject of a finished outbox message are blanked (the row stays). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  MESSAGING_BODY_RETENTION_DAYS = 90;
+
   /** Life of a password-reset token. */
   @Transform(toInt)
   @IsInt()

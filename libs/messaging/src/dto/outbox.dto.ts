@@ -43,7 +43,8 @@ export class OutboxMessageDto {
   failedAt!: string | null;
 }
 
-function masked(channel: MessageChannel, recipient: string): string {
+/** A recipient as shown to admins: first letter and domain of an address, ends of a number. */
+export function maskedRecipient(channel: MessageChannel, recipient: string): string {
   if (channel === MessageChannel.Email) {
     const at = recipient.indexOf('@');
     return at > 0 ? `${recipient.slice(0, 1)}***${recipient.slice(at)}` : '***';
@@ -56,7 +57,7 @@ export function toOutboxMessageDto(row: OutboxMessage): OutboxMessageDto {
     id: row.id,
     channel: row.channel,
     kind: row.kind,
-    recipient: masked(row.channel, row.recipient),
+    recipient: maskedRecipient(row.channel, row.recipient),
     status: row.status,
     attempts: row.attempts,
     nextAttemptAt: row.nextAttemptAt.toISOString(),

@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CronJob } from 'cron';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AuditService, SOUTH_AFRICAN_TIME_ZONE, todayInSouthAfrica } from '@app/core';
+import type { AppConfig } from '@app/core';
+import { ReminderRunResult, runDailyMessaging } from './renewal-reminders.js';
+
+/**
+ * The daily renewal reminders and outbox retention purge (MESSAGING_REMINDERS_CRON). Safe with several
+ * processes: a session advisory lock (namespace 7350) lets one run at a time and the idempotency key of every
+ * reminder makes a repeated run queue nothing twice.
+ */
+@Injectable()
+export class RemindersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(RemindersService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.MESSAGING_REMINDERS_CRON === 'off') return;
+    const job = CronJob.from({
+      cronTime: this.config.MESSAGING_REMINDERS_CRON,
+      timeZone: SOUTH_AFRICAN_TIME_ZONE,
+      onTick: () => {
+        this.run(null).catch((error: unknown) =>
+          this.logger.error({ err: error }, 'Renewal reminders failed'),
+        );
+      },
+    });
+    this.scheduler.addCronJob('messaging-renewal-reminders', job);
+    job.start();
+  }
+
+  async run(actorUserId: string | null, today = todayInSouthAfrica()): Promise<ReminderRunResult> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const result = await runDailyMessaging(
+        { query: (q, p) => runner.query(q, p), manager: runner.manager },
+        {
+          today,
+          optOutText: this.config.SMS_OPT_OUT_TEXT,
+          retentionDays: this.config.MESSAGING_BODY_RETENTION_DAYS,
+        },
+      );
+      if (result.ran) {
+        await this.audit.record({
+          action: 'messaging.reminders_queued',
+          entityType: 'messaging_outbox',
+          changes: { ...result },
+          actorUserId,
+        });
+        this.logger.log(result, 'Renewal reminders queued');
+      }
+      return result;
+    } finally {
+      await runner.release();
+    }
+  }
+}

@@ -9,6 +9,8 @@ export enum Role {
   WardAdmin = 'ward_admin',
   Auditor = 'auditor',
   Member = 'member',
+  /** Records, verifies and reviews payments (libs/payments); any scope level, like an auditor. */
+  FinanceOfficer = 'finance_officer',
 }
 
 /** What a route may require. One route, one permission; documented in OpenAPI as x-required-permission. */
@@ -32,6 +34,14 @@ export enum Permission {
   MessagingRead = 'messaging:read',
   /** List and resolve registration conflicts (ID numbers refused outside their member's area): national only. */
   RegistrationConflictsManage = 'registration_conflicts:manage',
+  /** Payments of members and applications in the caller's area (libs/payments). */
+  PaymentsRead = 'payments:read',
+  /** Record a cash/EFT/external payment or start a card checkout. */
+  PaymentsRecord = 'payments:record',
+  /** Verify or reject a payment recorded by someone else (four eyes). */
+  PaymentsVerify = 'payments:verify',
+  /** The old immediate renewal (POST /members/{id}/renewals), now an audited manual renewal with a reason. */
+  MembersManualRenewal = 'members:manual_renewal',
 }
 
 const ADMIN: readonly Permission[] = [
@@ -49,12 +59,24 @@ const ADMIN: readonly Permission[] = [
   Permission.StatsRead,
   Permission.AuditRead,
   Permission.MessagingRead,
+  Permission.PaymentsRead,
+  Permission.PaymentsRecord,
+  Permission.PaymentsVerify,
 ];
 
 /** The role → permission map: the one place that says who may do what. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  [Role.SuperAdmin]: [...ADMIN, Permission.MembersErase, Permission.RegistrationConflictsManage],
-  [Role.NationalAdmin]: [...ADMIN, Permission.RegistrationConflictsManage],
+  [Role.SuperAdmin]: [
+    ...ADMIN,
+    Permission.MembersErase,
+    Permission.RegistrationConflictsManage,
+    Permission.MembersManualRenewal,
+  ],
+  [Role.NationalAdmin]: [
+    ...ADMIN,
+    Permission.RegistrationConflictsManage,
+    Permission.MembersManualRenewal,
+  ],
   [Role.ProvincialAdmin]: ADMIN,
   [Role.RegionalAdmin]: ADMIN,
   [Role.SubregionalAdmin]: ADMIN,
@@ -67,8 +89,17 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     Permission.LeadershipRead,
     Permission.StatsRead,
     Permission.AuditRead,
+    Permission.PaymentsRead,
   ],
   [Role.Member]: [],
+  [Role.FinanceOfficer]: [
+    Permission.MembersRead,
+    Permission.ApplicationsRead,
+    Permission.PaymentsRead,
+    Permission.PaymentsRecord,
+    Permission.PaymentsVerify,
+    Permission.StatsRead,
+  ],
 };
 
 /** The scope level an admin role is tied to; null where any level is allowed (auditor, member). */
@@ -81,6 +112,7 @@ export const ROLE_SCOPE_LEVEL: Record<Role, ScopeLevel | null> = {
   [Role.WardAdmin]: ScopeLevel.Ward,
   [Role.Auditor]: null,
   [Role.Member]: ScopeLevel.Ward,
+  [Role.FinanceOfficer]: null,
 };
 
 export function roleHasPermission(role: Role, permission: Permission): boolean {

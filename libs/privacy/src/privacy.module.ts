@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { LeadershipModule } from '@app/leadership';
 import { MembersModule } from '@app/members';
+import { PaymentsModule } from '@app/payments';
 import { PrivacyController } from './privacy.controller.js';
 import { PrivacyService } from './privacy.service.js';
 
 /** POPIA tools: data export for access requests, consent and objection, erasure after retention. */
 @Module({
-  imports: [MembersModule, LeadershipModule],
+  imports: [MembersModule, LeadershipModule, PaymentsModule],
   controllers: [PrivacyController],
   providers: [PrivacyService],
 })

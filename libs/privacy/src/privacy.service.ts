@@ -1,3 +1,4 @@
+import { PaymentsService } from '@app/payments';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -98,6 +99,7 @@ export class PrivacyService {
     private readonly members: MembersService,
     private readonly applications: ApplicationsService,
     private readonly leadership: LeadershipService,
+    private readonly payments: PaymentsService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -118,6 +120,10 @@ export class PrivacyService {
       this.applications.ofPerson(this.dataSource.manager, member, actor),
       this.leadership.memberPositions(actor, id),
     ]);
+    const payments = await this.payments.recordsOf(
+      id,
+      applications.map((a) => a.id),
+    );
     const accessLog = await this.accessLog(
       actor,
       member,
@@ -148,6 +154,7 @@ export class PrivacyService {
       })),
       positions,
       applications: applications.map(applicationDto),
+      payments,
       accessLog,
     };
   }

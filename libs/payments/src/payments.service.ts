@@ -85,7 +85,9 @@ const GATEWAY_ACTOR: ScopedActor & { id: null } = {
 export const renewalReference = (paymentId: string): string => `payment:${paymentId}`;
 
 function duplicateReference(): AppException {
-  return AppException.conflict('A payment with this reference was already recorded for this method');
+  return AppException.conflict(
+    'A payment with this reference was already recorded for this method',
+  );
 }
 
 function notPending(p: Payment, action: string): AppException {
@@ -146,7 +148,10 @@ export class PaymentsService {
   }
 
   /** Whether an application has a verified joining-fee payment (two-tier approval). */
-  async applicationHasVerifiedPayment(applicationId: string, manager?: EntityManager): Promise<boolean> {
+  async applicationHasVerifiedPayment(
+    applicationId: string,
+    manager?: EntityManager,
+  ): Promise<boolean> {
     return (manager ?? this.dataSource.manager).existsBy(Payment, {
       applicationId,
       status: PaymentStatus.Verified,
@@ -201,7 +206,9 @@ export class PaymentsService {
         throw AppException.conflict(`A member who is ${m.status} cannot pay a renewal`);
       return area(m);
     }
-    const a = await this.applications.statusAndArea(actor, subject.applicationId ?? '', { manager });
+    const a = await this.applications.statusAndArea(actor, subject.applicationId ?? '', {
+      manager,
+    });
     if ([ApplicationStatus.Approved, ApplicationStatus.Rejected].includes(a.status))
       throw AppException.conflict(`The application is already ${a.status}`);
     return area(a);
@@ -301,7 +308,10 @@ export class PaymentsService {
     manager: EntityManager,
     action: 'verify' | 'reject',
   ): Promise<Payment> {
-    await this.access.require(actor, AccessResource.Payment, 'write', [id], { manager, lock: true });
+    await this.access.require(actor, AccessResource.Payment, 'write', [id], {
+      manager,
+      lock: true,
+    });
     const current = await manager.findOneByOrFail(Payment, { id });
     if (current.status !== PaymentStatus.Pending) throw notPending(current, action);
     if (current.method === PaymentMethod.Card)
@@ -421,7 +431,12 @@ export class PaymentsService {
       });
       const fresh = await manager.findOneByOrFail(Payment, { id: current.id });
       await this.written(manager, fresh, 'rejected', null, fresh.rejectionReason);
-      return { outcome: 'applied', payment: fresh, event: DomainEventType.PaymentRejected, renewal: null };
+      return {
+        outcome: 'applied',
+        payment: fresh,
+        event: DomainEventType.PaymentRejected,
+        renewal: null,
+      };
     }
     const paidOn = todayInSouthAfrica();
     const renewal = current.memberId

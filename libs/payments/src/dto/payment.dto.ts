@@ -26,13 +26,18 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const MAX_PAYMENT_CENTS = 10_000_000;
 
 /** The manual methods an admin or finance officer records; card payments come only through the gateway. */
-export const MANUAL_METHODS = [PaymentMethod.Cash, PaymentMethod.Eft, PaymentMethod.External] as const;
+export const MANUAL_METHODS = [
+  PaymentMethod.Cash,
+  PaymentMethod.Eft,
+  PaymentMethod.External,
+] as const;
 export type ManualPaymentMethod = (typeof MANUAL_METHODS)[number];
 
 export class RecordPaymentDto {
   @ApiPropertyOptional({
     format: 'uuid',
-    description: 'The member whose membership this renews (exactly one of memberId and applicationId)',
+    description:
+      'The member whose membership this renews (exactly one of memberId and applicationId)',
   })
   @ValidateIf((o: RecordPaymentDto) => o.applicationId === undefined || o.memberId !== undefined)
   @IsUUID('all', { message: 'Give exactly one of memberId and applicationId' })
@@ -40,7 +45,8 @@ export class RecordPaymentDto {
 
   @ApiPropertyOptional({
     format: 'uuid',
-    description: 'The application whose joining fee this is (exactly one of memberId and applicationId)',
+    description:
+      'The application whose joining fee this is (exactly one of memberId and applicationId)',
   })
   @ValidateIf((o: RecordPaymentDto) => o.memberId === undefined || o.applicationId !== undefined)
   @IsUUID('all', { message: 'Give exactly one of memberId and applicationId' })
@@ -79,7 +85,9 @@ export class RecordPaymentDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
-  @Matches(/^[\w ./:#-]+$/, { message: 'reference may hold letters, digits, spaces and . / : # - _' })
+  @Matches(/^[\w ./:#-]+$/, {
+    message: 'reference may hold letters, digits, spaces and . / : # - _',
+  })
   reference!: string;
 
   @ApiPropertyOptional({ maxLength: 500 })
@@ -101,7 +109,10 @@ export class RejectPaymentDto {
 }
 
 export class CreateCheckoutDto {
-  @ApiProperty({ format: 'uuid', description: 'The member whose membership the card payment renews' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The member whose membership the card payment renews',
+  })
   @IsUUID()
   memberId!: string;
 
@@ -149,7 +160,10 @@ export class PaymentDto {
   @ApiProperty({ enum: PaymentMethod, enumName: 'PaymentMethod' })
   method!: PaymentMethod;
 
-  @ApiProperty({ example: 'eft', description: 'The method for manual payments; the gateway for card' })
+  @ApiProperty({
+    example: 'eft',
+    description: 'The method for manual payments; the gateway for card',
+  })
   provider!: string;
 
   @ApiProperty()

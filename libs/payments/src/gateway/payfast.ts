@@ -36,7 +36,9 @@ export function payfastParamString(
 
 /** MD5 (lower-case hex) of the parameter string with `&passphrase=` appended when one is set. */
 export function payfastSignature(paramString: string, passphrase: string | undefined): string {
-  const text = passphrase ? `${paramString}&passphrase=${payfastEncode(passphrase.trim())}` : paramString;
+  const text = passphrase
+    ? `${paramString}&passphrase=${payfastEncode(passphrase.trim())}`
+    : paramString;
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
@@ -191,6 +193,7 @@ export class PayFastGateway implements PaymentGateway {
       this.logger.warn({ err: error }, 'PayFast validate endpoint unreachable');
       throw new NotificationRefused('validate endpoint unreachable');
     }
-    if (answer !== 'VALID') throw new NotificationRefused(`PayFast answered ${answer.slice(0, 20)}`);
+    if (answer !== 'VALID')
+      throw new NotificationRefused(`PayFast answered ${answer.slice(0, 20)}`);
   }
 }

@@ -63,6 +63,8 @@ export interface PayFastStandIn {
   validateUrl: string;
   /** Parameter strings the validate endpoint was asked about. */
   validations: string[];
+  /** Deliver ITNs to this origin instead of notify_url's (the API's test port), keeping notify_url's path. */
+  deliverTo(origin: string): void;
   /** The buyer pays on the hosted page: checks the checkout form as PayFast does; throws when it is refused. */
   pay(fields: Record<string, string>): Promise<PayFastCheckout>;
   /** PayFast's ITN for a checkout, POSTed to its notify_url; resolves with the API's status and body. */
@@ -79,6 +81,7 @@ export async function startPayFastStandIn(merchant: {
   passphrase: string;
 }): Promise<PayFastStandIn> {
   const sent = new Set<string>();
+  let origin: string | null = null;
   const validations: string[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let text = '';
@@ -101,6 +104,9 @@ export async function startPayFastStandIn(merchant: {
     processUrl: `${base}/eng/process`,
     validateUrl: `${base}/eng/query/validate`,
     validations,
+    deliverTo(o) {
+      origin = o;
+    },
     pay(fields) {
       const pairs = Object.entries(fields);
       if (
@@ -156,7 +162,9 @@ export async function startPayFastStandIn(merchant: {
         'content-type': 'application/x-www-form-urlencoded',
       };
       if (options.forwardedFor) headers['x-forwarded-for'] = options.forwardedFor;
-      const res = await fetch(f.notify_url ?? '', { method: 'POST', headers, body });
+      const target = new URL(f.notify_url ?? '');
+      const url = origin ? `${origin}${target.pathname}` : target.toString();
+      const res = await fetch(url, { method: 'POST', headers, body });
       const answer = await res.text();
       let parsed: unknown = answer;
       try {

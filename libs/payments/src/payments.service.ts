@@ -326,6 +326,8 @@ export class PaymentsService {
   // --- the card gateway ---
 
   async checkout(actor: AuthUser, dto: CreateCheckoutDto): Promise<CheckoutDto> {
+    // scope first (404 outside), so an unconfigured gateway says nothing about members elsewhere
+    await this.members.findInScope(actor, dto.memberId);
     if (!this.gateway.configured())
       throw new AppException(
         HttpStatus.SERVICE_UNAVAILABLE,

@@ -9,7 +9,9 @@ export class Payments1795820000000 implements MigrationInterface {
   name = 'Payments1795820000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TYPE "public"."user_role" ADD VALUE IF NOT EXISTS 'finance_officer'`);
+    await queryRunner.query(
+      `ALTER TYPE "public"."user_role" ADD VALUE IF NOT EXISTS 'finance_officer'`,
+    );
     await queryRunner.query(
       `ALTER TYPE "public"."member_history_kind" ADD VALUE IF NOT EXISTS 'payment'`,
     );

@@ -930,8 +930,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Renew a membership
-         * @description Records a payment: paidOn (not in the future), reference (unique; a repeat is 409) and amountCents (default MEMBERSHIP_FEE_CENTS). The expiry becomes the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS, which re-activates Grace Period and Expired members. Suspended, Cancelled and Deceased members cannot renew (409). Scoped: anything outside your area answers 404.
+         * Manual renewal (national admins)
+         * @description An explicit, audited manual renewal that takes effect at once without a verified payment: national and super admins only (members:manual_renewal), with a required reason (audited as member.manual_renewal and shown in the history). Every other renewal is a payment recorded with POST /payments and verified by a second user (four eyes) or confirmed by the card gateway. Takes paidOn (not in the future), reference (unique; a repeat is 409) and amountCents (default MEMBERSHIP_FEE_CENTS). The expiry becomes the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS, which re-activates Grace Period and Expired members. Suspended, Cancelled and Deceased members cannot renew (409).
          */
         post: operations["membersRenew"];
         delete?: never;
@@ -1014,6 +1014,130 @@ export interface paths {
          * @description BulkSMS posts an array of message status reports here. The URL configured at BulkSMS carries SMS_WEBHOOK_SECRET as ?token=; a missing or wrong token answers 403 and changes nothing. Reports for unknown messages, or for messages already delivered or failed, are ignored.
          */
         post: operations["messagingBulkSmsReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payments
+         * @description A keyset page of the payments of members and applications in your area, newest first; status=pending gives the payments waiting for verification in your area. Filters only narrow your area.
+         */
+        get: operations["paymentsList"];
+        put?: never;
+        /**
+         * Record a payment
+         * @description A cash, EFT or external payment for a member (a renewal) or an application (the joining fee): exactly one of memberId and applicationId, paidOn (not in the future), amountCents (integer cents > 0, default MEMBERSHIP_FEE_CENTS) and a reference unique per method (a repeat is 409). The payment is pending: nothing changes for the member until another user verifies it (four eyes). A member or application outside your area answers 404. Audited as payment.recorded and shown in the member history.
+         */
+        post: operations["paymentsRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/checkouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a card payment (PayFast hosted checkout)
+         * @description Records a pending card payment for a member and answers the PayFast process URL with the signed form fields the browser posts there. The card is entered on PayFast's page: no card data ever reaches this API. PayFast's server-to-server notification then verifies the payment and renews the membership. 503 when PayFast is not configured.
+         */
+        post: operations["paymentsCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/payfast/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PayFast ITN (called by PayFast, not by clients)
+         * @description The Instant Transaction Notification. Checked as PayFast documents: MD5 signature over the posted fields in order with the passphrase, source address in PAYFAST_SOURCE_RANGES (when PAYFAST_SOURCE_CHECK), merchant id, amount and m_payment_id match our payment, and PayFast confirms the data at PAYFAST_VALIDATE_URL (VALID). COMPLETE verifies the payment and renews the member in one transaction; FAILED/CANCELLED rejects it; a repeat or a late notification for a decided payment changes nothing. Accepted: 200. Refused: 400, nothing changed.
+         */
+        post: operations["paymentsPayfastNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a payment
+         * @description One payment of a member or application in your area (404 outside).
+         */
+        get: operations["paymentsGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a payment (four eyes)
+         * @description With a reason; same rules as verify (not by the recorder, scope must cover it). A rejected payment changes nothing for the member.
+         */
+        post: operations["paymentsReject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a payment (four eyes)
+         * @description By a user other than the one who recorded it (else 403), whose scope covers the payment (else 403) and its member (else 404). In one transaction with the payment row locked: the member expiry is extended by the membership rule (the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS) and the renewal row written. Of concurrent verifications one wins; the others, and any re-verification, get 409. Card payments are verified only by the gateway (409).
+         */
+        post: operations["paymentsVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1445,6 +1569,15 @@ export interface components {
              */
             newPassword: string;
         };
+        CheckoutDto: {
+            /** @description Hidden form fields to POST (in this order) to processUrl, including signature. No card data ever passes through this API. */
+            fields: {
+                [key: string]: string;
+            };
+            payment: components["schemas"]["PaymentDto"];
+            /** @example https://sandbox.payfast.co.za/eng/process */
+            processUrl: string;
+        };
         /** @enum {string} */
         Citizenship: "citizen" | "permanent_resident";
         CreateAppointmentDto: {
@@ -1472,6 +1605,15 @@ export interface components {
             startsOn?: string;
             /** Format: uuid */
             structureId: string;
+        };
+        CreateCheckoutDto: {
+            /** @description Defaults to MEMBERSHIP_FEE_CENTS */
+            amountCents?: number;
+            /**
+             * Format: uuid
+             * @description The member whose membership the card payment renews
+             */
+            memberId: string;
         };
         CreateMemberDto: {
             /**
@@ -1739,6 +1881,11 @@ export interface components {
             tokenType: string;
             user: components["schemas"]["AuthenticatedUserDto"];
         };
+        /**
+         * @description cash, eft or external; card payments are made through POST /payments/checkouts
+         * @enum {string}
+         */
+        ManualPaymentMethod: "cash" | "eft" | "external";
         MemberDataExportDto: {
             /** @description Audit events about the member, its applications and appointments, newest first (at most 1000) */
             accessLog: components["schemas"]["AccessLogEntryDto"][];
@@ -1748,6 +1895,8 @@ export interface components {
             /** @description Oldest first */
             history: components["schemas"]["MemberHistoryEntryDto"][];
             member: components["schemas"]["MemberRecordDto"];
+            /** @description Payments of the member and of the member's applications, oldest first */
+            payments: components["schemas"]["PaymentDto"][];
             /** @description Leadership positions, current and past */
             positions: components["schemas"]["AppointmentDto"][];
             /** @description Oldest first */
@@ -1821,7 +1970,7 @@ export interface components {
             nextCursor: string | null;
         };
         /** @enum {string} */
-        MemberHistoryKind: "created" | "updated" | "status_changed" | "renewed" | "transferred";
+        MemberHistoryKind: "created" | "updated" | "status_changed" | "renewed" | "transferred" | "payment";
         /**
          * @description create: an existing ID number is a duplicate; upsert: update that member (inside your area)
          * @enum {string}
@@ -1997,6 +2146,11 @@ export interface components {
             wards: number;
             wardsInGoodStanding: number;
         };
+        NotificationAcceptedDto: {
+            outcome: components["schemas"]["NotificationOutcome"];
+        };
+        /** @enum {string} */
+        NotificationOutcome: "applied" | "repeat" | "ignored";
         OutboxMessageDto: {
             /** @description Delivery attempts so far */
             attempts: number;
@@ -2027,6 +2181,57 @@ export interface components {
         };
         /** @enum {string} */
         OutboxStatus: "queued" | "sending" | "sent" | "delivered" | "failed";
+        PaymentDto: {
+            amountCents: number;
+            /** Format: uuid */
+            applicationId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            decidedAt: string | null;
+            /** Format: uuid */
+            decidedBy: string | null;
+            /**
+             * @description user (four eyes) or the gateway (payfast); null while pending
+             * @example user
+             */
+            decidedVia: string | null;
+            districtCode: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            memberId: string | null;
+            method: components["schemas"]["PaymentMethod"];
+            municipalityCode: string;
+            note: string | null;
+            /** Format: date */
+            paidOn: string | null;
+            /**
+             * @description The method for manual payments; the gateway for card
+             * @example eft
+             */
+            provider: string;
+            /** @description The gateway's transaction id */
+            providerPaymentId: string | null;
+            provinceCode: string;
+            /** Format: uuid */
+            recordedBy: string | null;
+            reference: string;
+            rejectionReason: string | null;
+            /** Format: uuid */
+            renewalId: string | null;
+            status: components["schemas"]["PaymentStatus"];
+            wardCode: string;
+        };
+        /** @enum {string} */
+        PaymentMethod: "cash" | "eft" | "card" | "external";
+        PaymentPage: {
+            data: components["schemas"]["PaymentDto"][];
+            /** @description Pass as ?cursor= to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
+        PaymentStatus: "pending" | "verified" | "rejected";
         PositionDto: {
             /** @example chairperson */
             code: string;
@@ -2115,6 +2320,30 @@ export interface components {
             /** @description The member's reason, kept in the history */
             reason?: string;
         };
+        RecordPaymentDto: {
+            /** @description Amount in cents (R10 = 1000); defaults to MEMBERSHIP_FEE_CENTS */
+            amountCents?: number;
+            /**
+             * Format: uuid
+             * @description The application whose joining fee this is (exactly one of memberId and applicationId)
+             */
+            applicationId?: string;
+            /**
+             * Format: uuid
+             * @description The member whose membership this renews (exactly one of memberId and applicationId)
+             */
+            memberId?: string;
+            /** @description cash, eft or external; card payments are made through POST /payments/checkouts */
+            method: components["schemas"]["ManualPaymentMethod"];
+            note?: string;
+            /**
+             * Format: date
+             * @description Date of the payment; not in the future
+             */
+            paidOn: string;
+            /** @description Receipt number or bank reference; unique per method (a repeat is 409) */
+            reference: string;
+        };
         RefreshDto: {
             /** @description The refresh token from login or the previous refresh (single use) */
             refreshToken: string;
@@ -2171,6 +2400,9 @@ export interface components {
         RejectApplicationDto: {
             reason: string;
         };
+        RejectPaymentDto: {
+            reason: string;
+        };
         RenewMembershipDto: {
             /** @description Amount paid in cents (R10 = 1000); defaults to MEMBERSHIP_FEE_CENTS */
             amountCents?: number;
@@ -2179,6 +2411,8 @@ export interface components {
              * @description Date of the payment; not in the future
              */
             paidOn: string;
+            /** @description Why this renewal is recorded by hand instead of through a verified payment (audited, shown in the history) */
+            reason: string;
             /** @description Payment reference, unique across all renewals */
             reference: string;
         };
@@ -2220,7 +2454,7 @@ export interface components {
             outcome: components["schemas"]["RegistrationConflictOutcome"];
         };
         /** @enum {string} */
-        Role: "super_admin" | "national_admin" | "provincial_admin" | "regional_admin" | "subregional_admin" | "ward_admin" | "auditor" | "member";
+        Role: "super_admin" | "national_admin" | "provincial_admin" | "regional_admin" | "subregional_admin" | "ward_admin" | "auditor" | "member" | "finance_officer";
         /** @enum {string} */
         ScopeLevel: "national" | "province" | "district" | "municipality" | "ward";
         SeatsDto: {
@@ -6242,6 +6476,568 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsList: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                status?: components["schemas"]["PaymentStatus"];
+                memberId?: string;
+                applicationId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentPage"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordPaymentDto"];
+            };
+        };
+        responses: {
+            /** @description The payment, pending verification */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCheckoutDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsPayfastNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    [key: string]: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted (PayFast wants 200) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationAcceptedDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsReject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectPaymentDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again
+             *
+             *     Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION, CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pending -> Verified; a member payment renews */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again
+             *
+             *     Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION, CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -138,7 +138,8 @@ export class MemberLifecycleService {
     await this.audit.record(
       {
         action:
-          action ?? (kind === MemberHistoryKind.Renewed ? 'member.renewed' : 'member.status_changed'),
+          action ??
+          (kind === MemberHistoryKind.Renewed ? 'member.renewed' : 'member.status_changed'),
         entityType: 'member',
         entityId: current.id,
         provinceCode: current.provinceCode,
@@ -218,7 +219,9 @@ export class MemberLifecycleService {
       throw AppException.conflict('A payment with this reference was already recorded');
     }
     const lastPaidOn =
-      current.lastPaidOn && current.lastPaidOn > renewal.paidOn ? current.lastPaidOn : renewal.paidOn;
+      current.lastPaidOn && current.lastPaidOn > renewal.paidOn
+        ? current.lastPaidOn
+        : renewal.paidOn;
     const fromPayment = addMonths(renewal.paidOn, this.config.MEMBERSHIP_PERIOD_MONTHS);
     const expiresOn =
       current.expiresOn && current.expiresOn > fromPayment ? current.expiresOn : fromPayment;

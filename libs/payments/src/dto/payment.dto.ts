@@ -193,7 +193,12 @@ export class PaymentDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   decidedBy!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, enum: ['user', 'payfast'] })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'user',
+    description: 'user (four eyes) or the gateway (payfast); null while pending',
+  })
   decidedVia!: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })

@@ -1,8 +1,11 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
+  Index,
   PrimaryGeneratedColumn,
+  Unique,
   UpdateDateColumn,
 } from 'typeorm';
 
@@ -27,6 +30,18 @@ export type PaymentDecidedVia = 'user' | 'payfast';
  * application at recording time (province_code … ward_code) so the scope helpers of libs/auth apply.
  */
 @Entity('payments')
+@Check('CHK_payments_subject', '("member_id" IS NULL) <> ("application_id" IS NULL)')
+@Check('CHK_payments_amount', '"amount_cents" > 0')
+@Check('CHK_payments_rejection', `"status" <> 'rejected' OR "rejection_reason" IS NOT NULL`)
+@Unique('UQ_payments_reference', ['method', 'provider', 'reference'])
+@Unique('UQ_payments_provider_payment', ['provider', 'providerPaymentId'])
+@Index('IDX_payments_member', ['memberId', 'createdAt'])
+@Index('IDX_payments_application', ['applicationId'])
+@Index('IDX_payments_province_code', ['provinceCode', 'status', 'createdAt', 'id'])
+@Index('IDX_payments_district_code', ['districtCode', 'status', 'createdAt', 'id'])
+@Index('IDX_payments_municipality_code', ['municipalityCode', 'status', 'createdAt', 'id'])
+@Index('IDX_payments_ward_code', ['wardCode', 'status', 'createdAt', 'id'])
+@Index('IDX_payments_status', ['status', 'createdAt', 'id'])
 export class Payment {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -59,7 +74,12 @@ export class Payment {
   @Column({ type: 'date', nullable: true })
   paidOn!: string | null;
 
-  @Column({ type: 'enum', enum: PaymentStatus, enumName: 'payment_status' })
+  @Column({
+    type: 'enum',
+    enum: PaymentStatus,
+    enumName: 'payment_status',
+    default: PaymentStatus.Pending,
+  })
   status!: PaymentStatus;
 
   @Column({ type: 'varchar', length: 500, nullable: true })

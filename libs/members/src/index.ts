@@ -23,8 +23,7 @@ export * from './imports/import-row.js';
 export { MEMBERS_IMPORTED_ACTION } from './imports/import-writes.js';
 export * from './exports/member-export.module.js';
 export * from './exports/member-export.service.js';
-export * from './files/table-writer.js';
-export * from './files/file-format.js';
+
 export * from './dto/minimised.dto.js';
 export * from './minimisation.js';
 export * from './list-access.js';

@@ -6,9 +6,8 @@ import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiFileResponse, ApiProblems, FileMediaType } from '@app/core';
 import { MemberFiltersDto } from '../dto/member.dto.js';
-import { FileFormat } from '../files/file-format.js';
+import { FileFormat, downloadHeaders } from '@app/files';
 import { MemberExportService } from './member-export.service.js';
-import { downloadHeaders } from '../files/table-writer.js';
 
 export class MemberExportQueryDto extends MemberFiltersDto {
   @ApiPropertyOptional({ enum: FileFormat, enumName: 'FileFormat', default: FileFormat.Csv })

@@ -7,7 +7,7 @@ import { AuditService } from '@app/core';
 import type { MemberFiltersDto } from '../dto/member.dto.js';
 import { memberFilterConditions } from '../member-filter-sql.js';
 import { isMinimised, MINIMISED_ROLES, PersonalField } from '../minimisation.js';
-import { TableColumn, TableFormat, writeTable } from '../files/table-writer.js';
+import { TableColumn, TableFormat, writeTable } from '@app/files';
 
 interface ExportRow {
   id: string;

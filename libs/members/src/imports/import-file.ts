@@ -2,9 +2,16 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { HttpStatus } from '@nestjs/common';
 import { AppException, ErrorCode } from '@app/core';
-import { FileFormat } from '../files/file-format.js';
-import { readRows, sniffFormat, UnreadableFileError } from '../files/row-sources.js';
-import { checkZipLimits, readZipDirectory, ZipLimitError, ZipLimits } from '../files/zip-limits.js';
+import {
+  FileFormat,
+  readRows,
+  sniffFormat,
+  UnreadableFileError,
+  checkZipLimits,
+  readZipDirectory,
+  ZipLimitError,
+  ZipLimits,
+} from '@app/files';
 import { HeaderMapping, mapHeaders } from './import-columns.js';
 
 /** What an accepted upload is: its format, its header's columns and its hash (to find the same file again). */

@@ -21,8 +21,7 @@ import {
 } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { GeographyService } from '@app/geography';
-import { UnreadableFileError } from '../files/row-sources.js';
-import type { ZipLimits } from '../files/zip-limits.js';
+import { UnreadableFileError, type ZipLimits } from '@app/files';
 import { membershipPolicy } from '../membership-dates.js';
 import { conflictCounter } from '../registration-conflicts/registration-conflicts.js';
 import { ImportStatus, MemberImportJob } from './import-job.entity.js';

@@ -7,7 +7,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import { FileFormat } from '../files/file-format.js';
+import { FileFormat } from '@app/files';
 
 export enum ImportStatus {
   Queued = 'queued',

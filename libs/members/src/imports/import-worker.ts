@@ -20,8 +20,7 @@ import {
   writeBatch,
   WriterJob,
 } from './row-writer.js';
-import { readRows, UnreadableFileError } from '../files/row-sources.js';
-import type { ZipLimits } from '../files/zip-limits.js';
+import { readRows, UnreadableFileError, type ZipLimits } from '@app/files';
 
 export interface ImportWorkerData {
   job: WriterJob & { format: ImportFormat; committedThroughRow: number };

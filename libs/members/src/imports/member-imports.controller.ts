@@ -26,7 +26,7 @@ import {
   ErrorCode,
 } from '@app/core';
 import type { Page } from '@app/core';
-import { downloadHeaders, writeTable } from '../files/table-writer.js';
+import { downloadHeaders, writeTable } from '@app/files';
 import {
   FileFormatQueryDto,
   ImportJobDto,

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Allow, IsBoolean, IsEnum, IsOptional } from 'class-validator';
 import { CursorQueryDto } from '@app/core';
-import { FileFormat } from '../../files/file-format.js';
+import { FileFormat } from '@app/files';
 import { ImportFormat, ImportMode, ImportStatus, MemberImportJob } from '../import-job.entity.js';
 
 const toBool = ({ value }: { value: unknown }): unknown => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
-import { buildZip } from '../../../../test/harness/zip.js';
+import { buildZip } from '../../../test/harness/zip.js';
 import {
   checkZipLimits,
   InflateBudget,

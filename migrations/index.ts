@@ -18,6 +18,7 @@ import { GenericImportJobs1795860000000 } from './1795860000000-GenericImportJob
 import { PasswordResetTokens1795740100000 } from './1795740100000-PasswordResetTokens.js';
 import { UserMfa1795800000000 } from './1795800000000-UserMfa.js';
 import { MessagingCampaigns1795810000000 } from './1795810000000-MessagingCampaigns.js';
+import { Payments1795820000000 } from './1795820000000-Payments.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
@@ -41,5 +42,6 @@ export const MIGRATIONS = [
   PasswordResetTokens1795740100000,
   UserMfa1795800000000,
   MessagingCampaigns1795810000000,
+  Payments1795820000000,
   GenericImportJobs1795860000000,
 ];

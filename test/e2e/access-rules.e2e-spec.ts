@@ -97,6 +97,38 @@ describe('access rules (e2e)', () => {
     });
   });
 
+  it('payments: a read outside the scope is 404, a write outside it 403, a missing one 404', async () => {
+    const payment = async (wardCode: string): Promise<string> => {
+      const { rows } = await db.pool.query<{ id: string }>(
+        `INSERT INTO payments (application_id, method, provider, reference, amount_cents, paid_on,
+                               ward_code, municipality_code, district_code, province_code)
+         SELECT gen_random_uuid(), 'cash', 'cash', gen_random_uuid()::text, 1000, current_date,
+                w.code, w.municipality_code, w.district_code, w.province_code
+           FROM wards w WHERE w.code = $1 RETURNING id`,
+        [wardCode],
+      );
+      return rows[0]?.id ?? '';
+    };
+    const gt = await payment(WARDS.own);
+    const lp = await payment(WARDS.otherProvince);
+    expect(await check(gauteng, AccessResource.Payment, 'read', [gt])).toBeNull();
+    expect(await check(gauteng, AccessResource.Payment, 'write', [gt])).toBeNull();
+    expect(await check(gauteng, AccessResource.Payment, 'read', [lp])).toEqual({
+      status: 404,
+      what: `Payment ${lp}`,
+    });
+    expect(await check(gauteng, AccessResource.Payment, 'write', [lp])).toEqual({
+      status: 403,
+      message: 'This payment is outside your area',
+    });
+    const missing = randomUUID();
+    expect(await check(gauteng, AccessResource.Payment, 'write', [missing])).toEqual({
+      status: 404,
+      what: `Payment ${missing}`,
+    });
+    expect(await check(national, AccessResource.Payment, 'write', [gt, lp])).toBeNull();
+  });
+
   it('fails closed on a missing or malformed scope', async () => {
     for (const scope of [null, { level: ScopeLevel.Province, code: null }]) {
       expect(await check(scope, AccessResource.Structure, 'read', [gtBct])).toMatchObject({

@@ -160,7 +160,12 @@ describe('daily member status recalculation (e2e)', () => {
       .http()
       .post(`/api/v1/members/${ids.activeNinetyOneDaysPast}/renewals`)
       .set(...bearer(admin))
-      .send({ paidOn: today, reference: 'RECALC-RENEW-1', amountCents: 2000 })
+      .send({
+        reason: 'Manual renewal in test',
+        paidOn: today,
+        reference: 'RECALC-RENEW-1',
+        amountCents: 2000,
+      })
       .expect(201);
     expect(res.body.status).toBe('active');
   });

@@ -120,6 +120,7 @@ const EVERYWHERE: Omit<Expected, 'recalculate'> = {
   approve: [201, 201, 201],
   reject: [200, 200, 200],
 };
+const FORBIDDEN_EARLY: PerTarget = [403, 403, 403];
 const AREA_ADMIN: Expected = {
   list: 200,
   listApplications: 200,
@@ -129,7 +130,8 @@ const AREA_ADMIN: Expected = {
   get: [200, 404, 404],
   update: [200, 404, 404],
   status: [200, 404, 404],
-  renew: [201, 404, 404],
+  // manual renewals are for national admins only (members:manual_renewal); others record payments
+  renew: FORBIDDEN_EARLY,
   transfer: [200, 404, 404],
   history: [200, 404, 404],
   getApplication: [200, 404, 404],
@@ -234,7 +236,9 @@ describe('members and applications: authorisation matrix (e2e)', () => {
       http().get(`/api/v1/members/${id}`),
       http().patch(`/api/v1/members/${id}`).send({ version: 1 }),
       http().post(`/api/v1/members/${id}/status`).send({ action: 'suspend', reason: 'x' }),
-      http().post(`/api/v1/members/${id}/renewals`).send({ paidOn: '2025-01-01', reference: 'x' }),
+      http()
+        .post(`/api/v1/members/${id}/renewals`)
+        .send({ reason: 'Manual renewal in test', paidOn: '2025-01-01', reference: 'x' }),
       http().post(`/api/v1/members/${id}/transfer`).send({ toWardCode: TRANSFER_TO }),
       http().get(`/api/v1/members/${id}/history`),
       http().get('/api/v1/applications'),
@@ -323,7 +327,11 @@ describe('members and applications: authorisation matrix (e2e)', () => {
             await http()
               .post(`/api/v1/members/${targets[p]}/renewals`)
               .set(...b)
-              .send({ paidOn: '2025-06-01', reference: randomBytes(8).toString('hex') })
+              .send({
+                reason: 'Manual renewal in test',
+                paidOn: '2025-06-01',
+                reference: randomBytes(8).toString('hex'),
+              })
           ).status,
       ),
       transfer: await perTarget(

@@ -87,7 +87,7 @@ describe('members under concurrency (e2e)', () => {
         http()
           .post(`/api/v1/members/${m.id}/renewals`)
           .set(...bearer(admin))
-          .send({ paidOn: today, reference: `RACE-${m.id}` }),
+          .send({ reason: 'Manual renewal in test', paidOn: today, reference: `RACE-${m.id}` }),
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);

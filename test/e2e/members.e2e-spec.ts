@@ -309,7 +309,7 @@ describe('members (e2e)', () => {
     const renewal = await http()
       .post(`/api/v1/members/${m.id}/renewals`)
       .set(...bearer(admin))
-      .send({ paidOn: today(), reference: `SUSP-${m.id}` })
+      .send({ reason: 'Manual renewal in test', paidOn: today(), reference: `SUSP-${m.id}` })
       .expect(409);
     expect(renewal.body.code).toBe('INVALID_STATUS_TRANSITION');
     const reinstated = await http()
@@ -349,7 +349,7 @@ describe('members (e2e)', () => {
     const renewed = await http()
       .post(`/api/v1/members/${m.id}/renewals`)
       .set(...bearer(admin))
-      .send({ paidOn, reference: `PAY-${m.id}` })
+      .send({ reason: 'Manual renewal in test', paidOn, reference: `PAY-${m.id}` })
       .expect(201);
     expect(renewed.body).toMatchObject({
       status: 'active',
@@ -364,7 +364,12 @@ describe('members (e2e)', () => {
     const duplicate = await http()
       .post(`/api/v1/members/${m.id}/renewals`)
       .set(...bearer(admin))
-      .send({ paidOn, reference: `PAY-${m.id}`, amountCents: 1000 })
+      .send({
+        reason: 'Manual renewal in test',
+        paidOn,
+        reference: `PAY-${m.id}`,
+        amountCents: 1000,
+      })
       .expect(409);
     expect(duplicate.body.code).toBe('CONFLICT');
   });

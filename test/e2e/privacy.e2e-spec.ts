@@ -183,7 +183,11 @@ describe('privacy: data export, access logging, consent, objection, erasure (e2e
       await http()
         .post(`/api/v1/members/${member.id}/renewals`)
         .set(...bearer(admin))
-        .send({ paidOn: '2025-01-05', reference: `PAY-${randomInt(1e9)}` })
+        .send({
+          reason: 'Manual renewal in test',
+          paidOn: '2025-01-05',
+          reference: `PAY-${randomInt(1e9)}`,
+        })
         .expect(201);
       await http()
         .post(`/api/v1/members/${member.id}/transfer`)

@@ -8,6 +8,7 @@ import { USERS_ENTITIES } from '@app/users';
 import { MESSAGING_ENTITIES } from '@app/messaging';
 import { ACCOUNT_RECOVERY_ENTITIES } from '@app/account-recovery';
 import { MFA_ENTITIES } from '@app/auth';
+import { PAYMENTS_ENTITIES } from '@app/payments';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /** Every entity of every feature module: the one list the app, the CLI and the tests share. */
@@ -21,6 +22,7 @@ export const ENTITIES = [
   ...MESSAGING_ENTITIES,
   ...ACCOUNT_RECOVERY_ENTITIES,
   ...MFA_ENTITIES,
+  ...PAYMENTS_ENTITIES,
 ];
 
 export function dataSourceOptions(config: AppConfig, databaseUrl: string) {

@@ -159,7 +159,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email and password
-         * @description Answers an access token (send it as Authorization: Bearer) and a refresh token. Wrong credentials and unknown emails answer the same 401 INVALID_CREDENTIALS; repeated failures are throttled per account and per address. With TOTP active it answers instead { mfaRequired: true, challengeToken, expiresAt }: complete the sign-in at POST /auth/mfa/verify within 5 minutes. An admin role (every role but member) without TOTP more than MFA_ENROLMENT_GRACE_DAYS after its first sign-in gets 403 MFA_ENROLMENT_REQUIRED, whose enrolmentToken (a bearer token for the enrolment routes only, ACCESS_TOKEN_TTL_SECONDS long) lets it enrol.
+         * @description Answers an access token (send it as Authorization: Bearer) and a refresh token. Wrong credentials and unknown emails answer the same 401 INVALID_CREDENTIALS; repeated failures are throttled per account and per address.
          */
         post: operations["authLogin"];
         delete?: never;
@@ -222,86 +222,6 @@ export interface paths {
         get: operations["authMe"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/mfa": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get your two-factor status
-         * @description Whether TOTP is active on your account, whether your role must use it (every role except member) and by when (first sign-in + MFA_ENROLMENT_GRACE_DAYS), and how many recovery codes are left. An enrolment-only token may call it.
-         */
-        get: operations["mfaStatus"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/mfa/enrolment": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Start TOTP enrolment
-         * @description Creates a new TOTP secret for your account and shows it this once: as base32, as an otpauth:// URI and as a QR code (PNG data URL and SVG) to scan with an authenticator app. The secret is stored encrypted and stays inactive until confirmed; starting again replaces an unconfirmed one. 409 MFA_ALREADY_ENABLED when TOTP is already active (a super admin can reset it). Also reachable with the enrolmentToken of a 403 MFA_ENROLMENT_REQUIRED sign-in.
-         */
-        post: operations["mfaStart"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/mfa/enrolment/confirm": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Confirm TOTP enrolment
-         * @description Activates the pending secret with a first valid code (400 MFA_CODE_INVALID otherwise) and answers ten single-use recovery codes, shown this once (only their keyed hash is stored). From now on sign-in answers a challenge (POST /auth/mfa/verify). Called with an enrolment-only token, that token is spent: sign in again.
-         */
-        post: operations["mfaConfirm"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/mfa/verify": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Complete a sign-in with a TOTP or recovery code
-         * @description The second step of POST /auth/login for an account with TOTP: the challengeToken it answered (single use, 5 minutes) with either the current 6-digit code (±30 s of clock drift) or one recovery code. Answers the tokens of a normal sign-in. Each TOTP code works once (401 MFA_CODE_REUSED); each recovery code once. Wrong codes count towards the account lockout of sign-in (LOGIN_MAX_FAILURES, then refused for LOGIN_LOCK_SECONDS whatever the code: 401 MFA_CODE_INVALID). An unknown, expired or used challenge answers 401 MFA_CHALLENGE_INVALID.
-         */
-        post: operations["mfaVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1010,8 +930,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Renew a membership
-         * @description Records a payment: paidOn (not in the future), reference (unique; a repeat is 409) and amountCents (default MEMBERSHIP_FEE_CENTS). The expiry becomes the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS, which re-activates Grace Period and Expired members. Suspended, Cancelled and Deceased members cannot renew (409). Scoped: anything outside your area answers 404.
+         * Manual renewal (national admins)
+         * @description An explicit, audited manual renewal that takes effect at once without a verified payment: national and super admins only (members:manual_renewal), with a required reason (audited as member.manual_renewal and shown in the history). Every other renewal is a payment recorded with POST /payments and verified by a second user (four eyes) or confirmed by the card gateway. Takes paidOn (not in the future), reference (unique; a repeat is 409) and amountCents (default MEMBERSHIP_FEE_CENTS). The expiry becomes the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS, which re-activates Grace Period and Expired members. Suspended, Cancelled and Deceased members cannot renew (409).
          */
         post: operations["membersRenew"];
         delete?: never;
@@ -1060,86 +980,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/messaging/campaigns": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Create a campaign draft
-         * @description Saves the campaign (template wording with the campaign variables filled and, for SMS, the opt-out text added; the audience definition) as a draft with its recipient count. Nothing is sent until POST /messaging/campaigns/{id}/send. An area outside your area answers 403; a template outside it 404.
-         */
-        post: operations["campaignsCreateCampaign"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/messaging/campaigns/dry-run": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Count a campaign audience without saving or sending anything
-         * @description How many members the template would reach with this audience (an area within your area, member statuses, an optional expiry window), leaving out members who objected to being contacted, erased members and members without the channel; with a masked sample of up to 5 and the message as it would be queued. An area outside your area answers 403.
-         */
-        post: operations["campaignsDryRun"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/messaging/campaigns/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One campaign
-         * @description A campaign whose audience lies in your area: its status and counts; elsewhere 404.
-         */
-        get: operations["campaignsCampaign"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/messaging/campaigns/{id}/send": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Send a campaign draft
-         * @description Queues one message per member of the audience (evaluated now, within your area) in one transaction, each at most once (idempotency key per campaign and member), and audits the send with the audience definition. Each admin may send CAMPAIGN_SENDS_PER_HOUR campaigns per hour (429 beyond). A campaign sent already answers 409; one outside your area 404.
-         */
-        post: operations["campaignsSendCampaign"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/messaging/outbox/{id}": {
         parameters: {
             query?: never;
@@ -1155,58 +995,6 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/messaging/templates": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Message templates of your area
-         * @description The templates of your area and of the areas below it, by name (at most 500).
-         */
-        get: operations["campaignsListTemplates"];
-        put?: never;
-        /**
-         * Create a message template in your area
-         * @description Saves an SMS or email wording with named variables ({{firstName}}, {{membershipNumber}}, {{expiryDate}}, {{meetingDate}}, {{meetingPlace}}). An unknown variable answers 400 naming it. SMS templates answer their encoding (GSM-7 or UCS-2) and segment count with the opt-out text added and member variables at their longest; more than SMS_MAX_SEGMENTS segments answers 400. The template belongs to your area.
-         */
-        post: operations["campaignsCreateTemplate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/messaging/templates/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One message template
-         * @description A template of your area (with its variables and SMS size); elsewhere 404.
-         */
-        get: operations["campaignsTemplate"];
-        /**
-         * Replace a message template
-         * @description Replaces name, channel, subject and text, validated as on creation. Campaigns already made keep the wording they were made with. A template outside your area answers 404.
-         */
-        put: operations["campaignsUpdateTemplate"];
-        post?: never;
-        /**
-         * Delete a message template
-         * @description Deletes a template of your area (campaigns made from it keep their wording); elsewhere 404.
-         */
-        delete: operations["campaignsDeleteTemplate"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1232,7 +1020,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/messaging/webhooks/bulksms/inbound": {
+    "/api/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payments
+         * @description A keyset page of the payments of members and applications in your area, newest first; status=pending gives the payments waiting for verification in your area. Filters only narrow your area.
+         */
+        get: operations["paymentsList"];
+        put?: never;
+        /**
+         * Record a payment
+         * @description A cash, EFT or external payment for a member (a renewal) or an application (the joining fee): exactly one of memberId and applicationId, paidOn (not in the future), amountCents (integer cents > 0, default MEMBERSHIP_FEE_CENTS) and a reference unique per method (a repeat is 409). The payment is pending: nothing changes for the member until another user verifies it (four eyes). A member or application outside your area answers 404. Audited as payment.recorded and shown in the member history.
+         */
+        post: operations["paymentsRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/checkouts": {
         parameters: {
             query?: never;
             header?: never;
@@ -1242,10 +1054,90 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * BulkSMS incoming-message webhook (called by the gateway, not by clients)
-         * @description BulkSMS posts an array of received (MO) messages here. The URL configured at BulkSMS carries SMS_WEBHOOK_SECRET as ?token=; a missing or wrong token answers 403 and changes nothing. A reply whose first word is STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT) from a member's cell number records the member's objection to being contacted (audited as member.objection_changed): campaigns and reminders leave them out from then on. Other texts, and numbers of no member, change nothing.
+         * Start a card payment (PayFast hosted checkout)
+         * @description Records a pending card payment for a member and answers the PayFast process URL with the signed form fields the browser posts there. The card is entered on PayFast's page: no card data ever reaches this API. PayFast's server-to-server notification then verifies the payment and renews the membership. 503 when PayFast is not configured.
          */
-        post: operations["messagingBulkSmsInbound"];
+        post: operations["paymentsCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/payfast/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PayFast ITN (called by PayFast, not by clients)
+         * @description The Instant Transaction Notification. Checked as PayFast documents: MD5 signature over the posted fields in order with the passphrase, source address in PAYFAST_SOURCE_RANGES (when PAYFAST_SOURCE_CHECK), merchant id, amount and m_payment_id match our payment, and PayFast confirms the data at PAYFAST_VALIDATE_URL (VALID). COMPLETE verifies the payment and renews the member in one transaction; FAILED/CANCELLED rejects it; a repeat or a late notification for a decided payment changes nothing. Accepted: 200. Refused: 400, nothing changed.
+         */
+        post: operations["paymentsPayfastNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a payment
+         * @description One payment of a member or application in your area (404 outside).
+         */
+        get: operations["paymentsGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a payment (four eyes)
+         * @description With a reason; same rules as verify (not by the recorder, scope must cover it). A rejected payment changes nothing for the member.
+         */
+        post: operations["paymentsReject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a payment (four eyes)
+         * @description By a user other than the one who recorded it (else 403), whose scope covers the payment (else 403) and its member (else 404). In one transaction with the payment row locked: the member expiry is extended by the membership rule (the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS) and the renewal row written. Of concurrent verifications one wins; the others, and any re-verification, get 409. Card payments are verified only by the gateway (409).
+         */
+        post: operations["paymentsVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1460,26 +1352,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/users/{id}/mfa": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Reset a user's two-factor authentication
-         * @description For a lost authenticator: removes the user's TOTP secret, recovery codes and open sign-in challenges, ends every session of the user and records it in the audit log. Super admin only (users:mfa_reset), and only on a strictly more junior account (never another super admin, never yourself: 403). The user enrols again at the next sign-in (an admin role past its grace period gets an enrolment-only token).
-         */
-        delete: operations["usersResetMfa"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/users/{id}/reset-password": {
         parameters: {
             query?: never;
@@ -1672,44 +1544,6 @@ export interface components {
             /** @description Members (anonymised ones excluded) */
             total: number;
         };
-        AudienceAreaDto: {
-            /**
-             * @description Area code; null or absent for national
-             * @example GT421
-             */
-            code?: string | null;
-            level: components["schemas"]["AudienceAreaLevel"];
-        };
-        /** @enum {string} */
-        AudienceAreaLevel: "national" | "province" | "district" | "municipality" | "ward";
-        AudienceDto: {
-            /** @description Where the members are; must lie within your area (else 403) */
-            area: components["schemas"]["AudienceAreaDto"];
-            /** @description Only members whose membership expires within 30/14/7 days from today, or expired within the last 90 days */
-            expiry?: components["schemas"]["AudienceExpiryWindow"] | null;
-            /**
-             * @example [
-             *       "active",
-             *       "grace_period"
-             *     ]
-             */
-            statuses: components["schemas"]["AudienceStatus"][];
-        };
-        /**
-         * @description Only members whose membership expires within 30/14/7 days from today, or expired within the last 90 days
-         * @enum {string}
-         */
-        AudienceExpiryWindow: "expiring_30_days" | "expiring_14_days" | "expiring_7_days" | "expired_within_90_days";
-        AudienceSampleDto: {
-            /** @example EFF***123 */
-            membershipNumber: string;
-            /** @example T*** M*** */
-            name: string;
-            /** @example +27*****567 */
-            recipient: string;
-        };
-        /** @enum {string} */
-        AudienceStatus: "pending" | "active" | "grace_period" | "expired" | "suspended";
         AuthenticatedUserDto: {
             email: string;
             /** Format: uuid */
@@ -1721,49 +1555,6 @@ export interface components {
             /** @example GP */
             scopeCode: string | null;
             scopeLevel: components["schemas"]["ScopeLevel"];
-        };
-        CampaignDto: {
-            audience: components["schemas"]["AudienceDto"];
-            body: string;
-            channel: components["schemas"]["MessageChannel"];
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: uuid */
-            createdBy: string | null;
-            /** Format: uuid */
-            id: string;
-            /** @description Messages the send queued */
-            queuedCount: number | null;
-            /** @description Members the audience matched when the draft was made */
-            recipientCount: number;
-            /** Format: date-time */
-            sentAt: string | null;
-            /** Format: uuid */
-            sentBy: string | null;
-            sms: components["schemas"]["SmsSizeDto"] | null;
-            status: components["schemas"]["CampaignStatus"];
-            subject: string | null;
-            /** Format: uuid */
-            templateId: string;
-            variables: components["schemas"]["CampaignVariablesDto"];
-        };
-        CampaignRequestDto: {
-            audience: components["schemas"]["AudienceDto"];
-            /**
-             * Format: uuid
-             * @description A template within your area
-             */
-            templateId: string;
-            /** @description Values of the campaign-wide variables the template uses */
-            variables?: components["schemas"]["CampaignVariablesDto"];
-        };
-        /** @enum {string} */
-        CampaignStatus: "draft" | "queued";
-        CampaignVariablesDto: {
-            /** @example 2026-12-12 10:00 */
-            meetingDate?: string;
-            /** @example Sebokeng community hall */
-            meetingPlace?: string;
         };
         ChangeMemberStatusDto: {
             action: components["schemas"]["MemberStatusAction"];
@@ -1778,15 +1569,17 @@ export interface components {
              */
             newPassword: string;
         };
+        CheckoutDto: {
+            /** @description Hidden form fields to POST (in this order) to processUrl, including signature. No card data ever passes through this API. */
+            fields: {
+                [key: string]: string;
+            };
+            payment: components["schemas"]["PaymentDto"];
+            /** @example https://sandbox.payfast.co.za/eng/process */
+            processUrl: string;
+        };
         /** @enum {string} */
         Citizenship: "citizen" | "permanent_resident";
-        ConfirmMfaDto: {
-            /**
-             * @description The current 6-digit code from the authenticator
-             * @example 123456
-             */
-            code: string;
-        };
         CreateAppointmentDto: {
             /**
              * Format: date
@@ -1812,6 +1605,15 @@ export interface components {
             startsOn?: string;
             /** Format: uuid */
             structureId: string;
+        };
+        CreateCheckoutDto: {
+            /** @description Defaults to MEMBERSHIP_FEE_CENTS */
+            amountCents?: number;
+            /**
+             * Format: uuid
+             * @description The member whose membership the card payment renews
+             */
+            memberId: string;
         };
         CreateMemberDto: {
             /**
@@ -1885,16 +1687,6 @@ export interface components {
         };
         /** @enum {string} */
         DistrictType: "district" | "metropolitan";
-        DryRunDto: {
-            /** @description The message as queued (member variables still as {{name}}) */
-            body: string;
-            /** @description Members the campaign would message (objectors and members without the channel left out) */
-            count: number;
-            /** @description Up to 5 of them, masked */
-            sample: components["schemas"]["AudienceSampleDto"][];
-            sms: components["schemas"]["SmsSizeDto"] | null;
-            subject: string | null;
-        };
         DuplicateMemberDto: {
             /** Format: uuid */
             id: string;
@@ -1927,7 +1719,7 @@ export interface components {
             membershipNumber: string;
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNCOMPRESSED_TOO_LARGE" | "COMPRESSION_RATIO_TOO_HIGH" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "PASSWORD_CHANGE_REQUIRED" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "CANNOT_REGISTER_HERE" | "REGISTRATION_CONFLICT_LIMIT" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "PASSWORD_RESET_TOKEN_INVALID" | "MFA_ENROLMENT_REQUIRED" | "MFA_CHALLENGE_INVALID" | "MFA_CODE_INVALID" | "MFA_CODE_REUSED" | "MFA_ALREADY_ENABLED" | "MFA_ENROLMENT_NOT_STARTED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNCOMPRESSED_TOO_LARGE" | "COMPRESSION_RATIO_TOO_HIGH" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "PASSWORD_CHANGE_REQUIRED" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "CANNOT_REGISTER_HERE" | "REGISTRATION_CONFLICT_LIMIT" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "PASSWORD_RESET_TOKEN_INVALID" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
         FieldErrorDto: {
             /**
              * @description Machine-readable reason
@@ -2089,6 +1881,11 @@ export interface components {
             tokenType: string;
             user: components["schemas"]["AuthenticatedUserDto"];
         };
+        /**
+         * @description cash, eft or external; card payments are made through POST /payments/checkouts
+         * @enum {string}
+         */
+        ManualPaymentMethod: "cash" | "eft" | "external";
         MemberDataExportDto: {
             /** @description Audit events about the member, its applications and appointments, newest first (at most 1000) */
             accessLog: components["schemas"]["AccessLogEntryDto"][];
@@ -2098,6 +1895,8 @@ export interface components {
             /** @description Oldest first */
             history: components["schemas"]["MemberHistoryEntryDto"][];
             member: components["schemas"]["MemberRecordDto"];
+            /** @description Payments of the member and of the member's applications, oldest first */
+            payments: components["schemas"]["PaymentDto"][];
             /** @description Leadership positions, current and past */
             positions: components["schemas"]["AppointmentDto"][];
             /** @description Oldest first */
@@ -2171,7 +1970,7 @@ export interface components {
             nextCursor: string | null;
         };
         /** @enum {string} */
-        MemberHistoryKind: "created" | "updated" | "status_changed" | "renewed" | "transferred";
+        MemberHistoryKind: "created" | "updated" | "status_changed" | "renewed" | "transferred" | "payment";
         /**
          * @description create: an existing ID number is a duplicate; upsert: update that member (inside your area)
          * @enum {string}
@@ -2245,62 +2044,6 @@ export interface components {
         };
         /** @enum {string} */
         MessageChannel: "email" | "sms";
-        MfaChallengeDto: {
-            /** @description Single-use token of this sign-in attempt, valid 5 minutes */
-            challengeToken: string;
-            /** Format: date-time */
-            expiresAt: string;
-            /**
-             * @description TOTP is active on the account: no tokens yet; answer the challenge at POST /auth/mfa/verify
-             * @enum {boolean}
-             */
-            mfaRequired: true;
-        };
-        MfaEnrolmentDto: {
-            /**
-             * @description The otpauth:// URI of the secret (what the QR code encodes)
-             * @example otpauth://totp/EFF%20Membership:admin%40example.org?secret=...&issuer=EFF%20Membership
-             */
-            otpauthUri: string;
-            /** @description The QR code as a PNG data URL (data:image/png;base64,...) */
-            qrCodePng: string;
-            /** @description The QR code as an SVG document */
-            qrCodeSvg: string;
-            /**
-             * @description The base32 TOTP secret, shown this once (for manual entry in an authenticator app)
-             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
-             */
-            secret: string;
-        };
-        MfaRecoveryCodesDto: {
-            /**
-             * @description Ten single-use recovery codes, shown this once (only their keyed hash is stored). Each signs in once in place of a TOTP code.
-             * @example [
-             *       "K7QP-3MZX-W9RD"
-             *     ]
-             */
-            recoveryCodes: string[];
-        };
-        MfaStatusDto: {
-            /** @description Whether TOTP is active: sign-in then asks for a code */
-            enabled: boolean;
-            /** Format: date-time */
-            enabledAt: string | null;
-            /**
-             * Format: date-time
-             * @description When your role must have enrolled by (first sign-in + MFA_ENROLMENT_GRACE_DAYS); null when not required or already enrolled
-             */
-            enrolmentDeadline: string | null;
-            /** @description An enrolment was started and awaits its first code */
-            pending: boolean;
-            /**
-             * @description Unused recovery codes left
-             * @example 10
-             */
-            recoveryCodesRemaining: number;
-            /** @description Whether your role must use TOTP (every role except member) */
-            required: boolean;
-        };
         MinimisedApplicationDto: {
             citizenship: components["schemas"]["Citizenship"];
             /** Format: date-time */
@@ -2403,6 +2146,11 @@ export interface components {
             wards: number;
             wardsInGoodStanding: number;
         };
+        NotificationAcceptedDto: {
+            outcome: components["schemas"]["NotificationOutcome"];
+        };
+        /** @enum {string} */
+        NotificationOutcome: "applied" | "repeat" | "ignored";
         OutboxMessageDto: {
             /** @description Delivery attempts so far */
             attempts: number;
@@ -2433,6 +2181,57 @@ export interface components {
         };
         /** @enum {string} */
         OutboxStatus: "queued" | "sending" | "sent" | "delivered" | "failed";
+        PaymentDto: {
+            amountCents: number;
+            /** Format: uuid */
+            applicationId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            decidedAt: string | null;
+            /** Format: uuid */
+            decidedBy: string | null;
+            /**
+             * @description user (four eyes) or the gateway (payfast); null while pending
+             * @example user
+             */
+            decidedVia: string | null;
+            districtCode: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            memberId: string | null;
+            method: components["schemas"]["PaymentMethod"];
+            municipalityCode: string;
+            note: string | null;
+            /** Format: date */
+            paidOn: string | null;
+            /**
+             * @description The method for manual payments; the gateway for card
+             * @example eft
+             */
+            provider: string;
+            /** @description The gateway's transaction id */
+            providerPaymentId: string | null;
+            provinceCode: string;
+            /** Format: uuid */
+            recordedBy: string | null;
+            reference: string;
+            rejectionReason: string | null;
+            /** Format: uuid */
+            renewalId: string | null;
+            status: components["schemas"]["PaymentStatus"];
+            wardCode: string;
+        };
+        /** @enum {string} */
+        PaymentMethod: "cash" | "eft" | "card" | "external";
+        PaymentPage: {
+            data: components["schemas"]["PaymentDto"][];
+            /** @description Pass as ?cursor= to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
+        PaymentStatus: "pending" | "verified" | "rejected";
         PositionDto: {
             /** @example chairperson */
             code: string;
@@ -2521,6 +2320,30 @@ export interface components {
             /** @description The member's reason, kept in the history */
             reason?: string;
         };
+        RecordPaymentDto: {
+            /** @description Amount in cents (R10 = 1000); defaults to MEMBERSHIP_FEE_CENTS */
+            amountCents?: number;
+            /**
+             * Format: uuid
+             * @description The application whose joining fee this is (exactly one of memberId and applicationId)
+             */
+            applicationId?: string;
+            /**
+             * Format: uuid
+             * @description The member whose membership this renews (exactly one of memberId and applicationId)
+             */
+            memberId?: string;
+            /** @description cash, eft or external; card payments are made through POST /payments/checkouts */
+            method: components["schemas"]["ManualPaymentMethod"];
+            note?: string;
+            /**
+             * Format: date
+             * @description Date of the payment; not in the future
+             */
+            paidOn: string;
+            /** @description Receipt number or bank reference; unique per method (a repeat is 409) */
+            reference: string;
+        };
         RefreshDto: {
             /** @description The refresh token from login or the previous refresh (single use) */
             refreshToken: string;
@@ -2577,6 +2400,9 @@ export interface components {
         RejectApplicationDto: {
             reason: string;
         };
+        RejectPaymentDto: {
+            reason: string;
+        };
         RenewMembershipDto: {
             /** @description Amount paid in cents (R10 = 1000); defaults to MEMBERSHIP_FEE_CENTS */
             amountCents?: number;
@@ -2585,6 +2411,8 @@ export interface components {
              * @description Date of the payment; not in the future
              */
             paidOn: string;
+            /** @description Why this renewal is recorded by hand instead of through a verified payment (audited, shown in the history) */
+            reason: string;
             /** @description Payment reference, unique across all renewals */
             reference: string;
         };
@@ -2626,19 +2454,7 @@ export interface components {
             outcome: components["schemas"]["RegistrationConflictOutcome"];
         };
         /** @enum {string} */
-        Role: "super_admin" | "national_admin" | "provincial_admin" | "regional_admin" | "subregional_admin" | "ward_admin" | "auditor" | "member";
-        SaveTemplateDto: {
-            /**
-             * @description Message text; variables as {{name}}, one of: firstName, membershipNumber, expiryDate, meetingDate, meetingPlace. An unknown variable answers 400 naming it.
-             * @example Hi {{firstName}}, your membership {{membershipNumber}} expires on {{expiryDate}}.
-             */
-            body: string;
-            channel: components["schemas"]["MessageChannel"];
-            /** @example Renewal nudge */
-            name: string;
-            /** @description Email subject (email templates; variables allowed) */
-            subject?: Record<string, never>;
-        };
+        Role: "super_admin" | "national_admin" | "provincial_admin" | "regional_admin" | "subregional_admin" | "ward_admin" | "auditor" | "member" | "finance_officer";
         /** @enum {string} */
         ScopeLevel: "national" | "province" | "district" | "municipality" | "ward";
         SeatsDto: {
@@ -2672,17 +2488,6 @@ export interface components {
             lastUsedAt: string;
             /** @description User agent at sign-in */
             userAgent: string | null;
-        };
-        /** @enum {string} */
-        SmsEncoding: "GSM-7" | "UCS-2";
-        SmsSizeDto: {
-            encoding: components["schemas"]["SmsEncoding"];
-            /** @description The largest allowed (SMS_MAX_SEGMENTS) */
-            maxSegments: number;
-            /** @description SMS segments (160/153 GSM-7, 70/67 UCS-2) */
-            segments: number;
-            /** @description Septets (GSM-7) or UTF-16 units (UCS-2), opt-out text included */
-            units: number;
         };
         /** @enum {string} */
         SortOrder: "asc" | "desc";
@@ -2787,36 +2592,6 @@ export interface components {
              */
             wardCode: string;
         };
-        TemplateDto: {
-            body: string;
-            channel: components["schemas"]["MessageChannel"];
-            /** Format: date-time */
-            createdAt: string;
-            districtCode: string | null;
-            /** Format: uuid */
-            id: string;
-            municipalityCode: string | null;
-            name: string;
-            /** @description Area the template belongs to */
-            provinceCode: string | null;
-            /** @description SMS templates: encoding and segments of the message as sent (opt-out text added, member variables at their longest) */
-            sms: components["schemas"]["SmsSizeDto"] | null;
-            subject: string | null;
-            /** Format: date-time */
-            updatedAt: string;
-            /**
-             * @description Variables the text uses
-             * @example [
-             *       "firstName"
-             *     ]
-             */
-            variables: string[];
-            version: number;
-            wardCode: string | null;
-        };
-        TemplateListDto: {
-            items: components["schemas"]["TemplateDto"][];
-        };
         TokenPairDto: {
             /** @description JWT, send as Authorization: Bearer <token> */
             accessToken: string;
@@ -2913,20 +2688,6 @@ export interface components {
             data: components["schemas"]["VacancyDto"][];
             /** @description Pass as ?cursor= to get the next page; null on the last page */
             nextCursor: string | null;
-        };
-        VerifyMfaDto: {
-            /** @description The challengeToken from POST /auth/login */
-            challengeToken: string;
-            /**
-             * @description The current 6-digit TOTP code (or give recoveryCode)
-             * @example 123456
-             */
-            code?: string;
-            /**
-             * @description One unused recovery code (or give code)
-             * @example K7QP-3MZX-W9RD
-             */
-            recoveryCode?: string;
         };
         WardDetailDto: {
             /** @example 79800001 */
@@ -3559,13 +3320,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The tokens; or, when TOTP is active on the account, a challenge (mfaRequired: true) to answer at POST /auth/mfa/verify */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LoginResponseDto"] | components["schemas"]["MfaChallengeDto"];
+                    "application/json": components["schemas"]["LoginResponseDto"];
                 };
             };
             /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
@@ -3579,15 +3339,6 @@ export interface operations {
             };
             /** @description Missing, expired or invalid access token. Codes: INVALID_CREDENTIALS */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: MFA_ENROLMENT_REQUIRED */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3751,261 +3502,6 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    mfaStatus: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MfaStatusDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    mfaStart: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MfaEnrolmentDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: MFA_ALREADY_ENABLED */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    mfaConfirm: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ConfirmMfaDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MfaRecoveryCodesDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: MFA_CODE_INVALID */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: MFA_ALREADY_ENABLED, MFA_ENROLMENT_NOT_STARTED */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    mfaVerify: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["VerifyMfaDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LoginResponseDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: MFA_CHALLENGE_INVALID, MFA_CODE_INVALID, MFA_CODE_REUSED */
-            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6872,327 +6368,6 @@ export interface operations {
             };
         };
     };
-    campaignsCreateCampaign: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CampaignRequestDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CampaignDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /**
-             * @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again
-             *
-             *     Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    campaignsDryRun: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CampaignRequestDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DryRunDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /**
-             * @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again
-             *
-             *     Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    campaignsCampaign: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CampaignDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    campaignsSendCampaign: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CampaignDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: CONFLICT */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
     messagingOutboxMessage: {
         parameters: {
             query?: never;
@@ -7211,356 +6386,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["OutboxMessageDto"];
                 };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    campaignsListTemplates: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TemplateListDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    campaignsCreateTemplate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SaveTemplateDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TemplateDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    campaignsTemplate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TemplateDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    campaignsUpdateTemplate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SaveTemplateDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TemplateDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    campaignsDeleteTemplate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
@@ -7678,27 +6503,29 @@ export interface operations {
             };
         };
     };
-    messagingBulkSmsInbound: {
+    paymentsList: {
         parameters: {
-            query: {
-                /** @description SMS_WEBHOOK_SECRET */
-                token: string;
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                status?: components["schemas"]["PaymentStatus"];
+                memberId?: string;
+                applicationId?: string;
             };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>[];
-            };
-        };
+        requestBody?: never;
         responses: {
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PaymentPage"];
+                };
             };
             /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
@@ -7709,8 +6536,508 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordPaymentDto"];
+            };
+        };
+        responses: {
+            /** @description The payment, pending verification */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCheckoutDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsPayfastNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    [key: string]: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted (PayFast wants 200) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationAcceptedDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsReject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectPaymentDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again
+             *
+             *     Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION, CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    paymentsVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pending -> Verified; a member payment renews */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again
+             *
+             *     Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION, CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8605,80 +7932,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UserDto"];
                 };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    usersResetMfa: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The user's TOTP and recovery codes are gone; every session of the user has ended */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {

@@ -9,6 +9,8 @@ export enum Role {
   WardAdmin = 'ward_admin',
   Auditor = 'auditor',
   Member = 'member',
+  /** Records, verifies and reviews payments (libs/payments); any scope level, like an auditor. */
+  FinanceOfficer = 'finance_officer',
 }
 
 /** What a route may require. One route, one permission; documented in OpenAPI as x-required-permission. */
@@ -36,6 +38,14 @@ export enum Permission {
   RegistrationConflictsManage = 'registration_conflicts:manage',
   /** Remove another user's TOTP (lost device): super admin only, on a strictly more junior account. */
   UsersMfaReset = 'users:mfa_reset',
+  /** Payments of members and applications in the caller's area (libs/payments). */
+  PaymentsRead = 'payments:read',
+  /** Record a cash/EFT/external payment or start a card checkout. */
+  PaymentsRecord = 'payments:record',
+  /** Verify or reject a payment recorded by someone else (four eyes). */
+  PaymentsVerify = 'payments:verify',
+  /** The old immediate renewal (POST /members/{id}/renewals), now an audited manual renewal with a reason. */
+  MembersManualRenewal = 'members:manual_renewal',
 }
 
 const ADMIN: readonly Permission[] = [
@@ -54,6 +64,9 @@ const ADMIN: readonly Permission[] = [
   Permission.AuditRead,
   Permission.MessagingRead,
   Permission.MessagingSend,
+  Permission.PaymentsRead,
+  Permission.PaymentsRecord,
+  Permission.PaymentsVerify,
 ];
 
 /** The role → permission map: the one place that says who may do what. */
@@ -63,8 +76,13 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     Permission.MembersErase,
     Permission.RegistrationConflictsManage,
     Permission.UsersMfaReset,
+    Permission.MembersManualRenewal,
   ],
-  [Role.NationalAdmin]: [...ADMIN, Permission.RegistrationConflictsManage],
+  [Role.NationalAdmin]: [
+    ...ADMIN,
+    Permission.RegistrationConflictsManage,
+    Permission.MembersManualRenewal,
+  ],
   [Role.ProvincialAdmin]: ADMIN,
   [Role.RegionalAdmin]: ADMIN,
   [Role.SubregionalAdmin]: ADMIN,
@@ -77,8 +95,17 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     Permission.LeadershipRead,
     Permission.StatsRead,
     Permission.AuditRead,
+    Permission.PaymentsRead,
   ],
   [Role.Member]: [],
+  [Role.FinanceOfficer]: [
+    Permission.MembersRead,
+    Permission.ApplicationsRead,
+    Permission.PaymentsRead,
+    Permission.PaymentsRecord,
+    Permission.PaymentsVerify,
+    Permission.StatsRead,
+  ],
 };
 
 /** The scope level an admin role is tied to; null where any level is allowed (auditor, member). */
@@ -91,6 +118,7 @@ export const ROLE_SCOPE_LEVEL: Record<Role, ScopeLevel | null> = {
   [Role.WardAdmin]: ScopeLevel.Ward,
   [Role.Auditor]: null,
   [Role.Member]: ScopeLevel.Ward,
+  [Role.FinanceOfficer]: null,
 };
 
 export function roleHasPermission(role: Role, permission: Permission): boolean {

@@ -2,6 +2,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuthUser, requireWithinScope } from '@app/auth';
+import type { ScopedActor } from '@app/auth';
 import {
   APP_CONFIG,
   AppException,
@@ -113,6 +114,7 @@ export class MemberLifecycleService {
     details: Record<string, unknown>,
     extra: Partial<Member> = {},
     kind = MemberHistoryKind.StatusChanged,
+    action?: string,
   ): Promise<Member> {
     await manager
       .createQueryBuilder()
@@ -135,7 +137,9 @@ export class MemberLifecycleService {
     );
     await this.audit.record(
       {
-        action: kind === MemberHistoryKind.Renewed ? 'member.renewed' : 'member.status_changed',
+        action:
+          action ??
+          (kind === MemberHistoryKind.Renewed ? 'member.renewed' : 'member.status_changed'),
         entityType: 'member',
         entityId: current.id,
         provinceCode: current.provinceCode,
@@ -149,71 +153,139 @@ export class MemberLifecycleService {
     return fresh;
   }
 
+  /**
+   * The audited manual renewal (POST /members/{id}/renewals, national admins only, with a reason): takes effect
+   * at once, without a verified payment. Every other renewal goes through a verified payment (libs/payments).
+   */
   async renew(actor: AuthUser, id: string, dto: RenewMembershipDto): Promise<MemberDto> {
     const today = todayInSouthAfrica();
     if (dto.paidOn > today)
       throw AppException.badRequest('paidOn may not be in the future', 'paidOn', 'future');
     const { member, from } = await this.dataSource.transaction(async (manager) => {
-      const current = await this.members.findInScope(actor, id, { manager, lock: true });
-      if (!DATE_DRIVEN.includes(current.status)) {
-        throw new AppException(
-          HttpStatus.CONFLICT,
-          ErrorCode.InvalidStatusTransition,
-          `A member who is ${current.status} cannot renew; reinstate them first`,
-          undefined,
-          { currentStatus: current.status, action: 'renew' },
-        );
-      }
-      if (await manager.existsBy(MemberRenewal, { reference: dto.reference })) {
-        throw AppException.conflict('A payment with this reference was already recorded');
-      }
-      const lastPaidOn =
-        current.lastPaidOn && current.lastPaidOn > dto.paidOn ? current.lastPaidOn : dto.paidOn;
-      const fromPayment = addMonths(dto.paidOn, this.config.MEMBERSHIP_PERIOD_MONTHS);
-      const expiresOn =
-        current.expiresOn && current.expiresOn > fromPayment ? current.expiresOn : fromPayment;
-      const amountCents = dto.amountCents ?? this.config.MEMBERSHIP_FEE_CENTS;
-      try {
-        await manager.insert(MemberRenewal, {
-          memberId: id,
-          paidOn: dto.paidOn,
-          amountCents,
-          reference: dto.reference,
-          previousExpiresOn: current.expiresOn,
-          expiresOn,
-          recordedBy: actor.id,
-        });
-      } catch (error) {
-        if (isUniqueViolation(error))
-          throw AppException.conflict('A payment with this reference was already recorded');
-        throw error;
-      }
-      const to = statusForExpiry(expiresOn, today, this.config.GRACE_PERIOD_DAYS);
-      const fresh = await this.setStatus(
-        manager,
-        current,
-        to,
-        null,
-        actor.id,
-        {
-          paidOn: dto.paidOn,
-          amountCents,
-          reference: dto.reference,
-          previousExpiresOn: current.expiresOn,
-          expiresOn,
-        },
-        { lastPaidOn, expiresOn },
-        MemberHistoryKind.Renewed,
-      );
-      return { member: fresh, from: current.status };
+      const renewed = await this.renewInTransaction(manager, actor, id, {
+        paidOn: dto.paidOn,
+        amountCents: dto.amountCents ?? this.config.MEMBERSHIP_FEE_CENTS,
+        reference: dto.reference,
+        reason: dto.reason,
+        manual: true,
+      });
+      return { member: renewed.member, from: renewed.previousStatus };
     });
+    this.publishRenewal(member, from);
+    return toMemberDto(member);
+  }
+
+  /** After commit: the events of a renewal (status_changed when the status moved, else updated). */
+  publishRenewal(member: Member, from: MemberStatus): void {
     if (member.status !== from)
       this.members.publish(DomainEventType.MemberStatusChanged, member, { previousStatus: from });
     else
       this.members.publish(DomainEventType.MemberUpdated, member, {
         changedFields: ['lastPaidOn', 'expiresOn'],
       });
-    return toMemberDto(member);
+  }
+
+  /**
+   * Renews inside the caller's transaction (libs/payments calls it when a payment is verified): locks the member
+   * (404 outside the actor's scope), extends expiresOn to the later of the current expiry and paidOn + the
+   * period, writes the member_renewals row, the history entry and the audit event. The reference must be unique
+   * across renewals (409). Publish with publishRenewal after the transaction commits.
+   */
+  async renewInTransaction(
+    manager: EntityManager,
+    actor: ScopedActor & { id: string | null },
+    id: string,
+    renewal: {
+      paidOn: string;
+      amountCents: number;
+      reference: string;
+      reason?: string | null;
+      manual?: boolean;
+      paymentId?: string;
+    },
+  ): Promise<{ member: Member; previousStatus: MemberStatus; renewalId: string }> {
+    const today = todayInSouthAfrica();
+    const current = await this.members.findInScope(actor, id, { manager, lock: true });
+    if (!DATE_DRIVEN.includes(current.status)) {
+      throw new AppException(
+        HttpStatus.CONFLICT,
+        ErrorCode.InvalidStatusTransition,
+        `A member who is ${current.status} cannot renew; reinstate them first`,
+        undefined,
+        { currentStatus: current.status, action: 'renew' },
+      );
+    }
+    if (await manager.existsBy(MemberRenewal, { reference: renewal.reference })) {
+      throw AppException.conflict('A payment with this reference was already recorded');
+    }
+    const lastPaidOn =
+      current.lastPaidOn && current.lastPaidOn > renewal.paidOn
+        ? current.lastPaidOn
+        : renewal.paidOn;
+    const fromPayment = addMonths(renewal.paidOn, this.config.MEMBERSHIP_PERIOD_MONTHS);
+    const expiresOn =
+      current.expiresOn && current.expiresOn > fromPayment ? current.expiresOn : fromPayment;
+    let renewalId: string;
+    try {
+      const inserted = await manager.insert(MemberRenewal, {
+        memberId: id,
+        paidOn: renewal.paidOn,
+        amountCents: renewal.amountCents,
+        reference: renewal.reference,
+        previousExpiresOn: current.expiresOn,
+        expiresOn,
+        recordedBy: actor.id,
+      });
+      renewalId = (inserted.identifiers[0] as { id: string }).id;
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw AppException.conflict('A payment with this reference was already recorded');
+      throw error;
+    }
+    const to = statusForExpiry(expiresOn, today, this.config.GRACE_PERIOD_DAYS);
+    const fresh = await this.setStatus(
+      manager,
+      current,
+      to,
+      renewal.reason ?? null,
+      actor.id,
+      {
+        paidOn: renewal.paidOn,
+        amountCents: renewal.amountCents,
+        reference: renewal.reference,
+        previousExpiresOn: current.expiresOn,
+        expiresOn,
+        ...(renewal.manual ? { manual: true } : {}),
+        ...(renewal.paymentId ? { paymentId: renewal.paymentId } : {}),
+      },
+      { lastPaidOn, expiresOn },
+      MemberHistoryKind.Renewed,
+      renewal.manual ? 'member.manual_renewal' : undefined,
+    );
+    return { member: fresh, previousStatus: current.status, renewalId };
+  }
+
+  /**
+   * A payment entry in the member's history (libs/payments: recorded, verified, rejected), inside the caller's
+   * transaction. `details` carries ids, method, amount and status: never personal data.
+   */
+  async recordPaymentHistory(
+    manager: EntityManager,
+    memberId: string,
+    actorUserId: string | null,
+    details: Record<string, unknown>,
+    reason: string | null = null,
+  ): Promise<void> {
+    await manager.save(
+      manager.create(MemberHistory, {
+        memberId,
+        kind: MemberHistoryKind.Payment,
+        reason,
+        details,
+        actorUserId,
+      }),
+      { reload: false },
+    );
   }
 
   async transfer(actor: AuthUser, id: string, dto: TransferMemberDto): Promise<MemberDto> {

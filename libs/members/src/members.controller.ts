@@ -159,13 +159,13 @@ export class MembersController {
   }
 
   @Post(':id/renewals')
-  @RequirePermission(Permission.MembersWrite)
+  @RequirePermission(Permission.MembersManualRenewal)
   @ApiCreatedResponse({ type: MemberDto, description: 'The member with the new expiry and status' })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
   @ApiOperation({
-    summary: 'Renew a membership',
+    summary: 'Manual renewal (national admins)',
     description:
-      'Records a payment: paidOn (not in the future), reference (unique; a repeat is 409) and amountCents (default MEMBERSHIP_FEE_CENTS). The expiry becomes the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS, which re-activates Grace Period and Expired members. Suspended, Cancelled and Deceased members cannot renew (409). Scoped: anything outside your area answers 404.',
+      'An explicit, audited manual renewal that takes effect at once without a verified payment: national and super admins only (members:manual_renewal), with a required reason (audited as member.manual_renewal and shown in the history). Every other renewal is a payment recorded with POST /payments and verified by a second user (four eyes) or confirmed by the card gateway. Takes paidOn (not in the future), reference (unique; a repeat is 409) and amountCents (default MEMBERSHIP_FEE_CENTS). The expiry becomes the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS, which re-activates Grace Period and Expired members. Suspended, Cancelled and Deceased members cannot renew (409).',
   })
   @ApiErrorCodes(
     HttpStatus.CONFLICT,

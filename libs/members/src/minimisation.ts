@@ -5,7 +5,7 @@ import type { AuthUser } from '@app/auth';
  * Roles that see members and applications minimised (POPIA data minimisation): bulk exports, lists, single
  * reads and history all leave out PERSONAL_FIELDS for them.
  */
-export const MINIMISED_ROLES: readonly Role[] = [Role.Auditor];
+export const MINIMISED_ROLES: readonly Role[] = [Role.Auditor, Role.FinanceOfficer];
 
 /** Identity and contact data: what a minimised role never receives. */
 export const PERSONAL_FIELDS = [

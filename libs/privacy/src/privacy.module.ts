@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { LeadershipModule } from '@app/leadership';
 import { MembersModule } from '@app/members';
 import { MessagingModule } from '@app/messaging';
+import { PaymentsModule } from '@app/payments';
 import { PrivacyController } from './privacy.controller.js';
 import { PrivacyService } from './privacy.service.js';
 
 /** POPIA tools: data export for access requests, consent and objection, erasure after retention. */
 @Module({
-  imports: [MembersModule, LeadershipModule, MessagingModule],
+  imports: [MembersModule, LeadershipModule, MessagingModule, PaymentsModule],
   controllers: [PrivacyController],
   providers: [PrivacyService],
 })

@@ -1,3 +1,4 @@
+import { PaymentsService } from '@app/payments';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -100,6 +101,7 @@ export class PrivacyService {
     private readonly applications: ApplicationsService,
     private readonly leadership: LeadershipService,
     private readonly outbox: OutboxService,
+    private readonly payments: PaymentsService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -120,6 +122,10 @@ export class PrivacyService {
       this.applications.ofPerson(this.dataSource.manager, member, actor),
       this.leadership.memberPositions(actor, id),
     ]);
+    const payments = await this.payments.recordsOf(
+      id,
+      applications.map((a) => a.id),
+    );
     const accessLog = await this.accessLog(
       actor,
       member,
@@ -150,6 +156,7 @@ export class PrivacyService {
       })),
       positions,
       applications: applications.map(applicationDto),
+      payments,
       accessLog,
     };
   }

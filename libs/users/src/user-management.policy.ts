@@ -18,6 +18,8 @@ const ROLE_RANK: Record<Role, number> = {
   [Role.WardAdmin]: 5,
   [Role.Auditor]: 6,
   [Role.Member]: 7,
+  /** Below every admin, like an auditor: a provincial admin may appoint one in their province. */
+  [Role.FinanceOfficer]: 6,
 };
 
 /** Why the role does not fit the scope level, or null. */

@@ -7,6 +7,7 @@ export enum AccessResource {
   Application = 'application',
   Structure = 'structure',
   User = 'user',
+  Payment = 'payment',
 }
 
 /** Read: see the record. Write: change it (or, for a structure, the appointments in it). */
@@ -41,6 +42,11 @@ export const ACCESS_RULES: Record<AccessResource, AccessRule> = {
     table: 'users',
     label: 'User',
     writeOutside: 'This user is outside your area',
+  },
+  [AccessResource.Payment]: {
+    table: 'payments',
+    label: 'Payment',
+    writeOutside: 'This payment is outside your area',
   },
 };
 

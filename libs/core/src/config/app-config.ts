@@ -8,6 +8,7 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
   MinLength,
   validateSync,
@@ -564,6 +565,53 @@ export class EnvironmentVariables {
   @IsString()
   @MinLength(1)
   MFA_ISSUER = 'EFF Membership';
+
+  // --- payments (libs/payments): the PayFast card gateway ---
+
+  /** PayFast merchant id; unset: card checkouts answer 503 and notifications are refused. */
+  @IsOptional()
+  @IsString()
+  PAYFAST_MERCHANT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  PAYFAST_MERCHANT_KEY?: string;
+
+  /** The passphrase set in the PayFast dashboard (signs checkouts and notifications). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  PAYFAST_PASSPHRASE?: string;
+
+  /** Hosted checkout. Production: https://www.payfast.co.za/eng/process. */
+  @Matches(/^https?:\/\/.+/, { message: 'PAYFAST_PROCESS_URL must be an http(s):// URL' })
+  PAYFAST_PROCESS_URL = 'https://sandbox.payfast.co.za/eng/process';
+
+  /** Server-to-server confirmation of a notification. Production: https://www.payfast.co.za/eng/query/validate. */
+  @Matches(/^https?:\/\/.+/, { message: 'PAYFAST_VALIDATE_URL must be an http(s):// URL' })
+  PAYFAST_VALIDATE_URL = 'https://sandbox.payfast.co.za/eng/query/validate';
+
+  /** Where PayFast posts its ITN: this API's public POST /api/v1/payments/payfast/notifications. */
+  @Matches(/^https?:\/\/.+/, { message: 'PAYFAST_NOTIFY_URL must be an http(s):// URL' })
+  PAYFAST_NOTIFY_URL = 'http://localhost:5000/api/v1/payments/payfast/notifications';
+
+  @Matches(/^https?:\/\/.+/, { message: 'PAYFAST_RETURN_URL must be an http(s):// URL' })
+  PAYFAST_RETURN_URL = 'http://localhost:3000/payments/done';
+
+  @Matches(/^https?:\/\/.+/, { message: 'PAYFAST_CANCEL_URL must be an http(s):// URL' })
+  PAYFAST_CANCEL_URL = 'http://localhost:3000/payments/cancelled';
+
+  /**
+   * Where PayFast notifications may come from (IPv4 addresses or CIDR ranges, comma-separated): PayFast's
+   * published ranges by default. Checked when PAYFAST_SOURCE_CHECK is true.
+   */
+  @IsString()
+  PAYFAST_SOURCE_RANGES =
+    '197.97.145.144/28,41.74.179.192/27,102.216.36.0/28,102.216.36.128/28,144.126.193.139/32';
+
+  @Transform(toBool)
+  @IsBoolean()
+  PAYFAST_SOURCE_CHECK = true;
 }
 
 /** The validated configuration, with the defaults that depend on other variables resolved. */

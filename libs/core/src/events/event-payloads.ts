@@ -70,6 +70,20 @@ export interface StatsUpdatedPayload {
   views: string[];
 }
 
+/**
+ * payment.recorded | payment.verified | payment.rejected, to the rooms of every scope containing the payment's
+ * ward. No amounts, references or gateway ids in any room: sockets learn that something changed and fetch the
+ * payment over HTTP, where payments:read and the scope rules apply.
+ */
+export interface PaymentChangedPayload {
+  paymentId: string;
+  memberId: string | null;
+  applicationId: string | null;
+  method: string;
+  status: string;
+  wardCode: string;
+}
+
 /** Internal: never sent to sockets as a message; the gateway closes the affected sockets. */
 export interface SessionsRevokedPayload {
   reason: string;
@@ -86,6 +100,9 @@ export interface DomainEventPayloads {
   [DomainEventType.ImportProgress]: ImportProgressPayload;
   [DomainEventType.StatsUpdated]: StatsUpdatedPayload;
   [DomainEventType.SessionsRevoked]: SessionsRevokedPayload;
+  [DomainEventType.PaymentRecorded]: PaymentChangedPayload;
+  [DomainEventType.PaymentVerified]: PaymentChangedPayload;
+  [DomainEventType.PaymentRejected]: PaymentChangedPayload;
 }
 
 /** Event types delivered to sockets (everything but the internal auth.sessions_revoked). */
@@ -101,6 +118,9 @@ export const REALTIME_EVENT_TYPES: readonly RealtimeEventType[] = [
   DomainEventType.LeadershipChanged,
   DomainEventType.ImportProgress,
   DomainEventType.StatsUpdated,
+  DomainEventType.PaymentRecorded,
+  DomainEventType.PaymentVerified,
+  DomainEventType.PaymentRejected,
 ];
 
 /** A delivered event's name as a plain string ('member.created', …), as socket.io clients write it. */

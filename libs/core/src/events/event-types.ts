@@ -10,6 +10,9 @@ export enum DomainEventType {
   LeadershipChanged = 'leadership.changed',
   ImportProgress = 'import.progress',
   StatsUpdated = 'stats.updated',
+  PaymentRecorded = 'payment.recorded',
+  PaymentVerified = 'payment.verified',
+  PaymentRejected = 'payment.rejected',
   /** Sessions of this user were revoked (logout, password change, disable): sockets must close. */
   SessionsRevoked = 'auth.sessions_revoked',
 }

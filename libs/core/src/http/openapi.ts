@@ -96,6 +96,10 @@ const TAGS: [string, string][] = [
     'Registrations refused because the person is a member elsewhere: recorded for the national office.',
   ],
   ['stats', 'Membership statistics from materialized views, restricted to your scope and cached.'],
+  [
+    'payments',
+    'Payments of members (renewals) and applications (joining fees): recorded pending, verified or rejected by a second user (four eyes); card payments through the PayFast hosted checkout and its notification.',
+  ],
   ['health', 'Liveness and readiness for load balancers and orchestrators.'],
 ];
 

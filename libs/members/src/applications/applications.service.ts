@@ -177,6 +177,34 @@ export class ApplicationsService {
   }
 
   /**
+   * An application's status and area, if inside the actor's scope (404 otherwise, for reads and writes alike),
+   * for libs/payments (joining fees). Pass the caller's transaction manager to lock the row.
+   */
+  async statusAndArea(
+    actor: ScopedActor,
+    id: string,
+    options: { manager?: EntityManager; lock?: boolean } = {},
+  ): Promise<
+    Pick<
+      MembershipApplication,
+      'id' | 'status' | 'wardCode' | 'municipalityCode' | 'districtCode' | 'provinceCode'
+    >
+  > {
+    await this.access.require(actor, AccessResource.Application, 'read', [id], options);
+    return (options.manager ?? this.dataSource.manager).findOneOrFail(MembershipApplication, {
+      select: {
+        id: true,
+        status: true,
+        wardCode: true,
+        municipalityCode: true,
+        districtCode: true,
+        provinceCode: true,
+      },
+      where: { id },
+    });
+  }
+
+  /**
    * Applications with the person's ID number, or the one whose approval created the member, oldest first. With an
    * actor, only those inside the actor's scope (anyone can apply with any ID number, so one lodged elsewhere never
    * shows); without one, every copy (erasure scrubs them all).

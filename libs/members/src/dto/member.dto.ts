@@ -275,6 +275,17 @@ export class RenewMembershipDto {
   @IsNotEmpty()
   @MaxLength(64)
   reference!: string;
+
+  @ApiProperty({
+    description:
+      'Why this renewal is recorded by hand instead of through a verified payment (audited, shown in the history)',
+    maxLength: 500,
+  })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason!: string;
 }
 
 export class TransferMemberDto {

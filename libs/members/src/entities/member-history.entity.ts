@@ -7,6 +7,8 @@ export enum MemberHistoryKind {
   StatusChanged = 'status_changed',
   Renewed = 'renewed',
   Transferred = 'transferred',
+  /** A payment recorded, verified or rejected (libs/payments; details.event says which). */
+  Payment = 'payment',
 }
 
 /**

@@ -1,3 +1,4 @@
+import { PaymentDto } from '@app/payments';
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
@@ -188,6 +189,12 @@ export class MemberDataExportDto {
 
   @ApiProperty({ type: [ApplicationRecordDto] })
   applications!: ApplicationRecordDto[];
+
+  @ApiProperty({
+    type: [PaymentDto],
+    description: "Payments of the member and of the member's applications, oldest first",
+  })
+  payments!: PaymentDto[];
 
   @ApiProperty({
     type: [AccessLogEntryDto],

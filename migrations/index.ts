@@ -15,6 +15,7 @@ import { UsersPasswordChangeRequired1795570000000 } from './1795570000000-UsersP
 import { AuditAppendOnly1795563098646 } from './1795563098646-AuditAppendOnly.js';
 import { MessagingOutbox1795740000000 } from './1795740000000-MessagingOutbox.js';
 import { PasswordResetTokens1795740100000 } from './1795740100000-PasswordResetTokens.js';
+import { Branches1795830000000 } from './1795830000000-Branches.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
@@ -36,4 +37,5 @@ export const MIGRATIONS = [
   StatsRefreshFunction1795610000000,
   MessagingOutbox1795740000000,
   PasswordResetTokens1795740100000,
+  Branches1795830000000,
 ];

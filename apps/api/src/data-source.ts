@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig, buildDataSourceOptions, CORE_ENTITIES } from '@app/core';
 import { GEOGRAPHY_ENTITIES } from '@app/geography';
 import { LEADERSHIP_ENTITIES } from '@app/leadership';
+import { BRANCHES_ENTITIES } from '@app/branches';
 import { MEMBER_IMPORT_ENTITIES, MEMBERS_ENTITIES } from '@app/members';
 import { USERS_ENTITIES } from '@app/users';
 import { MESSAGING_ENTITIES } from '@app/messaging';
@@ -15,6 +16,7 @@ export const ENTITIES = [
   ...USERS_ENTITIES,
   ...MEMBERS_ENTITIES,
   ...LEADERSHIP_ENTITIES,
+  ...BRANCHES_ENTITIES,
   ...MEMBER_IMPORT_ENTITIES,
   ...MESSAGING_ENTITIES,
   ...ACCOUNT_RECOVERY_ENTITIES,

@@ -32,6 +32,12 @@ export enum Permission {
   MessagingRead = 'messaging:read',
   /** List and resolve registration conflicts (ID numbers refused outside their member's area): national only. */
   RegistrationConflictsManage = 'registration_conflicts:manage',
+  /** Branch life: meetings, attendance, ward audits and delegates within the caller's area. */
+  BranchesRead = 'branches:read',
+  /** Schedule and record meetings and attendance, select delegates, set delegate limits (inside the area). */
+  BranchesManage = 'branches:manage',
+  /** Verify a held meeting and approve a ward's compliance (the service also requires a higher level). */
+  BranchesVerify = 'branches:verify',
 }
 
 const ADMIN: readonly Permission[] = [
@@ -49,6 +55,9 @@ const ADMIN: readonly Permission[] = [
   Permission.StatsRead,
   Permission.AuditRead,
   Permission.MessagingRead,
+  Permission.BranchesRead,
+  Permission.BranchesManage,
+  Permission.BranchesVerify,
 ];
 
 /** The role → permission map: the one place that says who may do what. */
@@ -67,6 +76,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     Permission.LeadershipRead,
     Permission.StatsRead,
     Permission.AuditRead,
+    Permission.BranchesRead,
   ],
   [Role.Member]: [],
 };

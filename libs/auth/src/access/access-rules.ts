@@ -7,6 +7,8 @@ export enum AccessResource {
   Application = 'application',
   Structure = 'structure',
   User = 'user',
+  Meeting = 'meeting',
+  Delegate = 'delegate',
 }
 
 /** Read: see the record. Write: change it (or, for a structure, the appointments in it). */
@@ -41,6 +43,16 @@ export const ACCESS_RULES: Record<AccessResource, AccessRule> = {
     table: 'users',
     label: 'User',
     writeOutside: 'This user is outside your area',
+  },
+  [AccessResource.Meeting]: {
+    table: 'branch_meetings',
+    label: 'Meeting',
+    writeOutside: 'You may change meetings only inside your own area',
+  },
+  [AccessResource.Delegate]: {
+    table: 'branch_delegates',
+    label: 'Delegate',
+    writeOutside: 'You may change delegates only inside your own area',
   },
 };
 

@@ -42,6 +42,16 @@ export enum ErrorCode {
   MemberErased = 'MEMBER_ERASED',
   /** A password-reset token that is unknown, used, expired, replaced by a newer one or outdated by a password change. */
   PasswordResetTokenInvalid = 'PASSWORD_RESET_TOKEN_INVALID',
+  /** A verified meeting is locked: nothing about it may change (409). */
+  MeetingLocked = 'MEETING_LOCKED',
+  /** Attendance refused: the answer lists each rejected membership number with its reason (422). */
+  AttendanceRejected = 'ATTENDANCE_REJECTED',
+  /** The meeting cannot serve (not held, not verified, not quorate, not a BGA of that ward) (422). */
+  MeetingNotEligible = 'MEETING_NOT_ELIGIBLE',
+  /** The ward already has as many delegates for that assembly as its limit allows (409). */
+  DelegateLimitReached = 'DELEGATE_LIMIT_REACHED',
+  /** A ward whose criteria do not all pass is approved only as a documented exception (422). */
+  WardNotCompliant = 'WARD_NOT_COMPLIANT',
   RateLimited = 'RATE_LIMITED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
@@ -74,6 +84,11 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.RetentionNotElapsed]: 'The retention period has not passed yet',
   [ErrorCode.MemberErased]: "The member's personal data was erased",
   [ErrorCode.PasswordResetTokenInvalid]: 'The password-reset link is not valid',
+  [ErrorCode.MeetingLocked]: 'The meeting is verified and locked',
+  [ErrorCode.AttendanceRejected]: 'Some attendees were rejected',
+  [ErrorCode.MeetingNotEligible]: 'The meeting does not qualify',
+  [ErrorCode.DelegateLimitReached]: 'The delegate limit is reached',
+  [ErrorCode.WardNotCompliant]: 'The ward does not meet every criterion',
   [ErrorCode.RateLimited]: 'Too many requests',
   [ErrorCode.ServiceUnavailable]: 'Service temporarily unavailable',
   [ErrorCode.InternalError]: 'Internal server error',

@@ -70,6 +70,27 @@ export interface StatsUpdatedPayload {
   views: string[];
 }
 
+export interface MeetingChangedPayload {
+  meetingId: string;
+  type: 'bga' | 'bpa' | 'structure';
+  structureId: string | null;
+  change: 'scheduled' | 'held' | 'verified' | 'cancelled' | 'postponed';
+}
+
+export interface WardComplianceApprovedPayload {
+  wardCode: string;
+  approvalId: string;
+  exception: boolean;
+}
+
+export interface DelegateSelectedPayload {
+  delegateId: string;
+  wardCode: string;
+  assembly: 'srpa' | 'ppa' | 'npa';
+  /** The delegate this one replaced, else null. */
+  replacesId: string | null;
+}
+
 /** Internal: never sent to sockets as a message; the gateway closes the affected sockets. */
 export interface SessionsRevokedPayload {
   reason: string;
@@ -86,6 +107,9 @@ export interface DomainEventPayloads {
   [DomainEventType.ImportProgress]: ImportProgressPayload;
   [DomainEventType.StatsUpdated]: StatsUpdatedPayload;
   [DomainEventType.SessionsRevoked]: SessionsRevokedPayload;
+  [DomainEventType.MeetingChanged]: MeetingChangedPayload;
+  [DomainEventType.WardComplianceApproved]: WardComplianceApprovedPayload;
+  [DomainEventType.DelegateSelected]: DelegateSelectedPayload;
 }
 
 /** Event types delivered to sockets (everything but the internal auth.sessions_revoked). */
@@ -101,6 +125,9 @@ export const REALTIME_EVENT_TYPES: readonly RealtimeEventType[] = [
   DomainEventType.LeadershipChanged,
   DomainEventType.ImportProgress,
   DomainEventType.StatsUpdated,
+  DomainEventType.MeetingChanged,
+  DomainEventType.WardComplianceApproved,
+  DomainEventType.DelegateSelected,
 ];
 
 /** A delivered event's name as a plain string ('member.created', …), as socket.io clients write it. */

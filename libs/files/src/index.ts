@@ -3,3 +3,4 @@ export * from './file-format.js';
 export * from './row-sources.js';
 export * from './table-writer.js';
 export * from './zip-limits.js';
+export * from './pdf/pdf-writer.js';

@@ -10,13 +10,19 @@ export interface TableColumn {
   width?: number;
 }
 
+const DOWNLOAD_TYPES: Record<TableFormat | 'pdf', string> = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pdf: 'application/pdf',
+};
+
 /** The headers every download needs: type, file name, no caching of personal data. */
-export function downloadHeaders(format: TableFormat, baseName: string): Record<string, string> {
+export function downloadHeaders(
+  format: TableFormat | 'pdf',
+  baseName: string,
+): Record<string, string> {
   return {
-    'Content-Type':
-      format === 'xlsx'
-        ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-        : 'text/csv; charset=utf-8',
+    'Content-Type': DOWNLOAD_TYPES[format],
     'Content-Disposition': `attachment; filename="${baseName}.${format}"`,
     'Cache-Control': 'no-store',
   };

@@ -8,6 +8,7 @@ import {
   transferNow,
 } from '../harness/branches-fixtures.js';
 import { WARDS } from '../harness/members.js';
+import { readPdf } from '../harness/pdf.js';
 import { startTestContext, TestContext } from '../harness/test-app.js';
 
 /**
@@ -431,5 +432,49 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     const lines = (res.text as string).replace(/^\uFEFF/, '').trim().split('\n');
     expect(lines[0]).toContain('Ward');
     expect(lines.find((l) => l.startsWith(WARD))).toContain('yes');
+  });
+
+  function binary(path: string, session: Session) {
+    return http()
+      .get(path)
+      .set(...bearer(session))
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+  }
+
+  it('prints the register as a PDF: names, membership numbers and a signature column, read back', async () => {
+    const res = await binary(`/api/v1/meetings/${meetingId}/register?format=pdf`, wardAdmin);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('application/pdf');
+    const { pages } = await readPdf(res.body as Buffer);
+    const all = pages.join('\n');
+    expect(all).toContain('Attendance register');
+    expect(all).toContain(`BGA of ward ${WARD} on ${D}`);
+    expect(all).toContain('Signature');
+    for (const m of [...counting, grace]) expect(all).toContain(m.membershipNumber);
+    for (const m of [renewedAfter, joinedAfter, movedIn, outsider]) expect(all).not.toContain(m.membershipNumber);
+    const outside = await http().get(`/api/v1/meetings/${meetingId}/register?format=pdf`).set(...bearer(otherProvince));
+    expect(outside.status).toBe(404);
+  });
+
+  it('prints the ward audit report and the area report as PDFs, read back', async () => {
+    const ward = await binary(`/api/v1/wards/${WARD}/audit/report`, auditor);
+    expect(ward.status).toBe(200);
+    const one = (await readPdf(ward.body as Buffer)).pages.join('\n');
+    expect(one).toContain('Ward audit report');
+    expect(one).toContain(`Ward ${WARD}`);
+    expect(one).toContain('quorumMet: true');
+    expect(one).toContain('passed');
+    const area = await binary('/api/v1/ward-audits/export?level=municipality&code=GT421&format=pdf', subregional);
+    expect(area.status).toBe(200);
+    const text = (await readPdf(area.body as Buffer)).pages.join('\n');
+    expect(text).toContain(WARD);
+    expect(text).toContain(SIBLING);
+    const hidden = await http().get(`/api/v1/wards/${WARD}/audit/report`).set(...bearer(otherProvince));
+    expect(hidden.status).toBe(404);
   });
 });

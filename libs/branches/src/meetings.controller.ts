@@ -206,14 +206,14 @@ export class MeetingsController {
 
   @Get(':id/register')
   @RequirePermission(Permission.BranchesRead)
-  @ApiFileResponse([FileMediaType.Xlsx, FileMediaType.Csv], {
+  @ApiFileResponse([FileMediaType.Xlsx, FileMediaType.Csv, FileMediaType.Pdf], {
     description: 'The attendance register',
   })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
   @ApiOperation({
     summary: 'Download the attendance register',
     description:
-      'Every invitee (membership number, surname, first names, status on the meeting date, present, and an empty signature column) as XLSX or CSV through the table writer. Generated on demand; audited.',
+      'Every invitee (membership number, surname, first names, status on the meeting date, present, and an empty signature column) as XLSX or CSV through the table writer, or a printable PDF through the shared PDF layer. Generated on demand; audited.',
   })
   async downloadRegister(
     @CurrentUser() actor: AuthUser,

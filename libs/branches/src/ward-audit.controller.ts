@@ -45,19 +45,30 @@ export class WardAuditController {
 
   @Get('ward-audits/export')
   @RequirePermission(Permission.BranchesRead)
-  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], { description: 'The area view' })
+  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx, FileMediaType.Pdf], {
+    description: 'The area view',
+  })
   @ApiProblems(HttpStatus.BAD_REQUEST)
   @ApiOperation({
-    summary: 'Export the ward audit of an area as CSV or XLSX',
+    summary: 'Export the ward audit of an area as CSV, XLSX or PDF',
     description:
-      'One row per ward of the area inside your scope: the state of each criterion, compliance and the latest approval (through the shared table writer, formula-safe). Audited.',
+      'One row per ward of the area inside your scope: the state of each criterion, compliance and the latest approval (CSV/XLSX through the shared table writer, formula-safe; PDF through the shared PDF layer). Audited.',
   })
   async export(
     @CurrentUser() actor: AuthUser,
     @Query() query: WardAuditExportQueryDto,
     @Res() res: Response,
   ): Promise<void> {
-    res.set(downloadHeaders(query.format, `ward-audit-${new Date().toISOString().slice(0, 10)}`));
+    const name = `ward-audit-${new Date().toISOString().slice(0, 10)}`;
+    res.set(
+      query.format === 'pdf'
+        ? {
+            'Content-Type': 'application/pdf',
+            'Content-Disposition': `attachment; filename="${name}.pdf"`,
+            'Cache-Control': 'no-store',
+          }
+        : downloadHeaders(query.format, name),
+    );
     await this.audits.export(actor, query, res);
   }
 
@@ -75,6 +86,29 @@ export class WardAuditController {
     @Param('code') code: string,
   ): Promise<WardComplianceDto> {
     return this.audits.compliance(actor, code);
+  }
+
+  @Get('wards/:code/audit/report')
+  @RequirePermission(Permission.BranchesRead)
+  @ApiFileResponse([FileMediaType.Pdf], { description: "The ward's audit report" })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: "Download a ward's audit report (PDF)",
+    description:
+      'Each criterion with its state and figures, compliance and the latest approval, as a printable PDF (shared PDF layer). Outside your area: 404. Audited.',
+  })
+  async report(
+    @CurrentUser() actor: AuthUser,
+    @Param('code') code: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    const audit = await this.audits.compliance(actor, code);
+    res.set({
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': `attachment; filename="ward-audit-${audit.wardCode}.pdf"`,
+      'Cache-Control': 'no-store',
+    });
+    await this.audits.report(actor, code, res);
   }
 
   @Get('wards/:code/audit/records')

@@ -16,7 +16,7 @@ import {
   Page,
 } from '@app/core';
 import type { AppConfig } from '@app/core';
-import { TableFormat, writeTable } from '@app/files';
+import { PdfWriter, TableFormat, writeTable } from '@app/files';
 import { GeographyService, WardChain } from '@app/geography';
 import { MemberStandingService } from '@app/members';
 import { AssemblyType, CriterionState } from './branches.enums.js';
@@ -280,6 +280,47 @@ export class WardAuditService {
     return rows.map((r) => this.recordDto(r));
   }
 
+  /** One ward's audit as a printable PDF: each criterion with its figures, and the latest approval. */
+  async report(actor: AuthUser, code: string, out: Writable): Promise<void> {
+    const c = await this.compliance(actor, code);
+    const pdf = await PdfWriter.open(out, {
+      title: 'Ward audit report',
+      subtitle: `Ward ${c.wardCode} (${c.municipalityCode}, ${c.districtCode}, ${c.provinceCode})`,
+    });
+    pdf.fields([
+      ['Compliant', c.compliant ? 'yes' : 'no'],
+      ['Evaluated at', c.evaluatedAt],
+      [
+        'Approval',
+        c.approval
+          ? `${c.approval.approvedAt}${c.approval.exception ? ` (exception: ${c.approval.reason ?? ''})` : ''}`
+          : 'not approved',
+      ],
+    ]);
+    await pdf.table(
+      [
+        { header: 'Criterion', weight: 3 },
+        { header: 'State', weight: 1 },
+        { header: 'Figures', weight: 4 },
+      ],
+      c.criteria.map((k) => [
+        k.description,
+        k.state,
+        Object.entries(k.figures)
+          .map(([key, value]) => `${key}: ${value === null ? '-' : String(value)}`)
+          .join('; '),
+      ]),
+    );
+    await this.audit.record({
+      action: 'branches.ward_audit_report',
+      entityType: 'ward_audit',
+      entityId: null,
+      provinceCode: c.provinceCode,
+      changes: { wardCode: { from: null, to: c.wardCode } },
+    });
+    await pdf.end();
+  }
+
   /** The wards of the requested area (default: the caller's) that lie inside the caller's scope, by code. */
   private async wardsOf(
     actor: AuthUser,
@@ -389,6 +430,28 @@ export class WardAuditService {
           ];
         }
       }
+    }
+    if (query.format === 'pdf') {
+      const pdf = await PdfWriter.open(out, {
+        title: 'Ward audit report',
+        subtitle: query.level ? `${query.level} ${query.code ?? ''}` : 'Your area',
+        landscape: true,
+      });
+      const count = await pdf.table(
+        columns
+          .filter((c) => c.header !== 'Reason')
+          .map((c) => ({ header: c.header, weight: c.header === 'Approved at' ? 1.6 : 1 })),
+        (async function* (): AsyncIterable<(string | null)[]> {
+          for await (const r of rows()) yield [...r.slice(0, 13)];
+        })(),
+      );
+      await this.audit.record({
+        action: 'branches.ward_audit_exported',
+        entityType: 'ward_audit',
+        changes: { rows: { from: null, to: count }, format: { from: null, to: 'pdf' } },
+      });
+      await pdf.end();
+      return;
     }
     await writeTable(out, query.format as TableFormat, columns, rows(), async (count) => {
       await this.audit.record({

@@ -315,10 +315,10 @@ export class AttendanceResultDto {
 }
 
 export class RegisterQueryDto {
-  @ApiPropertyOptional({ enum: ['csv', 'xlsx'], default: 'xlsx' })
+  @ApiPropertyOptional({ enum: ['csv', 'xlsx', 'pdf'], default: 'xlsx' })
   @IsOptional()
-  @IsIn(['csv', 'xlsx'])
-  format: 'csv' | 'xlsx' = 'xlsx';
+  @IsIn(['csv', 'xlsx', 'pdf'])
+  format: 'csv' | 'xlsx' | 'pdf' = 'xlsx';
 }
 
 // --- ward audit ---
@@ -475,10 +475,10 @@ export class WardAuditExportQueryDto {
   @Matches(/^[A-Z0-9]{2,8}$/)
   code?: string;
 
-  @ApiPropertyOptional({ enum: ['csv', 'xlsx'], default: 'csv' })
+  @ApiPropertyOptional({ enum: ['csv', 'xlsx', 'pdf'], default: 'csv' })
   @IsOptional()
-  @IsIn(['csv', 'xlsx'])
-  format: 'csv' | 'xlsx' = 'csv';
+  @IsIn(['csv', 'xlsx', 'pdf'])
+  format: 'csv' | 'xlsx' | 'pdf' = 'csv';
 }
 
 // --- delegates ---

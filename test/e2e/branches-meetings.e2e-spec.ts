@@ -409,7 +409,7 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     await wb.xlsx.load(res.body as never);
     const sheet = wb.worksheets[0]!;
     const rows: string[][] = [];
-    sheet.eachRow((row) => rows.push((row.values as unknown[]).slice(1).map((v) => String(v ?? ''))));
+    sheet.eachRow((row) => rows.push((row.values as unknown[]).slice(1).map((v) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v)))));
     expect(rows[0]).toEqual([
       'Membership number',
       'Surname',
@@ -429,7 +429,7 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       .get('/api/v1/ward-audits/export?level=municipality&code=GT421&format=csv')
       .set(...bearer(subregional));
     expect(res.status).toBe(200);
-    const lines = (res.text as string).replace(/^\uFEFF/, '').trim().split('\n');
+    const lines = (res.text).replace(/^\uFEFF/, '').trim().split('\n');
     expect(lines[0]).toContain('Ward');
     expect(lines.find((l) => l.startsWith(WARD))).toContain('yes');
   });

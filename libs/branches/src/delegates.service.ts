@@ -23,7 +23,7 @@ import {
   Page,
   toPage,
 } from '@app/core';
-import { TableFormat, writeTable } from '@app/files';
+import { writeTable } from '@app/files';
 import { GeographyLevel, GeographyService, WardChain } from '@app/geography';
 import { MemberStandingService, MemberStatus } from '@app/members';
 import type { MemberByNumber } from '@app/members';
@@ -345,14 +345,14 @@ export class DelegatesService {
       'First names',
       'Selected at',
     ].map((header) => ({ header }));
-    const self = this;
+    const withPeople = (batch: BranchDelegate[]): Promise<DelegateDto[]> => this.withPeople(batch);
     async function* rows(): AsyncIterable<(string | null)[]> {
       let offset = 0;
       for (;;) {
         const batch = await qb.clone().skip(offset).take(500).getMany();
         if (batch.length === 0) return;
         offset += batch.length;
-        for (const d of await self.withPeople(batch)) {
+        for (const d of await withPeople(batch)) {
           yield [
             d.provinceCode,
             d.districtCode,
@@ -367,7 +367,7 @@ export class DelegatesService {
         }
       }
     }
-    await writeTable(out, query.format as TableFormat, columns, rows(), async (count) => {
+    await writeTable(out, query.format, columns, rows(), async (count) => {
       await this.audit.record({
         action: 'branches.delegates_exported',
         entityType: 'branch_delegate',

@@ -25,7 +25,7 @@ import {
   todayInSouthAfrica,
 } from '@app/core';
 import { LeadershipService } from '@app/leadership';
-import { MembersService, MemberStandingService, MemberStatus } from '@app/members';
+import { MembersService, MemberStandingService } from '@app/members';
 import type { MemberOnDate } from '@app/members';
 import { MeetingStatus, MeetingType } from './branches.enums.js';
 import {
@@ -379,7 +379,7 @@ export class MeetingsService {
       );
       if (officers.length > 0) {
         const invitees = new Set(
-          (await this.invitees({ ...before, ...changes } as BranchMeeting, manager)).map(
+          (await this.invitees({ ...before, ...changes }, manager)).map(
             (i) => i.id,
           ),
         );
@@ -410,7 +410,7 @@ export class MeetingsService {
             Object.fromEntries(
               Object.keys(changes).map((k) => [k, before[k as keyof BranchMeeting]]),
             ),
-            changes as Record<string, unknown>,
+            changes,
           ),
         },
         manager,

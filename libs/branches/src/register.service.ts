@@ -5,6 +5,7 @@ import { AuditService } from '@app/core';
 import { downloadHeaders, PdfWriter, writeTable } from '@app/files';
 import { MeetingAttendance } from './entities/meeting-attendance.entity.js';
 import { MeetingsService } from './meetings.service.js';
+import { MeetingType } from './branches.enums.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -39,7 +40,7 @@ export class RegisterService {
     ]);
     const present = new Set(attendance.map((a) => a.memberId));
     const subject =
-      m.type === 'structure' ? `${(m.structureKind ?? '').toUpperCase()} meeting` : m.type.toUpperCase();
+      m.type === MeetingType.Structure ? `${(m.structureKind ?? '').toUpperCase()} meeting` : m.type.toUpperCase();
     return {
       name: `register-${m.type}-${m.wardCode ?? m.structureKind ?? ''}-${m.scheduledOn}`,
       title: 'Attendance register',

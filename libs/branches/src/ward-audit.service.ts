@@ -16,7 +16,7 @@ import {
   Page,
 } from '@app/core';
 import type { AppConfig } from '@app/core';
-import { PdfWriter, TableFormat, writeTable } from '@app/files';
+import { PdfWriter, writeTable } from '@app/files';
 import { GeographyService, WardChain } from '@app/geography';
 import { MemberStandingService } from '@app/members';
 import { AssemblyType, CriterionState } from './branches.enums.js';
@@ -307,7 +307,7 @@ export class WardAuditService {
         k.description,
         k.state,
         Object.entries(k.figures)
-          .map(([key, value]) => `${key}: ${value === null ? '-' : String(value)}`)
+          .map(([key, value]) => `${key}: ${value === null || value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value)}`)
           .join('; '),
       ]),
     );
@@ -405,10 +405,10 @@ export class WardAuditService {
       { header: 'Exception' },
       { header: 'Reason' },
     ];
-    const self = this;
+    const evaluateMany = (batch: WardChain[]): Promise<WardComplianceDto[]> => this.evaluateMany(batch);
     async function* rows(): AsyncIterable<(string | null)[]> {
       for (let i = 0; i < wards.length; i += 100) {
-        for (const r of await self.evaluateMany(wards.slice(i, i + 100))) {
+        for (const r of await evaluateMany(wards.slice(i, i + 100))) {
           const state = (key: string): string =>
             r.criteria.find((c) => c.key === key)?.state ?? '';
           const activeFigures = r.criteria[0]?.figures ?? {};
@@ -417,7 +417,7 @@ export class WardAuditService {
             r.municipalityCode,
             r.districtCode,
             r.provinceCode,
-            String(activeFigures.activeMembers ?? ''),
+            JSON.stringify(activeFigures.activeMembers ?? ''),
             state('active_members'),
             state('bga_quorate'),
             state('bga_verified'),
@@ -453,7 +453,7 @@ export class WardAuditService {
       await pdf.end();
       return;
     }
-    await writeTable(out, query.format as TableFormat, columns, rows(), async (count) => {
+    await writeTable(out, query.format, columns, rows(), async (count) => {
       await this.audit.record({
         action: 'branches.ward_audit_exported',
         entityType: 'ward_audit',

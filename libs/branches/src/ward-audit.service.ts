@@ -165,7 +165,8 @@ export class WardAuditService {
 
   /** Records the current evaluation (kept as a ward audit record and in the audit log). */
   async recordEvaluation(actor: AuthUser, code: string): Promise<AuditRecordDto> {
-    const chain = await this.visibleWard(actor, code);
+    const chain = WARD_RE.test(code) ? await this.geography.findWardChain(code) : null;
+    if (!chain) throw AppException.notFound(`Ward ${code}`);
     requireWithinScope(actor, chain, 'You may evaluate wards only inside your own area');
     const evaluation = await this.evaluate(chain);
     const record = await this.store(actor, chain, 'evaluation', evaluation, false, null);

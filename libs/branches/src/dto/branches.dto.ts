@@ -315,7 +315,7 @@ export class AttendanceResultDto {
 }
 
 export class RegisterQueryDto {
-  @ApiPropertyOptional({ enum: ['csv', 'xlsx', 'pdf'], default: 'xlsx' })
+  @ApiPropertyOptional({ enum: ['csv', 'xlsx', 'pdf'], enumName: 'RegisterFormat', default: 'xlsx' })
   @IsOptional()
   @IsIn(['csv', 'xlsx', 'pdf'])
   format: 'csv' | 'xlsx' | 'pdf' = 'xlsx';
@@ -409,7 +409,7 @@ export class AuditRecordDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ enum: ['evaluation', 'approval'] })
+  @ApiProperty({ enum: ['evaluation', 'approval'], enumName: 'WardAuditRecordKind' })
   kind!: string;
 
   @ApiProperty()
@@ -434,6 +434,7 @@ export class AuditRecordDto {
 export class WardAuditQueryDto extends CursorQueryDto {
   @ApiPropertyOptional({
     enum: ['province', 'district', 'municipality'],
+    enumName: 'WardAuditAreaLevel',
     description: 'Area level (with code); default: your own area',
   })
   @IsOptional()
@@ -463,7 +464,10 @@ export class WardAuditQueryDto extends CursorQueryDto {
 }
 
 export class WardAuditExportQueryDto {
-  @ApiPropertyOptional({ enum: ['province', 'district', 'municipality'] })
+  @ApiPropertyOptional({
+    enum: ['province', 'district', 'municipality'],
+    enumName: 'WardAuditAreaLevel',
+  })
   @IsOptional()
   @IsIn(['province', 'district', 'municipality'])
   level?: 'province' | 'district' | 'municipality';
@@ -475,7 +479,7 @@ export class WardAuditExportQueryDto {
   @Matches(/^[A-Z0-9]{2,8}$/)
   code?: string;
 
-  @ApiPropertyOptional({ enum: ['csv', 'xlsx', 'pdf'], default: 'csv' })
+  @ApiPropertyOptional({ enum: ['csv', 'xlsx', 'pdf'], enumName: 'ReportFormat', default: 'csv' })
   @IsOptional()
   @IsIn(['csv', 'xlsx', 'pdf'])
   format: 'csv' | 'xlsx' | 'pdf' = 'csv';
@@ -570,7 +574,10 @@ export class DelegateQueryDto extends CursorQueryDto {
   @IsEnum(AssemblyType)
   assembly?: AssemblyType;
 
-  @ApiPropertyOptional({ enum: ['province', 'district', 'municipality', 'ward'] })
+  @ApiPropertyOptional({
+    enum: ['province', 'district', 'municipality', 'ward'],
+    enumName: 'DelegateAreaLevel',
+  })
   @IsOptional()
   @IsIn(['province', 'district', 'municipality', 'ward'])
   level?: 'province' | 'district' | 'municipality' | 'ward';
@@ -595,7 +602,10 @@ export class DelegateExportQueryDto {
   @IsEnum(AssemblyType)
   assembly?: AssemblyType;
 
-  @ApiPropertyOptional({ enum: ['province', 'district', 'municipality', 'ward'] })
+  @ApiPropertyOptional({
+    enum: ['province', 'district', 'municipality', 'ward'],
+    enumName: 'DelegateAreaLevel',
+  })
   @IsOptional()
   @IsIn(['province', 'district', 'municipality', 'ward'])
   level?: 'province' | 'district' | 'municipality' | 'ward';
@@ -607,14 +617,17 @@ export class DelegateExportQueryDto {
   @Matches(/^[A-Z0-9]{2,8}$/)
   code?: string;
 
-  @ApiPropertyOptional({ enum: ['csv', 'xlsx'], default: 'csv' })
+  @ApiPropertyOptional({ enum: ['csv', 'xlsx'], enumName: 'FileFormat', default: 'csv' })
   @IsOptional()
   @IsIn(['csv', 'xlsx'])
   format: 'csv' | 'xlsx' = 'csv';
 }
 
 export class SetDelegateLimitDto {
-  @ApiProperty({ enum: ['national', 'province', 'district', 'municipality', 'ward'] })
+  @ApiProperty({
+    enum: ['national', 'province', 'district', 'municipality', 'ward'],
+    enumName: 'DelegateLimitLevel',
+  })
   @IsIn(['national', 'province', 'district', 'municipality', 'ward'])
   level!: 'national' | 'province' | 'district' | 'municipality' | 'ward';
 

@@ -10,7 +10,14 @@ import { createSecretKey } from 'node:crypto';
 import express from 'express';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
-import { memberGetQuery, memberListQuery, toPage } from './_queries.mjs';
+import {
+  memberGetQuery,
+  memberListQuery,
+  membershipStatsQuery,
+  PARENT,
+  toMembershipStats,
+  toPage,
+} from './_queries.mjs';
 
 const env = process.env;
 const pool = new pg.Pool({
@@ -125,84 +132,17 @@ app.get('/api/v1/geography/wards/:code', async (req, res) => {
   res.json(rows[0]);
 });
 
-const SCOPE_COLUMN = {
-  province: 'province_code',
-  district: 'district_code',
-  municipality: 'municipality_code',
-  ward: 'ward_code',
-};
-const CHILD = { province: 'district', district: 'municipality', municipality: 'ward' };
-const TABLE = {
-  province: 'provinces',
-  district: 'districts',
-  municipality: 'municipalities',
-  ward: 'wards',
-};
+const STATS_LEVELS = new Set(['province', 'district', 'municipality', 'ward']);
 
-/** GET /stats/membership?level=…&parentCode=…: the API's query on stats_ward_membership, in the caller's scope. */
+/** GET /stats/membership?level=…&parentCode=…: the API's own query builder, run on every request. */
 app.get('/api/v1/stats/membership', authenticated, async (req, res) => {
   const level = req.query.level;
-  if (!TABLE[level]) return problem(res, 400, 'validation_failed');
-  const parentLevel = Object.keys(CHILD).find((p) => CHILD[p] === level);
-  const values = [];
-  const where = [];
-  if (req.user.scope.level !== 'national') {
-    values.push(req.user.scope.code);
-    where.push(`s.${SCOPE_COLUMN[req.user.scope.level]} = $${values.length}`);
-  }
-  if (parentLevel && typeof req.query.parentCode === 'string') {
-    values.push(req.query.parentCode);
-    where.push(`s.${SCOPE_COLUMN[parentLevel]} = $${values.length}`);
-  }
-  const column = SCOPE_COLUMN[level];
-  const { rows } = await pool.query(
-    `SELECT s.${column} AS code, n.name, sum(s.total)::int AS total, sum(s.pending)::int AS pending,
-            sum(s.active)::int AS active, sum(s.grace_period)::int AS grace_period, sum(s.expired)::int AS expired,
-            sum(s.suspended)::int AS suspended, sum(s.cancelled)::int AS cancelled, sum(s.deceased)::int AS deceased,
-            sum(s.female)::int AS female, sum(s.male)::int AS male, sum(s.age_under_18)::int AS age_under_18,
-            sum(s.age_18_24)::int AS age_18_24, sum(s.age_25_34)::int AS age_25_34, sum(s.age_35_44)::int AS age_35_44,
-            sum(s.age_45_54)::int AS age_45_54, sum(s.age_55_64)::int AS age_55_64,
-            sum(s.age_65_plus)::int AS age_65_plus, sum(s.joined_30d)::int AS joined_30d,
-            sum(s.joined_365d)::int AS joined_365d, max(s.refreshed_at) AS refreshed_at
-       FROM stats_ward_membership s JOIN ${TABLE[level]} n ON n.code = s.${column}
-      WHERE ${where.length ? where.join(' AND ') : 'true'}
-      GROUP BY s.${column}, n.name ORDER BY s.${column}`,
-    values,
-  );
-  let refreshed = null;
-  for (const r of rows)
-    if (r.refreshed_at && (!refreshed || r.refreshed_at > refreshed)) refreshed = r.refreshed_at;
-  res.json({
-    level,
-    parentCode: parentLevel ? (req.query.parentCode ?? null) : null,
-    refreshedAt: refreshed ? refreshed.toISOString() : null,
-    data: rows.map((r) => ({
-      code: r.code,
-      name: r.name,
-      total: r.total,
-      byStatus: {
-        pending: r.pending,
-        active: r.active,
-        gracePeriod: r.grace_period,
-        expired: r.expired,
-        suspended: r.suspended,
-        cancelled: r.cancelled,
-        deceased: r.deceased,
-      },
-      byGender: { female: r.female, male: r.male },
-      byAgeBand: {
-        under18: r.age_under_18,
-        from18To24: r.age_18_24,
-        from25To34: r.age_25_34,
-        from35To44: r.age_35_44,
-        from45To54: r.age_45_54,
-        from55To64: r.age_55_64,
-        from65: r.age_65_plus,
-      },
-      joinedLast30Days: r.joined_30d,
-      joinedLast365Days: r.joined_365d,
-    })),
-  });
+  if (!STATS_LEVELS.has(level)) return problem(res, 400, 'validation_failed');
+  const parentCode =
+    PARENT[level] && typeof req.query.parentCode === 'string' ? req.query.parentCode : null;
+  const { text, values } = membershipStatsQuery(req.user.scope, level, parentCode);
+  const { rows } = await pool.query(text, values);
+  res.json(toMembershipStats(level, parentCode, rows));
 });
 
 // Express recognises an error handler by its four parameters.

@@ -3,3 +3,5 @@
 export const { memberGetQuery, memberListQuery } =
   await import('../dist/libs/members/src/member-queries.js');
 export const { toPage } = await import('../dist/libs/core/src/pagination/cursor.js');
+export const { membershipStatsQuery, PARENT, toMembershipStats } =
+  await import('../dist/libs/stats/src/stats-queries.js');

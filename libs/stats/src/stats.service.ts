@@ -4,10 +4,15 @@ import { DataSource } from 'typeorm';
 import { AuthUser, overlapsScope, scopeKey, ScopeLevel, scopeWhere } from '@app/auth';
 import { APP_CONFIG, AppException, CacheService } from '@app/core';
 import { STATS_CACHE_NAMESPACE } from './stats-refresher.js';
+import {
+  membershipStatsQuery,
+  MembershipStatsRow,
+  PARENT,
+  toMembershipStats,
+} from './stats-queries.js';
 import type { AppConfig } from '@app/core';
 import { GeographyLevel, GeographyService } from '@app/geography';
 import {
-  AreaMembershipDto,
   GrowthDto,
   GrowthInterval,
   GrowthQueryDto,
@@ -18,94 +23,6 @@ import {
   StandingQueryDto,
   StatsLevel,
 } from './dto/stats.dto.js';
-
-const TABLE: Record<StatsLevel, string> = {
-  [StatsLevel.Province]: 'provinces',
-  [StatsLevel.District]: 'districts',
-  [StatsLevel.Municipality]: 'municipalities',
-  [StatsLevel.Ward]: 'wards',
-};
-const PARENT: Record<StatsLevel, StatsLevel | null> = {
-  [StatsLevel.Province]: null,
-  [StatsLevel.District]: StatsLevel.Province,
-  [StatsLevel.Municipality]: StatsLevel.District,
-  [StatsLevel.Ward]: StatsLevel.Municipality,
-};
-
-interface MembershipRow {
-  code: string;
-  name: string;
-  total: number;
-  pending: number;
-  active: number;
-  grace_period: number;
-  expired: number;
-  suspended: number;
-  cancelled: number;
-  deceased: number;
-  female: number;
-  male: number;
-  age_under_18: number;
-  age_18_24: number;
-  age_25_34: number;
-  age_35_44: number;
-  age_45_54: number;
-  age_55_64: number;
-  age_65_plus: number;
-  joined_30d: number;
-  joined_365d: number;
-}
-
-const SUMS = [
-  'total',
-  'pending',
-  'active',
-  'grace_period',
-  'expired',
-  'suspended',
-  'cancelled',
-  'deceased',
-  'female',
-  'male',
-  'age_under_18',
-  'age_18_24',
-  'age_25_34',
-  'age_35_44',
-  'age_45_54',
-  'age_55_64',
-  'age_65_plus',
-  'joined_30d',
-  'joined_365d',
-] as const;
-
-function toArea(r: MembershipRow): AreaMembershipDto {
-  return {
-    code: r.code,
-    name: r.name,
-    total: r.total,
-    byStatus: {
-      pending: r.pending,
-      active: r.active,
-      gracePeriod: r.grace_period,
-      expired: r.expired,
-      suspended: r.suspended,
-      cancelled: r.cancelled,
-      deceased: r.deceased,
-    },
-    byGender: { female: r.female, male: r.male },
-    byAgeBand: {
-      under18: r.age_under_18,
-      from18To24: r.age_18_24,
-      from25To34: r.age_25_34,
-      from35To44: r.age_35_44,
-      from45To54: r.age_45_54,
-      from55To64: r.age_55_64,
-      from65: r.age_65_plus,
-    },
-    joinedLast30Days: r.joined_30d,
-    joinedLast365Days: r.joined_365d,
-  };
-}
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
@@ -165,27 +82,12 @@ export class StatsService {
     return this.cached(
       `stats:membership:${scopeKey(actor.scope)}:${query.level}:${parentCode ?? ''}`,
       async () => {
-        const scope = scopeWhere(actor.scope, 's');
-        const column = `${query.level}_code`;
-        const parent = parentLevel && parentCode ? `s.${parentLevel}_code = :parentCode` : '1 = 1';
-        const rows = await this.query<MembershipRow & { refreshed_at: Date | null }>(
-          `SELECT s.${column} AS code, n.name, ${SUMS.map((c) => `sum(s.${c})::int AS ${c}`).join(', ')},
-           max(s.refreshed_at) AS refreshed_at
-         FROM stats_ward_membership s JOIN ${TABLE[query.level]} n ON n.code = s.${column}
-         WHERE (${scope.sql}) AND ${parent}
-         GROUP BY s.${column}, n.name ORDER BY s.${column}`,
-          { ...scope.params, parentCode },
-        );
-        const refreshed = rows.reduce<Date | null>(
-          (max, r) => (r.refreshed_at && (!max || r.refreshed_at > max) ? r.refreshed_at : max),
-          null,
-        );
-        return {
-          level: query.level,
+        const { text, values } = membershipStatsQuery(actor.scope, query.level, parentCode);
+        return toMembershipStats(
+          query.level,
           parentCode,
-          refreshedAt: refreshed ? new Date(refreshed).toISOString() : null,
-          data: rows.map(toArea),
-        };
+          await this.dataSource.query<MembershipStatsRow[]>(text, values),
+        );
       },
     );
   }

@@ -94,7 +94,11 @@ export class DelegatesService {
   ) {}
 
   /** The limit for a ward: ward, municipality, district, province, national, then the default. */
-  async limitFor(chain: WardChain, assembly: AssemblyType, manager?: EntityManager): Promise<number> {
+  async limitFor(
+    chain: WardChain,
+    assembly: AssemblyType,
+    manager?: EntityManager,
+  ): Promise<number> {
     const rows: { area_level: string; max_per_ward: number }[] = await (
       manager ?? this.dataSource.manager
     ).query(
@@ -175,7 +179,9 @@ export class DelegatesService {
     assembly: AssemblyType,
   ): Promise<void> {
     if (await manager.existsBy(BranchDelegate, { memberId, assembly, active: true })) {
-      throw AppException.conflict(`The member is already a delegate to the ${assembly.toUpperCase()}`);
+      throw AppException.conflict(
+        `The member is already a delegate to the ${assembly.toUpperCase()}`,
+      );
     }
   }
 
@@ -289,7 +295,12 @@ export class DelegatesService {
 
   private filtered(
     actor: AuthUser,
-    q: { assembly?: AssemblyType; level?: keyof typeof AREA_COLUMN; code?: string; history?: boolean },
+    q: {
+      assembly?: AssemblyType;
+      level?: keyof typeof AREA_COLUMN;
+      code?: string;
+      history?: boolean;
+    },
   ) {
     if ((q.level && !q.code) || (!q.level && q.code)) {
       throw AppException.badRequest('level and code go together', q.level ? 'code' : 'level');
@@ -388,7 +399,10 @@ export class DelegatesService {
     const chain =
       dto.level === 'national'
         ? null
-        : await this.geography.areaChain(dto.level as unknown as GeographyLevel, dto.code as string);
+        : await this.geography.areaChain(
+            dto.level as unknown as GeographyLevel,
+            dto.code as string,
+          );
     if (dto.level !== 'national' && !chain) {
       throw AppException.badRequest(`There is no ${dto.level} ${dto.code}`, 'code', 'unknownArea');
     }
@@ -436,4 +450,3 @@ export class DelegatesService {
     );
   }
 }
-

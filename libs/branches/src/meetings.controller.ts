@@ -130,7 +130,7 @@ export class MeetingsController {
   @ApiOperation({
     summary: 'List who is invited',
     description:
-      "A ward assembly: every Active and Grace Period member of the ward on the meeting date (status derived from renewals, transfers and status history; see docs/branches.md). A structure meeting: its office bearers on that date. Computed on every read.",
+      'A ward assembly: every Active and Grace Period member of the ward on the meeting date (status derived from renewals, transfers and status history; see docs/branches.md). A structure meeting: its office bearers on that date. Computed on every read.',
   })
   invitations(
     @CurrentUser() actor: AuthUser,

@@ -45,11 +45,7 @@ import { inGoodStanding, isInvited, quorumOf } from './meeting-figures.js';
 
 /** Why a membership number was refused for attendance. */
 export type AttendanceRejection =
-  | 'unknown'
-  | 'other_ward'
-  | 'not_invited'
-  | 'duplicate'
-  | 'already_recorded';
+  'unknown' | 'other_ward' | 'not_invited' | 'duplicate' | 'already_recorded';
 
 /** A member who may attend (invitee) with the status of the meeting date and whether they count for quorum. */
 interface Invitee {
@@ -286,7 +282,11 @@ export class MeetingsService {
       .addOrderBy('m.id', 'DESC')
       .limit(query.limit + 1)
       .getMany();
-    return toPage(rows.map((m) => meetingDto(m)), query.limit, (m) => [m.scheduledOn, m.id]);
+    return toPage(
+      rows.map((m) => meetingDto(m)),
+      query.limit,
+      (m) => [m.scheduledOn, m.id],
+    );
   }
 
   async get(actor: AuthUser, id: string): Promise<MeetingDto> {
@@ -379,9 +379,7 @@ export class MeetingsService {
       );
       if (officers.length > 0) {
         const invitees = new Set(
-          (await this.invitees({ ...before, ...changes }, manager)).map(
-            (i) => i.id,
-          ),
+          (await this.invitees({ ...before, ...changes }, manager)).map((i) => i.id),
         );
         for (const [field, value] of [
           ['presidingMemberId', changes.presidingMemberId],
@@ -490,7 +488,9 @@ export class MeetingsService {
         throw notEligible(`Attendance cannot be recorded for a ${meeting.status} meeting`);
       }
       if (meeting.scheduledOn > todayInSouthAfrica()) {
-        throw notEligible(`The meeting is on ${meeting.scheduledOn}: record attendance on or after that day`);
+        throw notEligible(
+          `The meeting is on ${meeting.scheduledOn}: record attendance on or after that day`,
+        );
       }
       const invitees = new Map(
         (await this.invitees(meeting, manager)).map((i) => [i.membershipNumber, i]),
@@ -525,7 +525,10 @@ export class MeetingsService {
         if (!invitee) {
           const otherWard =
             meeting.type !== MeetingType.Structure && person.wardCode !== meeting.wardCode;
-          rejected.push({ membershipNumber: number, reason: otherWard ? 'other_ward' : 'not_invited' });
+          rejected.push({
+            membershipNumber: number,
+            reason: otherWard ? 'other_ward' : 'not_invited',
+          });
           continue;
         }
         if (recorded.has(invitee.id)) {
@@ -627,4 +630,3 @@ export class MeetingsService {
     );
   }
 }
-

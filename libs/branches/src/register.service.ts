@@ -40,7 +40,9 @@ export class RegisterService {
     ]);
     const present = new Set(attendance.map((a) => a.memberId));
     const subject =
-      m.type === MeetingType.Structure ? `${(m.structureKind ?? '').toUpperCase()} meeting` : m.type.toUpperCase();
+      m.type === MeetingType.Structure
+        ? `${(m.structureKind ?? '').toUpperCase()} meeting`
+        : m.type.toUpperCase();
     return {
       name: `register-${m.type}-${m.wardCode ?? m.structureKind ?? ''}-${m.scheduledOn}`,
       title: 'Attendance register',

@@ -71,7 +71,10 @@ export class WardAuditService {
   }
 
   /** The five criteria of one ward, now. `activeCount` may be given when already counted (area views). */
-  async evaluate(chain: WardChain, activeCount?: number): Promise<Omit<WardComplianceDto, 'approval'>> {
+  async evaluate(
+    chain: WardChain,
+    activeCount?: number,
+  ): Promise<Omit<WardComplianceDto, 'approval'>> {
     const ward = chain.wardCode;
     const [active, bga, delegates] = await Promise.all([
       activeCount !== undefined
@@ -308,7 +311,10 @@ export class WardAuditService {
         k.description,
         k.state,
         Object.entries(k.figures)
-          .map(([key, value]) => `${key}: ${value === null || value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value)}`)
+          .map(
+            ([key, value]) =>
+              `${key}: ${value === null || value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value)}`,
+          )
           .join('; '),
       ]),
     );
@@ -332,7 +338,13 @@ export class WardAuditService {
       throw AppException.badRequest('level and code go together', level ? 'code' : 'level');
     }
     const key = level
-      ? ({ province: 'provinceCode', district: 'districtCode', municipality: 'municipalityCode' } as const)[level]
+      ? (
+          {
+            province: 'provinceCode',
+            district: 'districtCode',
+            municipality: 'municipalityCode',
+          } as const
+        )[level]
       : null;
     const all = await this.geography.wardChains();
     return all
@@ -406,12 +418,12 @@ export class WardAuditService {
       { header: 'Exception' },
       { header: 'Reason' },
     ];
-    const evaluateMany = (batch: WardChain[]): Promise<WardComplianceDto[]> => this.evaluateMany(batch);
+    const evaluateMany = (batch: WardChain[]): Promise<WardComplianceDto[]> =>
+      this.evaluateMany(batch);
     async function* rows(): AsyncIterable<(string | null)[]> {
       for (let i = 0; i < wards.length; i += 100) {
         for (const r of await evaluateMany(wards.slice(i, i + 100))) {
-          const state = (key: string): string =>
-            r.criteria.find((c) => c.key === key)?.state ?? '';
+          const state = (key: string): string => r.criteria.find((c) => c.key === key)?.state ?? '';
           const activeFigures = r.criteria[0]?.figures ?? {};
           yield [
             r.wardCode,
@@ -463,4 +475,3 @@ export class WardAuditService {
     });
   }
 }
-

@@ -43,7 +43,10 @@ export class CreateMeetingDto {
   @Matches(WARD, { message: 'wardCode must be an 8-digit ward code' })
   wardCode?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'The command structure (type structure only)' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The command structure (type structure only)',
+  })
   @IsOptional()
   @IsUUID()
   structureId?: string;
@@ -174,7 +177,10 @@ export class MeetingQueryDto extends CursorQueryDto {
 }
 
 export class MeetingFiguresDto {
-  @ApiProperty({ description: 'Invited: Active and Grace Period members of the ward on the meeting date (a structure: its office bearers)' })
+  @ApiProperty({
+    description:
+      'Invited: Active and Grace Period members of the ward on the meeting date (a structure: its office bearers)',
+  })
   invited!: number;
 
   @ApiProperty({ description: 'Members in good standing (Active) of the ward on the meeting date' })
@@ -186,7 +192,9 @@ export class MeetingFiguresDto {
   @ApiProperty()
   attendees!: number;
 
-  @ApiProperty({ description: 'Attendees in good standing on the meeting date: these count for the quorum' })
+  @ApiProperty({
+    description: 'Attendees in good standing on the meeting date: these count for the quorum',
+  })
   attendeesInGoodStanding!: number;
 
   @ApiProperty()
@@ -266,7 +274,10 @@ export class MeetingDto {
   @ApiProperty()
   version!: number;
 
-  @ApiPropertyOptional({ type: MeetingFiguresDto, description: 'Only on GET /meetings/{id} and changes' })
+  @ApiPropertyOptional({
+    type: MeetingFiguresDto,
+    description: 'Only on GET /meetings/{id} and changes',
+  })
   figures?: MeetingFiguresDto;
 }
 
@@ -315,7 +326,11 @@ export class AttendanceResultDto {
 }
 
 export class RegisterQueryDto {
-  @ApiPropertyOptional({ enum: ['csv', 'xlsx', 'pdf'], enumName: 'RegisterFormat', default: 'xlsx' })
+  @ApiPropertyOptional({
+    enum: ['csv', 'xlsx', 'pdf'],
+    enumName: 'RegisterFormat',
+    default: 'xlsx',
+  })
   @IsOptional()
   @IsIn(['csv', 'xlsx', 'pdf'])
   format: 'csv' | 'xlsx' | 'pdf' = 'xlsx';
@@ -455,7 +470,8 @@ export class WardAuditQueryDto extends CursorQueryDto {
   approved?: boolean;
 
   @ApiPropertyOptional({
-    description: 'Only compliant (true) or non-compliant (false) wards; a page may then hold fewer rows',
+    description:
+      'Only compliant (true) or non-compliant (false) wards; a page may then hold fewer rows',
   })
   @IsOptional()
   @Transform(bool)
@@ -496,7 +512,10 @@ export class SelectDelegateDto {
   @IsUUID()
   memberId!: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The verified, quorate BGA of the ward that selected them' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The verified, quorate BGA of the ward that selected them',
+  })
   @IsUUID()
   meetingId!: string;
 }

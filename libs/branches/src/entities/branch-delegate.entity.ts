@@ -1,7 +1,10 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Index, Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { AssemblyType } from '../branches.enums.js';
 
 /** A ward's delegate to an assembly. A replacement ends one row (active false) and links both ways. */
+@Index('UQ_branch_delegates_active_member', { synchronize: false })
+@Index('IDX_branch_delegates_ward', { synchronize: false })
+@Index('IDX_branch_delegates_area', { synchronize: false })
 @Entity('branch_delegates')
 export class BranchDelegate {
   @PrimaryGeneratedColumn('uuid')

@@ -1,4 +1,6 @@
 import {
+  Check,
+  Index,
   Column,
   CreateDateColumn,
   Entity,
@@ -22,6 +24,13 @@ export interface VerifiedFigures {
  * A meeting of a ward (BGA, BPA) or of a command structure. The area columns are denormalised (a structure's
  * own, null above its level; all null for national structures) so the access helpers apply scope.
  */
+@Index('IDX_branch_meetings_ward', { synchronize: false })
+@Index('IDX_branch_meetings_structure', { synchronize: false })
+@Index('IDX_branch_meetings_scope', { synchronize: false })
+@Check(
+  'CHK_branch_meetings_subject',
+  `("type" = 'structure' AND "structure_id" IS NOT NULL) OR ("type" <> 'structure' AND "ward_code" IS NOT NULL)`,
+)
 @Entity('branch_meetings')
 export class BranchMeeting {
   @PrimaryGeneratedColumn('uuid')
@@ -54,7 +63,12 @@ export class BranchMeeting {
   @Column({ type: 'varchar', length: 300 })
   place!: string;
 
-  @Column({ type: 'enum', enum: MeetingStatus, enumName: 'branch_meeting_status' })
+  @Column({
+    type: 'enum',
+    enum: MeetingStatus,
+    enumName: 'branch_meeting_status',
+    default: MeetingStatus.Scheduled,
+  })
   status!: MeetingStatus;
 
   @Column({ type: 'varchar', length: 500, nullable: true })
@@ -106,6 +120,6 @@ export class BranchMeeting {
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt!: Date;
 
-  @VersionColumn()
+  @VersionColumn({ default: 1 })
   version!: number;
 }

@@ -1,7 +1,9 @@
-import { Column, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Unique, Column, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { AssemblyType } from '../branches.enums.js';
 
 /** Delegates per ward for an assembly, set for an area (the most specific area above a ward applies). */
+@Unique('UQ_delegate_limits_area', ['areaLevel', 'areaCode', 'assembly'])
+@Check('CHK_delegate_limits_max', `"max_per_ward" BETWEEN 0 AND 100`)
 @Entity('delegate_limits')
 export class DelegateLimit {
   @PrimaryGeneratedColumn('uuid')

@@ -1,6 +1,8 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Index, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** An evaluation of a ward's five criteria, or an approval of its compliance; never changed or deleted. */
+@Index('IDX_ward_audit_records_ward', { synchronize: false })
+@Check('CHK_ward_audit_records_kind', `"kind" IN ('evaluation', 'approval')`)
 @Entity('ward_audit_records')
 export class WardAuditRecord {
   @PrimaryGeneratedColumn('uuid')

@@ -21,16 +21,36 @@ type Role =
   | 'member';
 
 const USERS: Record<Role, { level: string; code: string | null; places: [Place, Place, Place] }> = {
-  super_admin: { level: 'national', code: null, places: ['own', 'otherProvince', 'siblingDistrict'] },
-  national_admin: { level: 'national', code: null, places: ['own', 'otherProvince', 'siblingDistrict'] },
-  provincial_admin: { level: 'province', code: 'GP', places: ['own', 'otherProvince', 'otherProvince'] },
-  regional_admin: { level: 'district', code: 'DC42', places: ['own', 'siblingDistrict', 'otherProvince'] },
+  super_admin: {
+    level: 'national',
+    code: null,
+    places: ['own', 'otherProvince', 'siblingDistrict'],
+  },
+  national_admin: {
+    level: 'national',
+    code: null,
+    places: ['own', 'otherProvince', 'siblingDistrict'],
+  },
+  provincial_admin: {
+    level: 'province',
+    code: 'GP',
+    places: ['own', 'otherProvince', 'otherProvince'],
+  },
+  regional_admin: {
+    level: 'district',
+    code: 'DC42',
+    places: ['own', 'siblingDistrict', 'otherProvince'],
+  },
   subregional_admin: {
     level: 'municipality',
     code: 'GT421',
     places: ['own', 'siblingMunicipality', 'siblingDistrict'],
   },
-  ward_admin: { level: 'ward', code: WARDS.own, places: ['own', 'siblingWard', 'siblingMunicipality'] },
+  ward_admin: {
+    level: 'ward',
+    code: WARDS.own,
+    places: ['own', 'siblingWard', 'siblingMunicipality'],
+  },
   auditor: { level: 'province', code: 'GP', places: ['own', 'otherProvince', 'otherProvince'] },
   member: { level: 'ward', code: WARDS.own, places: ['own', 'siblingWard', 'siblingMunicipality'] },
 };
@@ -179,7 +199,9 @@ describe('branches: authorisation matrix (e2e)', () => {
 
   /** Puts a target meeting back: held (recorded at ward level by nobody here), unverified, no attendance. */
   async function reset(place: Place): Promise<void> {
-    await pool().query('DELETE FROM branch_meeting_attendance WHERE meeting_id = $1', [meetings[place]]);
+    await pool().query('DELETE FROM branch_meeting_attendance WHERE meeting_id = $1', [
+      meetings[place],
+    ]);
     await pool().query(
       `UPDATE branch_meetings SET status = 'held', held_recorded_level = 'ward', held_recorded_by = NULL,
               verified_at = NULL, verified_by = NULL, verified_figures = NULL WHERE id = $1`,
@@ -199,13 +221,30 @@ describe('branches: authorisation matrix (e2e)', () => {
     const b = bearer(sessions[role]);
     const places = USERS[role].places;
     const calls: Record<Route, (p: Place) => Promise<number>> = {
-      getMeeting: async (p) => (await http().get(`/api/v1/meetings/${meetings[p]}`).set(...b)).status,
+      getMeeting: async (p) =>
+        (
+          await http()
+            .get(`/api/v1/meetings/${meetings[p]}`)
+            .set(...b)
+        ).status,
       invitations: async (p) =>
-        (await http().get(`/api/v1/meetings/${meetings[p]}/invitations`).set(...b)).status,
+        (
+          await http()
+            .get(`/api/v1/meetings/${meetings[p]}/invitations`)
+            .set(...b)
+        ).status,
       attendanceList: async (p) =>
-        (await http().get(`/api/v1/meetings/${meetings[p]}/attendance`).set(...b)).status,
+        (
+          await http()
+            .get(`/api/v1/meetings/${meetings[p]}/attendance`)
+            .set(...b)
+        ).status,
       register: async (p) =>
-        (await http().get(`/api/v1/meetings/${meetings[p]}/register?format=csv`).set(...b)).status,
+        (
+          await http()
+            .get(`/api/v1/meetings/${meetings[p]}/register?format=csv`)
+            .set(...b)
+        ).status,
       createMeeting: async (p) =>
         (
           await http()
@@ -221,7 +260,9 @@ describe('branches: authorisation matrix (e2e)', () => {
             .send({ version: await version(p), place: `By ${role}` })
         ).status,
       status: async (p) => {
-        await pool().query("UPDATE branch_meetings SET status = 'scheduled' WHERE id = $1", [meetings[p]]);
+        await pool().query("UPDATE branch_meetings SET status = 'scheduled' WHERE id = $1", [
+          meetings[p],
+        ]);
         return (
           await http()
             .post(`/api/v1/meetings/${meetings[p]}/status`)
@@ -237,14 +278,35 @@ describe('branches: authorisation matrix (e2e)', () => {
             .send({ membershipNumbers: [members[p].membershipNumber] })
         ).status,
       verify: async (p) =>
-        (await http().post(`/api/v1/meetings/${meetings[p]}/verify`).set(...b)).status,
-      wardAudit: async (p) => (await http().get(`/api/v1/wards/${WARDS[p]}/audit`).set(...b)).status,
+        (
+          await http()
+            .post(`/api/v1/meetings/${meetings[p]}/verify`)
+            .set(...b)
+        ).status,
+      wardAudit: async (p) =>
+        (
+          await http()
+            .get(`/api/v1/wards/${WARDS[p]}/audit`)
+            .set(...b)
+        ).status,
       auditRecords: async (p) =>
-        (await http().get(`/api/v1/wards/${WARDS[p]}/audit/records`).set(...b)).status,
+        (
+          await http()
+            .get(`/api/v1/wards/${WARDS[p]}/audit/records`)
+            .set(...b)
+        ).status,
       auditReport: async (p) =>
-        (await http().get(`/api/v1/wards/${WARDS[p]}/audit/report`).set(...b)).status,
+        (
+          await http()
+            .get(`/api/v1/wards/${WARDS[p]}/audit/report`)
+            .set(...b)
+        ).status,
       evaluate: async (p) =>
-        (await http().post(`/api/v1/wards/${WARDS[p]}/audit/evaluations`).set(...b)).status,
+        (
+          await http()
+            .post(`/api/v1/wards/${WARDS[p]}/audit/evaluations`)
+            .set(...b)
+        ).status,
       approve: async (p) =>
         (
           await http()
@@ -278,11 +340,31 @@ describe('branches: authorisation matrix (e2e)', () => {
       actual[route] = out as PerTarget;
     }
     actual.lists = [
-      (await http().get('/api/v1/meetings').set(...b)).status,
-      (await http().get('/api/v1/ward-audits').set(...b)).status,
-      (await http().get('/api/v1/ward-audits/export?format=csv&level=municipality&code=GT421').set(...b)).status,
-      (await http().get('/api/v1/delegates').set(...b)).status,
-      (await http().get('/api/v1/delegates/export?format=csv').set(...b)).status,
+      (
+        await http()
+          .get('/api/v1/meetings')
+          .set(...b)
+      ).status,
+      (
+        await http()
+          .get('/api/v1/ward-audits')
+          .set(...b)
+      ).status,
+      (
+        await http()
+          .get('/api/v1/ward-audits/export?format=csv&level=municipality&code=GT421')
+          .set(...b)
+      ).status,
+      (
+        await http()
+          .get('/api/v1/delegates')
+          .set(...b)
+      ).status,
+      (
+        await http()
+          .get('/api/v1/delegates/export?format=csv')
+          .set(...b)
+      ).status,
     ];
     actual.limits = [
       (
@@ -295,23 +377,34 @@ describe('branches: authorisation matrix (e2e)', () => {
     expect(actual).toEqual(EXPECTED[role]);
   });
 
-  it.each(['provincial_admin', 'regional_admin', 'subregional_admin', 'ward_admin', 'auditor'] as Role[])(
-    '%s lists exactly the meetings and delegates of its own area',
-    async (role) => {
-      const u = USERS[role];
-      const column = { province: 'province_code', district: 'district_code', municipality: 'municipality_code', ward: 'ward_code' }[
-        u.level
-      ] as string;
-      for (const [table, path] of [
-        ['branch_meetings', '/api/v1/meetings?limit=100'],
-        ['branch_delegates', '/api/v1/delegates?limit=100&history=true'],
-      ] as const) {
-        const { rows } = await pool().query<{ id: string }>(`SELECT id FROM ${table} WHERE ${column} = $1`, [u.code]);
-        const res = await http().get(path).set(...bearer(sessions[role]));
-        const ids = (res.body.data as { id: string }[]).map((x) => x.id).sort();
-        expect(ids).toEqual(rows.map((r) => r.id).sort());
-        expect(ids.length).toBeGreaterThan(0);
-      }
-    },
-  );
+  it.each([
+    'provincial_admin',
+    'regional_admin',
+    'subregional_admin',
+    'ward_admin',
+    'auditor',
+  ] as Role[])('%s lists exactly the meetings and delegates of its own area', async (role) => {
+    const u = USERS[role];
+    const column = {
+      province: 'province_code',
+      district: 'district_code',
+      municipality: 'municipality_code',
+      ward: 'ward_code',
+    }[u.level] as string;
+    for (const [table, path] of [
+      ['branch_meetings', '/api/v1/meetings?limit=100'],
+      ['branch_delegates', '/api/v1/delegates?limit=100&history=true'],
+    ] as const) {
+      const { rows } = await pool().query<{ id: string }>(
+        `SELECT id FROM ${table} WHERE ${column} = $1`,
+        [u.code],
+      );
+      const res = await http()
+        .get(path)
+        .set(...bearer(sessions[role]));
+      const ids = (res.body.data as { id: string }[]).map((x) => x.id).sort();
+      expect(ids).toEqual(rows.map((r) => r.id).sort());
+      expect(ids.length).toBeGreaterThan(0);
+    }
+  });
 });

@@ -52,7 +52,10 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     for (let i = 0; i < 7; i += 1) counting.push(await insertBranchMember(pool(), WARD));
     // Active on D, Grace Period today (expired 5 days before today... after D): counts.
     counting.push(
-      await insertBranchMember(pool(), WARD, { status: 'grace_period', expiresOn: daysFromToday(-5) }),
+      await insertBranchMember(pool(), WARD, {
+        status: 'grace_period',
+        expiresOn: daysFromToday(-5),
+      }),
     );
     // Suspended today, but the suspension came after D: Active on D, counts.
     const suspendedLater = await insertBranchMember(pool(), WARD, { status: 'suspended' });
@@ -69,13 +72,22 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     // 10 in good standing on D → quorum 6.
 
     // Grace Period on D (expired 15 days before today, 5 before D): invited, does not count.
-    grace = await insertBranchMember(pool(), WARD, { status: 'grace_period', expiresOn: daysFromToday(-15) });
+    grace = await insertBranchMember(pool(), WARD, {
+      status: 'grace_period',
+      expiresOn: daysFromToday(-15),
+    });
     // Expired on D, renewed since (renewal paid 2 days ago, previous expiry 200 days before D).
     renewedAfter = await insertBranchMember(pool(), WARD, { expiresOn: daysFromToday(700) });
     await pool().query(
       `INSERT INTO member_renewals (member_id, paid_on, amount_cents, reference, previous_expires_on, expires_on)
        VALUES ($1, $2, 1000, $3, $4, $5)`,
-      [renewedAfter.id, daysFromToday(-2), `r-${renewedAfter.id}`, daysFromToday(-210), daysFromToday(700)],
+      [
+        renewedAfter.id,
+        daysFromToday(-2),
+        `r-${renewedAfter.id}`,
+        daysFromToday(-210),
+        daysFromToday(700),
+      ],
     );
     // Joined after D.
     joinedAfter = await insertBranchMember(pool(), WARD, { joinedOn: daysFromToday(-1) });
@@ -97,7 +109,9 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
   }
 
   async function audit(session: Session, ward = WARD): Promise<Record<string, string>> {
-    const res = await http().get(`/api/v1/wards/${ward}/audit`).set(...bearer(session));
+    const res = await http()
+      .get(`/api/v1/wards/${ward}/audit`)
+      .set(...bearer(session));
     expect(res.status).toBe(200);
     const body = res.body as { criteria: { key: string; state: string }[] };
     return Object.fromEntries(body.criteria.map((c) => [c.key, c.state]));
@@ -117,11 +131,19 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     const res = await http()
       .post('/api/v1/meetings')
       .set(...bearer(wardAdmin))
-      .send({ type: 'bga', wardCode: WARD, scheduledOn: D, place: 'Sebokeng hall', agenda: '1. Opening' });
+      .send({
+        type: 'bga',
+        wardCode: WARD,
+        scheduledOn: D,
+        place: 'Sebokeng hall',
+        agenda: '1. Opening',
+      });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ status: 'scheduled', wardCode: WARD, provinceCode: 'GP' });
     meetingId = (res.body as { id: string }).id;
-    const foreign = await http().get(`/api/v1/meetings/${meetingId}`).set(...bearer(otherProvince));
+    const foreign = await http()
+      .get(`/api/v1/meetings/${meetingId}`)
+      .set(...bearer(otherProvince));
     expect(foreign.status).toBe(404);
   });
 
@@ -134,7 +156,9 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       delegates_selected: 'failed',
     });
     // The sibling ward has 3 Active members (< 8): criterion 1 fails there.
-    const sibling = await http().get(`/api/v1/wards/${SIBLING}/audit`).set(...bearer(subregional));
+    const sibling = await http()
+      .get(`/api/v1/wards/${SIBLING}/audit`)
+      .set(...bearer(subregional));
     expect(sibling.body.criteria[0]).toMatchObject({
       key: 'active_members',
       state: 'failed',
@@ -143,12 +167,19 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
   });
 
   it('invites Active and Grace members of the ward on the meeting date, and derives the quorum from it', async () => {
-    const res = await http().get(`/api/v1/meetings/${meetingId}/invitations`).set(...bearer(wardAdmin));
+    const res = await http()
+      .get(`/api/v1/meetings/${meetingId}/invitations`)
+      .set(...bearer(wardAdmin));
     expect(res.status).toBe(200);
-    const invited = (res.body as { memberId: string; statusOnDate: string }[]).map((i) => i.memberId);
+    const invited = (res.body as { memberId: string; statusOnDate: string }[]).map(
+      (i) => i.memberId,
+    );
     expect(invited.sort()).toEqual([...counting.map((m) => m.id), grace.id].sort());
-    for (const absent of [renewedAfter, joinedAfter, movedIn, outsider]) expect(invited).not.toContain(absent.id);
-    const meeting = await http().get(`/api/v1/meetings/${meetingId}`).set(...bearer(wardAdmin));
+    for (const absent of [renewedAfter, joinedAfter, movedIn, outsider])
+      expect(invited).not.toContain(absent.id);
+    const meeting = await http()
+      .get(`/api/v1/meetings/${meetingId}`)
+      .set(...bearer(wardAdmin));
     expect(meeting.body.figures).toEqual({
       invited: 11,
       inGoodStanding: 10,
@@ -194,9 +225,19 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     const five = await http()
       .post(`/api/v1/meetings/${meetingId}/attendance`)
       .set(...bearer(wardAdmin))
-      .send({ membershipNumbers: [...counting.slice(0, 5).map((m) => m.membershipNumber), grace.membershipNumber] });
+      .send({
+        membershipNumbers: [
+          ...counting.slice(0, 5).map((m) => m.membershipNumber),
+          grace.membershipNumber,
+        ],
+      });
     expect(five.status).toBe(200);
-    expect(five.body.figures).toMatchObject({ attendees: 6, attendeesInGoodStanding: 5, quorum: 6, quorumMet: false });
+    expect(five.body.figures).toMatchObject({
+      attendees: 6,
+      attendeesInGoodStanding: 5,
+      quorum: 6,
+      quorumMet: false,
+    });
     expect(await audit(wardAdmin)).toMatchObject({ bga_quorate: 'failed' });
 
     const again = await http()
@@ -204,7 +245,9 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       .set(...bearer(wardAdmin))
       .send({ membershipNumbers: [counting[0]!.membershipNumber] });
     expect(again.status).toBe(422);
-    expect(again.body.rejected).toEqual([{ membershipNumber: counting[0]!.membershipNumber, reason: 'already_recorded' }]);
+    expect(again.body.rejected).toEqual([
+      { membershipNumber: counting[0]!.membershipNumber, reason: 'already_recorded' },
+    ]);
 
     // One by one: the sixth in good standing, who was suspended only after the meeting.
     const six = await http()
@@ -212,12 +255,18 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       .set(...bearer(wardAdmin))
       .send({ membershipNumbers: [counting[8]!.membershipNumber] });
     expect(six.status).toBe(200);
-    expect(six.body.figures).toMatchObject({ attendeesInGoodStanding: 6, quorum: 6, quorumMet: true });
+    expect(six.body.figures).toMatchObject({
+      attendeesInGoodStanding: 6,
+      quorum: 6,
+      quorumMet: true,
+    });
     expect(await audit(wardAdmin)).toMatchObject({ bga_quorate: 'passed', bga_verified: 'failed' });
   });
 
   it('records the presiding officer and secretary only from the invitees', async () => {
-    const m = await http().get(`/api/v1/meetings/${meetingId}`).set(...bearer(wardAdmin));
+    const m = await http()
+      .get(`/api/v1/meetings/${meetingId}`)
+      .set(...bearer(wardAdmin));
     const version = (m.body as { version: number }).version;
     const wrong = await http()
       .patch(`/api/v1/meetings/${meetingId}`)
@@ -250,15 +299,25 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
   });
 
   it('four eyes: neither the recorder nor a peer verifies; a higher-level admin does, and the meeting locks', async () => {
-    const self = await http().post(`/api/v1/meetings/${meetingId}/verify`).set(...bearer(wardAdmin));
+    const self = await http()
+      .post(`/api/v1/meetings/${meetingId}/verify`)
+      .set(...bearer(wardAdmin));
     expect(self.status).toBe(403);
-    const peer = await http().post(`/api/v1/meetings/${meetingId}/verify`).set(...bearer(wardAdmin2));
+    const peer = await http()
+      .post(`/api/v1/meetings/${meetingId}/verify`)
+      .set(...bearer(wardAdmin2));
     expect(peer.status).toBe(403);
-    const foreign = await http().post(`/api/v1/meetings/${meetingId}/verify`).set(...bearer(otherProvince));
+    const foreign = await http()
+      .post(`/api/v1/meetings/${meetingId}/verify`)
+      .set(...bearer(otherProvince));
     expect(foreign.status).toBe(403);
-    const reader = await http().post(`/api/v1/meetings/${meetingId}/verify`).set(...bearer(auditor));
+    const reader = await http()
+      .post(`/api/v1/meetings/${meetingId}/verify`)
+      .set(...bearer(auditor));
     expect(reader.status).toBe(403);
-    const ok = await http().post(`/api/v1/meetings/${meetingId}/verify`).set(...bearer(subregional));
+    const ok = await http()
+      .post(`/api/v1/meetings/${meetingId}/verify`)
+      .set(...bearer(subregional));
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ locked: true });
     expect(ok.body.figures).toMatchObject({ quorumMet: true, frozen: true, quorum: 6 });
@@ -266,19 +325,30 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     const version = (ok.body as { version: number }).version;
     const before = await counts();
     const changes: Response[] = [
-      await http().patch(`/api/v1/meetings/${meetingId}`).set(...bearer(wardAdmin)).send({ version, place: 'Elsewhere' }),
+      await http()
+        .patch(`/api/v1/meetings/${meetingId}`)
+        .set(...bearer(wardAdmin))
+        .send({ version, place: 'Elsewhere' }),
       await http()
         .post(`/api/v1/meetings/${meetingId}/attendance`)
         .set(...bearer(wardAdmin))
         .send({ membershipNumbers: [counting[6]!.membershipNumber] }),
-      await http().post(`/api/v1/meetings/${meetingId}/status`).set(...bearer(wardAdmin)).send({ status: 'cancelled' }),
-      await http().post(`/api/v1/meetings/${meetingId}/verify`).set(...bearer(subregional)),
+      await http()
+        .post(`/api/v1/meetings/${meetingId}/status`)
+        .set(...bearer(wardAdmin))
+        .send({ status: 'cancelled' }),
+      await http()
+        .post(`/api/v1/meetings/${meetingId}/verify`)
+        .set(...bearer(subregional)),
     ];
     expect(changes.map((r) => [r.status, (r.body as { code: string }).code])).toEqual(
       Array(4).fill([409, 'MEETING_LOCKED']),
     );
     expect(await counts()).toEqual(before);
-    expect(await audit(wardAdmin)).toMatchObject({ bga_verified: 'passed', delegates_selected: 'failed' });
+    expect(await audit(wardAdmin)).toMatchObject({
+      bga_verified: 'passed',
+      delegates_selected: 'failed',
+    });
   });
 
   it('concurrent delegate selections at the limit (3 for the SRPA) never exceed it', async () => {
@@ -294,7 +364,8 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(3);
     expect(statuses.filter((s) => s === 409)).toHaveLength(candidates.length - 3);
-    for (const r of results.filter((x) => x.status === 409)) expect(r.body.code).toBe('DELEGATE_LIMIT_REACHED');
+    for (const r of results.filter((x) => x.status === 409))
+      expect(r.body.code).toBe('DELEGATE_LIMIT_REACHED');
     const { rows } = await pool().query<{ n: number }>(
       "SELECT count(*)::int AS n FROM branch_delegates WHERE ward_code = $1 AND assembly = 'srpa' AND active",
       [WARD],
@@ -314,7 +385,9 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       .set(...bearer(subregional))
       .send({ level: 'municipality', code: 'GT421', assembly: 'srpa', maxPerWard: 4 });
     expect(set.status).toBe(200);
-    const listed = await http().get('/api/v1/delegates?assembly=srpa').set(...bearer(wardAdmin));
+    const listed = await http()
+      .get('/api/v1/delegates?assembly=srpa')
+      .set(...bearer(wardAdmin));
     const chosen = new Set((listed.body.data as { memberId: string }[]).map((d) => d.memberId));
     const free = counting.slice(0, 7).filter((m) => !chosen.has(m.id));
     const fourth = await http()
@@ -334,11 +407,17 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       .set(...bearer(wardAdmin))
       .send({ memberId: free[1]!.id, meetingId, reason: 'Moved away' });
     expect(replaced.status).toBe(201);
-    expect(replaced.body).toMatchObject({ replacesId: old.id, replacementReason: 'Moved away', active: true });
-    const history = await http().get('/api/v1/delegates?history=true&level=ward&code=' + WARD).set(...bearer(subregional));
-    const before = (history.body.data as { id: string; active: boolean; replacedById: string | null }[]).find(
-      (d) => d.id === old.id,
-    );
+    expect(replaced.body).toMatchObject({
+      replacesId: old.id,
+      replacementReason: 'Moved away',
+      active: true,
+    });
+    const history = await http()
+      .get('/api/v1/delegates?history=true&level=ward&code=' + WARD)
+      .set(...bearer(subregional));
+    const before = (
+      history.body.data as { id: string; active: boolean; replacedById: string | null }[]
+    ).find((d) => d.id === old.id);
     expect(before).toMatchObject({ active: false, replacedById: replaced.body.id });
     const again = await http()
       .post(`/api/v1/delegates/${old.id}/replacement`)
@@ -355,14 +434,23 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       officers_recorded: 'passed',
       delegates_selected: 'passed',
     });
-    const byWard = await http().post(`/api/v1/wards/${WARD}/audit/approvals`).set(...bearer(wardAdmin)).send({});
+    const byWard = await http()
+      .post(`/api/v1/wards/${WARD}/audit/approvals`)
+      .set(...bearer(wardAdmin))
+      .send({});
     expect(byWard.status).toBe(403);
-    const ok = await http().post(`/api/v1/wards/${WARD}/audit/approvals`).set(...bearer(subregional)).send({});
+    const ok = await http()
+      .post(`/api/v1/wards/${WARD}/audit/approvals`)
+      .set(...bearer(subregional))
+      .send({});
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ kind: 'approval', compliant: true, exception: false });
 
     const before = await counts();
-    const refused = await http().post(`/api/v1/wards/${SIBLING}/audit/approvals`).set(...bearer(subregional)).send({});
+    const refused = await http()
+      .post(`/api/v1/wards/${SIBLING}/audit/approvals`)
+      .set(...bearer(subregional))
+      .send({});
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('WARD_NOT_COMPLIANT');
     const noReason = await http()
@@ -378,16 +466,23 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     expect(exception.status).toBe(201);
     expect(exception.body).toMatchObject({ compliant: false, exception: true });
 
-    const records = await http().get(`/api/v1/wards/${SIBLING}/audit/records`).set(...bearer(auditor));
+    const records = await http()
+      .get(`/api/v1/wards/${SIBLING}/audit/records`)
+      .set(...bearer(auditor));
     expect(records.body).toHaveLength(1);
     const { rows } = await pool().query<{ n: number }>(
       "SELECT count(*)::int AS n FROM audit_events WHERE action = 'branches.ward_approved'",
     );
     expect(rows[0]?.n).toBe(2);
 
-    const area = await http().get('/api/v1/ward-audits?level=municipality&code=GT421&approved=true').set(...bearer(subregional));
+    const area = await http()
+      .get('/api/v1/ward-audits?level=municipality&code=GT421&approved=true')
+      .set(...bearer(subregional));
     expect(area.status).toBe(200);
-    expect((area.body.data as { wardCode: string }[]).map((w) => w.wardCode)).toEqual([WARD, SIBLING]);
+    expect((area.body.data as { wardCode: string }[]).map((w) => w.wardCode)).toEqual([
+      WARD,
+      SIBLING,
+    ]);
     const compliant = await http()
       .get('/api/v1/ward-audits?level=municipality&code=GT421&compliant=true&limit=100')
       .set(...bearer(subregional));
@@ -409,7 +504,15 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     await wb.xlsx.load(res.body as never);
     const sheet = wb.worksheets[0]!;
     const rows: string[][] = [];
-    sheet.eachRow((row) => rows.push((row.values as unknown[]).slice(1).map((v) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v)))));
+    sheet.eachRow((row) =>
+      rows.push(
+        (row.values as unknown[])
+          .slice(1)
+          .map((v) =>
+            v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v),
+          ),
+      ),
+    );
     expect(rows[0]).toEqual([
       'Membership number',
       'Surname',
@@ -429,7 +532,10 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       .get('/api/v1/ward-audits/export?level=municipality&code=GT421&format=csv')
       .set(...bearer(subregional));
     expect(res.status).toBe(200);
-    const lines = (res.text).replace(/^\uFEFF/, '').trim().split('\n');
+    const lines = res.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
     expect(lines[0]).toContain('Ward');
     expect(lines.find((l) => l.startsWith(WARD))).toContain('yes');
   });
@@ -456,8 +562,11 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     expect(all).toContain(`BGA of ward ${WARD} on ${D}`);
     expect(all).toContain('Signature');
     for (const m of [...counting, grace]) expect(all).toContain(m.membershipNumber);
-    for (const m of [renewedAfter, joinedAfter, movedIn, outsider]) expect(all).not.toContain(m.membershipNumber);
-    const outside = await http().get(`/api/v1/meetings/${meetingId}/register?format=pdf`).set(...bearer(otherProvince));
+    for (const m of [renewedAfter, joinedAfter, movedIn, outsider])
+      expect(all).not.toContain(m.membershipNumber);
+    const outside = await http()
+      .get(`/api/v1/meetings/${meetingId}/register?format=pdf`)
+      .set(...bearer(otherProvince));
     expect(outside.status).toBe(404);
   });
 
@@ -469,12 +578,17 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     expect(one).toContain(`Ward ${WARD}`);
     expect(one).toContain('quorumMet: true');
     expect(one).toContain('passed');
-    const area = await binary('/api/v1/ward-audits/export?level=municipality&code=GT421&format=pdf', subregional);
+    const area = await binary(
+      '/api/v1/ward-audits/export?level=municipality&code=GT421&format=pdf',
+      subregional,
+    );
     expect(area.status).toBe(200);
     const text = (await readPdf(area.body as Buffer)).pages.join('\n');
     expect(text).toContain(WARD);
     expect(text).toContain(SIBLING);
-    const hidden = await http().get(`/api/v1/wards/${WARD}/audit/report`).set(...bearer(otherProvince));
+    const hidden = await http()
+      .get(`/api/v1/wards/${WARD}/audit/report`)
+      .set(...bearer(otherProvince));
     expect(hidden.status).toBe(404);
   });
 });

@@ -19,6 +19,7 @@ import { PasswordResetTokens1795740100000 } from './1795740100000-PasswordResetT
 import { UserMfa1795800000000 } from './1795800000000-UserMfa.js';
 import { MessagingCampaigns1795810000000 } from './1795810000000-MessagingCampaigns.js';
 import { Payments1795820000000 } from './1795820000000-Payments.js';
+import { Branches1795830000000 } from './1795830000000-Branches.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
@@ -43,5 +44,6 @@ export const MIGRATIONS = [
   UserMfa1795800000000,
   MessagingCampaigns1795810000000,
   Payments1795820000000,
+  Branches1795830000000,
   GenericImportJobs1795860000000,
 ];

@@ -4,6 +4,7 @@ import { AuthModule } from '@app/auth';
 import { GeographyModule } from '@app/geography';
 import { MemberExportModule, MemberImportsModule, MembersModule } from '@app/members';
 import { LeadershipModule } from '@app/leadership';
+import { BranchesModule } from '@app/branches';
 import { RealtimeModule } from '@app/realtime';
 import { PrivacyModule } from '@app/privacy';
 import { StatsModule } from '@app/stats';
@@ -29,6 +30,7 @@ export class AppModule {
         StatsModule,
         MembersModule,
         LeadershipModule,
+        BranchesModule,
         RealtimeModule,
         PrivacyModule,
         MessagingModule,

@@ -4,6 +4,7 @@ import { GEOGRAPHY_ENTITIES } from '@app/geography';
 import { LEADERSHIP_ENTITIES } from '@app/leadership';
 import { IMPORT_ENTITIES } from '@app/files';
 import { MEMBERS_ENTITIES } from '@app/members';
+import { BRANCHES_ENTITIES } from '@app/branches';
 import { USERS_ENTITIES } from '@app/users';
 import { MESSAGING_ENTITIES } from '@app/messaging';
 import { ACCOUNT_RECOVERY_ENTITIES } from '@app/account-recovery';
@@ -19,6 +20,7 @@ export const ENTITIES = [
   ...MEMBERS_ENTITIES,
   ...LEADERSHIP_ENTITIES,
   ...IMPORT_ENTITIES,
+  ...BRANCHES_ENTITIES,
   ...MESSAGING_ENTITIES,
   ...ACCOUNT_RECOVERY_ENTITIES,
   ...MFA_ENTITIES,

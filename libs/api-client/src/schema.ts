@@ -308,6 +308,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/delegate-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the delegates per ward of an assembly for an area
+         * @description For an area at or below your level inside your area (else 403). The most specific limit above a ward applies to it.
+         */
+        put: operations["delegatesSetLimit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/delegates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List delegates
+         * @description Delegates inside your area by ward, filtered by assembly and area (level + code: province, district (region), municipality (sub-region) or ward); history=true includes replaced ones. Keyset pagination.
+         */
+        get: operations["delegatesList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/delegates/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export delegates as CSV or XLSX
+         * @description Delegates inside your area for credentialing at the assembly, by province, region, sub-region and ward. Audited.
+         */
+        get: operations["delegatesExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/delegates/{id}/replacement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace a delegate
+         * @description Ends the delegate (kept, with replacedById and the reason) and selects the new member (with replacesId), under the same lock and rules as a selection. A delegate already replaced: 409.
+         */
+        post: operations["delegatesReplace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/geography/districts/{code}/municipalities": {
         parameters: {
             query?: never;
@@ -602,6 +682,158 @@ export interface paths {
         get: operations["leadershipVacancies"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List meetings
+         * @description Meetings inside your area, newest first (scheduled date), filtered by ward, structure, type or status. Keyset pagination.
+         */
+        get: operations["meetingsList"];
+        put?: never;
+        /**
+         * Schedule a meeting
+         * @description A BGA or BPA of a ward (wardCode), or a meeting of a command structure (structureId: CCT, War Council, PCT, RCT, SRCT, BCT). The ward or structure must lie inside your area (else 403; an unknown structure 404, an unknown ward 400). Status starts as scheduled.
+         */
+        post: operations["meetingsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a meeting with its figures
+         * @description The meeting and its computed figures: invited, members in good standing on the meeting date, quorum = floor(in good standing / 2) + 1, attendees and quorumMet. Frozen once verified. Outside your area: 404.
+         */
+        get: operations["meetingsGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a meeting
+         * @description Date, place, presiding officer and secretary (invitees of the meeting: a member of the ward, Active or Grace Period on the meeting date, or an office bearer of the structure; else 400), agenda, minutes, decisions and outcome as text. Optimistic locking by version. A verified meeting is locked: 409 MEETING_LOCKED. Outside your area: 403.
+         */
+        patch: operations["meetingsUpdate"];
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the attendees
+         * @description Attendees recorded for the meeting, with whether each counts for the quorum.
+         */
+        get: operations["meetingsAttendance"];
+        put?: never;
+        /**
+         * Record attendees by membership number
+         * @description One or many membership numbers in one transaction. Each must be invited (a member of the ward, Active or Grace Period on the meeting date; or an office bearer of the structure). Any refusal answers 422 ATTENDANCE_REJECTED with `rejected: [{ membershipNumber, reason }]` (unknown, other_ward, not_invited, duplicate, already_recorded) and nothing is written. Not for cancelled or postponed meetings, nor before the meeting date; 409 once verified.
+         */
+        post: operations["meetingsRecordAttendance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List who is invited
+         * @description A ward assembly: every Active and Grace Period member of the ward on the meeting date (status derived from renewals, transfers and status history; see docs/branches.md). A structure meeting: its office bearers on that date. Computed on every read.
+         */
+        get: operations["meetingsInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the attendance register
+         * @description Every invitee (membership number, surname, first names, status on the meeting date, present, and an empty signature column) as XLSX or CSV through the table writer, or a printable PDF through the shared PDF layer. Generated on demand; audited.
+         */
+        get: operations["meetingsDownloadRegister"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record that a meeting was held, cancelled or postponed
+         * @description scheduled (or postponed) → held | cancelled | postponed. Held only on or after the scheduled date. The admin who records held is remembered: a higher-level admin verifies. Locked once verified (409).
+         */
+        post: operations["meetingsChangeStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a held meeting (four eyes)
+         * @description By an admin of a strictly higher level than the one who recorded the meeting as held (a national recorder: another national user), never by the recorder (403). Freezes the figures and locks the meeting (later changes: 409 MEETING_LOCKED).
+         */
+        post: operations["meetingsVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -930,8 +1162,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Manual renewal (national admins)
-         * @description An explicit, audited manual renewal that takes effect at once without a verified payment: national and super admins only (members:manual_renewal), with a required reason (audited as member.manual_renewal and shown in the history). Every other renewal is a payment recorded with POST /payments and verified by a second user (four eyes) or confirmed by the card gateway. Takes paidOn (not in the future), reference (unique; a repeat is 409) and amountCents (default MEMBERSHIP_FEE_CENTS). The expiry becomes the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS, which re-activates Grace Period and Expired members. Suspended, Cancelled and Deceased members cannot renew (409).
+         * Renew a membership
+         * @description Records a payment: paidOn (not in the future), reference (unique; a repeat is 409) and amountCents (default MEMBERSHIP_FEE_CENTS). The expiry becomes the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS, which re-activates Grace Period and Expired members. Suspended, Cancelled and Deceased members cannot renew (409). Scoped: anything outside your area answers 404.
          */
         post: operations["membersRenew"];
         delete?: never;
@@ -1014,130 +1246,6 @@ export interface paths {
          * @description BulkSMS posts an array of message status reports here. The URL configured at BulkSMS carries SMS_WEBHOOK_SECRET as ?token=; a missing or wrong token answers 403 and changes nothing. Reports for unknown messages, or for messages already delivered or failed, are ignored.
          */
         post: operations["messagingBulkSmsReport"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List payments
-         * @description A keyset page of the payments of members and applications in your area, newest first; status=pending gives the payments waiting for verification in your area. Filters only narrow your area.
-         */
-        get: operations["paymentsList"];
-        put?: never;
-        /**
-         * Record a payment
-         * @description A cash, EFT or external payment for a member (a renewal) or an application (the joining fee): exactly one of memberId and applicationId, paidOn (not in the future), amountCents (integer cents > 0, default MEMBERSHIP_FEE_CENTS) and a reference unique per method (a repeat is 409). The payment is pending: nothing changes for the member until another user verifies it (four eyes). A member or application outside your area answers 404. Audited as payment.recorded and shown in the member history.
-         */
-        post: operations["paymentsRecord"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payments/checkouts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Start a card payment (PayFast hosted checkout)
-         * @description Records a pending card payment for a member and answers the PayFast process URL with the signed form fields the browser posts there. The card is entered on PayFast's page: no card data ever reaches this API. PayFast's server-to-server notification then verifies the payment and renews the membership. 503 when PayFast is not configured.
-         */
-        post: operations["paymentsCheckout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payments/payfast/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * PayFast ITN (called by PayFast, not by clients)
-         * @description The Instant Transaction Notification. Checked as PayFast documents: MD5 signature over the posted fields in order with the passphrase, source address in PAYFAST_SOURCE_RANGES (when PAYFAST_SOURCE_CHECK), merchant id, amount and m_payment_id match our payment, and PayFast confirms the data at PAYFAST_VALIDATE_URL (VALID). COMPLETE verifies the payment and renews the member in one transaction; FAILED/CANCELLED rejects it; a repeat or a late notification for a decided payment changes nothing. Accepted: 200. Refused: 400, nothing changed.
-         */
-        post: operations["paymentsPayfastNotification"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payments/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a payment
-         * @description One payment of a member or application in your area (404 outside).
-         */
-        get: operations["paymentsGet"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payments/{id}/reject": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Reject a payment (four eyes)
-         * @description With a reason; same rules as verify (not by the recorder, scope must cover it). A rejected payment changes nothing for the member.
-         */
-        post: operations["paymentsReject"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payments/{id}/verify": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Verify a payment (four eyes)
-         * @description By a user other than the one who recorded it (else 403), whose scope covers the payment (else 403) and its member (else 404). In one transaction with the payment row locked: the member expiry is extended by the membership rule (the later of the current expiry and paidOn + MEMBERSHIP_PERIOD_MONTHS) and the renewal row written. Of concurrent verifications one wins; the others, and any re-verification, get 409. Card payments are verified only by the gateway (409).
-         */
-        post: operations["paymentsVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1372,6 +1480,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ward-audits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the wards of an area with their audit state
+         * @description Every ward of the area (level + code; default your own area) inside your scope, by ward code, with its five criteria and latest approval. Filters: approved (SQL) and compliant (applied per page, so a page may hold fewer rows; the cursor never skips a ward). Keyset pagination.
+         */
+        get: operations["wardAuditArea"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ward-audits/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the ward audit of an area as CSV, XLSX or PDF
+         * @description One row per ward of the area inside your scope: the state of each criterion, compliance and the latest approval (CSV/XLSX through the shared table writer, formula-safe; PDF through the shared PDF layer). Audited.
+         */
+        get: operations["wardAuditExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wards/{code}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a ward's compliance
+         * @description (1) at least GOOD_STANDING_MIN_ACTIVE Active members (voting districts: not_evaluated until the data exists), (2) the latest held BGA quorate, (3) that meeting verified, (4) a presiding officer and secretary recorded, (5) delegates selected for the SRPA; each with its figures, and the latest approval. Outside your area (or unknown): 404.
+         */
+        get: operations["wardAuditCompliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wards/{code}/audit/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a ward's compliance
+         * @description By an admin above the ward (not ward level; 403) inside whose area it lies (403). A ward that fails a criterion is approved only with exception=true and a reason (else 422 WARD_NOT_COMPLIANT). The evaluation is kept with the approval; audited; published as branch.compliance_approved.
+         */
+        post: operations["wardAuditApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wards/{code}/audit/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a ward's evaluation
+         * @description Evaluates the five criteria now and keeps the result as a ward audit record (and in the audit log).
+         */
+        post: operations["wardAuditEvaluate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wards/{code}/audit/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a ward's evaluations and approvals
+         * @description Every recorded evaluation and approval of the ward (newest first, at most 200).
+         */
+        get: operations["wardAuditRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wards/{code}/audit/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a ward's audit report (PDF)
+         * @description Each criterion with its state and figures, compliance and the latest approval, as a printable PDF (shared PDF layer). Outside your area: 404. Audited.
+         */
+        get: operations["wardAuditReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wards/{code}/delegates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Select a delegate of a ward
+         * @description An Active member of the ward, selected at a verified, quorate BGA of that ward (else 422). The ward's limit for the assembly (the most specific delegate limit above it, else 3 for the SRPA and 1 for the PPA and NPA) is enforced under a lock: concurrent selections never exceed it (409 DELEGATE_LIMIT_REACHED). Ward outside your area: 403.
+         */
+        post: operations["delegatesSelect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1533,6 +1801,28 @@ export interface components {
             /** @description Pass as ?cursor= to get the next page; null on the last page */
             nextCursor: string | null;
         };
+        ApprovalDto: {
+            /** Format: date-time */
+            approvedAt: string;
+            /** Format: uuid */
+            approvedBy: string | null;
+            /** @description Whether the criteria all passed when approved */
+            compliantWhenApproved: boolean;
+            /** @description Approved although not every criterion passed */
+            exception: boolean;
+            /** Format: uuid */
+            id: string;
+            reason: string | null;
+        };
+        ApproveComplianceDto: {
+            /**
+             * @description Approve although a criterion failed (needs a reason)
+             * @default false
+             */
+            exception?: boolean;
+            /** @description Why (required with an exception) */
+            reason?: string;
+        };
         AreaMembershipDto: {
             byAgeBand: components["schemas"]["AgeBandCountsDto"];
             byGender: components["schemas"]["GenderCountsDto"];
@@ -1543,6 +1833,49 @@ export interface components {
             name: string;
             /** @description Members (anonymised ones excluded) */
             total: number;
+        };
+        /** @enum {string} */
+        AssemblyType: "srpa" | "ppa" | "npa";
+        AttendanceDto: {
+            /**
+             * @description Membership numbers (1 to 2000); all are recorded in one transaction, or none
+             * @example [
+             *       "EFF0001234"
+             *     ]
+             */
+            membershipNumbers: string[];
+        };
+        AttendanceResultDto: {
+            figures: components["schemas"]["MeetingFiguresDto"];
+            /** @description Attendees recorded by this request */
+            recorded: number;
+        };
+        AttendeeDto: {
+            firstNames: string;
+            /** @description Counts for the quorum (in good standing on the meeting date) */
+            inGoodStanding: boolean;
+            /** Format: uuid */
+            memberId: string;
+            membershipNumber: string;
+            /**
+             * @description The member's status on the meeting date
+             * @example active
+             */
+            statusOnDate: string;
+            surname: string;
+        };
+        AuditRecordDto: {
+            /** Format: uuid */
+            actorUserId: string | null;
+            compliant: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            criteria: components["schemas"]["CriterionDto"][];
+            exception: boolean;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["WardAuditRecordKind"];
+            reason: string | null;
         };
         AuthenticatedUserDto: {
             email: string;
@@ -1556,6 +1889,11 @@ export interface components {
             scopeCode: string | null;
             scopeLevel: components["schemas"]["ScopeLevel"];
         };
+        ChangeMeetingStatusDto: {
+            /** @description Why (cancelled, postponed) */
+            reason?: string;
+            status: components["schemas"]["MeetingStatusChange"];
+        };
         ChangeMemberStatusDto: {
             action: components["schemas"]["MemberStatusAction"];
             reason: string;
@@ -1568,15 +1906,6 @@ export interface components {
              * @description At least 12 characters, not a common password
              */
             newPassword: string;
-        };
-        CheckoutDto: {
-            /** @description Hidden form fields to POST (in this order) to processUrl, including signature. No card data ever passes through this API. */
-            fields: {
-                [key: string]: string;
-            };
-            payment: components["schemas"]["PaymentDto"];
-            /** @example https://sandbox.payfast.co.za/eng/process */
-            processUrl: string;
         };
         /** @enum {string} */
         Citizenship: "citizen" | "permanent_resident";
@@ -1606,14 +1935,27 @@ export interface components {
             /** Format: uuid */
             structureId: string;
         };
-        CreateCheckoutDto: {
-            /** @description Defaults to MEMBERSHIP_FEE_CENTS */
-            amountCents?: number;
+        CreateMeetingDto: {
+            /** @description Agenda as text */
+            agenda?: string;
+            /** @example Sebokeng community hall */
+            place: string;
+            /**
+             * @description Date of the meeting (YYYY-MM-DD)
+             * @example 2026-03-14
+             */
+            scheduledOn: string;
             /**
              * Format: uuid
-             * @description The member whose membership the card payment renews
+             * @description The command structure (type structure only)
              */
-            memberId: string;
+            structureId?: string;
+            type: components["schemas"]["MeetingType"];
+            /**
+             * @description The ward (BGA and BPA only)
+             * @example 74201001
+             */
+            wardCode?: string;
         };
         CreateMemberDto: {
             /**
@@ -1671,6 +2013,58 @@ export interface components {
             scopeCode?: string | null;
             scopeLevel: components["schemas"]["ScopeLevel"];
         };
+        CriterionDto: {
+            /** @description What the criterion asks */
+            description: string;
+            /** @description The figures it was judged on */
+            figures: {
+                [key: string]: unknown;
+            };
+            /** @example active_members */
+            key: string;
+            state: components["schemas"]["CriterionState"];
+        };
+        /** @enum {string} */
+        CriterionState: "passed" | "failed" | "not_evaluated";
+        /** @enum {string} */
+        DelegateAreaLevel: "province" | "district" | "municipality" | "ward";
+        DelegateDto: {
+            active: boolean;
+            assembly: components["schemas"]["AssemblyType"];
+            districtCode: string;
+            firstNames: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            meetingId: string;
+            /** Format: uuid */
+            memberId: string;
+            membershipNumber: string;
+            municipalityCode: string;
+            provinceCode: string;
+            /** Format: uuid */
+            replacedById: string | null;
+            replacementReason: string | null;
+            /** Format: uuid */
+            replacesId: string | null;
+            /** Format: date-time */
+            selectedAt: string;
+            surname: string;
+            wardCode: string;
+        };
+        DelegateLimitDto: {
+            assembly: components["schemas"]["AssemblyType"];
+            code: string;
+            level: string;
+            maxPerWard: number;
+        };
+        /** @enum {string} */
+        DelegateLimitLevel: "national" | "province" | "district" | "municipality" | "ward";
+        DelegatePage: {
+            data: components["schemas"]["DelegateDto"][];
+            /** @description Pass as ?cursor= to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
         /**
          * @description ok when every dependency is
          * @enum {string}
@@ -1719,7 +2113,7 @@ export interface components {
             membershipNumber: string;
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNCOMPRESSED_TOO_LARGE" | "COMPRESSION_RATIO_TOO_HIGH" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "PASSWORD_CHANGE_REQUIRED" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "CANNOT_REGISTER_HERE" | "REGISTRATION_CONFLICT_LIMIT" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "PASSWORD_RESET_TOKEN_INVALID" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNCOMPRESSED_TOO_LARGE" | "COMPRESSION_RATIO_TOO_HIGH" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "PASSWORD_CHANGE_REQUIRED" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "CANNOT_REGISTER_HERE" | "REGISTRATION_CONFLICT_LIMIT" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "PASSWORD_RESET_TOKEN_INVALID" | "MEETING_LOCKED" | "ATTENDANCE_REJECTED" | "MEETING_NOT_ELIGIBLE" | "DELEGATE_LIMIT_REACHED" | "WARD_NOT_COMPLIANT" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
         FieldErrorDto: {
             /**
              * @description Machine-readable reason
@@ -1852,6 +2246,18 @@ export interface components {
              */
             mode?: components["schemas"]["MemberImportMode"];
         };
+        InviteeDto: {
+            firstNames: string;
+            /** Format: uuid */
+            memberId: string;
+            membershipNumber: string;
+            /**
+             * @description The member's status on the meeting date
+             * @example active
+             */
+            statusOnDate: string;
+            surname: string;
+        };
         LivenessDto: {
             /** @example ok */
             status: string;
@@ -1881,11 +2287,67 @@ export interface components {
             tokenType: string;
             user: components["schemas"]["AuthenticatedUserDto"];
         };
-        /**
-         * @description cash, eft or external; card payments are made through POST /payments/checkouts
-         * @enum {string}
-         */
-        ManualPaymentMethod: "cash" | "eft" | "external";
+        MeetingDto: {
+            agenda: string | null;
+            decisions: string | null;
+            districtCode: string | null;
+            /** @description Only on GET /meetings/{id} and changes */
+            figures?: components["schemas"]["MeetingFiguresDto"];
+            /** Format: uuid */
+            heldRecordedBy: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description True once verified: nothing may change (409 MEETING_LOCKED) */
+            locked: boolean;
+            minutes: string | null;
+            municipalityCode: string | null;
+            outcome: string | null;
+            place: string;
+            /** Format: uuid */
+            presidingMemberId: string | null;
+            provinceCode: string | null;
+            /** @example 2026-03-14 */
+            scheduledOn: string;
+            /** Format: uuid */
+            secretaryMemberId: string | null;
+            status: components["schemas"]["MeetingStatus"];
+            statusReason: string | null;
+            /** Format: uuid */
+            structureId: string | null;
+            structureKind: string | null;
+            type: components["schemas"]["MeetingType"];
+            /** Format: date-time */
+            verifiedAt: string | null;
+            /** Format: uuid */
+            verifiedBy: string | null;
+            version: number;
+            wardCode: string | null;
+        };
+        MeetingFiguresDto: {
+            attendees: number;
+            /** @description Attendees in good standing on the meeting date: these count for the quorum */
+            attendeesInGoodStanding: number;
+            /** @description True when frozen at verification, false when computed now */
+            frozen: boolean;
+            /** @description Members in good standing (Active) of the ward on the meeting date */
+            inGoodStanding: number;
+            /** @description Invited: Active and Grace Period members of the ward on the meeting date (a structure: its office bearers) */
+            invited: number;
+            /** @description floor(inGoodStanding / 2) + 1 */
+            quorum: number;
+            quorumMet: boolean;
+        };
+        MeetingPage: {
+            data: components["schemas"]["MeetingDto"][];
+            /** @description Pass as ?cursor= to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
+        MeetingStatus: "scheduled" | "held" | "cancelled" | "postponed";
+        /** @enum {string} */
+        MeetingStatusChange: "held" | "cancelled" | "postponed";
+        /** @enum {string} */
+        MeetingType: "bga" | "bpa" | "structure";
         MemberDataExportDto: {
             /** @description Audit events about the member, its applications and appointments, newest first (at most 1000) */
             accessLog: components["schemas"]["AccessLogEntryDto"][];
@@ -1895,8 +2357,6 @@ export interface components {
             /** @description Oldest first */
             history: components["schemas"]["MemberHistoryEntryDto"][];
             member: components["schemas"]["MemberRecordDto"];
-            /** @description Payments of the member and of the member's applications, oldest first */
-            payments: components["schemas"]["PaymentDto"][];
             /** @description Leadership positions, current and past */
             positions: components["schemas"]["AppointmentDto"][];
             /** @description Oldest first */
@@ -1970,7 +2430,7 @@ export interface components {
             nextCursor: string | null;
         };
         /** @enum {string} */
-        MemberHistoryKind: "created" | "updated" | "status_changed" | "renewed" | "transferred" | "payment";
+        MemberHistoryKind: "created" | "updated" | "status_changed" | "renewed" | "transferred";
         /**
          * @description create: an existing ID number is a duplicate; upsert: update that member (inside your area)
          * @enum {string}
@@ -2146,11 +2606,6 @@ export interface components {
             wards: number;
             wardsInGoodStanding: number;
         };
-        NotificationAcceptedDto: {
-            outcome: components["schemas"]["NotificationOutcome"];
-        };
-        /** @enum {string} */
-        NotificationOutcome: "applied" | "repeat" | "ignored";
         OutboxMessageDto: {
             /** @description Delivery attempts so far */
             attempts: number;
@@ -2181,57 +2636,6 @@ export interface components {
         };
         /** @enum {string} */
         OutboxStatus: "queued" | "sending" | "sent" | "delivered" | "failed";
-        PaymentDto: {
-            amountCents: number;
-            /** Format: uuid */
-            applicationId: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            decidedAt: string | null;
-            /** Format: uuid */
-            decidedBy: string | null;
-            /**
-             * @description user (four eyes) or the gateway (payfast); null while pending
-             * @example user
-             */
-            decidedVia: string | null;
-            districtCode: string;
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            memberId: string | null;
-            method: components["schemas"]["PaymentMethod"];
-            municipalityCode: string;
-            note: string | null;
-            /** Format: date */
-            paidOn: string | null;
-            /**
-             * @description The method for manual payments; the gateway for card
-             * @example eft
-             */
-            provider: string;
-            /** @description The gateway's transaction id */
-            providerPaymentId: string | null;
-            provinceCode: string;
-            /** Format: uuid */
-            recordedBy: string | null;
-            reference: string;
-            rejectionReason: string | null;
-            /** Format: uuid */
-            renewalId: string | null;
-            status: components["schemas"]["PaymentStatus"];
-            wardCode: string;
-        };
-        /** @enum {string} */
-        PaymentMethod: "cash" | "eft" | "card" | "external";
-        PaymentPage: {
-            data: components["schemas"]["PaymentDto"][];
-            /** @description Pass as ?cursor= to get the next page; null on the last page */
-            nextCursor: string | null;
-        };
-        /** @enum {string} */
-        PaymentStatus: "pending" | "verified" | "rejected";
         PositionDto: {
             /** @example chairperson */
             code: string;
@@ -2320,34 +2724,12 @@ export interface components {
             /** @description The member's reason, kept in the history */
             reason?: string;
         };
-        RecordPaymentDto: {
-            /** @description Amount in cents (R10 = 1000); defaults to MEMBERSHIP_FEE_CENTS */
-            amountCents?: number;
-            /**
-             * Format: uuid
-             * @description The application whose joining fee this is (exactly one of memberId and applicationId)
-             */
-            applicationId?: string;
-            /**
-             * Format: uuid
-             * @description The member whose membership this renews (exactly one of memberId and applicationId)
-             */
-            memberId?: string;
-            /** @description cash, eft or external; card payments are made through POST /payments/checkouts */
-            method: components["schemas"]["ManualPaymentMethod"];
-            note?: string;
-            /**
-             * Format: date
-             * @description Date of the payment; not in the future
-             */
-            paidOn: string;
-            /** @description Receipt number or bank reference; unique per method (a repeat is 409) */
-            reference: string;
-        };
         RefreshDto: {
             /** @description The refresh token from login or the previous refresh (single use) */
             refreshToken: string;
         };
+        /** @enum {string} */
+        RegisterFormat: "csv" | "xlsx" | "pdf";
         RegistrationConflictDto: {
             /** Format: uuid */
             applicationId: string | null;
@@ -2400,9 +2782,6 @@ export interface components {
         RejectApplicationDto: {
             reason: string;
         };
-        RejectPaymentDto: {
-            reason: string;
-        };
         RenewMembershipDto: {
             /** @description Amount paid in cents (R10 = 1000); defaults to MEMBERSHIP_FEE_CENTS */
             amountCents?: number;
@@ -2411,8 +2790,6 @@ export interface components {
              * @description Date of the payment; not in the future
              */
             paidOn: string;
-            /** @description Why this renewal is recorded by hand instead of through a verified payment (audited, shown in the history) */
-            reason: string;
             /** @description Payment reference, unique across all renewals */
             reference: string;
         };
@@ -2433,6 +2810,19 @@ export interface components {
             recordedBy: string | null;
             reference: string;
         };
+        ReplaceDelegateDto: {
+            /**
+             * Format: uuid
+             * @description The verified, quorate BGA of the ward
+             */
+            meetingId: string;
+            /** Format: uuid */
+            memberId: string;
+            /** @example Resigned from the branch */
+            reason: string;
+        };
+        /** @enum {string} */
+        ReportFormat: "csv" | "xlsx" | "pdf";
         ResetPasswordDto: {
             /** @description The new password (the password policy applies) */
             newPassword: string;
@@ -2454,7 +2844,7 @@ export interface components {
             outcome: components["schemas"]["RegistrationConflictOutcome"];
         };
         /** @enum {string} */
-        Role: "super_admin" | "national_admin" | "provincial_admin" | "regional_admin" | "subregional_admin" | "ward_admin" | "auditor" | "member" | "finance_officer";
+        Role: "super_admin" | "national_admin" | "provincial_admin" | "regional_admin" | "subregional_admin" | "ward_admin" | "auditor" | "member";
         /** @enum {string} */
         ScopeLevel: "national" | "province" | "district" | "municipality" | "ward";
         SeatsDto: {
@@ -2463,6 +2853,19 @@ export interface components {
             position: components["schemas"]["PositionDto"];
             /** @description Seats nobody holds today */
             vacantSeats: number;
+        };
+        SelectDelegateDto: {
+            assembly: components["schemas"]["AssemblyType"];
+            /**
+             * Format: uuid
+             * @description The verified, quorate BGA of the ward that selected them
+             */
+            meetingId: string;
+            /**
+             * Format: uuid
+             * @description A member of the ward, Active
+             */
+            memberId: string;
         };
         SessionDto: {
             /** @description Client address at sign-in */
@@ -2488,6 +2891,17 @@ export interface components {
             lastUsedAt: string;
             /** @description User agent at sign-in */
             userAgent: string | null;
+        };
+        SetDelegateLimitDto: {
+            assembly: components["schemas"]["AssemblyType"];
+            /**
+             * @description Area code (not for national)
+             * @example GP
+             */
+            code?: string;
+            level: components["schemas"]["DelegateLimitLevel"];
+            /** @example 3 */
+            maxPerWard: number;
         };
         /** @enum {string} */
         SortOrder: "asc" | "desc";
@@ -2629,6 +3043,28 @@ export interface components {
             /** Format: uuid */
             transferredBy: string | null;
         };
+        UpdateMeetingDto: {
+            agenda?: string;
+            decisions?: string;
+            minutes?: string;
+            /** @example Successful; branch executive elected */
+            outcome?: string;
+            place?: string;
+            /**
+             * Format: uuid
+             * @description Presiding officer: a member of the ward (or an office bearer of the structure)
+             */
+            presidingMemberId?: string | null;
+            /** @example 2026-03-21 */
+            scheduledOn?: string;
+            /**
+             * Format: uuid
+             * @description Secretary: a member of the ward (or an office bearer of the structure)
+             */
+            secretaryMemberId?: string | null;
+            /** @description The version you read (optimistic locking) */
+            version: number;
+        };
         UpdateMemberDto: {
             cellNumber?: string | null;
             email?: string | null;
@@ -2686,6 +3122,29 @@ export interface components {
         };
         VacancyPage: {
             data: components["schemas"]["VacancyDto"][];
+            /** @description Pass as ?cursor= to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
+        WardAuditAreaLevel: "province" | "district" | "municipality";
+        /** @enum {string} */
+        WardAuditRecordKind: "evaluation" | "approval";
+        WardComplianceDto: {
+            /** @description The latest approval */
+            approval: components["schemas"]["ApprovalDto"] | null;
+            /** @description Every evaluated criterion passed */
+            compliant: boolean;
+            criteria: components["schemas"]["CriterionDto"][];
+            districtCode: string;
+            /** Format: date-time */
+            evaluatedAt: string;
+            municipalityCode: string;
+            provinceCode: string;
+            /** @example 74201001 */
+            wardCode: string;
+        };
+        WardCompliancePage: {
+            data: components["schemas"]["WardComplianceDto"][];
             /** @description Pass as ?cursor= to get the next page; null on the last page */
             nextCursor: string | null;
         };
@@ -3757,6 +4216,315 @@ export interface operations {
             };
         };
     };
+    delegatesSetLimit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetDelegateLimitDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegateLimitDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    delegatesList: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                assembly?: components["schemas"]["AssemblyType"];
+                level?: components["schemas"]["DelegateAreaLevel"];
+                code?: string;
+                /** @description Include replaced delegates (history) */
+                history?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegatePage"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    delegatesExport: {
+        parameters: {
+            query?: {
+                assembly?: components["schemas"]["AssemblyType"];
+                level?: components["schemas"]["DelegateAreaLevel"];
+                code?: string;
+                format?: components["schemas"]["FileFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delegates for credentialing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    delegatesReplace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplaceDelegateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegateDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: MEETING_NOT_ELIGIBLE, MEMBER_INELIGIBLE */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
     geographyListMunicipalities: {
         parameters: {
             query?: never;
@@ -4650,6 +5418,826 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    meetingsList: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                wardCode?: string;
+                structureId?: string;
+                type?: components["schemas"]["MeetingType"];
+                status?: components["schemas"]["MeetingStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingPage"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    meetingsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMeetingDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    meetingsGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    meetingsUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMeetingDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: MEETING_LOCKED, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    meetingsAttendance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttendeeDto"][];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    meetingsRecordAttendance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttendanceDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttendanceResultDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: MEETING_LOCKED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: ATTENDANCE_REJECTED, MEETING_NOT_ELIGIBLE */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    meetingsInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteeDto"][];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    meetingsDownloadRegister: {
+        parameters: {
+            query?: {
+                format?: components["schemas"]["RegisterFormat"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attendance register */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": Blob;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    meetingsChangeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeMeetingStatusDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: MEETING_LOCKED, INVALID_STATUS_TRANSITION */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    meetingsVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: MEETING_LOCKED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: MEETING_NOT_ELIGIBLE */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6503,568 +8091,6 @@ export interface operations {
             };
         };
     };
-    paymentsList: {
-        parameters: {
-            query?: {
-                limit?: number;
-                /** @description Opaque cursor from a previous page’s nextCursor */
-                cursor?: string;
-                status?: components["schemas"]["PaymentStatus"];
-                memberId?: string;
-                applicationId?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentPage"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    paymentsRecord: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RecordPaymentDto"];
-            };
-        };
-        responses: {
-            /** @description The payment, pending verification */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: CONFLICT */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    paymentsCheckout: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateCheckoutDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CheckoutDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: CONFLICT */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description A dependency is unavailable; see Retry-After */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    paymentsPayfastNotification: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/x-www-form-urlencoded": {
-                    [key: string]: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Accepted (PayFast wants 200) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NotificationAcceptedDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    paymentsGet: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    paymentsReject: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RejectPaymentDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /**
-             * @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again
-             *
-             *     Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION, CONFLICT */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    paymentsVerify: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Pending -> Verified; a member payment renews */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /**
-             * @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again
-             *
-             *     Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION, CONFLICT */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
     registrationConflictsList: {
         parameters: {
             query?: {
@@ -8037,6 +9063,638 @@ export interface operations {
             };
             /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    wardAuditArea: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                /** @description Area level (with code); default: your own area */
+                level?: components["schemas"]["WardAuditAreaLevel"];
+                code?: string;
+                /** @description Only wards with (true) or without (false) an approval */
+                approved?: boolean;
+                /** @description Only compliant (true) or non-compliant (false) wards; a page may then hold fewer rows */
+                compliant?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WardCompliancePage"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    wardAuditExport: {
+        parameters: {
+            query?: {
+                level?: components["schemas"]["WardAuditAreaLevel"];
+                code?: string;
+                format?: components["schemas"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The area view */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": Blob;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    wardAuditCompliance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WardComplianceDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    wardAuditApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveComplianceDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRecordDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: WARD_NOT_COMPLIANT */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    wardAuditEvaluate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRecordDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    wardAuditRecords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRecordDto"][];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    wardAuditReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ward's audit report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": Blob;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    delegatesSelect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SelectDelegateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegateDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: DELEGATE_LIMIT_REACHED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: MEETING_NOT_ELIGIBLE, MEMBER_INELIGIBLE */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,6 +46,12 @@ export enum Permission {
   PaymentsVerify = 'payments:verify',
   /** The old immediate renewal (POST /members/{id}/renewals), now an audited manual renewal with a reason. */
   MembersManualRenewal = 'members:manual_renewal',
+  /** Branch life: meetings, attendance, ward audits and delegates within the caller's area. */
+  BranchesRead = 'branches:read',
+  /** Schedule and record meetings and attendance, select delegates, set delegate limits (inside the area). */
+  BranchesManage = 'branches:manage',
+  /** Verify a held meeting and approve a ward's compliance (the service also requires a higher level). */
+  BranchesVerify = 'branches:verify',
 }
 
 const ADMIN: readonly Permission[] = [
@@ -67,6 +73,9 @@ const ADMIN: readonly Permission[] = [
   Permission.PaymentsRead,
   Permission.PaymentsRecord,
   Permission.PaymentsVerify,
+  Permission.BranchesRead,
+  Permission.BranchesManage,
+  Permission.BranchesVerify,
 ];
 
 /** The role → permission map: the one place that says who may do what. */
@@ -96,6 +105,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     Permission.StatsRead,
     Permission.AuditRead,
     Permission.PaymentsRead,
+    Permission.BranchesRead,
   ],
   [Role.Member]: [],
   [Role.FinanceOfficer]: [

@@ -327,6 +327,28 @@ export class LeadershipService {
     }
   }
 
+  /** The structure with this id, unscoped (null when there is none): callers check access themselves. */
+  structureById(id: string): Promise<LeadershipStructure | null> {
+    return this.structures.findOneBy({ id });
+  }
+
+  /** The members holding a position in the structure on `date` (the office bearers), unscoped. */
+  async officeBearersOn(
+    structureId: string,
+    date: string,
+    manager?: EntityManager,
+  ): Promise<MemberSummary[]> {
+    const rows = await this.appointmentQuery(manager)
+      .where('a.structure_id = :structureId', { structureId })
+      .andWhere('a.starts_on <= :date AND (a.ends_on IS NULL OR a.ends_on > :date)', { date })
+      .getMany();
+    const members = await this.members.summariesOf(
+      rows.map((a) => a.memberId),
+      manager,
+    );
+    return members.sort((a, b) => a.surname.localeCompare(b.surname) || a.id.localeCompare(b.id));
+  }
+
   // --- changes ---
 
   /** The holders of a position whose appointments overlap [startsOn, endsOn). */

@@ -12,6 +12,7 @@ export * from './member-lifecycle.service.js';
 export * from './member-mapper.js';
 export * from './member-queries.js';
 export * from './members.service.js';
+export * from './member-standing.service.js';
 export * from './membership-dates.js';
 export * from './new-member.js';
 export * from './status-recalculation.service.js';

@@ -8,6 +8,7 @@ import { ApplicationsService } from './applications/applications.service.js';
 import { MEMBERS_ENTITIES } from './entities/index.js';
 import { MembersController } from './members.controller.js';
 import { MembersService } from './members.service.js';
+import { MemberStandingService } from './member-standing.service.js';
 import { RegistrationConflictsController } from './registration-conflicts/registration-conflicts.controller.js';
 import { RegistrationConflictsService } from './registration-conflicts/registration-conflicts.service.js';
 import { StatusRecalculationService } from './status-recalculation.service.js';
@@ -21,12 +22,14 @@ import { StatusRecalculationService } from './status-recalculation.service.js';
     ApplicationsService,
     StatusRecalculationService,
     RegistrationConflictsService,
+    MemberStandingService,
   ],
   exports: [
     MembersService,
     MemberLifecycleService,
     ApplicationsService,
     StatusRecalculationService,
+    MemberStandingService,
   ],
 })
 export class MembersModule {}

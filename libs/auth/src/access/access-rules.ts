@@ -8,6 +8,8 @@ export enum AccessResource {
   Structure = 'structure',
   User = 'user',
   Payment = 'payment',
+  Meeting = 'meeting',
+  Delegate = 'delegate',
 }
 
 /** Read: see the record. Write: change it (or, for a structure, the appointments in it). */
@@ -47,6 +49,16 @@ export const ACCESS_RULES: Record<AccessResource, AccessRule> = {
     table: 'payments',
     label: 'Payment',
     writeOutside: 'This payment is outside your area',
+  },
+  [AccessResource.Meeting]: {
+    table: 'branch_meetings',
+    label: 'Meeting',
+    writeOutside: 'You may change meetings only inside your own area',
+  },
+  [AccessResource.Delegate]: {
+    table: 'branch_delegates',
+    label: 'Delegate',
+    writeOutside: 'You may change delegates only inside your own area',
   },
 };
 

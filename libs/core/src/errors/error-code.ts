@@ -57,6 +57,16 @@ export enum ErrorCode {
   MfaAlreadyEnabled = 'MFA_ALREADY_ENABLED',
   /** Confirming an enrolment that was never started (409). */
   MfaEnrolmentNotStarted = 'MFA_ENROLMENT_NOT_STARTED',
+  /** A verified meeting is locked: nothing about it may change (409). */
+  MeetingLocked = 'MEETING_LOCKED',
+  /** Attendance refused: the answer lists each rejected membership number with its reason (422). */
+  AttendanceRejected = 'ATTENDANCE_REJECTED',
+  /** The meeting cannot serve (not held, not verified, not quorate, not a BGA of that ward) (422). */
+  MeetingNotEligible = 'MEETING_NOT_ELIGIBLE',
+  /** The ward already has as many delegates for that assembly as its limit allows (409). */
+  DelegateLimitReached = 'DELEGATE_LIMIT_REACHED',
+  /** A ward whose criteria do not all pass is approved only as a documented exception (422). */
+  WardNotCompliant = 'WARD_NOT_COMPLIANT',
   RateLimited = 'RATE_LIMITED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
@@ -95,6 +105,11 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.MfaCodeReused]: 'The authentication code was already used',
   [ErrorCode.MfaAlreadyEnabled]: 'Two-factor authentication is already active',
   [ErrorCode.MfaEnrolmentNotStarted]: 'No two-factor enrolment is in progress',
+  [ErrorCode.MeetingLocked]: 'The meeting is verified and locked',
+  [ErrorCode.AttendanceRejected]: 'Some attendees were rejected',
+  [ErrorCode.MeetingNotEligible]: 'The meeting does not qualify',
+  [ErrorCode.DelegateLimitReached]: 'The delegate limit is reached',
+  [ErrorCode.WardNotCompliant]: 'The ward does not meet every criterion',
   [ErrorCode.RateLimited]: 'Too many requests',
   [ErrorCode.ServiceUnavailable]: 'Service temporarily unavailable',
   [ErrorCode.InternalError]: 'Internal server error',

@@ -84,6 +84,27 @@ export interface PaymentChangedPayload {
   wardCode: string;
 }
 
+export interface MeetingChangedPayload {
+  meetingId: string;
+  type: 'bga' | 'bpa' | 'structure';
+  structureId: string | null;
+  change: 'scheduled' | 'held' | 'verified' | 'cancelled' | 'postponed';
+}
+
+export interface WardComplianceApprovedPayload {
+  wardCode: string;
+  approvalId: string;
+  exception: boolean;
+}
+
+export interface DelegateSelectedPayload {
+  delegateId: string;
+  wardCode: string;
+  assembly: 'srpa' | 'ppa' | 'npa';
+  /** The delegate this one replaced, else null. */
+  replacesId: string | null;
+}
+
 /** Internal: never sent to sockets as a message; the gateway closes the affected sockets. */
 export interface SessionsRevokedPayload {
   reason: string;
@@ -103,6 +124,9 @@ export interface DomainEventPayloads {
   [DomainEventType.PaymentRecorded]: PaymentChangedPayload;
   [DomainEventType.PaymentVerified]: PaymentChangedPayload;
   [DomainEventType.PaymentRejected]: PaymentChangedPayload;
+  [DomainEventType.MeetingChanged]: MeetingChangedPayload;
+  [DomainEventType.WardComplianceApproved]: WardComplianceApprovedPayload;
+  [DomainEventType.DelegateSelected]: DelegateSelectedPayload;
 }
 
 /** Event types delivered to sockets (everything but the internal auth.sessions_revoked). */
@@ -121,6 +145,9 @@ export const REALTIME_EVENT_TYPES: readonly RealtimeEventType[] = [
   DomainEventType.PaymentRecorded,
   DomainEventType.PaymentVerified,
   DomainEventType.PaymentRejected,
+  DomainEventType.MeetingChanged,
+  DomainEventType.WardComplianceApproved,
+  DomainEventType.DelegateSelected,
 ];
 
 /** A delivered event's name as a plain string ('member.created', …), as socket.io clients write it. */

@@ -13,6 +13,12 @@ export enum DomainEventType {
   PaymentRecorded = 'payment.recorded',
   PaymentVerified = 'payment.verified',
   PaymentRejected = 'payment.rejected',
+  /** A ward or structure meeting was scheduled, held, verified, cancelled or postponed. */
+  MeetingChanged = 'branch.meeting_changed',
+  /** An admin above the ward approved its compliance (ward audit). */
+  WardComplianceApproved = 'branch.compliance_approved',
+  /** A delegate was selected (or replaced) for an assembly. */
+  DelegateSelected = 'branch.delegate_selected',
   /** Sessions of this user were revoked (logout, password change, disable): sockets must close. */
   SessionsRevoked = 'auth.sessions_revoked',
 }

@@ -92,6 +92,10 @@ const TAGS: [string, string][] = [
     'Command structures (BCT to CCT and the War Council), positions and appointments with their full history.',
   ],
   [
+    'branches',
+    'Branch life: ward and structure meetings, attendance and quorum, four-eyes verification, the ward audit and assembly delegates.',
+  ],
+  [
     'registration-conflicts',
     'Registrations refused because the person is a member elsewhere: recorded for the national office.',
   ],

@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** One move of a member from one ward to another; never deleted. */
+// (from_ward_code, transferred_at): the members of a ward on a past date (migration Branches1795830000000).
+@Index('IDX_member_transfers_from_ward', { synchronize: false })
 @Entity('member_transfers')
 @Index(['memberId', 'transferredAt'])
 export class MemberTransfer {

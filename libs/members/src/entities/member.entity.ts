@@ -42,6 +42,8 @@ export enum MemberStatus {
 // partial index on expires_on for the status recalculation (status IN ('active', 'grace_period')).
 @Index('members_scope_name_trgm', { synchronize: false })
 @Index('members_recalculation', { synchronize: false })
+// (ward_code, status): the ward audit's Active count (migration Branches1795830000000).
+@Index('IDX_members_ward_status', { synchronize: false })
 export class Member {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

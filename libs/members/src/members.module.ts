@@ -22,6 +22,11 @@ import { StatusRecalculationService } from './status-recalculation.service.js';
     StatusRecalculationService,
     RegistrationConflictsService,
   ],
-  exports: [MembersService, ApplicationsService, StatusRecalculationService],
+  exports: [
+    MembersService,
+    MemberLifecycleService,
+    ApplicationsService,
+    StatusRecalculationService,
+  ],
 })
 export class MembersModule {}

@@ -14,6 +14,7 @@ import { UsersEmailLowerCase1795563098645 } from './1795563098645-UsersEmailLowe
 import { UsersPasswordChangeRequired1795570000000 } from './1795570000000-UsersPasswordChangeRequired.js';
 import { AuditAppendOnly1795563098646 } from './1795563098646-AuditAppendOnly.js';
 import { MessagingOutbox1795740000000 } from './1795740000000-MessagingOutbox.js';
+import { AccountClaims1795840000000 } from './1795840000000-AccountClaims.js';
 import { PasswordResetTokens1795740100000 } from './1795740100000-PasswordResetTokens.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
@@ -36,4 +37,5 @@ export const MIGRATIONS = [
   StatsRefreshFunction1795610000000,
   MessagingOutbox1795740000000,
   PasswordResetTokens1795740100000,
+  AccountClaims1795840000000,
 ];

@@ -10,6 +10,7 @@ import { StatsModule } from '@app/stats';
 import { UsersModule } from '@app/users';
 import { MessagingModule } from '@app/messaging';
 import { AccountRecoveryModule } from '@app/account-recovery';
+import { PortalModule } from '@app/portal';
 import { dataSourceOptions } from './data-source.js';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         PrivacyModule,
         MessagingModule,
         AccountRecoveryModule,
+        PortalModule,
       ],
     };
   }

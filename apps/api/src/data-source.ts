@@ -6,6 +6,7 @@ import { MEMBER_IMPORT_ENTITIES, MEMBERS_ENTITIES } from '@app/members';
 import { USERS_ENTITIES } from '@app/users';
 import { MESSAGING_ENTITIES } from '@app/messaging';
 import { ACCOUNT_RECOVERY_ENTITIES } from '@app/account-recovery';
+import { PORTAL_ENTITIES } from '@app/portal';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /** Every entity of every feature module: the one list the app, the CLI and the tests share. */
@@ -18,6 +19,7 @@ export const ENTITIES = [
   ...MEMBER_IMPORT_ENTITIES,
   ...MESSAGING_ENTITIES,
   ...ACCOUNT_RECOVERY_ENTITIES,
+  ...PORTAL_ENTITIES,
 ];
 
 export function dataSourceOptions(config: AppConfig, databaseUrl: string) {

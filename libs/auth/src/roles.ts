@@ -32,6 +32,10 @@ export enum Permission {
   MessagingRead = 'messaging:read',
   /** List and resolve registration conflicts (ID numbers refused outside their member's area): national only. */
   RegistrationConflictsManage = 'registration_conflicts:manage',
+  /** The member portal: read one's own membership (the caller's linked member only, never a path id). */
+  MeRead = 'me:read',
+  /** The member portal: change one's own contact details and contact objection. */
+  MeWrite = 'me:write',
 }
 
 const ADMIN: readonly Permission[] = [
@@ -68,7 +72,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     Permission.StatsRead,
     Permission.AuditRead,
   ],
-  [Role.Member]: [],
+  [Role.Member]: [Permission.MeRead, Permission.MeWrite],
 };
 
 /** The scope level an admin role is tied to; null where any level is allowed (auditor, member). */

@@ -12,6 +12,7 @@ import { UsersModule } from '@app/users';
 import { MessagingModule } from '@app/messaging';
 import { AccountRecoveryModule } from '@app/account-recovery';
 import { PaymentsModule } from '@app/payments';
+import { PortalModule } from '@app/portal';
 import { dataSourceOptions } from './data-source.js';
 
 @Module({})
@@ -36,6 +37,7 @@ export class AppModule {
         MessagingModule,
         AccountRecoveryModule,
         PaymentsModule,
+        PortalModule,
       ],
     };
   }

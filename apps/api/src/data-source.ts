@@ -10,6 +10,7 @@ import { MESSAGING_ENTITIES } from '@app/messaging';
 import { ACCOUNT_RECOVERY_ENTITIES } from '@app/account-recovery';
 import { MFA_ENTITIES } from '@app/auth';
 import { PAYMENTS_ENTITIES } from '@app/payments';
+import { PORTAL_ENTITIES } from '@app/portal';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /** Every entity of every feature module: the one list the app, the CLI and the tests share. */
@@ -25,6 +26,7 @@ export const ENTITIES = [
   ...ACCOUNT_RECOVERY_ENTITIES,
   ...MFA_ENTITIES,
   ...PAYMENTS_ENTITIES,
+  ...PORTAL_ENTITIES,
 ];
 
 export function dataSourceOptions(config: AppConfig, databaseUrl: string) {

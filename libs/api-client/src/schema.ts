@@ -308,86 +308,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/delegate-limits": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Set the delegates per ward of an assembly for an area
-         * @description For an area at or below your level inside your area (else 403). The most specific limit above a ward applies to it.
-         */
-        put: operations["delegatesSetLimit"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/delegates": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List delegates
-         * @description Delegates inside your area by ward, filtered by assembly and area (level + code: province, district (region), municipality (sub-region) or ward); history=true includes replaced ones. Keyset pagination.
-         */
-        get: operations["delegatesList"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/delegates/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Export delegates as CSV or XLSX
-         * @description Delegates inside your area for credentialing at the assembly, by province, region, sub-region and ward. Audited.
-         */
-        get: operations["delegatesExport"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/delegates/{id}/replacement": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Replace a delegate
-         * @description Ends the delegate (kept, with replacedById and the reason) and selects the new member (with replacesId), under the same lock and rules as a selection. A delegate already replaced: 409.
-         */
-        post: operations["delegatesReplace"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/geography/districts/{code}/municipalities": {
         parameters: {
             query?: never;
@@ -688,119 +608,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/meetings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List meetings
-         * @description Meetings inside your area, newest first (scheduled date), filtered by ward, structure, type or status. Keyset pagination.
-         */
-        get: operations["meetingsList"];
-        put?: never;
-        /**
-         * Schedule a meeting
-         * @description A BGA or BPA of a ward (wardCode), or a meeting of a command structure (structureId: CCT, War Council, PCT, RCT, SRCT, BCT). The ward or structure must lie inside your area (else 403; an unknown structure 404, an unknown ward 400). Status starts as scheduled.
-         */
-        post: operations["meetingsCreate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/meetings/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a meeting with its figures
-         * @description The meeting and its computed figures: invited, members in good standing on the meeting date, quorum = floor(in good standing / 2) + 1, attendees and quorumMet. Frozen once verified. Outside your area: 404.
-         */
-        get: operations["meetingsGet"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Change a meeting
-         * @description Date, place, presiding officer and secretary (invitees of the meeting: a member of the ward, Active or Grace Period on the meeting date, or an office bearer of the structure; else 400), agenda, minutes, decisions and outcome as text. Optimistic locking by version. A verified meeting is locked: 409 MEETING_LOCKED. Outside your area: 403.
-         */
-        patch: operations["meetingsUpdate"];
-        trace?: never;
-    };
-    "/api/v1/meetings/{id}/attendance": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List the attendees
-         * @description Attendees recorded for the meeting, with whether each counts for the quorum.
-         */
-        get: operations["meetingsAttendance"];
-        put?: never;
-        /**
-         * Record attendees by membership number
-         * @description One or many membership numbers in one transaction. Each must be invited (a member of the ward, Active or Grace Period on the meeting date; or an office bearer of the structure). Any refusal answers 422 ATTENDANCE_REJECTED with `rejected: [{ membershipNumber, reason }]` (unknown, other_ward, not_invited, duplicate, already_recorded) and nothing is written. Not for cancelled or postponed meetings, nor before the meeting date; 409 once verified.
-         */
-        post: operations["meetingsRecordAttendance"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/meetings/{id}/invitations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List who is invited
-         * @description A ward assembly: every Active and Grace Period member of the ward on the meeting date (status derived from renewals, transfers and status history; see docs/branches.md). A structure meeting: its office bearers on that date. Computed on every read.
-         */
-        get: operations["meetingsInvitations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/meetings/{id}/register": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Download the attendance register
-         * @description Every invitee (membership number, surname, first names, status on the meeting date, present, and an empty signature column) as XLSX or CSV through the table writer, or a printable PDF through the shared PDF layer. Generated on demand; audited.
-         */
-        get: operations["meetingsDownloadRegister"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/meetings/{id}/status": {
+    "/api/v1/me/claim": {
         parameters: {
             query?: never;
             header?: never;
@@ -810,17 +618,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record that a meeting was held, cancelled or postponed
-         * @description scheduled (or postponed) → held | cancelled | postponed. Held only on or after the scheduled date. The admin who records held is remembered: a higher-level admin verifies. Locked once verified (409).
+         * Ask for a code to claim your member account
+         * @description Give your ID number and membership number. Always answers 202 with the same body, at once, whether or not the pair exists or already has an account (no register oracle). A matching membership without an account gets a 6-digit code, valid 10 minutes and usable once, by SMS to the cell number on record (else by email). Throttled per address (the strict auth limit) and per ID number (5 an hour).
          */
-        post: operations["meetingsChangeStatus"];
+        post: operations["portalStartClaim"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/meetings/{id}/verify": {
+    "/api/v1/me/claim/complete": {
         parameters: {
             query?: never;
             header?: never;
@@ -830,10 +638,74 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Verify a held meeting (four eyes)
-         * @description By an admin of a strictly higher level than the one who recorded the meeting as held (a national recorder: another national user), never by the recorder (403). Freezes the figures and locks the meeting (later changes: 409 MEETING_LOCKED).
+         * Claim your member account with the code
+         * @description ID number, membership number, the code, and the password to set (the password policy applies); email defaults to the one on record. Creates a `member` user linked to your membership; then sign in at /auth/login. Wrong, used, expired or unknown details answer 400 alike; 5 wrong codes void the code. A taken email answers 409.
          */
-        post: operations["meetingsVerify"];
+        post: operations["portalCompleteClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update your own contact details
+         * @description Cell number (stored as E.164), email and residential address, with the version you read (409 VERSION_CONFLICT when stale). Recorded in your member history and the audit log, like an administrator edit.
+         */
+        patch: operations["portalUpdateContact"];
+        trace?: never;
+    };
+    "/api/v1/me/contact-objection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Object to being contacted
+         * @description Sets contactObjectedAt on your record (POPIA): campaigns and reminders leave you out. Messages you ask for (e.g. account codes) still reach you.
+         */
+        post: operations["portalObject"];
+        /**
+         * Consent to being contacted again
+         * @description Clears contactObjectedAt on your record; recorded in history and audit.
+         */
+        delete: operations["portalConsent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read your own membership
+         * @description Your record, status and expiry, your ward and its chain, and your renewals. Always your own (the member linked to your account); 404 when your account has no member.
+         */
+        get: operations["portalMembership"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1480,166 +1352,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/ward-audits": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List the wards of an area with their audit state
-         * @description Every ward of the area (level + code; default your own area) inside your scope, by ward code, with its five criteria and latest approval. Filters: approved (SQL) and compliant (applied per page, so a page may hold fewer rows; the cursor never skips a ward). Keyset pagination.
-         */
-        get: operations["wardAuditArea"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/ward-audits/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Export the ward audit of an area as CSV, XLSX or PDF
-         * @description One row per ward of the area inside your scope: the state of each criterion, compliance and the latest approval (CSV/XLSX through the shared table writer, formula-safe; PDF through the shared PDF layer). Audited.
-         */
-        get: operations["wardAuditExport"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/wards/{code}/audit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a ward's compliance
-         * @description (1) at least GOOD_STANDING_MIN_ACTIVE Active members (voting districts: not_evaluated until the data exists), (2) the latest held BGA quorate, (3) that meeting verified, (4) a presiding officer and secretary recorded, (5) delegates selected for the SRPA; each with its figures, and the latest approval. Outside your area (or unknown): 404.
-         */
-        get: operations["wardAuditCompliance"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/wards/{code}/audit/approvals": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Approve a ward's compliance
-         * @description By an admin above the ward (not ward level; 403) inside whose area it lies (403). A ward that fails a criterion is approved only with exception=true and a reason (else 422 WARD_NOT_COMPLIANT). The evaluation is kept with the approval; audited; published as branch.compliance_approved.
-         */
-        post: operations["wardAuditApprove"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/wards/{code}/audit/evaluations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Record a ward's evaluation
-         * @description Evaluates the five criteria now and keeps the result as a ward audit record (and in the audit log).
-         */
-        post: operations["wardAuditEvaluate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/wards/{code}/audit/records": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List a ward's evaluations and approvals
-         * @description Every recorded evaluation and approval of the ward (newest first, at most 200).
-         */
-        get: operations["wardAuditRecords"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/wards/{code}/audit/report": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Download a ward's audit report (PDF)
-         * @description Each criterion with its state and figures, compliance and the latest approval, as a printable PDF (shared PDF layer). Outside your area: 404. Audited.
-         */
-        get: operations["wardAuditReport"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/wards/{code}/delegates": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Select a delegate of a ward
-         * @description An Active member of the ward, selected at a verified, quorate BGA of that ward (else 422). The ward's limit for the assembly (the most specific delegate limit above it, else 3 for the SRPA and 1 for the PPA and NPA) is enforced under a lock: concurrent selections never exceed it (409 DELEGATE_LIMIT_REACHED). Ward outside your area: 403.
-         */
-        post: operations["delegatesSelect"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1801,28 +1513,6 @@ export interface components {
             /** @description Pass as ?cursor= to get the next page; null on the last page */
             nextCursor: string | null;
         };
-        ApprovalDto: {
-            /** Format: date-time */
-            approvedAt: string;
-            /** Format: uuid */
-            approvedBy: string | null;
-            /** @description Whether the criteria all passed when approved */
-            compliantWhenApproved: boolean;
-            /** @description Approved although not every criterion passed */
-            exception: boolean;
-            /** Format: uuid */
-            id: string;
-            reason: string | null;
-        };
-        ApproveComplianceDto: {
-            /**
-             * @description Approve although a criterion failed (needs a reason)
-             * @default false
-             */
-            exception?: boolean;
-            /** @description Why (required with an exception) */
-            reason?: string;
-        };
         AreaMembershipDto: {
             byAgeBand: components["schemas"]["AgeBandCountsDto"];
             byGender: components["schemas"]["GenderCountsDto"];
@@ -1833,49 +1523,6 @@ export interface components {
             name: string;
             /** @description Members (anonymised ones excluded) */
             total: number;
-        };
-        /** @enum {string} */
-        AssemblyType: "srpa" | "ppa" | "npa";
-        AttendanceDto: {
-            /**
-             * @description Membership numbers (1 to 2000); all are recorded in one transaction, or none
-             * @example [
-             *       "EFF0001234"
-             *     ]
-             */
-            membershipNumbers: string[];
-        };
-        AttendanceResultDto: {
-            figures: components["schemas"]["MeetingFiguresDto"];
-            /** @description Attendees recorded by this request */
-            recorded: number;
-        };
-        AttendeeDto: {
-            firstNames: string;
-            /** @description Counts for the quorum (in good standing on the meeting date) */
-            inGoodStanding: boolean;
-            /** Format: uuid */
-            memberId: string;
-            membershipNumber: string;
-            /**
-             * @description The member's status on the meeting date
-             * @example active
-             */
-            statusOnDate: string;
-            surname: string;
-        };
-        AuditRecordDto: {
-            /** Format: uuid */
-            actorUserId: string | null;
-            compliant: boolean;
-            /** Format: date-time */
-            createdAt: string;
-            criteria: components["schemas"]["CriterionDto"][];
-            exception: boolean;
-            /** Format: uuid */
-            id: string;
-            kind: components["schemas"]["WardAuditRecordKind"];
-            reason: string | null;
         };
         AuthenticatedUserDto: {
             email: string;
@@ -1888,11 +1535,6 @@ export interface components {
             /** @example GP */
             scopeCode: string | null;
             scopeLevel: components["schemas"]["ScopeLevel"];
-        };
-        ChangeMeetingStatusDto: {
-            /** @description Why (cancelled, postponed) */
-            reason?: string;
-            status: components["schemas"]["MeetingStatusChange"];
         };
         ChangeMemberStatusDto: {
             action: components["schemas"]["MemberStatusAction"];
@@ -1909,6 +1551,32 @@ export interface components {
         };
         /** @enum {string} */
         Citizenship: "citizen" | "permanent_resident";
+        ClaimAcceptedDto: {
+            /** @example If these details match a membership without an account, a one-time code has been sent to the cell number or email on record. */
+            message: string;
+        };
+        ClaimCompletedDto: {
+            /** @description The email to sign in with */
+            email: string;
+        };
+        CompleteClaimDto: {
+            /**
+             * @description The 6-digit one-time code that was sent
+             * @example 042917
+             */
+            code: string;
+            /** @description The email to sign in with; defaults to the email on the membership record (400 when there is none) */
+            email?: string;
+            /**
+             * @description South African ID number (13 digits)
+             * @example 9001015009087
+             */
+            idNumber: string;
+            /** @description Membership number as on the membership record */
+            membershipNumber: string;
+            /** @description The password to set (the password policy applies) */
+            newPassword: string;
+        };
         CreateAppointmentDto: {
             /**
              * Format: date
@@ -1934,28 +1602,6 @@ export interface components {
             startsOn?: string;
             /** Format: uuid */
             structureId: string;
-        };
-        CreateMeetingDto: {
-            /** @description Agenda as text */
-            agenda?: string;
-            /** @example Sebokeng community hall */
-            place: string;
-            /**
-             * @description Date of the meeting (YYYY-MM-DD)
-             * @example 2026-03-14
-             */
-            scheduledOn: string;
-            /**
-             * Format: uuid
-             * @description The command structure (type structure only)
-             */
-            structureId?: string;
-            type: components["schemas"]["MeetingType"];
-            /**
-             * @description The ward (BGA and BPA only)
-             * @example 74201001
-             */
-            wardCode?: string;
         };
         CreateMemberDto: {
             /**
@@ -2013,58 +1659,6 @@ export interface components {
             scopeCode?: string | null;
             scopeLevel: components["schemas"]["ScopeLevel"];
         };
-        CriterionDto: {
-            /** @description What the criterion asks */
-            description: string;
-            /** @description The figures it was judged on */
-            figures: {
-                [key: string]: unknown;
-            };
-            /** @example active_members */
-            key: string;
-            state: components["schemas"]["CriterionState"];
-        };
-        /** @enum {string} */
-        CriterionState: "passed" | "failed" | "not_evaluated";
-        /** @enum {string} */
-        DelegateAreaLevel: "province" | "district" | "municipality" | "ward";
-        DelegateDto: {
-            active: boolean;
-            assembly: components["schemas"]["AssemblyType"];
-            districtCode: string;
-            firstNames: string;
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            meetingId: string;
-            /** Format: uuid */
-            memberId: string;
-            membershipNumber: string;
-            municipalityCode: string;
-            provinceCode: string;
-            /** Format: uuid */
-            replacedById: string | null;
-            replacementReason: string | null;
-            /** Format: uuid */
-            replacesId: string | null;
-            /** Format: date-time */
-            selectedAt: string;
-            surname: string;
-            wardCode: string;
-        };
-        DelegateLimitDto: {
-            assembly: components["schemas"]["AssemblyType"];
-            code: string;
-            level: string;
-            maxPerWard: number;
-        };
-        /** @enum {string} */
-        DelegateLimitLevel: "national" | "province" | "district" | "municipality" | "ward";
-        DelegatePage: {
-            data: components["schemas"]["DelegateDto"][];
-            /** @description Pass as ?cursor= to get the next page; null on the last page */
-            nextCursor: string | null;
-        };
         /**
          * @description ok when every dependency is
          * @enum {string}
@@ -2113,7 +1707,7 @@ export interface components {
             membershipNumber: string;
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNCOMPRESSED_TOO_LARGE" | "COMPRESSION_RATIO_TOO_HIGH" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "PASSWORD_CHANGE_REQUIRED" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "CANNOT_REGISTER_HERE" | "REGISTRATION_CONFLICT_LIMIT" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "PASSWORD_RESET_TOKEN_INVALID" | "MEETING_LOCKED" | "ATTENDANCE_REJECTED" | "MEETING_NOT_ELIGIBLE" | "DELEGATE_LIMIT_REACHED" | "WARD_NOT_COMPLIANT" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNCOMPRESSED_TOO_LARGE" | "COMPRESSION_RATIO_TOO_HIGH" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "PASSWORD_CHANGE_REQUIRED" | "CONFLICT" | "VERSION_CONFLICT" | "DUPLICATE_ID_NUMBER" | "CANNOT_REGISTER_HERE" | "REGISTRATION_CONFLICT_LIMIT" | "INVALID_STATUS_TRANSITION" | "SEAT_TAKEN" | "ALREADY_IN_STRUCTURE" | "MEMBER_INELIGIBLE" | "MEMBER_NOT_ERASABLE" | "RETENTION_NOT_ELAPSED" | "MEMBER_ERASED" | "PASSWORD_RESET_TOKEN_INVALID" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
         FieldErrorDto: {
             /**
              * @description Machine-readable reason
@@ -2246,18 +1840,6 @@ export interface components {
              */
             mode?: components["schemas"]["MemberImportMode"];
         };
-        InviteeDto: {
-            firstNames: string;
-            /** Format: uuid */
-            memberId: string;
-            membershipNumber: string;
-            /**
-             * @description The member's status on the meeting date
-             * @example active
-             */
-            statusOnDate: string;
-            surname: string;
-        };
         LivenessDto: {
             /** @example ok */
             status: string;
@@ -2287,67 +1869,6 @@ export interface components {
             tokenType: string;
             user: components["schemas"]["AuthenticatedUserDto"];
         };
-        MeetingDto: {
-            agenda: string | null;
-            decisions: string | null;
-            districtCode: string | null;
-            /** @description Only on GET /meetings/{id} and changes */
-            figures?: components["schemas"]["MeetingFiguresDto"];
-            /** Format: uuid */
-            heldRecordedBy: string | null;
-            /** Format: uuid */
-            id: string;
-            /** @description True once verified: nothing may change (409 MEETING_LOCKED) */
-            locked: boolean;
-            minutes: string | null;
-            municipalityCode: string | null;
-            outcome: string | null;
-            place: string;
-            /** Format: uuid */
-            presidingMemberId: string | null;
-            provinceCode: string | null;
-            /** @example 2026-03-14 */
-            scheduledOn: string;
-            /** Format: uuid */
-            secretaryMemberId: string | null;
-            status: components["schemas"]["MeetingStatus"];
-            statusReason: string | null;
-            /** Format: uuid */
-            structureId: string | null;
-            structureKind: string | null;
-            type: components["schemas"]["MeetingType"];
-            /** Format: date-time */
-            verifiedAt: string | null;
-            /** Format: uuid */
-            verifiedBy: string | null;
-            version: number;
-            wardCode: string | null;
-        };
-        MeetingFiguresDto: {
-            attendees: number;
-            /** @description Attendees in good standing on the meeting date: these count for the quorum */
-            attendeesInGoodStanding: number;
-            /** @description True when frozen at verification, false when computed now */
-            frozen: boolean;
-            /** @description Members in good standing (Active) of the ward on the meeting date */
-            inGoodStanding: number;
-            /** @description Invited: Active and Grace Period members of the ward on the meeting date (a structure: its office bearers) */
-            invited: number;
-            /** @description floor(inGoodStanding / 2) + 1 */
-            quorum: number;
-            quorumMet: boolean;
-        };
-        MeetingPage: {
-            data: components["schemas"]["MeetingDto"][];
-            /** @description Pass as ?cursor= to get the next page; null on the last page */
-            nextCursor: string | null;
-        };
-        /** @enum {string} */
-        MeetingStatus: "scheduled" | "held" | "cancelled" | "postponed";
-        /** @enum {string} */
-        MeetingStatusChange: "held" | "cancelled" | "postponed";
-        /** @enum {string} */
-        MeetingType: "bga" | "bpa" | "structure";
         MemberDataExportDto: {
             /** @description Audit events about the member, its applications and appointments, newest first (at most 1000) */
             accessLog: components["schemas"]["AccessLogEntryDto"][];
@@ -2606,6 +2127,23 @@ export interface components {
             wards: number;
             wardsInGoodStanding: number;
         };
+        MyMembershipDto: {
+            /** @description Your membership record */
+            member: components["schemas"]["MemberDto"];
+            /** @description Your renewals, oldest first */
+            renewals: components["schemas"]["MyRenewalDto"][];
+            /** @description Your ward and its municipality, district, province */
+            ward: components["schemas"]["WardDetailDto"];
+        };
+        MyRenewalDto: {
+            amountCents: number;
+            /** Format: date */
+            expiresOn: string;
+            /** Format: date */
+            paidOn: string;
+            /** Format: date */
+            previousExpiresOn: string | null;
+        };
         OutboxMessageDto: {
             /** @description Delivery attempts so far */
             attempts: number;
@@ -2728,8 +2266,6 @@ export interface components {
             /** @description The refresh token from login or the previous refresh (single use) */
             refreshToken: string;
         };
-        /** @enum {string} */
-        RegisterFormat: "csv" | "xlsx" | "pdf";
         RegistrationConflictDto: {
             /** Format: uuid */
             applicationId: string | null;
@@ -2810,19 +2346,6 @@ export interface components {
             recordedBy: string | null;
             reference: string;
         };
-        ReplaceDelegateDto: {
-            /**
-             * Format: uuid
-             * @description The verified, quorate BGA of the ward
-             */
-            meetingId: string;
-            /** Format: uuid */
-            memberId: string;
-            /** @example Resigned from the branch */
-            reason: string;
-        };
-        /** @enum {string} */
-        ReportFormat: "csv" | "xlsx" | "pdf";
         ResetPasswordDto: {
             /** @description The new password (the password policy applies) */
             newPassword: string;
@@ -2854,19 +2377,6 @@ export interface components {
             /** @description Seats nobody holds today */
             vacantSeats: number;
         };
-        SelectDelegateDto: {
-            assembly: components["schemas"]["AssemblyType"];
-            /**
-             * Format: uuid
-             * @description The verified, quorate BGA of the ward that selected them
-             */
-            meetingId: string;
-            /**
-             * Format: uuid
-             * @description A member of the ward, Active
-             */
-            memberId: string;
-        };
         SessionDto: {
             /** @description Client address at sign-in */
             address: string | null;
@@ -2892,17 +2402,6 @@ export interface components {
             /** @description User agent at sign-in */
             userAgent: string | null;
         };
-        SetDelegateLimitDto: {
-            assembly: components["schemas"]["AssemblyType"];
-            /**
-             * @description Area code (not for national)
-             * @example GP
-             */
-            code?: string;
-            level: components["schemas"]["DelegateLimitLevel"];
-            /** @example 3 */
-            maxPerWard: number;
-        };
         /** @enum {string} */
         SortOrder: "asc" | "desc";
         StandingDto: {
@@ -2925,6 +2424,15 @@ export interface components {
             assemblyWardPct: number;
             goodStandingMinActive: number;
             municipalityRepresentationPct: number;
+        };
+        StartClaimDto: {
+            /**
+             * @description South African ID number (13 digits)
+             * @example 9001015009087
+             */
+            idNumber: string;
+            /** @description Membership number as on the membership record */
+            membershipNumber: string;
         };
         /** @enum {string} */
         StatsLevel: "province" | "district" | "municipality" | "ward";
@@ -3043,34 +2551,20 @@ export interface components {
             /** Format: uuid */
             transferredBy: string | null;
         };
-        UpdateMeetingDto: {
-            agenda?: string;
-            decisions?: string;
-            minutes?: string;
-            /** @example Successful; branch executive elected */
-            outcome?: string;
-            place?: string;
-            /**
-             * Format: uuid
-             * @description Presiding officer: a member of the ward (or an office bearer of the structure)
-             */
-            presidingMemberId?: string | null;
-            /** @example 2026-03-21 */
-            scheduledOn?: string;
-            /**
-             * Format: uuid
-             * @description Secretary: a member of the ward (or an office bearer of the structure)
-             */
-            secretaryMemberId?: string | null;
-            /** @description The version you read (optimistic locking) */
-            version: number;
-        };
         UpdateMemberDto: {
             cellNumber?: string | null;
             email?: string | null;
             firstNames?: string;
             residentialAddress?: string | null;
             surname?: string;
+            /** @description The version you read; a stale one gets 409 VERSION_CONFLICT */
+            version: number;
+        };
+        UpdateMyContactDto: {
+            /** @description South African cell number; stored as E.164 */
+            cellNumber?: string | null;
+            email?: string | null;
+            residentialAddress?: string | null;
             /** @description The version you read; a stale one gets 409 VERSION_CONFLICT */
             version: number;
         };
@@ -3122,29 +2616,6 @@ export interface components {
         };
         VacancyPage: {
             data: components["schemas"]["VacancyDto"][];
-            /** @description Pass as ?cursor= to get the next page; null on the last page */
-            nextCursor: string | null;
-        };
-        /** @enum {string} */
-        WardAuditAreaLevel: "province" | "district" | "municipality";
-        /** @enum {string} */
-        WardAuditRecordKind: "evaluation" | "approval";
-        WardComplianceDto: {
-            /** @description The latest approval */
-            approval: components["schemas"]["ApprovalDto"] | null;
-            /** @description Every evaluated criterion passed */
-            compliant: boolean;
-            criteria: components["schemas"]["CriterionDto"][];
-            districtCode: string;
-            /** Format: date-time */
-            evaluatedAt: string;
-            municipalityCode: string;
-            provinceCode: string;
-            /** @example 74201001 */
-            wardCode: string;
-        };
-        WardCompliancePage: {
-            data: components["schemas"]["WardComplianceDto"][];
             /** @description Pass as ?cursor= to get the next page; null on the last page */
             nextCursor: string | null;
         };
@@ -4216,315 +3687,6 @@ export interface operations {
             };
         };
     };
-    delegatesSetLimit: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SetDelegateLimitDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DelegateLimitDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    delegatesList: {
-        parameters: {
-            query?: {
-                limit?: number;
-                /** @description Opaque cursor from a previous page’s nextCursor */
-                cursor?: string;
-                assembly?: components["schemas"]["AssemblyType"];
-                level?: components["schemas"]["DelegateAreaLevel"];
-                code?: string;
-                /** @description Include replaced delegates (history) */
-                history?: boolean;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DelegatePage"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    delegatesExport: {
-        parameters: {
-            query?: {
-                assembly?: components["schemas"]["AssemblyType"];
-                level?: components["schemas"]["DelegateAreaLevel"];
-                code?: string;
-                format?: components["schemas"]["FileFormat"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Delegates for credentialing */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
-                    "text/csv": Blob;
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    delegatesReplace: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReplaceDelegateDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DelegateDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: CONFLICT */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: MEETING_NOT_ELIGIBLE, MEMBER_INELIGIBLE */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
     geographyListMunicipalities: {
         parameters: {
             query?: never;
@@ -5445,51 +4607,29 @@ export interface operations {
             };
         };
     };
-    meetingsList: {
+    portalStartClaim: {
         parameters: {
-            query?: {
-                limit?: number;
-                /** @description Opaque cursor from a previous page’s nextCursor */
-                cursor?: string;
-                wardCode?: string;
-                structureId?: string;
-                type?: components["schemas"]["MeetingType"];
-                status?: components["schemas"]["MeetingStatus"];
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartClaimDto"];
+            };
+        };
         responses: {
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MeetingPage"];
+                    "application/json": components["schemas"]["ClaimAcceptedDto"];
                 };
             };
             /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5517,7 +4657,7 @@ export interface operations {
             };
         };
     };
-    meetingsCreate: {
+    portalCompleteClaim: {
         parameters: {
             query?: never;
             header?: never;
@@ -5526,7 +4666,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateMeetingDto"];
+                "application/json": components["schemas"]["CompleteClaimDto"];
             };
         };
         responses: {
@@ -5535,7 +4675,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MeetingDto"];
+                    "application/json": components["schemas"]["ClaimCompletedDto"];
                 };
             };
             /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
@@ -5547,26 +4687,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
+            /** @description Conflicts with the current state. Codes: CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5594,93 +4716,16 @@ export interface operations {
             };
         };
     };
-    meetingsGet: {
+    portalUpdateContact: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MeetingDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    meetingsUpdate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateMeetingDto"];
+                "application/json": components["schemas"]["UpdateMyContactDto"];
             };
         };
         responses: {
@@ -5689,7 +4734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MeetingDto"];
+                    "application/json": components["schemas"]["MemberDto"];
                 };
             };
             /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
@@ -5728,7 +4773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state. Codes: MEETING_LOCKED, VERSION_CONFLICT */
+            /** @description Conflicts with the current state. Codes: CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5757,13 +4802,11 @@ export interface operations {
             };
         };
     };
-    meetingsAttendance: {
+    portalObject: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5773,16 +4816,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttendeeDto"][];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                    "application/json": components["schemas"]["MemberDto"];
                 };
             };
             /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
@@ -5832,110 +4866,11 @@ export interface operations {
             };
         };
     };
-    meetingsRecordAttendance: {
+    portalConsent: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AttendanceDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AttendanceResultDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: MEETING_LOCKED */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: ATTENDANCE_REJECTED, MEETING_NOT_ELIGIBLE */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    meetingsInvitations: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5945,16 +4880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InviteeDto"][];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                    "application/json": components["schemas"]["MemberDto"];
                 };
             };
             /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
@@ -6004,181 +4930,11 @@ export interface operations {
             };
         };
     };
-    meetingsDownloadRegister: {
-        parameters: {
-            query?: {
-                format?: components["schemas"]["RegisterFormat"];
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The attendance register */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/pdf": Blob;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
-                    "text/csv": Blob;
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    meetingsChangeStatus: {
+    portalMembership: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ChangeMeetingStatusDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MeetingDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: MEETING_LOCKED, INVALID_STATUS_TRANSITION */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    meetingsVerify: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6188,16 +4944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MeetingDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                    "application/json": components["schemas"]["MyMembershipDto"];
                 };
             };
             /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
@@ -6220,24 +4967,6 @@ export interface operations {
             };
             /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: MEETING_LOCKED */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: MEETING_NOT_ELIGIBLE */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9063,638 +7792,6 @@ export interface operations {
             };
             /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    wardAuditArea: {
-        parameters: {
-            query?: {
-                limit?: number;
-                /** @description Opaque cursor from a previous page’s nextCursor */
-                cursor?: string;
-                /** @description Area level (with code); default: your own area */
-                level?: components["schemas"]["WardAuditAreaLevel"];
-                code?: string;
-                /** @description Only wards with (true) or without (false) an approval */
-                approved?: boolean;
-                /** @description Only compliant (true) or non-compliant (false) wards; a page may then hold fewer rows */
-                compliant?: boolean;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WardCompliancePage"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    wardAuditExport: {
-        parameters: {
-            query?: {
-                level?: components["schemas"]["WardAuditAreaLevel"];
-                code?: string;
-                format?: components["schemas"]["ReportFormat"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The area view */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/pdf": Blob;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
-                    "text/csv": Blob;
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    wardAuditCompliance: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WardComplianceDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    wardAuditApprove: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ApproveComplianceDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditRecordDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: WARD_NOT_COMPLIANT */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    wardAuditEvaluate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditRecordDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    wardAuditRecords: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditRecordDto"][];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    wardAuditReport: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The ward's audit report */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/pdf": Blob;
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Error (problem details) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-        };
-    };
-    delegatesSelect: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SelectDelegateDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DelegateDto"];
-                };
-            };
-            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Conflicts with the current state. Codes: DELEGATE_LIMIT_REACHED */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
-                };
-            };
-            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: MEETING_NOT_ELIGIBLE, MEMBER_INELIGIBLE */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -52,6 +52,10 @@ export enum Permission {
   BranchesManage = 'branches:manage',
   /** Verify a held meeting and approve a ward's compliance (the service also requires a higher level). */
   BranchesVerify = 'branches:verify',
+  /** The member portal: read one's own membership (the caller's linked member only, never a path id). */
+  MeRead = 'me:read',
+  /** The member portal: change one's own contact details and contact objection. */
+  MeWrite = 'me:write',
 }
 
 const ADMIN: readonly Permission[] = [
@@ -107,7 +111,6 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     Permission.PaymentsRead,
     Permission.BranchesRead,
   ],
-  [Role.Member]: [],
   [Role.FinanceOfficer]: [
     Permission.MembersRead,
     Permission.ApplicationsRead,
@@ -116,6 +119,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     Permission.PaymentsVerify,
     Permission.StatsRead,
   ],
+  [Role.Member]: [Permission.MeRead, Permission.MeWrite],
 };
 
 /** The scope level an admin role is tied to; null where any level is allowed (auditor, member). */

@@ -293,49 +293,92 @@ export class MemberLifecycleService {
     const { member, previous } = await this.dataSource.transaction(async (manager) => {
       const current = await this.members.findInScope(actor, id, { manager, lock: true });
       requireWithinScope(actor, target, 'The destination ward is outside your area');
-      if (current.wardCode === target.wardCode)
-        throw AppException.conflict(`The member is already in ward ${target.wardCode}`);
-      await manager
-        .createQueryBuilder()
-        .update(Member)
-        .set({
-          wardCode: target.wardCode,
-          municipalityCode: target.municipalityCode,
-          districtCode: target.districtCode,
-          provinceCode: target.provinceCode,
-        })
-        .where('id = :id', { id })
-        .execute();
-      await manager.insert(MemberTransfer, {
-        memberId: id,
-        fromWardCode: current.wardCode,
-        fromProvinceCode: current.provinceCode,
-        toWardCode: target.wardCode,
-        toProvinceCode: target.provinceCode,
-        reason: dto.reason ?? null,
-        transferredBy: actor.id,
-      });
-      await manager.insert(MemberHistory, {
-        memberId: id,
-        kind: MemberHistoryKind.Transferred,
-        reason: dto.reason ?? null,
-        details: { fromWardCode: current.wardCode, toWardCode: target.wardCode },
-        actorUserId: actor.id,
-      });
-      const fresh = await manager.findOneByOrFail(Member, { id });
-      await this.audit.record(
-        {
-          action: 'member.transferred',
-          entityType: 'member',
-          entityId: id,
-          provinceCode: fresh.provinceCode,
-          changes: maskedDiff(auditable(current), auditable(fresh)),
-        },
-        manager,
-      );
-      return { member: fresh, previous: memberArea(current) };
+      return this.moveInTransaction(manager, current, target, actor.id, dto.reason ?? null);
     });
     this.members.publish(DomainEventType.MemberTransferred, member, { previousArea: previous });
     return toMemberDto(member);
+  }
+
+  /**
+   * A transfer the member asked for and an admin of the destination ward approved (portal): the caller has
+   * checked the approver's scope over the destination and runs this inside its own transaction (with the
+   * request's decision). The same history, audit and transfer row as transfer(); publish with
+   * publishTransferred() after commit.
+   */
+  async transferApproved(
+    manager: EntityManager,
+    id: string,
+    toWardCode: string,
+    actorId: string,
+    reason: string | null,
+  ): Promise<{ member: Member; previous: ReturnType<typeof memberArea> }> {
+    const target = await this.members.wardChain(toWardCode, 'toWardCode');
+    const current = await manager.findOne(Member, {
+      where: { id },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!current) throw AppException.notFound(`Member ${id}`);
+    if (current.anonymisedAt) throw memberErased();
+    return this.moveInTransaction(manager, current, target, actorId, reason);
+  }
+
+  publishTransferred(member: Member, previous: ReturnType<typeof memberArea>): void {
+    this.members.publish(DomainEventType.MemberTransferred, member, { previousArea: previous });
+  }
+
+  private async moveInTransaction(
+    manager: EntityManager,
+    current: Member,
+    target: {
+      wardCode: string;
+      municipalityCode: string;
+      districtCode: string;
+      provinceCode: string;
+    },
+    actorId: string | null,
+    reason: string | null,
+  ): Promise<{ member: Member; previous: ReturnType<typeof memberArea> }> {
+    const id = current.id;
+    if (current.wardCode === target.wardCode)
+      throw AppException.conflict(`The member is already in ward ${target.wardCode}`);
+    await manager
+      .createQueryBuilder()
+      .update(Member)
+      .set({
+        wardCode: target.wardCode,
+        municipalityCode: target.municipalityCode,
+        districtCode: target.districtCode,
+        provinceCode: target.provinceCode,
+      })
+      .where('id = :id', { id })
+      .execute();
+    await manager.insert(MemberTransfer, {
+      memberId: id,
+      fromWardCode: current.wardCode,
+      fromProvinceCode: current.provinceCode,
+      toWardCode: target.wardCode,
+      toProvinceCode: target.provinceCode,
+      reason,
+      transferredBy: actorId,
+    });
+    await manager.insert(MemberHistory, {
+      memberId: id,
+      kind: MemberHistoryKind.Transferred,
+      reason,
+      details: { fromWardCode: current.wardCode, toWardCode: target.wardCode },
+      actorUserId: actorId,
+    });
+    const fresh = await manager.findOneByOrFail(Member, { id });
+    await this.audit.record(
+      {
+        action: 'member.transferred',
+        entityType: 'member',
+        entityId: id,
+        provinceCode: fresh.provinceCode,
+        changes: maskedDiff(auditable(current), auditable(fresh)),
+      },
+      manager,
+    );
+    return { member: fresh, previous: memberArea(current) };
   }
 }

@@ -374,8 +374,66 @@ export class MembersService {
   }
 
   async update(actor: AuthUser, id: string, dto: UpdateMemberDto): Promise<MemberDto> {
+    return this.applyUpdate(
+      (manager) => this.findInScope(actor, id, { manager, lock: true }),
+      id,
+      dto,
+      { id: actor.id },
+    );
+  }
+
+  /**
+   * The member's own update of their contact details (portal: the caller is the member `id`, so no scope
+   * applies): the same validation, optimistic locking, history, audit and member.updated event as update().
+   */
+  async updateOwnContact(
+    actor: Actor,
+    id: string,
+    dto: Pick<UpdateMemberDto, 'version' | 'cellNumber' | 'email' | 'residentialAddress'>,
+  ): Promise<MemberDto> {
+    const contact: UpdateMemberDto = { version: dto.version };
+    if (dto.cellNumber !== undefined) contact.cellNumber = dto.cellNumber;
+    if (dto.email !== undefined) contact.email = dto.email;
+    if (dto.residentialAddress !== undefined) contact.residentialAddress = dto.residentialAddress;
+    return this.applyUpdate(
+      async (manager) => {
+        const found = await manager.findOne(Member, {
+          where: { id },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!found) throw AppException.notFound(`Member ${id}`);
+        return found;
+      },
+      id,
+      contact,
+      actor,
+    );
+  }
+
+  /** The member by id, wherever it is (no scope): for a caller who IS this member (portal) or a signed card. */
+  findUnscoped(
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Member | null> {
+    return manager.findOneBy(Member, { id });
+  }
+
+  /**
+   * The member with exactly this ID number and membership number, or null (the claim flow: the caller must not
+   * reveal which, if either, exists).
+   */
+  findByIdAndMembershipNumber(idNumber: string, membershipNumber: string): Promise<Member | null> {
+    return this.dataSource.manager.findOneBy(Member, { idNumber, membershipNumber });
+  }
+
+  private async applyUpdate(
+    load: (manager: EntityManager) => Promise<Member>,
+    id: string,
+    dto: UpdateMemberDto,
+    actor: Actor,
+  ): Promise<MemberDto> {
     const { member, changed } = await this.dataSource.transaction(async (manager) => {
-      const current = await this.findInScope(actor, id, { manager, lock: true });
+      const current = await load(manager);
       if (current.anonymisedAt) throw memberErased();
       if (current.version !== dto.version) throw versionConflict();
       const next: Partial<Member> = {};

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import {
   AccessMode,
   AccessResource,
@@ -139,6 +139,60 @@ export class UsersService extends UserAccounts {
         manager,
       );
     });
+  }
+
+  /** Whether a user is linked to this member (the claim flow creates at most one). */
+  hasUserForMember(memberId: string): Promise<boolean> {
+    return this.users.existsBy({ memberId });
+  }
+
+  /**
+   * Creates the `member` user of a member who proved who they are (portal claim flow), inside the caller's
+   * transaction, with ward scope over the member's ward. The caller checked the password policy and hashed it.
+   * A taken email answers 409.
+   */
+  async createMemberAccount(
+    manager: EntityManager,
+    input: {
+      email: string;
+      name: string;
+      passwordHash: string;
+      memberId: string;
+      ward: AreaChain & { wardCode: string };
+    },
+  ): Promise<UserDto> {
+    if (await manager.existsBy(User, { email: input.email }))
+      throw AppException.conflict('A user with this email already exists');
+    if (await manager.existsBy(User, { memberId: input.memberId }))
+      throw AppException.conflict('This membership already has an account');
+    const user = await manager.save(
+      manager.create(User, {
+        email: input.email,
+        name: input.name,
+        passwordHash: input.passwordHash,
+        role: Role.Member,
+        scopeLevel: ScopeLevel.Ward,
+        scopeCode: input.ward.wardCode,
+        provinceCode: input.ward.provinceCode,
+        districtCode: input.ward.districtCode ?? null,
+        municipalityCode: input.ward.municipalityCode ?? null,
+        wardCode: input.ward.wardCode,
+        memberId: input.memberId,
+        passwordChangedAt: new Date(),
+      }),
+    );
+    await this.audit.record(
+      {
+        action: 'user.created',
+        entityType: 'user',
+        entityId: user.id,
+        provinceCode: user.provinceCode,
+        actorUserId: null,
+        changes: { ...diff({}, auditable(user)), via: 'account_claim' },
+      },
+      manager,
+    );
+    return toDto(user);
   }
 
   // --- management ---

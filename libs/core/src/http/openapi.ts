@@ -99,6 +99,10 @@ const TAGS: [string, string][] = [
     'registration-conflicts',
     'Registrations refused because the person is a member elsewhere: recorded for the national office.',
   ],
+  [
+    'me',
+    "The member portal: claim your account with your ID and membership numbers, then read your own membership and update your contact details. Always the signed-in member's own record.",
+  ],
   ['stats', 'Membership statistics from materialized views, restricted to your scope and cached.'],
   [
     'payments',

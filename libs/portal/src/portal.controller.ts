@@ -1,0 +1,136 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Logger,
+  Patch,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblems, Public, StrictThrottle } from '@app/core';
+import { CurrentUser, Permission, RequirePermission } from '@app/auth';
+import type { AuthUser } from '@app/auth';
+import { MemberDto } from '@app/members';
+import { AccountClaimService } from './account-claim.service.js';
+import {
+  ClaimAcceptedDto,
+  ClaimCompletedDto,
+  CompleteClaimDto,
+  MyMembershipDto,
+  StartClaimDto,
+  UpdateMyContactDto,
+} from './dto/portal.dto.js';
+import { MeService } from './me.service.js';
+
+const ACCEPTED: ClaimAcceptedDto = {
+  message:
+    'If these details match a membership without an account, a one-time code has been sent to the cell number or email on record.',
+};
+
+@ApiTags('me')
+@Controller('me')
+export class PortalController {
+  private readonly logger = new Logger(PortalController.name);
+
+  constructor(
+    private readonly claims: AccountClaimService,
+    private readonly me: MeService,
+  ) {}
+
+  @Post('claim')
+  @Public()
+  @StrictThrottle()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ type: ClaimAcceptedDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.TOO_MANY_REQUESTS)
+  @ApiOperation({
+    summary: 'Ask for a code to claim your member account',
+    description:
+      'Give your ID number and membership number. Always answers 202 with the same body, at once, whether or not the pair exists or already has an account (no register oracle). A matching membership without an account gets a 6-digit code, valid 10 minutes and usable once, by SMS to the cell number on record (else by email). Throttled per address (the strict auth limit) and per ID number (5 an hour).',
+  })
+  startClaim(@Body() body: StartClaimDto): ClaimAcceptedDto {
+    // Not awaited: the answer must not wait for (or reveal) whether the pair was found.
+    this.claims
+      .start(body.idNumber, body.membershipNumber)
+      .catch((error: unknown) => this.logger.error(`Account claim failed: ${String(error)}`));
+    return ACCEPTED;
+  }
+
+  @Post('claim/complete')
+  @Public()
+  @StrictThrottle()
+  @ApiCreatedResponse({ type: ClaimCompletedDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.CONFLICT, HttpStatus.TOO_MANY_REQUESTS)
+  @ApiOperation({
+    summary: 'Claim your member account with the code',
+    description:
+      'ID number, membership number, the code, and the password to set (the password policy applies); email defaults to the one on record. Creates a `member` user linked to your membership; then sign in at /auth/login. Wrong, used, expired or unknown details answer 400 alike; 5 wrong codes void the code. A taken email answers 409.',
+  })
+  completeClaim(@Body() body: CompleteClaimDto): Promise<ClaimCompletedDto> {
+    return this.claims.complete(body);
+  }
+
+  @Get('membership')
+  @RequirePermission(Permission.MeRead)
+  @ApiOkResponse({ type: MyMembershipDto })
+  @ApiProblems(HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Read your own membership',
+    description:
+      'Your record, status and expiry, your ward and its chain, and your renewals. Always your own (the member linked to your account); 404 when your account has no member.',
+  })
+  membership(@CurrentUser() user: AuthUser): Promise<MyMembershipDto> {
+    return this.me.membership(user);
+  }
+
+  @Patch('contact')
+  @RequirePermission(Permission.MeWrite)
+  @ApiOkResponse({ type: MemberDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Update your own contact details',
+    description:
+      'Cell number (stored as E.164), email and residential address, with the version you read (409 VERSION_CONFLICT when stale). Recorded in your member history and the audit log, like an administrator edit.',
+  })
+  updateContact(
+    @CurrentUser() user: AuthUser,
+    @Body() body: UpdateMyContactDto,
+  ): Promise<MemberDto> {
+    return this.me.updateContact(user, body);
+  }
+
+  @Post('contact-objection')
+  @RequirePermission(Permission.MeWrite)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: MemberDto })
+  @ApiProblems(HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Object to being contacted',
+    description:
+      'Sets contactObjectedAt on your record (POPIA): campaigns and reminders leave you out. Messages you ask for (e.g. account codes) still reach you.',
+  })
+  object(@CurrentUser() user: AuthUser): Promise<MemberDto> {
+    return this.me.setContactObjection(user, true);
+  }
+
+  @Delete('contact-objection')
+  @RequirePermission(Permission.MeWrite)
+  @ApiOkResponse({ type: MemberDto })
+  @ApiProblems(HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Consent to being contacted again',
+    description: 'Clears contactObjectedAt on your record; recorded in history and audit.',
+  })
+  consent(@CurrentUser() user: AuthUser): Promise<MemberDto> {
+    return this.me.setContactObjection(user, false);
+  }
+}

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { TEST_PASSWORD } from '../harness/auth.js';
-import { loginRequest, makeUser, signIn, stable } from '../harness/accounts.js';
+import { loginRequest, makeUser, nextIp, signIn, stable } from '../harness/accounts.js';
 import {
   createTestDatabase,
   RunningApp,
@@ -98,5 +98,65 @@ describe.each([
     );
     expect(answers.map((res) => res.status)).toEqual(answers.map(() => 401));
     expect(stable(answers.at(-1)!.body)).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+  });
+});
+
+describe('the per-address sign-in limit loses to a parallel burst (two processes sharing Redis)', () => {
+  const PER_ADDRESS = 4;
+  let db: TestDatabase;
+  let apps: RunningApp[];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env: Record<string, string> = {
+      LOGIN_MAX_FAILURES_PER_IP: String(PER_ADDRESS),
+      LOGIN_MAX_FAILURES: '100',
+      LOGIN_FAILURE_WINDOW_SECONDS: '900',
+      AUTH_THROTTLE_LIMIT: '1000',
+      REDIS_URL: testRedisUrl(),
+      REDIS_KEY_PREFIX: `ipburst${randomBytes(3).toString('hex')}:`,
+    };
+    apps = [await startApp(db, env)];
+    apps.push(await startApp(db, env));
+  });
+  afterAll(async () => {
+    await Promise.all((apps ?? []).map((app) => app.stop()));
+    await db?.drop();
+  });
+
+  it('judges only LOGIN_MAX_FAILURES_PER_IP guesses of a burst from one address; sign-ins that succeed never count', async () => {
+    const address = nextIp();
+    for (let i = 0; i < PER_ADDRESS + 2; i += 1) {
+      const ok = await loginRequest(apps[i % 2]!, TEST_ADMIN.email, TEST_ADMIN.password, address);
+      expect(ok.status).toBe(200);
+    }
+
+    const guesses = 3 * PER_ADDRESS;
+    const answers = await Promise.all(
+      Array.from({ length: guesses }, (_, i) =>
+        loginRequest(
+          apps[i % 2]!,
+          `guess${i}.${randomBytes(3).toString('hex')}@test.local`,
+          `Wrong-Guess-${i}-2026!`,
+          address,
+        ),
+      ),
+    );
+    const statuses = answers.map((res) => res.status).sort();
+    expect(statuses).toEqual([
+      ...Array.from({ length: PER_ADDRESS }, () => 401),
+      ...Array.from({ length: guesses - PER_ADDRESS }, () => 429),
+    ]);
+    const { rows } = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'auth.login_failed'`,
+    );
+    expect(rows[0]!.n).toBe(PER_ADDRESS);
+
+    // The address is now refused even with the right password; another address is not.
+    const refused = await loginRequest(apps[0]!, TEST_ADMIN.email, TEST_ADMIN.password, address);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ code: 'RATE_LIMITED' });
+    await loginRequest(apps[1]!, TEST_ADMIN.email, TEST_ADMIN.password).then((res) =>
+      expect(res.status).toBe(200),
+    );
   });
 });

@@ -121,15 +121,15 @@ export class AuthService {
     ip: string,
     userAgent?: string,
   ): Promise<LoginResponseDto | MfaChallengeDto> {
-    if ((await this.attempts.count('ip', ip)) >= this.config.LOGIN_MAX_FAILURES_PER_IP) {
-      throw new AppException(
-        HttpStatus.TOO_MANY_REQUESTS,
-        ErrorCode.RateLimited,
-        'Too many failed sign-ins from this address; retry later',
-        undefined,
-        undefined,
-      );
-    }
+    return this.countedByAddress(ip, () => this.checkPassword(email, password, ip, userAgent));
+  }
+
+  private async checkPassword(
+    email: string,
+    password: string,
+    ip: string,
+    userAgent?: string,
+  ): Promise<LoginResponseDto | MfaChallengeDto> {
     const attempt = await this.attempts.reserve('account', email);
     const account = await this.accounts.findByEmail(email);
     const passwordOk = await verifyPassword(account?.passwordHash ?? null, password);
@@ -192,13 +192,15 @@ export class AuthService {
   ): Promise<LoginResponseDto> {
     if ((input.code === undefined) === (input.recoveryCode === undefined))
       throw AppException.badRequest('Give exactly one of code and recoveryCode', 'code', 'oneOf');
-    if ((await this.attempts.count('ip', ip)) >= this.config.LOGIN_MAX_FAILURES_PER_IP) {
-      throw new AppException(
-        HttpStatus.TOO_MANY_REQUESTS,
-        ErrorCode.RateLimited,
-        'Too many failed sign-ins from this address; retry later',
-      );
-    }
+    return this.countedByAddress(ip, () => this.checkCode(challengeToken, input, ip, userAgent));
+  }
+
+  private async checkCode(
+    challengeToken: string,
+    input: { code?: string | undefined; recoveryCode?: string | undefined },
+    ip: string,
+    userAgent?: string,
+  ): Promise<LoginResponseDto> {
     const userId = await this.mfa.challengeUser(challengeToken);
     const account = userId ? await this.accounts.findById(userId) : null;
     if (!account || !account.active) throw CHALLENGE_INVALID();
@@ -305,6 +307,31 @@ export class AuthService {
     return { ...tokens, user: toAuthenticatedUser(account) };
   }
 
+  /**
+   * Takes a number from the address's failure counter before anything is checked (atomic, shared by every
+   * process), so of a parallel burst from one address only LOGIN_MAX_FAILURES_PER_IP are judged and the rest
+   * answer 429. The number is kept when the attempt fails (401) and given back otherwise: sign-ins that succeed
+   * never count against the address.
+   */
+  private async countedByAddress<T>(ip: string, attempt: () => Promise<T>): Promise<T> {
+    const taken = await this.attempts.reserve('ip', ip);
+    let failed = false;
+    try {
+      if (taken > this.config.LOGIN_MAX_FAILURES_PER_IP)
+        throw new AppException(
+          HttpStatus.TOO_MANY_REQUESTS,
+          ErrorCode.RateLimited,
+          'Too many failed sign-ins from this address; retry later',
+        );
+      return await attempt();
+    } catch (error) {
+      failed = error instanceof AppException && error.getStatus() === 401;
+      throw error;
+    } finally {
+      if (!failed) await this.attempts.release('ip', ip);
+    }
+  }
+
   private async recordFailure(
     email: string,
     account: Account | null,
@@ -314,7 +341,6 @@ export class AuthService {
     reason: (typeof FAILED_LOGIN_REASONS)[number],
     action: string,
   ): Promise<void> {
-    await this.attempts.fail('ip', ip);
     if (attempt === this.config.LOGIN_MAX_FAILURES)
       await this.attempts.holdFor('account', email, this.config.LOGIN_LOCK_SECONDS);
     const lockedUntil =

@@ -82,6 +82,21 @@ export class LoginAttempts {
     return next.count;
   }
 
+  /** Gives back a number `reserve` took, for an attempt that turned out not to be a failure. */
+  async release(kind: string, id: string): Promise<void> {
+    const key = this.key(kind, id);
+    if (this.redis && this.up) {
+      try {
+        await this.redis.decr(key);
+        return;
+      } catch {
+        this.health?.markUnhealthy(); // fall through
+      }
+    }
+    const entry = this.local.get(key);
+    if (entry && entry.count > 0) entry.count -= 1;
+  }
+
   async clear(kind: string, id: string): Promise<void> {
     const key = this.key(kind, id);
     this.local.delete(key);

@@ -461,6 +461,22 @@ describe('#19 TOTP for admins (e2e)', () => {
         .expect(200);
     });
 
+    it('past it, a session from before is not renewed: refresh answers 403 MFA_ENROLMENT_REQUIRED and ends it', async () => {
+      const user = await makeUser(ctx.app, admin, 'regional_admin', 'district', 'DC42');
+      const old = await signIn(ctx.app, user.email, TEST_PASSWORD);
+      await pastDeadline(user.id);
+      const refused = await http()
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: old.refreshToken });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ code: 'MFA_ENROLMENT_REQUIRED' });
+      expect(refused.body.accessToken).toBeUndefined();
+      await http()
+        .get('/api/v1/auth/me')
+        .set(...auth(old.accessToken))
+        .expect(401);
+    });
+
     it('applies to auditors, not to members', async () => {
       const auditor = await makeUser(ctx.app, admin, 'auditor', 'province', 'GP');
       const member = await makeUser(ctx.app, admin, 'member', 'ward', '74201001');

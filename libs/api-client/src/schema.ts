@@ -319,7 +319,7 @@ export interface paths {
         put?: never;
         /**
          * Refresh the token pair
-         * @description Exchanges a refresh token for a new access and refresh token. Refresh tokens rotate: each works once, and reusing a spent one revokes the whole session family.
+         * @description Exchanges a refresh token for a new access and refresh token. Refresh tokens rotate: each works once, and reusing a spent one revokes the whole session family. An admin role past its TOTP enrolment deadline without TOTP gets 403 MFA_ENROLMENT_REQUIRED and the session ends: sign in again to receive the enrolment token.
          */
         post: operations["authRefresh"];
         delete?: never;
@@ -5156,6 +5156,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: MFA_ENROLMENT_REQUIRED */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

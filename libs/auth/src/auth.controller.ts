@@ -77,13 +77,19 @@ export class AuthController {
   @StrictThrottle()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.UNAUTHORIZED, HttpStatus.TOO_MANY_REQUESTS)
+  @ApiProblems(
+    HttpStatus.BAD_REQUEST,
+    HttpStatus.UNAUTHORIZED,
+    HttpStatus.FORBIDDEN,
+    HttpStatus.TOO_MANY_REQUESTS,
+  )
   @ApiOperation({
     summary: 'Refresh the token pair',
     description:
-      'Exchanges a refresh token for a new access and refresh token. Refresh tokens rotate: each works once, and reusing a spent one revokes the whole session family.',
+      'Exchanges a refresh token for a new access and refresh token. Refresh tokens rotate: each works once, and reusing a spent one revokes the whole session family. An admin role past its TOTP enrolment deadline without TOTP gets 403 MFA_ENROLMENT_REQUIRED and the session ends: sign in again to receive the enrolment token.',
   })
   @ApiErrorCodes(HttpStatus.UNAUTHORIZED, ErrorCode.Unauthenticated)
+  @ApiErrorCodes(HttpStatus.FORBIDDEN, ErrorCode.MfaEnrolmentRequired)
   refresh(@Body() body: RefreshDto): Promise<TokenPairDto> {
     return this.auth.refresh(body.refreshToken);
   }

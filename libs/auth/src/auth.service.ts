@@ -400,6 +400,17 @@ export class AuthService {
       await this.sessions.revoke(parsed.sessionId);
       throw unauthenticated('The session has ended; sign in again');
     }
+    // A session from before the enrolment deadline is not renewed past it: the next sign-in hands out the
+    // enrolment-only token.
+    const deadline = this.mfa.enrolmentDeadline(account);
+    if (deadline && deadline.getTime() <= Date.now() && !(await this.mfa.isEnabled(account.id))) {
+      await this.sessions.revoke(parsed.sessionId);
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.MfaEnrolmentRequired,
+        'Your role must use two-factor authentication and the grace period has passed; sign in again to enrol',
+      );
+    }
     return {
       accessToken: await this.tokens.sign(this.claims(account, session.id)),
       refreshToken: `${session.id}.${next}`,

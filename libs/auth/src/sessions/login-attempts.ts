@@ -87,7 +87,8 @@ export class LoginAttempts {
     const key = this.key(kind, id);
     if (this.redis && this.up) {
       try {
-        await this.redis.decr(key);
+        // With its expiry, in case the window ended meanwhile (a bare DECR would leave a key that never expires).
+        await this.redis.multi().decr(key).expire(key, this.windowSeconds, 'NX').exec();
         return;
       } catch {
         this.health?.markUnhealthy(); // fall through

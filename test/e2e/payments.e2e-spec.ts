@@ -183,7 +183,7 @@ describe('payments (e2e)', () => {
       expect.arrayContaining(['payment.recorded', 'payment.verified', 'renewed']),
     );
     const { rows: audit } = await t.db.pool.query<{ action: string; actor_user_id: string }>(
-      `SELECT action, actor_user_id FROM audit_events WHERE entity_id = $1 ORDER BY id`,
+      `SELECT action, actor_user_id FROM audit_events WHERE entity_id = $1 ORDER BY occurred_at`,
       [payment.id],
     );
     expect(audit).toEqual([

@@ -72,6 +72,8 @@ describeNeedingDebian(PG_DEBIAN_PROGRAMS)(
         REDIS_URL: testRedisUrl(),
         REDIS_KEY_PREFIX: `replicas-${randomBytes(3).toString('hex')}:`,
         STATS_CACHE_TTL_SECONDS: '0',
+        // The fallback test runs a closed loop for several seconds; the per-address limit is not under test here.
+        THROTTLE_LIMIT: '1000000',
       });
       admin = await loginAsSuperAdmin(app);
       reader = await createUser(app, admin, 'national_admin', 'national', null);
@@ -154,7 +156,7 @@ describeNeedingDebian(PG_DEBIAN_PROGRAMS)(
       const failures = outcomes.filter((o) => o.status === null || o.status >= 500);
       expect(failures).toEqual([]);
       expect(outcomes.length).toBeGreaterThan(20);
-      expect(outcomes.every((o) => o.status === 200)).toBe(true);
+      expect([...new Set(outcomes.map((o) => o.status))]).toEqual([200]);
     });
   },
 );

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { bearer, createUser, loginAsSuperAdmin, Session } from '../harness/auth.js';
-import { createMember, WARDS } from '../harness/members.js';
-import { startTestContext, TestContext } from '../harness/test-app.js';
+import { bearer } from '../harness/auth.js';
+import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/matrix.js';
 
 /**
  * Every payments route x every role (incl. finance_officer) x a target in the caller's own area, a sibling area
@@ -10,106 +9,20 @@ import { startTestContext, TestContext } from '../harness/test-app.js';
  * member's rule); roles without the permission get 403 before any lookup. Payments to decide are recorded by
  * the super admin, so the four-eyes rule never hides the scope answer (the super admin's own row is 403).
  */
-type Place = keyof typeof WARDS;
-type Role =
-  | 'super_admin'
-  | 'national_admin'
-  | 'provincial_admin'
-  | 'regional_admin'
-  | 'subregional_admin'
-  | 'ward_admin'
-  | 'auditor'
-  | 'member'
-  | 'finance_officer'
-  | 'finance_officer_ward';
+const ROLES = [
+  'super_admin',
+  'national_admin',
+  'provincial_admin',
+  'regional_admin',
+  'subregional_admin',
+  'ward_admin',
+  'auditor',
+  'member',
+  'finance_officer',
+  'finance_officer_ward',
+] as const;
+type Role = (typeof ROLES)[number];
 
-const USERS: Record<
-  Role,
-  { role: string; level: string; code: string | null; own: Place; sibling: Place; parent: Place }
-> = {
-  super_admin: {
-    role: 'super_admin',
-    level: 'national',
-    code: null,
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'siblingDistrict',
-  },
-  national_admin: {
-    role: 'national_admin',
-    level: 'national',
-    code: null,
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'siblingDistrict',
-  },
-  provincial_admin: {
-    role: 'provincial_admin',
-    level: 'province',
-    code: 'GP',
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'otherProvince',
-  },
-  regional_admin: {
-    role: 'regional_admin',
-    level: 'district',
-    code: 'DC42',
-    own: 'own',
-    sibling: 'siblingDistrict',
-    parent: 'otherProvince',
-  },
-  subregional_admin: {
-    role: 'subregional_admin',
-    level: 'municipality',
-    code: 'GT421',
-    own: 'own',
-    sibling: 'siblingMunicipality',
-    parent: 'siblingDistrict',
-  },
-  ward_admin: {
-    role: 'ward_admin',
-    level: 'ward',
-    code: WARDS.own,
-    own: 'own',
-    sibling: 'siblingWard',
-    parent: 'siblingMunicipality',
-  },
-  auditor: {
-    role: 'auditor',
-    level: 'province',
-    code: 'GP',
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'otherProvince',
-  },
-  member: {
-    role: 'member',
-    level: 'ward',
-    code: WARDS.own,
-    own: 'own',
-    sibling: 'siblingWard',
-    parent: 'siblingMunicipality',
-  },
-  finance_officer: {
-    role: 'finance_officer',
-    level: 'district',
-    code: 'DC42',
-    own: 'own',
-    sibling: 'siblingDistrict',
-    parent: 'otherProvince',
-  },
-  finance_officer_ward: {
-    role: 'finance_officer',
-    level: 'ward',
-    code: WARDS.own,
-    own: 'own',
-    sibling: 'siblingWard',
-    parent: 'siblingMunicipality',
-  },
-};
-
-type PerTarget = [own: number, sibling: number, parent: number];
 interface Expected {
   list: number;
   record: PerTarget;
@@ -120,7 +33,6 @@ interface Expected {
   manualRenewal: PerTarget;
 }
 
-const FORBIDDEN: PerTarget = [403, 403, 403];
 /** PayFast is not configured in this file: a checkout inside scope answers 503 (outside: 404), nothing written. */
 const NATIONAL: Expected = {
   list: 200,
@@ -172,36 +84,23 @@ const EXPECTED: Record<Role, Expected> = {
 };
 
 describe('payments: authorisation matrix (e2e)', () => {
-  let t: TestContext;
-  let admin: Session;
-  const sessions = {} as Record<Role, Session>;
-  const targets = {} as Record<Place, string>;
+  let m: Matrix<Role>;
   const today = new Date().toISOString().slice(0, 10);
 
   beforeAll(async () => {
-    t = await startTestContext({ STATUS_RECALC_CRON: 'off', AUTH_THROTTLE_LIMIT: '1000' });
-    admin = await loginAsSuperAdmin(t.app);
-    for (const [key, u] of Object.entries(USERS) as [Role, (typeof USERS)[Role]][]) {
-      sessions[key] =
-        key === 'super_admin' ? admin : await createUser(t.app, admin, u.role, u.level, u.code);
-    }
-    for (const place of Object.keys(WARDS) as Place[]) {
-      targets[place] = (
-        await createMember(t.app, admin, { wardCode: WARDS[place], surname: place })
-      ).id;
-    }
+    m = await startMatrix(ROLES);
   }, 120_000);
-  afterAll(() => t?.close());
+  afterAll(() => m?.t.close());
 
-  const http = () => t.app.http();
+  const http = () => m.t.app.http();
   const ref = (): string => `M-${randomBytes(6).toString('hex')}`;
 
   /** A pending payment for the place's member, recorded by the super admin. */
   async function pending(place: Place): Promise<string> {
     const res = await http()
       .post('/api/v1/payments')
-      .set(...bearer(admin))
-      .send({ memberId: targets[place], method: 'cash', paidOn: today, reference: ref() })
+      .set(...bearer(m.admin))
+      .send({ memberId: m.members[place], method: 'cash', paidOn: today, reference: ref() })
       .expect(201);
     return (res.body as { id: string }).id;
   }
@@ -214,7 +113,7 @@ describe('payments: authorisation matrix (e2e)', () => {
       http().post('/api/v1/payments').send({}),
       http().post(`/api/v1/payments/${id}/verify`),
       http().post(`/api/v1/payments/${id}/reject`).send({ reason: 'x' }),
-      http().post('/api/v1/payments/checkouts').send({ memberId: targets.own }),
+      http().post('/api/v1/payments/checkouts').send({ memberId: m.members.own }),
     ];
     for (const res of await Promise.all(calls)) expect(res.status).toBe(401);
     // public, but refused: no signature, PayFast not configured
@@ -225,15 +124,9 @@ describe('payments: authorisation matrix (e2e)', () => {
       .expect(400);
   });
 
-  it.each(Object.keys(USERS) as Role[])('%s', async (role) => {
-    const u = USERS[role];
-    const b = bearer(sessions[role]);
-    const places: Place[] = [u.own, u.sibling, u.parent];
-    const perTarget = async (fn: (p: Place) => Promise<number>): Promise<PerTarget> => {
-      const out: number[] = [];
-      for (const p of places) out.push(await fn(p));
-      return out as PerTarget;
-    };
+  it.each(ROLES)('%s', async (role) => {
+    const b = bearer(m.sessions[role]);
+    const perTarget = (fn: (p: Place) => Promise<number>) => m.perTarget(role, fn);
     const actual: Expected = {
       list: (
         await http()
@@ -246,7 +139,7 @@ describe('payments: authorisation matrix (e2e)', () => {
             await http()
               .post('/api/v1/payments')
               .set(...b)
-              .send({ memberId: targets[p], method: 'eft', paidOn: today, reference: ref() })
+              .send({ memberId: m.members[p], method: 'eft', paidOn: today, reference: ref() })
           ).status,
       ),
       get: await perTarget(
@@ -280,14 +173,14 @@ describe('payments: authorisation matrix (e2e)', () => {
             await http()
               .post('/api/v1/payments/checkouts')
               .set(...b)
-              .send({ memberId: targets[p] })
+              .send({ memberId: m.members[p] })
           ).status,
       ),
       manualRenewal: await perTarget(
         async (p) =>
           (
             await http()
-              .post(`/api/v1/members/${targets[p]}/renewals`)
+              .post(`/api/v1/members/${m.members[p]}/renewals`)
               .set(...b)
               .send({ paidOn: today, reference: ref(), reason: `By ${role}` })
           ).status,

@@ -7,6 +7,7 @@ export * from './config/config.module.js';
 export * from './context/request-context.js';
 export * from './core.module.js';
 export * from './database/data-source-options.js';
+export * from './database/cluster-lock.js';
 export * from './database/embedded-postgres.js';
 export * from './database/read-connection.js';
 export * from './database/snake-naming.strategy.js';

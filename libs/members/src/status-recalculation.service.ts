@@ -3,7 +3,13 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource, QueryRunner } from 'typeorm';
-import { APP_CONFIG, AuditService, SOUTH_AFRICAN_TIME_ZONE, todayInSouthAfrica } from '@app/core';
+import {
+  APP_CONFIG,
+  AuditService,
+  SOUTH_AFRICAN_TIME_ZONE,
+  todayInSouthAfrica,
+  whileHoldingClusterLock,
+} from '@app/core';
 import type { AppConfig } from '@app/core';
 import { StatusRecalculationResultDto } from './dto/member.dto.js';
 import { MemberStatus } from './entities/member.entity.js';
@@ -51,11 +57,7 @@ export class StatusRecalculationService implements OnApplicationBootstrap {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [lock] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
-        LOCK_KEY,
-      ])) as { locked: boolean }[];
-      if (!lock?.locked) return { ran: false, asOf, toGracePeriod: 0, toExpired: 0 };
-      try {
+      const outcome = await whileHoldingClusterLock(runner, LOCK_KEY, async () => {
         // expired for at most GRACE_PERIOD_DAYS: Active -> Grace Period
         const toGracePeriod = await this.move(
           runner,
@@ -84,10 +86,11 @@ export class StatusRecalculationService implements OnApplicationBootstrap {
           actorUserId,
         });
         this.logger.log({ asOf, toGracePeriod, toExpired }, 'Member statuses recalculated');
-        return { ran: true, asOf, toGracePeriod, toExpired };
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
-      }
+        return { toGracePeriod, toExpired };
+      });
+      return outcome.ran
+        ? { ran: true, asOf, ...outcome.value }
+        : { ran: false, asOf, toGracePeriod: 0, toExpired: 0 };
     } finally {
       await runner.release();
     }

@@ -13,6 +13,7 @@ import {
   DomainEventBus,
   DomainEventType,
   MetricsService,
+  whileHoldingClusterLock,
 } from '@app/core';
 import type { AppConfig } from '@app/core';
 
@@ -104,19 +105,14 @@ export class StatsRefresher implements OnApplicationBootstrap, OnApplicationShut
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [lock] = (await runner.query('SELECT pg_try_advisory_lock($1, 0) AS ok', [
-        REFRESH_LOCK,
-      ])) as { ok: boolean }[];
-      if (!lock?.ok) return false;
-      try {
+      const refreshed = await whileHoldingClusterLock(runner, [REFRESH_LOCK, 0], async () => {
         const started = Date.now();
         await runner.query('SET statement_timeout = 0');
         await runner.query('SELECT refresh_statistics()');
         await runner.query('RESET statement_timeout');
         this.logger.log({ ms: Date.now() - started }, 'Statistics refreshed');
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1, 0)', [REFRESH_LOCK]);
-      }
+      });
+      if (!refreshed.ran) return false;
       await this.cache.invalidate(STATS_CACHE_NAMESPACE);
       this.events.publish({
         type: DomainEventType.StatsUpdated,

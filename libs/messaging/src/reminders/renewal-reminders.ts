@@ -1,4 +1,5 @@
 import { ScopedSql } from '@app/auth';
+import { whileHoldingClusterLock } from '@app/core';
 import type { EntityManager } from 'typeorm';
 import { renderSql } from '../campaigns/audience-sql.js';
 import { withOptOut } from '../templates/template-text.js';
@@ -118,22 +119,20 @@ export async function runDailyMessaging(
   runner: { query: EntityManager['query']; manager: EntityManager },
   options: { today: string; optOutText: string; retentionDays: number },
 ): Promise<ReminderRunResult> {
-  const [lock] = await runner.query<{ locked: boolean }[]>(
-    'SELECT pg_try_advisory_lock($1, $2) AS locked',
+  const outcome = await whileHoldingClusterLock(
+    runner,
     [REMINDER_LOCK_NAMESPACE, REMINDER_LOCK_KEY],
+    async () => {
+      const queued = await runner.manager.transaction((manager) =>
+        queueRenewalReminders(manager, options.today, options.optOutText),
+      );
+      const purgedBodies = await purgeOldBodies(runner.manager, options.retentionDays);
+      return { queued, purgedBodies };
+    },
   );
-  const none = { expiry_30_days: 0, expiry_7_days: 0, grace_7_days: 0 };
-  if (!lock?.locked) return { ran: false, asOf: options.today, queued: none, purgedBodies: 0 };
-  try {
-    const queued = await runner.manager.transaction((manager) =>
-      queueRenewalReminders(manager, options.today, options.optOutText),
-    );
-    const purgedBodies = await purgeOldBodies(runner.manager, options.retentionDays);
-    return { ran: true, asOf: options.today, queued, purgedBodies };
-  } finally {
-    await runner.query('SELECT pg_advisory_unlock($1, $2)', [
-      REMINDER_LOCK_NAMESPACE,
-      REMINDER_LOCK_KEY,
-    ]);
+  if (!outcome.ran) {
+    const none = { expiry_30_days: 0, expiry_7_days: 0, grace_7_days: 0 };
+    return { ran: false, asOf: options.today, queued: none, purgedBodies: 0 };
   }
+  return { ran: true, asOf: options.today, ...outcome.value };
 }

@@ -45,4 +45,5 @@ export * from './throttling/redis-throttler.storage.js';
 export * from './throttling/throttling.module.js';
 export * from './util/free-port.js';
 export * from './util/project-root.js';
+export * from './scheduling/daily-job.js';
 export * from './util/south-african-time.js';

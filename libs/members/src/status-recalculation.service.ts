@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CronJob } from 'cron';
 import { DataSource, QueryRunner } from 'typeorm';
 import {
   APP_CONFIG,
   AuditService,
-  SOUTH_AFRICAN_TIME_ZONE,
+  scheduleDailyJob,
   todayInSouthAfrica,
   whileHoldingClusterLock,
 } from '@app/core';
@@ -37,18 +36,11 @@ export class StatusRecalculationService implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.STATUS_RECALC_CRON === 'off') return;
-    const job = CronJob.from({
+    scheduleDailyJob(this.scheduler, this.logger, {
+      name: 'member-status-recalculation',
       cronTime: this.config.STATUS_RECALC_CRON,
-      timeZone: SOUTH_AFRICAN_TIME_ZONE,
-      onTick: () => {
-        this.recalculate(null).catch((error: unknown) =>
-          this.logger.error({ err: error }, 'Status recalculation failed'),
-        );
-      },
+      run: () => this.recalculate(null),
     });
-    this.scheduler.addCronJob('member-status-recalculation', job);
-    job.start();
   }
 
   async recalculate(actorUserId: string | null): Promise<StatusRecalculationResultDto> {

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AuditService, SOUTH_AFRICAN_TIME_ZONE, todayInSouthAfrica } from '@app/core';
+import { APP_CONFIG, AuditService, scheduleDailyJob, todayInSouthAfrica } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { ReminderRunResult, runDailyMessaging } from './renewal-reminders.js';
 
@@ -24,18 +23,11 @@ export class RemindersService implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.MESSAGING_REMINDERS_CRON === 'off') return;
-    const job = CronJob.from({
+    scheduleDailyJob(this.scheduler, this.logger, {
+      name: 'messaging-renewal-reminders',
       cronTime: this.config.MESSAGING_REMINDERS_CRON,
-      timeZone: SOUTH_AFRICAN_TIME_ZONE,
-      onTick: () => {
-        this.run(null).catch((error: unknown) =>
-          this.logger.error({ err: error }, 'Renewal reminders failed'),
-        );
-      },
+      run: () => this.run(null),
     });
-    this.scheduler.addCronJob('messaging-renewal-reminders', job);
-    job.start();
   }
 
   async run(actorUserId: string | null, today = todayInSouthAfrica()): Promise<ReminderRunResult> {

@@ -155,8 +155,12 @@ describe('membership cards (e2e)', () => {
       [member.id],
     );
     expect(rows).toEqual([{ revocation: 'status', reason: 'status suspended' }]);
-    const refused = await pdf('/api/v1/me/card', session).expect(409);
-    expect((refused.body as unknown as Buffer).toString()).toContain('MEMBER_INELIGIBLE');
+    const refused = await app
+      .http()
+      .get('/api/v1/me/card')
+      .set(...bearer(session))
+      .expect(409);
+    expect(refused.body).toMatchObject({ code: 'MEMBER_INELIGIBLE' });
     const byAdmin = await app
       .http()
       .get(`/api/v1/members/${member.id}/card`)

@@ -13,6 +13,7 @@ import { MessagingModule } from '@app/messaging';
 import { AccountRecoveryModule } from '@app/account-recovery';
 import { PaymentsModule } from '@app/payments';
 import { PortalModule } from '@app/portal';
+import { CardsModule } from '@app/cards';
 import { dataSourceOptions } from './data-source.js';
 
 @Module({})
@@ -38,6 +39,7 @@ export class AppModule {
         AccountRecoveryModule,
         PaymentsModule,
         PortalModule,
+        CardsModule,
       ],
     };
   }

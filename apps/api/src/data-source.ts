@@ -11,6 +11,7 @@ import { ACCOUNT_RECOVERY_ENTITIES } from '@app/account-recovery';
 import { MFA_ENTITIES } from '@app/auth';
 import { PAYMENTS_ENTITIES } from '@app/payments';
 import { PORTAL_ENTITIES } from '@app/portal';
+import { CARDS_ENTITIES } from '@app/cards';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /** Every entity of every feature module: the one list the app, the CLI and the tests share. */
@@ -27,6 +28,7 @@ export const ENTITIES = [
   ...MFA_ENTITIES,
   ...PAYMENTS_ENTITIES,
   ...PORTAL_ENTITIES,
+  ...CARDS_ENTITIES,
 ];
 
 export function dataSourceOptions(config: AppConfig, databaseUrl: string) {

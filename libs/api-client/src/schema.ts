@@ -388,6 +388,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cards/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys that verify membership cards (JWKS)
+         * @description Every key a card token may be signed with and that still verifies (the signing key, keys published ahead of a rotation, retired keys within their grace period), as a JSON Web Key Set (OKP / Ed25519, RFC 8037). Public and cacheable for 5 minutes: offline verifiers check the signature with it (the current state of the member needs GET /cards/verify).
+         */
+        get: operations["cardsKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cards/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify a membership card
+         * @description The token from a card's QR code, checked for signature (known key, not retired past its grace), the card record and the member's current state. Answers only the result and, for `valid` and `expired`, the member's initials, surname initial, the ward's name and the expiry printed on the card: never ID numbers, cell numbers or addresses. Anything that is not a genuine card (forged, tampered, truncated, signed by an unknown or retired key, alg none) is 200 `unknown`; a missing or oversized token is 400. Throttled per address (CARD_VERIFY_THROTTLE_LIMIT a minute, the `card-verify` limit). Every verification is audited without the verifier's address or identity.
+         */
+        get: operations["cardsVerify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/delegate-limits": {
         parameters: {
             query?: never;
@@ -760,6 +800,26 @@ export interface paths {
          * @description Positions with vacant seats today in structures inside your scope.
          */
         get: operations["leadershipVacancies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download your membership card
+         * @description Your own (the member linked to your account; 404 when there is none). A PDF card: name, membership number, ward, status and expiry as of issue, and a QR code carrying the signed token (see GET /cards/verify). Issued only to Active or Grace Period members (else 409 MEMBER_INELIGIBLE); downloading again gives the same card while nothing on it changed. Issuing is recorded and audited. 503 when no card signing key is configured.
+         */
+        get: operations["cardsMyCard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1214,6 +1274,46 @@ export interface paths {
          * @description Names, contact details and address. Send the version you read: a stale one answers 409 VERSION_CONFLICT. The ward never changes here (use transfer). An erased member answers 409 MEMBER_ERASED. Audited with a masked diff and recorded in the history.
          */
         patch: operations["membersUpdate"];
+        trace?: never;
+    };
+    "/api/v1/members/{id}/card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a member's card
+         * @description A member inside your area (404 outside). A PDF card: name, membership number, ward, status and expiry as of issue, and a QR code carrying the signed token (see GET /cards/verify). Issued only to Active or Grace Period members (else 409 MEMBER_INELIGIBLE); downloading again gives the same card while nothing on it changed. Issuing is recorded and audited. 503 when no card signing key is configured.
+         */
+        get: operations["cardsMemberCard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{id}/card/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a member's cards
+         * @description Revokes every valid card of a member inside your area (404 outside), with a reason; they verify as `revoked` from now on. A new card can be issued afterwards. Cards are also revoked on their own when the member's status leaves Active / Grace Period or the member is transferred. Audited as member.cards_revoked.
+         */
+        post: operations["cardsRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/members/{id}/consent": {
@@ -2100,6 +2200,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wards/{code}/cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a ward's membership cards
+         * @description A card for every Active or Grace Period member of a ward inside your area (404 outside or unknown), by surname, 8 per A4 page (2 × 4). Cards already issued and unchanged are printed again; the others are issued. Audited as cards.ward_printed.
+         */
+        get: operations["cardsWardCards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wards/{code}/delegates": {
         parameters: {
             query?: never;
@@ -2449,6 +2569,56 @@ export interface components {
             meetingDate?: string;
             /** @example Sebokeng community hall */
             meetingPlace?: string;
+        };
+        CardJwkDto: {
+            /** @enum {string} */
+            alg: "EdDSA";
+            /** @enum {string} */
+            crv: "Ed25519";
+            /** @description Key id, as in the token header */
+            kid: string;
+            /** @enum {string} */
+            kty: "OKP";
+            /** @enum {string} */
+            use: "sig";
+            /** @description The public key (base64url) */
+            x: string;
+        };
+        CardJwksDto: {
+            keys: components["schemas"]["CardJwkDto"][];
+        };
+        CardVerificationDto: {
+            /**
+             * Format: date
+             * @description The membership expiry printed on the card (as of issue)
+             */
+            expiresOn: string | null;
+            /**
+             * @description Initials of the first names (valid or expired only, else null)
+             * @example TN
+             */
+            initials: string | null;
+            /** @description `valid`: a genuine card of a member who is Active or in Grace Period now; `expired`: genuine, but its validity (expiry as of issue plus the grace period) has passed or the membership lapsed; `revoked`: the member was suspended, cancelled, transferred, or an admin revoked the card; `unknown`: not a card this API issued (forged, tampered, truncated, unknown or retired key). */
+            result: components["schemas"]["CardVerificationResult"];
+            /**
+             * @description First letter of the surname
+             * @example M
+             */
+            surnameInitial: string | null;
+            /**
+             * @description The ward on the card
+             * @example Ward 1, Emfuleni
+             */
+            wardName: string | null;
+        };
+        /**
+         * @description `valid`: a genuine card of a member who is Active or in Grace Period now; `expired`: genuine, but its validity (expiry as of issue plus the grace period) has passed or the membership lapsed; `revoked`: the member was suspended, cancelled, transferred, or an admin revoked the card; `unknown`: not a card this API issued (forged, tampered, truncated, unknown or retired key).
+         * @enum {string}
+         */
+        CardVerificationResult: "valid" | "expired" | "revoked" | "unknown";
+        CardsRevokedDto: {
+            /** @description How many of the member's cards were valid and are now revoked */
+            revoked: number;
         };
         ChangeMeetingStatusDto: {
             /** @description Why (cancelled, postponed) */
@@ -3629,6 +3799,10 @@ export interface components {
             note?: string;
             /** @description transferred: the member was moved (POST /members/{id}/transfer); dismissed: nothing to do */
             outcome: components["schemas"]["RegistrationConflictOutcome"];
+        };
+        RevokeCardDto: {
+            /** @description Why the cards are revoked (kept with the card and in the audit log) */
+            reason: string;
         };
         /** @enum {string} */
         Role: "super_admin" | "national_admin" | "provincial_admin" | "regional_admin" | "subregional_admin" | "ward_admin" | "auditor" | "member" | "finance_officer";
@@ -5361,6 +5535,92 @@ export interface operations {
             };
         };
     };
+    cardsKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardJwksDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    cardsVerify: {
+        parameters: {
+            query: {
+                /** @description The token from the card's QR code (a compact JWS). Anything that is not a genuine, current card answers `unknown`; only a missing or oversized parameter is a 400. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardVerificationDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
     delegatesSetLimit: {
         parameters: {
             query?: never;
@@ -6572,6 +6832,89 @@ export interface operations {
             };
             /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    cardsMyCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your membership card */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": Blob;
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8706,6 +9049,179 @@ export interface operations {
             };
             /** @description Conflicts with the current state. Codes: VERSION_CONFLICT, MEMBER_ERASED */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    cardsMemberCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member's card */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": Blob;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    cardsRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeCardDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardsRevokedDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12506,6 +13022,92 @@ export interface operations {
             };
             /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    cardsWardCards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Ward code (8 digits) */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ward's cards, 8 per A4 page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": Blob;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -56,6 +56,10 @@ export enum Permission {
   MeRead = 'me:read',
   /** The member portal: change one's own contact details and contact objection. */
   MeWrite = 'me:write',
+  /** Membership cards of members (and wards) in the caller's area: issue and download the PDF. */
+  CardsIssue = 'cards:issue',
+  /** Revoke a member's membership cards in the caller's area. */
+  CardsRevoke = 'cards:revoke',
 }
 
 const ADMIN: readonly Permission[] = [
@@ -80,6 +84,8 @@ const ADMIN: readonly Permission[] = [
   Permission.BranchesRead,
   Permission.BranchesManage,
   Permission.BranchesVerify,
+  Permission.CardsIssue,
+  Permission.CardsRevoke,
 ];
 
 /** The role → permission map: the one place that says who may do what. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { APP_CONFIG } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { Member, MemberStatus } from './entities/member.entity.js';
@@ -156,6 +156,18 @@ export class MemberStandingService {
         provinceCode: true,
       },
       where: { id: In(unique) },
+    });
+  }
+
+  /** The ward's members who are Active or in Grace Period today, by surname (membership cards), unscoped. */
+  inGoodStandingOfWard(wardCode: string): Promise<Member[]> {
+    return this.dataSource.manager.find(Member, {
+      where: {
+        wardCode,
+        status: In([MemberStatus.Active, MemberStatus.GracePeriod]),
+        anonymisedAt: IsNull(),
+      },
+      order: { surname: 'ASC', firstNames: 'ASC', id: 'ASC' },
     });
   }
 

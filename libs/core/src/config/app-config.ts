@@ -612,6 +612,45 @@ export class EnvironmentVariables {
   @Transform(toBool)
   @IsBoolean()
   PAYFAST_SOURCE_CHECK = true;
+
+  // --- membership cards (libs/cards): Ed25519 signing keys, see docs/cards.md ---
+
+  /**
+   * Folder of the card keys: one `<kid>.pem` per key (PKCS#8 Ed25519 private key, or SPKI public key only for a
+   * retired key). Unset outside production: `.data/card-keys`, with a key generated on first start. Unset in
+   * production: cards cannot be issued (503) and nothing verifies.
+   */
+  @IsOptional()
+  @IsString()
+  CARD_KEYS_DIR?: string;
+
+  /** The key that signs new cards (a private key in CARD_KEYS_DIR); optional when only one key may sign. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'CARD_SIGNING_KID must be a key id ([A-Za-z0-9_-])',
+  })
+  CARD_SIGNING_KID?: string;
+
+  /** Retired keys with the date they were retired: `kid:YYYY-MM-DD,…`; they verify for CARD_KEY_GRACE_DAYS more. */
+  @Transform(toList)
+  @Matches(/^[A-Za-z0-9_-]{1,64}:\d{4}-\d{2}-\d{2}$/, {
+    each: true,
+    message: 'CARD_RETIRED_KEYS must be kid:YYYY-MM-DD entries, comma-separated',
+  })
+  CARD_RETIRED_KEYS: string[] = [];
+
+  /** Days a retired card key still verifies the cards it signed (members get a new card meanwhile). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  CARD_KEY_GRACE_DAYS = 60;
+
+  /** Public card verifications per client address per minute (GET /cards/verify). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  CARD_VERIFY_THROTTLE_LIMIT = 120;
 }
 
 /** The validated configuration, with the defaults that depend on other variables resolved. */

@@ -103,6 +103,10 @@ const TAGS: [string, string][] = [
     'me',
     "The member portal: claim your account with your ID and membership numbers, then read your own membership and update your contact details. Always the signed-in member's own record.",
   ],
+  [
+    'cards',
+    'Digital membership cards: a PDF with a QR code carrying an Ed25519-signed token, public verification of a scanned card, the public keys (JWKS), revocation.',
+  ],
   ['stats', 'Membership statistics from materialized views, restricted to your scope and cached.'],
   [
     'payments',

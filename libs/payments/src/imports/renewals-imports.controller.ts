@@ -38,7 +38,7 @@ import { RenewalsImportUploadDto } from './renewals-import.dto.js';
 import { RENEWAL_TEMPLATE_COLUMNS } from './renewals-import.worker.js';
 import { RenewalsImportsService } from './renewals-imports.service.js';
 
-@ApiTags('payment-imports')
+@ApiTags('payments')
 @Controller('payments/imports')
 export class RenewalsImportsController {
   constructor(private readonly imports: RenewalsImportsService) {}

@@ -1,4 +1,5 @@
 import { bearer, createUser, loginAsSuperAdmin, Session, TestUser } from '../harness/auth.js';
+import { financiallyReviewed } from '../harness/applications.js';
 import {
   createMember,
   insertApplication,
@@ -139,6 +140,7 @@ describe('membership applications (e2e)', () => {
       .expect(200);
     expect(audited.body.duplicates).toBeUndefined();
     // approving it would duplicate the member: 409, nothing created, still open
+    await financiallyReviewed(t.db.pool, a);
     const before = await memberTableCounts(t.db.pool);
     const approve = await http()
       .post(`/api/v1/applications/${a}/approve`)
@@ -146,7 +148,7 @@ describe('membership applications (e2e)', () => {
       .expect(409);
     expect(approve.body.code).toBe('DUPLICATE_ID_NUMBER');
     expect(await memberTableCounts(t.db.pool)).toEqual(before);
-    expect(await statusOf(a)).toBe('submitted');
+    expect(await statusOf(a)).toBe('financial_review');
   });
 
   it('reviews, approves (creating the member) and refuses a second decision', async () => {
@@ -161,6 +163,7 @@ describe('membership applications (e2e)', () => {
       .set(...bearer(gp))
       .expect(409);
     expect(twice.body.code).toBe('INVALID_STATUS_TRANSITION');
+    await financiallyReviewed(t.db.pool, id);
     const approved = await http()
       .post(`/api/v1/applications/${id}/approve`)
       .set(...bearer(gp))
@@ -235,6 +238,7 @@ describe('membership applications (e2e)', () => {
     const idNumber = validIdNumber();
     const id = await insertApplication(t.db.pool, WARDS.own, idNumber);
     const ward = await createUser(t.app, admin, 'ward_admin', 'ward', WARDS.own);
+    await financiallyReviewed(t.db.pool, id);
     const sessions = [admin, gp, ward, admin, gp, ward];
     const results = await Promise.all(
       sessions.map((s) =>

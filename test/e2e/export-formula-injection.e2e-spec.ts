@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { bearer, createUser, loginAsSuperAdmin, TestUser } from '../harness/auth.js';
+import { financiallyReviewed } from '../harness/applications.js';
 import { submitApplication, validIdNumber } from '../harness/members.js';
 import { startTestContext, TestContext } from '../harness/test-app.js';
 
@@ -44,6 +45,7 @@ describe('#15.4 formula injection in exports', () => {
       .post(`/api/v1/applications/${id}/review`)
       .set(...bearer(gp))
       .expect(200);
+    await financiallyReviewed(ctx.db.pool, id);
     await ctx.app
       .http()
       .post(`/api/v1/applications/${id}/approve`)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { bearer, createUser, loginAsSuperAdmin, Session } from '../harness/auth.js';
+import { financiallyReviewed } from '../harness/applications.js';
 import { createMember, insertApplication, memberInput, WARDS } from '../harness/members.js';
 import { startTestContext, TestContext } from '../harness/test-app.js';
 
@@ -369,6 +370,7 @@ describe('members and applications: authorisation matrix (e2e)', () => {
       }),
       approve: await perTarget(async (p) => {
         const id = await insertApplication(t.db.pool, WARDS[p]);
+        await financiallyReviewed(t.db.pool, id);
         return (
           await http()
             .post(`/api/v1/applications/${id}/approve`)

@@ -10,6 +10,7 @@ import {
   WARDS,
 } from '../harness/members.js';
 import { connectRealtime } from '../harness/realtime.js';
+import { financiallyReviewed } from '../harness/applications.js';
 import {
   createTestDatabase,
   RunningApp,
@@ -330,6 +331,7 @@ describe('Member, application and leadership events reach the right sockets acro
     for (const secret of [input.idNumber as string, '821234567', 'Realtime Street'])
       expect(text).not.toContain(secret);
 
+    await financiallyReviewed(db.pool, applicationId);
     const approved = await a
       .http()
       .post(`/api/v1/applications/${applicationId}/approve`)

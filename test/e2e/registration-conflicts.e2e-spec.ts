@@ -1,4 +1,5 @@
 import { bearer, createUser, loginAsSuperAdmin, Session, TestUser } from '../harness/auth.js';
+import { financiallyReviewed } from '../harness/applications.js';
 import {
   createMember,
   insertApplication,
@@ -171,6 +172,7 @@ describe('#15.2 membership oracle', () => {
       .expect(200);
     expect(freshView.body.duplicates).toEqual(res.body.duplicates);
 
+    await financiallyReviewed(t.db.pool, application);
     const before = await memberTableCounts(t.db.pool);
     const approve = await http()
       .post(`/api/v1/applications/${application}/approve`)
@@ -184,7 +186,7 @@ describe('#15.2 membership oracle', () => {
       'SELECT status FROM membership_applications WHERE id = $1',
       [application],
     );
-    expect(rows).toEqual([{ status: 'submitted' }]);
+    expect(rows).toEqual([{ status: 'financial_review' }]);
     expect((await conflictsOf(ward)).map((c) => [c.source, c.application_id])).toEqual([
       ['member_create', null],
       ['application', application],

@@ -9,6 +9,7 @@ export {
   REALTIME_PATH,
   SESSION_ENDED_EVENT,
   type ApplicationDecidedPayload,
+  type ApplicationFinanciallyReviewedPayload,
   type ApplicationSubmittedPayload,
   type DomainEventPayloads,
   type ImportProgressPayload,

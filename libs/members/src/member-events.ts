@@ -89,3 +89,12 @@ export function applicationEvent(
     memberId: a.memberId ?? null,
   });
 }
+
+/** application.financially_reviewed (two-tier approval), to the application's area rooms. */
+export function financiallyReviewedEvent(a: MembershipApplication): Published {
+  return domainEvent(DomainEventType.ApplicationFinanciallyReviewed, areaOf(a), {
+    applicationId: a.id,
+    wardCode: a.wardCode,
+    paymentId: a.financialReviewPaymentId ?? '',
+  });
+}

@@ -4,3 +4,6 @@ export * from './gateway/payfast.js';
 export * from './gateway/payment-gateway.port.js';
 export * from './payments.module.js';
 export * from './payments.service.js';
+export * from './applications/financial-review.service.js';
+export * from './imports/renewals-import.kind.js';
+export * from './imports/renewals-imports.service.js';

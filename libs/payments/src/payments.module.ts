@@ -1,17 +1,44 @@
 import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG } from '@app/core';
+import type { AppConfig } from '@app/core';
+import { importUploadOptions, ImportsModule } from '@app/files';
 import { MembersModule } from '@app/members';
+import { FinancialReviewController } from './applications/financial-review.controller.js';
+import { FinancialReviewService } from './applications/financial-review.service.js';
+import { RenewalsImportKind } from './imports/renewals-import.kind.js';
+import { RenewalsImportsController } from './imports/renewals-imports.controller.js';
+import { RenewalsImportsService } from './imports/renewals-imports.service.js';
 import { PAYMENTS_ENTITIES } from './entities/payment.entity.js';
 import { PayFastGateway } from './gateway/payfast.js';
 import { PAYMENT_GATEWAY } from './gateway/payment-gateway.port.js';
 import { PaymentsController } from './payments.controller.js';
 import { PaymentsService } from './payments.service.js';
 
-/** Payments, four eyes, the card gateway port with its PayFast adapter. */
+/**
+ * Payments, four eyes, the card gateway port with its PayFast adapter, the financial review of applications
+ * (two-tier approval) and bulk renewals (the import engine's `renewals` row kind). RenewalsImportsController comes
+ * before PaymentsController so /payments/imports is not taken for /payments/{id}.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature(PAYMENTS_ENTITIES), MembersModule],
-  controllers: [PaymentsController],
-  providers: [PaymentsService, { provide: PAYMENT_GATEWAY, useClass: PayFastGateway }],
+  imports: [
+    TypeOrmModule.forFeature(PAYMENTS_ENTITIES),
+    MembersModule,
+    ImportsModule,
+    MulterModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => importUploadOptions(config),
+    }),
+  ],
+  controllers: [RenewalsImportsController, FinancialReviewController, PaymentsController],
+  providers: [
+    PaymentsService,
+    { provide: PAYMENT_GATEWAY, useClass: PayFastGateway },
+    FinancialReviewService,
+    RenewalsImportKind,
+    RenewalsImportsService,
+  ],
   exports: [PaymentsService],
 })
 export class PaymentsModule {}

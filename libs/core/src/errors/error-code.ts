@@ -67,6 +67,10 @@ export enum ErrorCode {
   DelegateLimitReached = 'DELEGATE_LIMIT_REACHED',
   /** A ward whose criteria do not all pass is approved only as a documented exception (422). */
   WardNotCompliant = 'WARD_NOT_COMPLIANT',
+  /** Two-tier approval: final approval of an application that has not passed its financial review (409). */
+  FinancialReviewRequired = 'FINANCIAL_REVIEW_REQUIRED',
+  /** Two-tier approval: a financial review of an application without a verified joining-fee payment (422). */
+  JoiningFeeNotVerified = 'JOINING_FEE_NOT_VERIFIED',
   RateLimited = 'RATE_LIMITED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
@@ -110,6 +114,8 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.MeetingNotEligible]: 'The meeting does not qualify',
   [ErrorCode.DelegateLimitReached]: 'The delegate limit is reached',
   [ErrorCode.WardNotCompliant]: 'The ward does not meet every criterion',
+  [ErrorCode.FinancialReviewRequired]: 'The application has not passed its financial review',
+  [ErrorCode.JoiningFeeNotVerified]: 'The joining fee of the application is not verified',
   [ErrorCode.RateLimited]: 'Too many requests',
   [ErrorCode.ServiceUnavailable]: 'Service temporarily unavailable',
   [ErrorCode.InternalError]: 'Internal server error',

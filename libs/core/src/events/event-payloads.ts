@@ -48,6 +48,13 @@ export interface ApplicationDecidedPayload {
   memberId: string | null;
 }
 
+export interface ApplicationFinanciallyReviewedPayload {
+  applicationId: string;
+  wardCode: string;
+  /** The verified joining-fee payment the review confirmed (fetch it over HTTP for amount and reference). */
+  paymentId: string;
+}
+
 export interface LeadershipChangedPayload {
   structureId: string;
   positionId: string;
@@ -117,6 +124,7 @@ export interface DomainEventPayloads {
   [DomainEventType.MemberTransferred]: MemberTransferredPayload;
   [DomainEventType.ApplicationSubmitted]: ApplicationSubmittedPayload;
   [DomainEventType.ApplicationDecided]: ApplicationDecidedPayload;
+  [DomainEventType.ApplicationFinanciallyReviewed]: ApplicationFinanciallyReviewedPayload;
   [DomainEventType.LeadershipChanged]: LeadershipChangedPayload;
   [DomainEventType.ImportProgress]: ImportProgressPayload;
   [DomainEventType.StatsUpdated]: StatsUpdatedPayload;
@@ -139,6 +147,7 @@ export const REALTIME_EVENT_TYPES: readonly RealtimeEventType[] = [
   DomainEventType.MemberTransferred,
   DomainEventType.ApplicationSubmitted,
   DomainEventType.ApplicationDecided,
+  DomainEventType.ApplicationFinanciallyReviewed,
   DomainEventType.LeadershipChanged,
   DomainEventType.ImportProgress,
   DomainEventType.StatsUpdated,

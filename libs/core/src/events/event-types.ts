@@ -7,6 +7,8 @@ export enum DomainEventType {
   MemberTransferred = 'member.transferred',
   ApplicationSubmitted = 'application.submitted',
   ApplicationDecided = 'application.decided',
+  /** Two-tier approval: the application passed its financial review and waits for the final approval. */
+  ApplicationFinanciallyReviewed = 'application.financially_reviewed',
   LeadershipChanged = 'leadership.changed',
   ImportProgress = 'import.progress',
   StatsUpdated = 'stats.updated',

@@ -113,18 +113,20 @@ export class ApplicationsController {
   @ApiCreatedResponse({ type: MemberDto, description: 'The member the approval created' })
   @ApiProblems(
     HttpStatus.BAD_REQUEST,
+    HttpStatus.FORBIDDEN,
     HttpStatus.NOT_FOUND,
     HttpStatus.CONFLICT,
     HttpStatus.TOO_MANY_REQUESTS,
   )
   @ApiOperation({
-    summary: 'Approve an application',
+    summary: 'Approve an application (final approval)',
     description:
-      'From Submitted or Under Review. Creates the member in the same transaction (one definition of a new member: no payment date means paid on joining) and answers 201 with it. The application row is locked, so of two simultaneous approvals one wins and the other gets 409.',
+      'Two-tier approval: only from Financial Review (POST /applications/{id}/financial-review: a verified joining fee confirmed by a finance officer); Submitted or Under Review answer 409 FINANCIAL_REVIEW_REQUIRED. Never by the user who gave the financial review (403, separation of duties). Creates the member in the same transaction (one definition of a new member: no payment date means paid on joining) and answers 201 with it. The application row is locked, so of two simultaneous approvals one wins and the other gets 409.',
   })
   @ApiErrorCodes(
     HttpStatus.CONFLICT,
     ErrorCode.InvalidStatusTransition,
+    ErrorCode.FinancialReviewRequired,
     ErrorCode.DuplicateIdNumber,
     ErrorCode.CannotRegisterHere,
   )

@@ -30,7 +30,7 @@ import {
   MembershipApplication,
 } from '../entities/membership-application.entity.js';
 import { checkIdNumber, normaliseCellNumber } from '../identity.js';
-import { applicationEvent } from '../member-events.js';
+import { applicationEvent, financiallyReviewedEvent } from '../member-events.js';
 import { isDuplicateIdNumber } from '../member-errors.js';
 import { memberArea, toMemberDto } from '../member-mapper.js';
 import { MembersService } from '../members.service.js';
@@ -48,6 +48,13 @@ import { recordListAccess } from '../list-access.js';
 import { isMinimised, minimised } from '../minimisation.js';
 
 const OPEN: readonly ApplicationStatus[] = [
+  ApplicationStatus.Submitted,
+  ApplicationStatus.UnderReview,
+  ApplicationStatus.FinancialReview,
+];
+
+/** Waiting for the financial review (two-tier approval): the final approval is refused until it is given. */
+const BEFORE_FINANCIAL_REVIEW: readonly ApplicationStatus[] = [
   ApplicationStatus.Submitted,
   ApplicationStatus.UnderReview,
 ];
@@ -80,6 +87,9 @@ export function toApplicationDto(a: MembershipApplication): ApplicationDto {
     submittedAt: a.submittedAt,
     reviewedBy: a.reviewedBy,
     reviewedAt: a.reviewedAt,
+    financialReviewedBy: a.financialReviewedBy,
+    financialReviewedAt: a.financialReviewedAt,
+    financialReviewPaymentId: a.financialReviewPaymentId,
     decidedBy: a.decidedBy,
     decidedAt: a.decidedAt,
     rejectionReason: a.rejectionReason,
@@ -88,6 +98,25 @@ export function toApplicationDto(a: MembershipApplication): ApplicationDto {
     version: a.version,
   };
 }
+
+function financialReviewRequired(a: MembershipApplication): AppException {
+  return new AppException(
+    HttpStatus.CONFLICT,
+    ErrorCode.FinancialReviewRequired,
+    'The application needs its financial review (a verified joining fee confirmed by a finance officer) before the final approval',
+    undefined,
+    { currentStatus: a.status, action: 'approve' },
+  );
+}
+
+/**
+ * Confirms the joining fee for a financial review inside its transaction (libs/payments): the id of the verified
+ * payment reviewed, or throws (422 none verified, 403 separation of duties).
+ */
+export type JoiningFeeCheck = (
+  manager: EntityManager,
+  application: MembershipApplication,
+) => Promise<string>;
 
 function invalidTransition(a: MembershipApplication, action: string): AppException {
   return new AppException(
@@ -369,7 +398,14 @@ export class ApplicationsService {
     const { application, member } = await this.dataSource
       .transaction(async (manager) => {
         const current = await this.findInScope(actor, id, manager);
-        if (!OPEN.includes(current.status)) throw invalidTransition(current, 'approve');
+        if (BEFORE_FINANCIAL_REVIEW.includes(current.status))
+          throw financialReviewRequired(current);
+        if (current.status !== ApplicationStatus.FinancialReview)
+          throw invalidTransition(current, 'approve');
+        if (current.financialReviewedBy === actor.id)
+          throw AppException.forbidden(
+            'Separation of duties: the final approval must be given by someone other than the financial reviewer',
+          );
         const created = await this.members.createInTransaction(
           manager,
           {
@@ -410,6 +446,8 @@ export class ApplicationsService {
             changes: {
               status: { from: current.status, to: ApplicationStatus.Approved },
               memberId: { from: null, to: created.id },
+              financialReviewedBy: current.financialReviewedBy,
+              financialReviewPaymentId: current.financialReviewPaymentId,
             },
           },
           manager,
@@ -430,6 +468,50 @@ export class ApplicationsService {
     this.members.publish(DomainEventType.MemberCreated, member);
     this.publish(DomainEventType.ApplicationDecided, application);
     return toMemberDto(member);
+  }
+
+  /**
+   * Two-tier approval, first tier: `submitted | under_review → financial_review`. The application row is locked;
+   * `joiningFee` (libs/payments) confirms a verified joining-fee payment in the same transaction. Any other status
+   * is 409 INVALID_STATUS_TRANSITION (a second review, a decided application).
+   */
+  async financialReview(
+    actor: AuthUser,
+    id: string,
+    joiningFee: JoiningFeeCheck,
+  ): Promise<ApplicationDto> {
+    const application = await this.dataSource.transaction(async (manager) => {
+      const current = await this.findInScope(actor, id, manager);
+      if (!BEFORE_FINANCIAL_REVIEW.includes(current.status))
+        throw invalidTransition(current, 'financial_review');
+      const paymentId = await joiningFee(manager, current);
+      await manager.update(
+        MembershipApplication,
+        { id },
+        {
+          status: ApplicationStatus.FinancialReview,
+          financialReviewedBy: actor.id,
+          financialReviewedAt: new Date(),
+          financialReviewPaymentId: paymentId,
+        },
+      );
+      await this.audit.record(
+        {
+          action: 'application.financially_reviewed',
+          entityType: 'membership_application',
+          entityId: id,
+          provinceCode: current.provinceCode,
+          changes: {
+            status: { from: current.status, to: ApplicationStatus.FinancialReview },
+            paymentId,
+          },
+        },
+        manager,
+      );
+      return manager.findOneByOrFail(MembershipApplication, { id });
+    });
+    this.events.publish(financiallyReviewedEvent(application));
+    return toApplicationDto(application);
   }
 
   async reject(actor: AuthUser, id: string, reason: string): Promise<ApplicationDto> {

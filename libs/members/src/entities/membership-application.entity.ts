@@ -13,6 +13,8 @@ export enum ApplicationStatus {
   Draft = 'draft',
   Submitted = 'submitted',
   UnderReview = 'under_review',
+  /** The joining fee is verified and a finance officer reviewed it: waiting for the final approval. */
+  FinancialReview = 'financial_review',
   Approved = 'approved',
   Rejected = 'rejected',
 }
@@ -82,6 +84,17 @@ export class MembershipApplication {
 
   @Column({ type: 'timestamptz', nullable: true })
   reviewedAt!: Date | null;
+
+  /** Who gave the financial review (two-tier approval): never the final approver. */
+  @Column({ type: 'uuid', nullable: true })
+  financialReviewedBy!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  financialReviewedAt!: Date | null;
+
+  /** The verified joining-fee payment the financial review confirmed. */
+  @Column({ type: 'uuid', nullable: true })
+  financialReviewPaymentId!: string | null;
 
   @Column({ type: 'uuid', nullable: true })
   decidedBy!: string | null;

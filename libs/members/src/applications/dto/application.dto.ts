@@ -129,6 +129,25 @@ export class ApplicationDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   reviewedAt!: Date | null;
 
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'Who gave the financial review (two-tier approval)',
+  })
+  financialReviewedBy!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  financialReviewedAt!: Date | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The verified joining-fee payment the financial review confirmed',
+  })
+  financialReviewPaymentId!: string | null;
+
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   decidedBy!: string | null;
 

@@ -1,0 +1,190 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Res,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentUser, Permission, RequirePermission } from '@app/auth';
+import type { AuthUser } from '@app/auth';
+import {
+  ApiErrorCodes,
+  ApiFileResponse,
+  ApiMultipartBody,
+  ApiProblems,
+  ErrorCode,
+  FileMediaType,
+  PageOf,
+  UuidParam,
+} from '@app/core';
+import type { Page } from '@app/core';
+import { downloadHeaders, ImportJob, UploadCleanupInterceptor, writeTable } from '@app/files';
+import type { UploadedFile as UploadedUpload } from '@app/files';
+import {
+  FileFormatQueryDto,
+  ImportJobDto,
+  ListImportsQueryDto,
+  toImportJobDto,
+} from '@app/members';
+import { RenewalsImportUploadDto } from './renewals-import.dto.js';
+import { RENEWAL_TEMPLATE_COLUMNS } from './renewals-import.worker.js';
+import { RenewalsImportsService } from './renewals-imports.service.js';
+
+@ApiTags('payments')
+@Controller('payments/imports')
+export class RenewalsImportsController {
+  constructor(private readonly imports: RenewalsImportsService) {}
+
+  private async dto(job: ImportJob): Promise<ImportJobDto> {
+    const positions = await this.imports.queuePositions([job]);
+    return toImportJobDto(job, positions.get(job.id) ?? null);
+  }
+
+  @Post()
+  @RequirePermission(Permission.PaymentsRecord)
+  @UseInterceptors(FileInterceptor('file'), UploadCleanupInterceptor)
+  @ApiMultipartBody(RenewalsImportUploadDto)
+  @ApiAcceptedResponse({ type: ImportJobDto, description: 'A new renewals import job' })
+  @ApiOkResponse({
+    type: ImportJobDto,
+    description: 'This file was already uploaded for this ward in your area: its existing job',
+  })
+  @ApiProblems(
+    HttpStatus.BAD_REQUEST,
+    HttpStatus.FORBIDDEN,
+    HttpStatus.PAYLOAD_TOO_LARGE,
+    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    HttpStatus.UNPROCESSABLE_ENTITY,
+  )
+  @ApiOperation({
+    summary: 'Upload a bulk renewals file',
+    description:
+      'multipart/form-data: file (CSV or XLSX: ID Number, Amount in rands, Paid On, Reference, Method cash | eft | external), wardCode (the ward the file is for; inside your area, else 403) and dryRun. Each row becomes a pending payment, exactly as POST /payments records one (verified later by another user: four eyes), or a rejected row: bad ID number, amount, date or method; no member with that ID number in your area (the same reason whether the member does not exist or is elsewhere); a member of another ward than the declared one; a duplicate reference (in the file or already recorded). Runs in the background like member imports (import.progress events, resumable, GET /payments/imports/{id}/report).',
+  })
+  @ApiErrorCodes(
+    HttpStatus.PAYLOAD_TOO_LARGE,
+    ErrorCode.PayloadTooLarge,
+    ErrorCode.UncompressedTooLarge,
+  )
+  @ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.CompressionRatioTooHigh)
+  async upload(
+    @CurrentUser() actor: AuthUser,
+    @UploadedFile() file: UploadedUpload | undefined,
+    @Body() body: RenewalsImportUploadDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ImportJobDto> {
+    const { job, created } = await this.imports.upload(actor, file, {
+      wardCode: body.wardCode,
+      dryRun: body.dryRun,
+    });
+    res.status(created ? HttpStatus.ACCEPTED : HttpStatus.OK);
+    return this.dto(job);
+  }
+
+  @Get()
+  @RequirePermission(Permission.PaymentsRecord)
+  @ApiOkResponse({ type: PageOf(ImportJobDto) })
+  @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'List renewals imports',
+    description: 'A keyset page of the renewals imports uploaded inside your scope, newest first.',
+  })
+  async list(
+    @CurrentUser() actor: AuthUser,
+    @Query() query: ListImportsQueryDto,
+  ): Promise<Page<ImportJobDto>> {
+    const page = await this.imports.list(actor, query);
+    const positions = await this.imports.queuePositions(page.data);
+    return {
+      data: page.data.map((job) => toImportJobDto(job, positions.get(job.id) ?? null)),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  @Get('template')
+  @RequirePermission(Permission.PaymentsRecord)
+  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
+    description: 'The renewals template: the header row and one example row',
+  })
+  @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ApiOperation({
+    summary: 'Download the renewals import template',
+    description:
+      'ID Number, Amount (rands: 10.00 is R10), Paid On (YYYY-MM-DD), Reference, Method (cash | eft | external).',
+  })
+  async template(@Query() query: FileFormatQueryDto, @Res() res: Response): Promise<void> {
+    res.set(downloadHeaders(query.format, 'renewals-import-template'));
+    async function* rows(): AsyncGenerator<string[]> {
+      yield RENEWAL_TEMPLATE_COLUMNS.map((c) => c.example);
+    }
+    await writeTable(
+      res,
+      query.format,
+      RENEWAL_TEMPLATE_COLUMNS.map((c) => ({ header: c.header })),
+      rows(),
+    );
+  }
+
+  @Get(':id')
+  @RequirePermission(Permission.PaymentsRecord)
+  @ApiOkResponse({ type: ImportJobDto })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: 'Get a renewals import',
+    description:
+      'Status and counters (insertedRows = pending payments recorded). Scoped: outside your area 404.',
+  })
+  async get(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+  ): Promise<ImportJobDto> {
+    return this.dto(await this.imports.get(actor, id));
+  }
+
+  @Post(':id/retry')
+  @RequirePermission(Permission.PaymentsRecord)
+  @ApiAcceptedResponse({ type: ImportJobDto, description: 'Resumed after the last committed row' })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ApiOperation({
+    summary: 'Retry a failed renewals import',
+    description: 'Resumes a failed job after the last committed row, so nothing is recorded twice.',
+  })
+  async retry(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ImportJobDto> {
+    const job = await this.imports.retry(actor, id);
+    res.status(HttpStatus.ACCEPTED);
+    return this.dto(job);
+  }
+
+  @Get(':id/report')
+  @RequirePermission(Permission.PaymentsRecord)
+  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
+    description: 'Every rejected row: row number, reasons, ID number masked to its last 4 digits',
+  })
+  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ApiOperation({
+    summary: "Download a renewals import's rejection report",
+    description:
+      'Row (header = row 1), Duplicate, Reasons, ID number (last 4), Amount, Paid On, Reference, Method. Scoped: outside your area 404.',
+  })
+  async report(
+    @CurrentUser() actor: AuthUser,
+    @Param('id', UuidParam) id: string,
+    @Query() query: FileFormatQueryDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    const job = await this.imports.get(actor, id);
+    await this.imports.writeReport(job, query.format, res);
+  }
+}

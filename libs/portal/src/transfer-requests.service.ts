@@ -198,15 +198,15 @@ export class TransferRequestsService {
     query: ListTransferRequestsQueryDto,
   ): Promise<Page<AdminTransferRequestDto>> {
     const sql = new ScopedSql();
-    const incoming = sql.scope(actor.scope, 'r');
-    // the source chain under the usual column names, so the shared scope predicate applies to it
-    const outgoing = sql.scope(actor.scope, 'src');
+    // the source chain goes under the usual column names (alias src), so the shared scope predicate applies
+    const incoming = (): string => sql.scope(actor.scope, 'r');
+    const outgoing = (): string => sql.scope(actor.scope, 'src');
     const where = [
       query.direction === TransferRequestDirection.Incoming
-        ? incoming
+        ? incoming()
         : query.direction === TransferRequestDirection.Outgoing
-          ? outgoing
-          : `(${incoming} OR ${outgoing})`,
+          ? outgoing()
+          : `(${incoming()} OR ${outgoing()})`,
     ];
     if (query.status) where.push(`r.status = ${sql.param(query.status)}`);
     if (query.cursor) {

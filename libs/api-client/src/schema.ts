@@ -7303,7 +7303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state. Codes: CONFLICT */
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7453,7 +7453,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state. Codes: CONFLICT */
+            /** @description Conflicts with the current state. Codes: CONFLICT, INVALID_STATUS_TRANSITION */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7462,7 +7462,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Well-formed but refused content (e.g. an archive compressed too far) */
+            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: VALIDATION_FAILED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7537,7 +7537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state. Codes: CONFLICT */
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12092,7 +12092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state. Codes: CONFLICT */
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION, CONFLICT, MEMBER_ERASED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12180,7 +12180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state. Codes: CONFLICT */
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -21,7 +21,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiProblems, Public, StrictThrottle } from '@app/core';
+import { ApiErrorCodes, ApiProblems, ErrorCode, Public, StrictThrottle } from '@app/core';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { MemberDto } from '@app/members';
@@ -146,6 +146,8 @@ export class PortalController {
 
   @Post('transfer-requests')
   @RequirePermission(Permission.MeWrite)
+  @ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.ValidationFailed)
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.Conflict, ErrorCode.InvalidStatusTransition)
   @ApiCreatedResponse({ type: TransferRequestDto })
   @ApiProblems(
     HttpStatus.BAD_REQUEST,
@@ -179,6 +181,7 @@ export class PortalController {
 
   @Post('transfer-requests/:id/cancel')
   @RequirePermission(Permission.MeWrite)
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.InvalidStatusTransition)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TransferRequestDto })
   @ApiProblems(HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
@@ -196,6 +199,7 @@ export class PortalController {
 
   @Post('renewals/checkout')
   @RequirePermission(Permission.MeWrite)
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.InvalidStatusTransition)
   @ApiExtraModels(RenewalIntentAcceptedDto)
   @ApiCreatedResponse({
     type: CheckoutDto,

@@ -10,7 +10,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, Page } from '@app/core';
+import { ApiErrorCodes, ApiProblems, ErrorCode, Page } from '@app/core';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import {
@@ -61,6 +61,12 @@ export class TransferRequestsController {
 
   @Post(':id/approve')
   @RequirePermission(Permission.MembersWrite)
+  @ApiErrorCodes(
+    HttpStatus.CONFLICT,
+    ErrorCode.InvalidStatusTransition,
+    ErrorCode.Conflict,
+    ErrorCode.MemberErased,
+  )
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AdminTransferRequestDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
@@ -79,6 +85,7 @@ export class TransferRequestsController {
 
   @Post(':id/reject')
   @RequirePermission(Permission.MembersWrite)
+  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.InvalidStatusTransition)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AdminTransferRequestDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)

@@ -22,6 +22,7 @@ import { Branches1795830000000 } from './1795830000000-Branches.js';
 import { AccountClaims1795840000000 } from './1795840000000-AccountClaims.js';
 import { GenericImportJobs1795860000000 } from './1795860000000-GenericImportJobs.js';
 import { MembershipCards1795910000000 } from './1795910000000-MembershipCards.js';
+import { PortalTransfers1795920000000 } from './1795920000000-PortalTransfers.js';
 import { ApplicationFinancialReview1795950000000 } from './1795950000000-ApplicationFinancialReview.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
@@ -51,5 +52,6 @@ export const MIGRATIONS = [
   AccountClaims1795840000000,
   GenericImportJobs1795860000000,
   MembershipCards1795910000000,
+  PortalTransfers1795920000000,
   ApplicationFinancialReview1795950000000,
 ];

@@ -941,11 +941,75 @@ export interface paths {
         };
         /**
          * Read your own membership
-         * @description Your record, status and expiry, your ward and its chain, and your renewals. Always your own (the member linked to your account); 404 when your account has no member.
+         * @description Your record, status and expiry, your ward and its chain, your renewals, and your leadership positions (current and past). Always your own (the member linked to your account); 404 when your account has no member.
          */
         get: operations["portalMembership"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/renewals/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew your membership
+         * @description Active, grace-period and expired memberships may renew (others answer 409 INVALID_STATUS_TRANSITION). With card payments configured: 201 with the payments module's PayFast checkout for your own membership (the fee MEMBERSHIP_FEE_CENTS); PayFast's notification renews it. Otherwise: 202 with a renewal intent (not a payment; repeated within 24 hours it returns the same intent): pay at your branch or by EFT, and staff record and verify the payment (four eyes).
+         */
+        post: operations["portalRenew"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/transfer-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your transfer requests
+         * @description Every transfer request you made, newest first, with its decision.
+         */
+        get: operations["portalMyTransferRequests"];
+        put?: never;
+        /**
+         * Ask to move to another ward
+         * @description A pending request that the administrators of the destination ward's area approve or reject; approval moves your membership there (with history). One pending request at a time (a second answers 409 with its requestId). An unknown ward or your own ward answers 422. Deceased or cancelled memberships answer 409.
+         */
+        post: operations["portalRequestTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/transfer-requests/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw your pending transfer request
+         * @description Only your own request (another id answers 404), and only while pending (else 409 INVALID_STATUS_TRANSITION).
+         */
+        post: operations["portalCancelTransferRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2036,6 +2100,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/transfer-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List transfer requests
+         * @description Requests whose destination (incoming: you may decide them) or source (outgoing: read only) ward lies in your area, newest first; filter by status and direction. Keyset-paginated.
+         */
+        get: operations["transferRequestsList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfer-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a transfer request
+         * @description When its destination or source ward lies in your area; otherwise 404.
+         */
+        get: operations["transferRequestsGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfer-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a transfer request
+         * @description Destination ward's area only (the source area's admins get 403; anyone else 404). In one transaction, with the request locked: the member moves ward (transfer record, history, audit member.transferred), the request becomes approved (audit member.transfer_approved), the member's own account follows. Published as member.transferred. Decided already: 409 INVALID_STATUS_TRANSITION; the member changed ward since asking, or is deceased/cancelled: 409.
+         */
+        post: operations["transferRequestsApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfer-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a transfer request
+         * @description With a reason (required; the member reads it). Same rules as approve: destination area only, pending only; the member is unchanged. Audited as member.transfer_rejected.
+         */
+        post: operations["transferRequestsReject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -2392,6 +2536,45 @@ export interface components {
             /** Format: date-time */
             occurredAt: string;
         };
+        AdminTransferRequestDto: {
+            /** @description Whether the destination ward lies in your area (only its admins decide; the source area's admins read) */
+            canDecide: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            decidedAt: string | null;
+            /** Format: uuid */
+            decidedBy: string | null;
+            /** @description The decider's note; why it was rejected */
+            decisionReason: string | null;
+            /** @example GP */
+            fromProvinceCode: string;
+            /** @example 74201001 */
+            fromWardCode: string;
+            /** Format: uuid */
+            id: string;
+            member: components["schemas"]["TransferRequestMemberDto"];
+            /** Format: uuid */
+            memberId: string;
+            reason: string;
+            status: components["schemas"]["TransferRequestStatus"];
+            /** @example DC42 */
+            toDistrictCode: string;
+            /** @example GT421 */
+            toMunicipalityCode: string;
+            /** @example GP */
+            toProvinceCode: string;
+            /**
+             * @description Destination ward
+             * @example 79800002
+             */
+            toWardCode: string;
+        };
+        AdminTransferRequestPage: {
+            data: components["schemas"]["AdminTransferRequestDto"][];
+            /** @description Pass as ?cursor= to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
         AgeBandCountsDto: {
             from18To24: number;
             from25To34: number;
@@ -2557,6 +2740,10 @@ export interface components {
              */
             exception?: boolean;
             /** @description Why (required with an exception) */
+            reason?: string;
+        };
+        ApproveTransferRequestDto: {
+            /** @description A note kept with the decision and the transfer */
             reason?: string;
         };
         AreaMembershipDto: {
@@ -2913,6 +3100,15 @@ export interface components {
              * @example 79800001
              */
             wardCode: string;
+        };
+        CreateTransferRequestDto: {
+            /** @description Why you move (e.g. moved house) */
+            reason: string;
+            /**
+             * @description The ward (branch) you want to move to
+             * @example 79800002
+             */
+            toWardCode: string;
         };
         CreateUserDto: {
             /** @example organiser@example.org */
@@ -3612,10 +3808,29 @@ export interface components {
         MyMembershipDto: {
             /** @description Your membership record */
             member: components["schemas"]["MemberDto"];
+            /** @description Your leadership positions, current and past, newest first */
+            positions: components["schemas"]["MyPositionDto"][];
             /** @description Your renewals, oldest first */
             renewals: components["schemas"]["MyRenewalDto"][];
             /** @description Your ward and its municipality, district, province */
             ward: components["schemas"]["WardDetailDto"];
+        };
+        MyPositionDto: {
+            /** @description Held today */
+            current: boolean;
+            endReason: components["schemas"]["EndReason"] | null;
+            /**
+             * Format: date
+             * @description Exclusive: the first day you no longer hold it; null while open
+             */
+            endsOn: string | null;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["AppointmentKind"];
+            position: components["schemas"]["PositionDto"];
+            /** Format: date */
+            startsOn: string;
+            structure: components["schemas"]["StructureDto"];
         };
         MyRenewalDto: {
             amountCents: number;
@@ -3885,6 +4100,10 @@ export interface components {
         RejectPaymentDto: {
             reason: string;
         };
+        RejectTransferRequestDto: {
+            /** @description Why the request is rejected (the member reads it) */
+            reason: string;
+        };
         RenewMembershipDto: {
             /** @description Amount paid in cents (R10 = 1000); defaults to MEMBERSHIP_FEE_CENTS */
             amountCents?: number;
@@ -3897,6 +4116,18 @@ export interface components {
             reason: string;
             /** @description Payment reference, unique across all renewals */
             reference: string;
+        };
+        RenewalIntentAcceptedDto: {
+            intent: components["schemas"]["RenewalIntentDto"];
+            /** @example Card payments are not available. Your renewal request is recorded: pay the fee at your branch (cash) or by EFT; staff record the payment and your membership is renewed once a second official verifies it. */
+            message: string;
+        };
+        RenewalIntentDto: {
+            amountCents: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
         };
         RenewalRecordDto: {
             /** @description In cents (R10 = 1000) */
@@ -4231,6 +4462,47 @@ export interface components {
             /** Format: uuid */
             transferredBy: string | null;
         };
+        /** @enum {string} */
+        TransferRequestDirection: "incoming" | "outgoing";
+        TransferRequestDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            decidedAt: string | null;
+            /** @description The decider's note; why it was rejected */
+            decisionReason: string | null;
+            /** @example GP */
+            fromProvinceCode: string;
+            /** @example 74201001 */
+            fromWardCode: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            memberId: string;
+            reason: string;
+            status: components["schemas"]["TransferRequestStatus"];
+            /** @example DC42 */
+            toDistrictCode: string;
+            /** @example GT421 */
+            toMunicipalityCode: string;
+            /** @example GP */
+            toProvinceCode: string;
+            /**
+             * @description Destination ward
+             * @example 79800002
+             */
+            toWardCode: string;
+        };
+        TransferRequestMemberDto: {
+            firstNames: string;
+            /** Format: uuid */
+            id: string;
+            membershipNumber: string;
+            status: components["schemas"]["MemberStatus"];
+            surname: string;
+        };
+        /** @enum {string} */
+        TransferRequestStatus: "pending" | "approved" | "rejected" | "cancelled";
         UpdateMeetingDto: {
             agenda?: string;
             decisions?: string;
@@ -7560,6 +7832,323 @@ export interface operations {
             };
             /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    portalRenew: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A PayFast checkout: POST `fields` to `processUrl` from the browser */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutDto"];
+                };
+            };
+            /** @description Card payments are not configured: your renewal intent is recorded */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenewalIntentAcceptedDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    portalMyTransferRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferRequestDto"][];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    portalRequestTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTransferRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferRequestDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: CONFLICT, INVALID_STATUS_TRANSITION */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: VALIDATION_FAILED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    portalCancelTransferRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferRequestDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12547,6 +13136,319 @@ export interface operations {
             };
             /** @description Not found (or outside your scope). Codes: NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    transferRequestsList: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                status?: components["schemas"]["TransferRequestStatus"];
+                /** @description incoming: destination in your area; outgoing: source in your area; both when absent */
+                direction?: components["schemas"]["TransferRequestDirection"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminTransferRequestPage"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    transferRequestsGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminTransferRequestDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    transferRequestsApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveTransferRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminTransferRequestDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION, CONFLICT, MEMBER_ERASED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    transferRequestsReject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectTransferRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminTransferRequestDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: INVALID_STATUS_TRANSITION */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

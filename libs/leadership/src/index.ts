@@ -6,3 +6,4 @@ export * from './leadership.policy.js';
 export * from './leadership.seed.js';
 export * from './leadership.service.js';
 export * from './position-catalogue.js';
+export { positionDto, structureDto } from './leadership.mapper.js';

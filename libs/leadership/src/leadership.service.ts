@@ -301,6 +301,18 @@ export class LeadershipService {
     return rows.map((a) => appointmentDto(a, today));
   }
 
+  /**
+   * Every appointment of one member with its structure and position, newest first, unscoped: the member portal,
+   * where the caller IS that member. Carries no other member's data.
+   */
+  ownAppointments(memberId: string): Promise<LeadershipAppointment[]> {
+    return this.appointmentQuery()
+      .where('a.member_id = :memberId', { memberId })
+      .orderBy('a.starts_on', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .getMany();
+  }
+
   private async loadAppointment(id: string, manager?: EntityManager): Promise<LoadedAppointment> {
     const appointment = await this.appointmentQuery(manager).where('a.id = :id', { id }).getOne();
     if (!appointment) throw AppException.notFound(`Appointment ${id}`);

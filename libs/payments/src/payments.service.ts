@@ -325,6 +325,11 @@ export class PaymentsService {
 
   // --- the card gateway ---
 
+  /** Whether card checkouts can be started (the portal records a renewal intent when not). */
+  cardPaymentsConfigured(): boolean {
+    return this.gateway.configured();
+  }
+
   async checkout(actor: AuthUser, dto: CreateCheckoutDto): Promise<CheckoutDto> {
     // scope first (404 outside), so an unconfigured gateway says nothing about members elsewhere
     await this.members.findInScope(actor, dto.memberId);

@@ -195,6 +195,40 @@ export class UsersService extends UserAccounts {
     return toDto(user);
   }
 
+  /**
+   * After a member's transfer (portal approval), inside the caller's transaction: the member's own account
+   * follows them to the new ward (scope and area), audited as user.updated. Their sessions stay valid: a
+   * member's permissions act on the linked member only, never through the scope.
+   */
+  async moveMemberAccount(
+    manager: EntityManager,
+    memberId: string,
+    ward: AreaChain & { wardCode: string },
+  ): Promise<void> {
+    const user = await manager.findOneBy(User, { memberId, role: Role.Member });
+    if (!user || user.scopeCode === ward.wardCode) return;
+    const before = auditable(user);
+    await manager.update(User, user.id, {
+      scopeLevel: ScopeLevel.Ward,
+      scopeCode: ward.wardCode,
+      provinceCode: ward.provinceCode,
+      districtCode: ward.districtCode ?? null,
+      municipalityCode: ward.municipalityCode ?? null,
+      wardCode: ward.wardCode,
+    });
+    const fresh = await manager.findOneByOrFail(User, { id: user.id });
+    await this.audit.record(
+      {
+        action: 'user.updated',
+        entityType: 'user',
+        entityId: user.id,
+        provinceCode: fresh.provinceCode,
+        changes: { ...diff(before, auditable(fresh)), via: 'member_transfer' },
+      },
+      manager,
+    );
+  }
+
   // --- management ---
 
   /** Resolves a scope's area chain; a scope naming no real area is a 400. */

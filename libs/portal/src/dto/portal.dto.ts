@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { AllowsMultilineText } from '@app/core';
 import { WardDetailDto } from '@app/geography';
+import { AppointmentKind, EndReason, PositionDto, StructureDto } from '@app/leadership';
 import { IsSouthAfricanCellNumber, MemberDto } from '@app/members';
 
 const trim = ({ value }: { value: unknown }): unknown =>
@@ -82,6 +83,38 @@ export class MyRenewalDto {
   expiresOn!: string;
 }
 
+/** One of my leadership positions (current or past): the structure and position, no one else's data. */
+export class MyPositionDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ type: StructureDto })
+  structure!: StructureDto;
+
+  @ApiProperty({ type: PositionDto })
+  position!: PositionDto;
+
+  @ApiProperty({ enum: AppointmentKind, enumName: 'AppointmentKind' })
+  kind!: AppointmentKind;
+
+  @ApiProperty({ format: 'date' })
+  startsOn!: string;
+
+  @ApiProperty({
+    type: String,
+    format: 'date',
+    nullable: true,
+    description: 'Exclusive: the first day you no longer hold it; null while open',
+  })
+  endsOn!: string | null;
+
+  @ApiProperty({ enum: EndReason, enumName: 'EndReason', nullable: true })
+  endReason!: EndReason | null;
+
+  @ApiProperty({ description: 'Held today' })
+  current!: boolean;
+}
+
 export class MyMembershipDto {
   @ApiProperty({ type: MemberDto, description: 'Your membership record' })
   member!: MemberDto;
@@ -94,6 +127,35 @@ export class MyMembershipDto {
 
   @ApiProperty({ type: [MyRenewalDto], description: 'Your renewals, oldest first' })
   renewals!: MyRenewalDto[];
+
+  @ApiProperty({
+    type: [MyPositionDto],
+    description: 'Your leadership positions, current and past, newest first',
+  })
+  positions!: MyPositionDto[];
+}
+
+export class RenewalIntentDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  amountCents!: number;
+
+  @ApiProperty()
+  createdAt!: Date;
+}
+
+/** 202 when card payments are not configured: the intent is recorded and the branch takes the payment. */
+export class RenewalIntentAcceptedDto {
+  @ApiProperty({ type: RenewalIntentDto })
+  intent!: RenewalIntentDto;
+
+  @ApiProperty({
+    example:
+      'Card payments are not available. Your renewal request is recorded: pay the fee at your branch (cash) or by EFT; staff record the payment and your membership is renewed once a second official verifies it.',
+  })
+  message!: string;
 }
 
 export class UpdateMyContactDto {

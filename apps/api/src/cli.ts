@@ -466,6 +466,7 @@ async function sendRemindersCommand(databaseUrl: string, config: AppConfig): Pro
         {
           today: todayInSouthAfrica(),
           optOutText: config.SMS_OPT_OUT_TEXT,
+          emailOptOutText: config.EMAIL_OPT_OUT_TEXT,
           retentionDays: config.MESSAGING_BODY_RETENTION_DAYS,
         },
       );

@@ -6,6 +6,7 @@ import { BulkSmsSender } from './channels/bulksms.sms-sender.js';
 import { EmailSender, SmsSender } from './channels/channel-ports.js';
 import { LogEmailSender, LogSmsSender } from './channels/log.senders.js';
 import { SmtpEmailSender } from './channels/smtp.email-sender.js';
+import { BranchesModule } from '@app/branches';
 import { GeographyModule } from '@app/geography';
 import { MembersModule } from '@app/members';
 import { CampaignsController } from './campaigns.controller.js';
@@ -19,13 +20,22 @@ import { TemplatesService } from './templates/templates.service.js';
 import { OutboxMessage } from './outbox-message.entity.js';
 import { OutboxDispatcher } from './outbox.dispatcher.js';
 import { OutboxService } from './outbox.service.js';
+import { ContactObjectionService } from './unsubscribe/contact-objection.service.js';
+import { UnsubscribeController } from './unsubscribe/unsubscribe.controller.js';
+import { UnsubscribeService } from './unsubscribe/unsubscribe.service.js';
+import { UnsubscribeTokens } from './unsubscribe/unsubscribe-token.js';
 
 export const MESSAGING_ENTITIES = [OutboxMessage, MessageTemplate, Campaign];
 
 /** The outbox, its dispatcher and the channel adapters chosen by configuration. */
 @Module({
-  imports: [TypeOrmModule.forFeature(MESSAGING_ENTITIES), GeographyModule, MembersModule],
-  controllers: [MessagingController, CampaignsController],
+  imports: [
+    TypeOrmModule.forFeature(MESSAGING_ENTITIES),
+    GeographyModule,
+    MembersModule,
+    BranchesModule,
+  ],
+  controllers: [MessagingController, CampaignsController, UnsubscribeController],
   providers: [
     {
       provide: EmailSender,
@@ -47,8 +57,15 @@ export const MESSAGING_ENTITIES = [OutboxMessage, MessageTemplate, Campaign];
             )
           : new LogSmsSender(),
     },
+    {
+      provide: UnsubscribeTokens,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): UnsubscribeTokens => UnsubscribeTokens.fromConfig(config),
+    },
     OutboxService,
     OutboxDispatcher,
+    ContactObjectionService,
+    UnsubscribeService,
     TemplatesService,
     CampaignsService,
     InboundSmsService,

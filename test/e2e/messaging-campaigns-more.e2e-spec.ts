@@ -422,7 +422,10 @@ describe('messaging: meeting audiences, one-click unsubscribe, campaign list (e2
       const out: { id: string; status: string }[] = [];
       let cursor: string | null = null;
       do {
-        const res = await http()
+        const res: {
+          status: number;
+          body: { data: { id: string; status: string }[]; nextCursor: string | null };
+        } = await http()
           .get(`/api/v1/messaging/campaigns?limit=2${query}${cursor ? `&cursor=${cursor}` : ''}`)
           .set(...as(s));
         expect(res.status).toBe(200);

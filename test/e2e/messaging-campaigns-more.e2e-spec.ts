@@ -225,8 +225,8 @@ describe('messaging: meeting audiences, one-click unsubscribe, campaign list (e2
         .send({ templateId: t, audience: {} }),
     ]);
     expect(refusals.map((r) => r.status)).toEqual([404, 404, 400, 400, 400]);
-    expect(refusals[2]!.body.errors[0]).toMatchObject({ code: 'meeting_audience' });
-    expect(refusals[3]!.body.errors[0]).toMatchObject({ code: 'variable_from_meeting' });
+    expect(refusals[2].body.errors[0]).toMatchObject({ code: 'meeting_audience' });
+    expect(refusals[3].body.errors[0]).toMatchObject({ code: 'variable_from_meeting' });
     // the provincial admin reaches the sibling ward's meeting (its area), with that ward's one invitee
     const wider = await http()
       .post('/api/v1/messaging/campaigns/dry-run')

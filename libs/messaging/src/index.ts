@@ -16,3 +16,4 @@ export * from './templates/sms-segments.js';
 export * from './templates/template-text.js';
 export * from './templates/templates.service.js';
 export * from './unsubscribe/unsubscribe-token.js';
+export * from './channels/senders.js';

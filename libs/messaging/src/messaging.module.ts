@@ -2,10 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG } from '@app/core';
 import type { AppConfig } from '@app/core';
-import { BulkSmsSender } from './channels/bulksms.sms-sender.js';
 import { EmailSender, SmsSender } from './channels/channel-ports.js';
-import { LogEmailSender, LogSmsSender } from './channels/log.senders.js';
-import { SmtpEmailSender } from './channels/smtp.email-sender.js';
+import { createEmailSender, createSmsSender } from './channels/senders.js';
 import { BranchesModule } from '@app/branches';
 import { GeographyModule } from '@app/geography';
 import { MembersModule } from '@app/members';
@@ -37,26 +35,8 @@ export const MESSAGING_ENTITIES = [OutboxMessage, MessageTemplate, Campaign];
   ],
   controllers: [MessagingController, CampaignsController, UnsubscribeController],
   providers: [
-    {
-      provide: EmailSender,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): EmailSender =>
-        config.SMTP_URL
-          ? new SmtpEmailSender(config.SMTP_URL, config.MAIL_FROM)
-          : new LogEmailSender(),
-    },
-    {
-      provide: SmsSender,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): SmsSender =>
-        config.SMS_PROVIDER === 'bulksms' && config.BULKSMS_TOKEN_ID && config.BULKSMS_TOKEN_SECRET
-          ? new BulkSmsSender(
-              config.BULKSMS_API_URL,
-              config.BULKSMS_TOKEN_ID,
-              config.BULKSMS_TOKEN_SECRET,
-            )
-          : new LogSmsSender(),
-    },
+    { provide: EmailSender, inject: [APP_CONFIG], useFactory: createEmailSender },
+    { provide: SmsSender, inject: [APP_CONFIG], useFactory: createSmsSender },
     {
       provide: UnsubscribeTokens,
       inject: [APP_CONFIG],

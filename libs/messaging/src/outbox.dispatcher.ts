@@ -64,15 +64,22 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.config.MESSAGING_DISPATCH === 'off') return;
     const interval = this.config.MESSAGING_DISPATCH_INTERVAL_MS;
     if (interval === 0) return;
+    this.start(interval);
+  }
+
+  /** Looks for due messages every `intervalMs` (the API's own loop, or the `cli.js dispatch` worker). */
+  start(intervalMs: number): void {
+    if (this.timer) return;
     this.timer = setInterval(() => {
       if (this.running || this.stopped) return;
       this.running = this.dispatchDue()
         .then(() => undefined)
         .catch((error: unknown) => this.logger.error(`Outbox dispatch failed: ${String(error)}`))
         .finally(() => (this.running = null));
-    }, interval);
+    }, intervalMs);
     this.timer.unref();
   }
 
@@ -94,6 +101,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
       );
       await this.markSent(sent);
       attempted += claimed.length;
+      // Between batches, let whatever else this process serves (requests, sockets) run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return attempted;
   }

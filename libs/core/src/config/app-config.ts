@@ -474,6 +474,14 @@ export class EnvironmentVariables {
   @MinLength(24, { message: 'SMS_WEBHOOK_SECRET must be at least 24 characters' })
   SMS_WEBHOOK_SECRET?: string;
 
+  /**
+   * `off`: this process never delivers outbox messages (set it on the API processes when `cli.js dispatch`
+   * workers deliver, so a large campaign does not share the API's event loop); `on` (default): it delivers
+   * every MESSAGING_DISPATCH_INTERVAL_MS. The `dispatch` worker ignores it.
+   */
+  @IsIn(['on', 'off'])
+  MESSAGING_DISPATCH = 'on';
+
   /** How often this process looks for outbox messages to deliver; 0 = this process never delivers. */
   @Transform(toInt)
   @IsInt()

@@ -84,6 +84,35 @@ module.exports = {
         METRICS_HOST: setting('METRICS_HOST', '127.0.0.1'),
         // Several workers without sticky sessions: socket.io clients must use the websocket transport.
         REALTIME_TRANSPORTS: setting('REALTIME_TRANSPORTS', 'websocket'),
+        // The dispatcher app below delivers the outbox, so a large campaign never shares the event loop (or the
+        // core) of the request-serving workers. MESSAGING_DISPATCH=on here only if that app is not run.
+        MESSAGING_DISPATCH: setting('MESSAGING_DISPATCH', 'off'),
+      },
+    },
+    {
+      // The outbox dispatcher (`cli.js dispatch`): delivers email and SMS, no HTTP. Several may run (leased claims,
+      // FOR UPDATE SKIP LOCKED); one is enough for ~600 messages/s (bench/README.md). SIGINT on stop/reload: it
+      // finishes the batch in hand and exits; what it could not finish is claimed again after the lease.
+      name: `${setting('PM2_APP_NAME', 'eff-membership-api')}-dispatch`,
+      cwd: root,
+      script: 'dist/apps/api/src/cli.js',
+      args: ['dispatch'],
+      exec_mode: 'fork',
+      instances: Number(setting('PM2_DISPATCH_INSTANCES', '1')),
+      kill_timeout: 30000,
+      max_memory_restart: setting('PM2_MAX_MEMORY', '768M'),
+      node_args: ['--enable-source-maps'],
+      min_uptime: 10000,
+      max_restarts: 10,
+      exp_backoff_restart_delay: 200,
+      autorestart: true,
+      merge_logs: true,
+      time: false,
+      out_file: path.join(logDir, 'dispatch-out.log'),
+      error_file: path.join(logDir, 'dispatch-error.log'),
+      env: {
+        ...fileEnv,
+        NODE_ENV: setting('NODE_ENV', 'production'),
       },
     },
   ],

@@ -23,7 +23,13 @@ import { migrateAndSeed, openDatabase } from './database.js';
 import { generateOpenApiDocument } from './openapi-document.js';
 import { createSuperAdmin } from '@app/users';
 import { membershipPolicy, seedMembers } from '@app/members';
-import { runDailyMessaging } from '@app/messaging';
+import {
+  createEmailSender,
+  createSmsSender,
+  OutboxDispatcher,
+  runDailyMessaging,
+  UnsubscribeTokens,
+} from '@app/messaging';
 import {
   exportRegister,
   importRegister,
@@ -50,6 +56,10 @@ const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
                      create a super admin (a strong password is generated and printed when none is given)
   send-reminders     queue today's renewal reminders and purge old outbox bodies now (the daily job; safe to
                      repeat: nothing is queued twice, and a run already under way elsewhere is left alone)
+  dispatch [--interval-ms N]
+                     deliver outbox messages (email, SMS) until SIGTERM/SIGINT: the dispatcher worker, so API
+                     processes can run with MESSAGING_DISPATCH=off; any number may run (claims are leased,
+                     FOR UPDATE SKIP LOCKED). Polls every N ms (default: MESSAGING_DISPATCH_INTERVAL_MS, else 1000)
   seed-members --count N [--seed S] [--streams K] [--keep-indexes]
                      add N synthetic members (development and benchmarks; see bench/README.md)
   export-register --out FILE [--include-id-numbers]
@@ -337,6 +347,17 @@ async function run(
     }
     case 'send-reminders':
       return withDatabase(config, (url) => sendRemindersCommand(url, config));
+    case 'dispatch': {
+      const { values } = parse(args, { 'interval-ms': { type: 'string' } });
+      const given = values['interval-ms'];
+      const interval =
+        given === undefined ? config.MESSAGING_DISPATCH_INTERVAL_MS || 1000 : Number(given);
+      if (!Number.isInteger(interval) || interval < 10) {
+        console.error('dispatch: --interval-ms must be an integer of at least 10');
+        return 2;
+      }
+      return withDatabase(config, (url) => dispatchCommand(url, config, interval));
+    }
     case 'seed-members':
       return seedMembersCommand(args, config);
     case 'export-register':
@@ -466,6 +487,7 @@ async function sendRemindersCommand(databaseUrl: string, config: AppConfig): Pro
         {
           today: todayInSouthAfrica(),
           optOutText: config.SMS_OPT_OUT_TEXT,
+          emailOptOutText: config.EMAIL_OPT_OUT_TEXT,
           retentionDays: config.MESSAGING_BODY_RETENTION_DAYS,
         },
       );
@@ -484,6 +506,42 @@ async function sendRemindersCommand(databaseUrl: string, config: AppConfig): Pro
       await runner.release();
     }
   } finally {
+    await dataSource.destroy();
+  }
+}
+
+/**
+ * `dispatch`: the outbox dispatcher on its own (no HTTP server, no scheduled jobs), until SIGTERM or SIGINT; then
+ * it finishes the batch in hand and exits 0. Messages it claimed but could not finish are claimed again by any
+ * dispatcher once their lease runs out.
+ */
+async function dispatchCommand(
+  databaseUrl: string,
+  config: AppConfig,
+  intervalMs: number,
+): Promise<number> {
+  const dataSource = createDataSource(config, databaseUrl);
+  await dataSource.initialize();
+  const dispatcher = new OutboxDispatcher(
+    dataSource,
+    createEmailSender(config),
+    createSmsSender(config),
+    UnsubscribeTokens.fromConfig(config),
+    config,
+  );
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    dispatcher.start(intervalMs);
+    say(`dispatch: delivering outbox messages every ${intervalMs} ms (pid ${process.pid})`);
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+    say(`dispatch: ${signal}, finishing the batch in hand`);
+    await dispatcher.onApplicationShutdown();
+    return 0;
+  } finally {
+    clearInterval(keepAlive);
     await dataSource.destroy();
   }
 }

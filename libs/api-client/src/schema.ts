@@ -1587,7 +1587,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List campaigns
+         * @description Campaigns whose audience area lies in your area (a meeting audience: the meeting's area), newest first, optionally by status. Keyset pagination.
+         */
+        get: operations["campaignsListCampaigns"];
         put?: never;
         /**
          * Create a campaign draft
@@ -1611,7 +1615,7 @@ export interface paths {
         put?: never;
         /**
          * Count a campaign audience without saving or sending anything
-         * @description How many members the template would reach with this audience (an area within your area, member statuses, an optional expiry window), leaving out members who objected to being contacted, erased members and members without the channel; with a masked sample of up to 5 and the message as it would be queued. An area outside your area answers 403.
+         * @description How many members the template would reach with this audience (an area within your area, member statuses, an optional expiry window; or the invitees of a meeting in your area, with {{meetingDate}} and {{meetingPlace}} from the meeting — another meeting answers 404), leaving out members who objected to being contacted, erased members and members without the channel; with a masked sample of up to 5 and the message as it would be queued. An area outside your area answers 403.
          */
         post: operations["campaignsDryRun"];
         delete?: never;
@@ -1629,7 +1633,7 @@ export interface paths {
         };
         /**
          * One campaign
-         * @description A campaign whose audience lies in your area: its status and counts; elsewhere 404.
+         * @description A campaign whose audience lies in your area: its status, counts and its messages by outbox status (queued, sending, sent, delivered, failed); elsewhere 404.
          */
         get: operations["campaignsCampaign"];
         put?: never;
@@ -1727,6 +1731,30 @@ export interface paths {
          * @description Deletes a template of your area (campaigns made from it keep their wording); elsewhere 404.
          */
         delete: operations["campaignsDeleteTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unsubscribe confirmation page (public)
+         * @description The page the opt-out link of a campaign or reminder email opens: one button that POSTs to the same URL. A GET never unsubscribes (RFC 8058: mail scanners follow links). A forged or altered token answers 400.
+         */
+        get: operations["unsubscribeConfirm"];
+        put?: never;
+        /**
+         * One-click unsubscribe (public, RFC 8058)
+         * @description Mail programs POST `List-Unsubscribe=One-Click` here (the List-Unsubscribe-Post header of campaign and reminder emails); the confirmation page's button does the same. Records the recipient's objection to being contacted (as an SMS STOP reply does: contactObjectedAt, member.objection_changed audit), so campaigns and reminders leave them out. Repeating it changes nothing. The signed token is the authorisation: a forged or altered token answers 400 and changes nothing.
+         */
+        post: operations["unsubscribe"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2798,17 +2826,23 @@ export interface components {
         /** @enum {string} */
         AudienceAreaLevel: "national" | "province" | "district" | "municipality" | "ward";
         AudienceDto: {
-            /** @description Where the members are; must lie within your area (else 403) */
-            area: components["schemas"]["AudienceAreaDto"];
+            /** @description Where the members are; must lie within your area (else 403). Required without meetingId. */
+            area?: components["schemas"]["AudienceAreaDto"];
             /** @description Only members whose membership expires within 30/14/7 days from today, or expired within the last 90 days */
             expiry?: components["schemas"]["AudienceExpiryWindow"] | null;
             /**
+             * Format: uuid
+             * @description A meeting's invitees (a ward assembly: the ward's Active and Grace Period members on the meeting date; a structure meeting: its office bearers then). The meeting must lie in your area (else 404); area, statuses and expiry are then left out, and {{meetingDate}}/{{meetingPlace}} come from the meeting.
+             */
+            meetingId?: string;
+            /**
+             * @description Required without meetingId.
              * @example [
              *       "active",
              *       "grace_period"
              *     ]
              */
-            statuses: components["schemas"]["AudienceStatus"][];
+            statuses?: components["schemas"]["AudienceStatus"][];
         };
         /**
          * @description Only members whose membership expires within 30/14/7 days from today, or expired within the last 90 days
@@ -2823,7 +2857,10 @@ export interface components {
             /** @example +27*****567 */
             recipient: string;
         };
-        /** @enum {string} */
+        /**
+         * @description Required without meetingId.
+         * @enum {string}
+         */
         AudienceStatus: "pending" | "active" | "grace_period" | "expired" | "suspended";
         AuditRecordDto: {
             /** Format: uuid */
@@ -2850,8 +2887,43 @@ export interface components {
             scopeCode: string | null;
             scopeLevel: components["schemas"]["ScopeLevel"];
         };
+        CampaignAudienceDto: {
+            area: components["schemas"]["AudienceAreaDto"];
+            expiry: components["schemas"]["AudienceExpiryWindow"] | null;
+            /** Format: uuid */
+            meetingId: string | null;
+            /** @description Empty for a meeting audience (invitees are chosen by the meeting rule) */
+            statuses: components["schemas"]["AudienceStatus"][];
+        };
+        CampaignDetailDto: {
+            audience: components["schemas"]["CampaignAudienceDto"];
+            body: string;
+            channel: components["schemas"]["MessageChannel"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description The campaign's messages by outbox status now (all 0 for a draft) */
+            outbox: components["schemas"]["OutboxCountsDto"];
+            /** @description Messages the send queued */
+            queuedCount: number | null;
+            /** @description Members the audience matched when the draft was made */
+            recipientCount: number;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** Format: uuid */
+            sentBy: string | null;
+            sms: components["schemas"]["SmsSizeDto"] | null;
+            status: components["schemas"]["CampaignStatus"];
+            subject: string | null;
+            /** Format: uuid */
+            templateId: string;
+            variables: components["schemas"]["CampaignVariablesDto"];
+        };
         CampaignDto: {
-            audience: components["schemas"]["AudienceDto"];
+            audience: components["schemas"]["CampaignAudienceDto"];
             body: string;
             channel: components["schemas"]["MessageChannel"];
             /** Format: date-time */
@@ -2874,6 +2946,11 @@ export interface components {
             /** Format: uuid */
             templateId: string;
             variables: components["schemas"]["CampaignVariablesDto"];
+        };
+        CampaignPage: {
+            data: components["schemas"]["CampaignDto"][];
+            /** @description Pass as ?cursor= to get the next page; null on the last page */
+            nextCursor: string | null;
         };
         CampaignRequestDto: {
             audience: components["schemas"]["AudienceDto"];
@@ -3846,6 +3923,13 @@ export interface components {
         };
         /** @enum {string} */
         NotificationOutcome: "applied" | "repeat" | "ignored";
+        OutboxCountsDto: {
+            delivered: number;
+            failed: number;
+            queued: number;
+            sending: number;
+            sent: number;
+        };
         OutboxMessageDto: {
             /** @description Delivery attempts so far */
             attempts: number;
@@ -10860,6 +10944,75 @@ export interface operations {
             };
         };
     };
+    campaignsListCampaigns: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                status?: components["schemas"]["CampaignStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPage"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
     campaignsCreateCampaign: {
         parameters: {
             query?: never;
@@ -11038,7 +11191,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CampaignDto"];
+                    "application/json": components["schemas"]["CampaignDetailDto"];
                 };
             };
             /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
@@ -11570,6 +11723,132 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    unsubscribeConfirm: {
+        parameters: {
+            query: {
+                /** @description Signed per-message token from the email */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML confirmation page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query: {
+                /** @description Signed per-message token from the email */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List-Unsubscribe=One-Click (not required: the token decides) */
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    "List-Unsubscribe"?: "One-Click";
+                };
+            };
+        };
+        responses: {
+            /** @description HTML confirmation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

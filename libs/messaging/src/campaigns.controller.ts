@@ -8,6 +8,7 @@ import {
   Param,
   Post,
   Put,
+  Query,
 } from '@nestjs/common';
 import {
   ApiCreatedResponse,
@@ -16,11 +17,13 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrorCodes, ApiProblems, ErrorCode, UuidParam } from '@app/core';
+import { ApiErrorCodes, ApiProblems, ErrorCode, Page, PageOf, UuidParam } from '@app/core';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import {
+  CampaignDetailDto,
   CampaignDto,
+  CampaignQueryDto,
   CampaignRequestDto,
   DryRunDto,
   SaveTemplateDto,
@@ -120,7 +123,7 @@ export class CampaignsController {
   @ApiOperation({
     summary: 'Count a campaign audience without saving or sending anything',
     description:
-      'How many members the template would reach with this audience (an area within your area, member statuses, an optional expiry window), leaving out members who objected to being contacted, erased members and members without the channel; with a masked sample of up to 5 and the message as it would be queued. An area outside your area answers 403.',
+      'How many members the template would reach with this audience (an area within your area, member statuses, an optional expiry window; or the invitees of a meeting in your area, with {{meetingDate}} and {{meetingPlace}} from the meeting — another meeting answers 404), leaving out members who objected to being contacted, erased members and members without the channel; with a masked sample of up to 5 and the message as it would be queued. An area outside your area answers 403.',
   })
   @RequirePermission(Permission.MessagingSend)
   @ApiOkResponse({ type: DryRunDto })
@@ -145,19 +148,35 @@ export class CampaignsController {
     return this.campaigns.create(user, dto);
   }
 
+  @Get('campaigns')
+  @ApiOperation({
+    summary: 'List campaigns',
+    description:
+      "Campaigns whose audience area lies in your area (a meeting audience: the meeting's area), newest first, optionally by status. Keyset pagination.",
+  })
+  @RequirePermission(Permission.MessagingRead)
+  @ApiOkResponse({ type: PageOf(CampaignDto) })
+  @ApiProblems(HttpStatus.BAD_REQUEST)
+  listCampaigns(
+    @CurrentUser() user: AuthUser,
+    @Query() query: CampaignQueryDto,
+  ): Promise<Page<CampaignDto>> {
+    return this.campaigns.list(user, query);
+  }
+
   @Get('campaigns/:id')
   @ApiOperation({
     summary: 'One campaign',
     description:
-      'A campaign whose audience lies in your area: its status and counts; elsewhere 404.',
+      'A campaign whose audience lies in your area: its status, counts and its messages by outbox status (queued, sending, sent, delivered, failed); elsewhere 404.',
   })
   @RequirePermission(Permission.MessagingRead)
-  @ApiOkResponse({ type: CampaignDto })
+  @ApiOkResponse({ type: CampaignDetailDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
   campaign(
     @CurrentUser() user: AuthUser,
     @Param('id', UuidParam) id: string,
-  ): Promise<CampaignDto> {
+  ): Promise<CampaignDetailDto> {
     return this.campaigns.get(user, id);
   }
 

@@ -1,8 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { DomainEventType } from '@app/core';
-import { Member, MembersService, normaliseCellNumber } from '@app/members';
+import { Injectable } from '@nestjs/common';
+import { normaliseCellNumber } from '@app/members';
+import { ContactObjectionService } from './unsubscribe/contact-objection.service.js';
 
 /** Replies that withdraw consent to campaign and reminder messages (first word, case-insensitive). */
 export const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT'];
@@ -35,15 +33,10 @@ export function senderNumber(from: string): string | null {
  */
 @Injectable()
 export class InboundSmsService {
-  private readonly logger = new Logger(InboundSmsService.name);
-
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly members: MembersService,
-  ) {}
+  constructor(private readonly objections: ContactObjectionService) {}
 
   /** Returns how many members' objections were recorded. */
-  async receive(messages: InboundSms[]): Promise<number> {
+  receive(messages: InboundSms[]): Promise<number> {
     const numbers = [
       ...new Set(
         messages
@@ -52,31 +45,6 @@ export class InboundSmsService {
           .filter((n): n is string => n !== null),
       ),
     ];
-    if (numbers.length === 0) return 0;
-    const changed = await this.dataSource.transaction(async (manager) => {
-      const found = await manager
-        .createQueryBuilder(Member, 'm')
-        .setLock('pessimistic_write')
-        .where('m.cell_number = ANY(:numbers)', { numbers })
-        .andWhere('m.contact_objected_at IS NULL')
-        .andWhere('m.anonymised_at IS NULL')
-        .orderBy('m.id')
-        .getMany();
-      const fresh: Member[] = [];
-      for (const member of found) {
-        fresh.push(
-          await this.members.setPrivacyTimestamp(manager, member, 'contactObjectedAt', new Date(), {
-            action: 'member.objection_changed',
-            reason: 'Replied STOP to an SMS',
-            actorId: null,
-          }),
-        );
-      }
-      return fresh;
-    });
-    for (const member of changed) this.members.publish(DomainEventType.MemberUpdated, member);
-    if (changed.length > 0)
-      this.logger.log(`STOP replies: ${changed.length} objection(s) recorded`);
-    return changed.length;
+    return this.objections.record({ cellNumbers: numbers }, 'Replied STOP to an SMS');
   }
 }

@@ -15,3 +15,5 @@ export * from './templates/message-template.entity.js';
 export * from './templates/sms-segments.js';
 export * from './templates/template-text.js';
 export * from './templates/templates.service.js';
+export * from './unsubscribe/unsubscribe-token.js';
+export * from './channels/senders.js';

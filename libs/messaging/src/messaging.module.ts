@@ -2,10 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG } from '@app/core';
 import type { AppConfig } from '@app/core';
-import { BulkSmsSender } from './channels/bulksms.sms-sender.js';
 import { EmailSender, SmsSender } from './channels/channel-ports.js';
-import { LogEmailSender, LogSmsSender } from './channels/log.senders.js';
-import { SmtpEmailSender } from './channels/smtp.email-sender.js';
+import { createEmailSender, createSmsSender } from './channels/senders.js';
+import { BranchesModule } from '@app/branches';
 import { GeographyModule } from '@app/geography';
 import { MembersModule } from '@app/members';
 import { CampaignsController } from './campaigns.controller.js';
@@ -19,36 +18,34 @@ import { TemplatesService } from './templates/templates.service.js';
 import { OutboxMessage } from './outbox-message.entity.js';
 import { OutboxDispatcher } from './outbox.dispatcher.js';
 import { OutboxService } from './outbox.service.js';
+import { ContactObjectionService } from './unsubscribe/contact-objection.service.js';
+import { UnsubscribeController } from './unsubscribe/unsubscribe.controller.js';
+import { UnsubscribeService } from './unsubscribe/unsubscribe.service.js';
+import { UnsubscribeTokens } from './unsubscribe/unsubscribe-token.js';
 
 export const MESSAGING_ENTITIES = [OutboxMessage, MessageTemplate, Campaign];
 
 /** The outbox, its dispatcher and the channel adapters chosen by configuration. */
 @Module({
-  imports: [TypeOrmModule.forFeature(MESSAGING_ENTITIES), GeographyModule, MembersModule],
-  controllers: [MessagingController, CampaignsController],
+  imports: [
+    TypeOrmModule.forFeature(MESSAGING_ENTITIES),
+    GeographyModule,
+    MembersModule,
+    BranchesModule,
+  ],
+  controllers: [MessagingController, CampaignsController, UnsubscribeController],
   providers: [
+    { provide: EmailSender, inject: [APP_CONFIG], useFactory: createEmailSender },
+    { provide: SmsSender, inject: [APP_CONFIG], useFactory: createSmsSender },
     {
-      provide: EmailSender,
+      provide: UnsubscribeTokens,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): EmailSender =>
-        config.SMTP_URL
-          ? new SmtpEmailSender(config.SMTP_URL, config.MAIL_FROM)
-          : new LogEmailSender(),
-    },
-    {
-      provide: SmsSender,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): SmsSender =>
-        config.SMS_PROVIDER === 'bulksms' && config.BULKSMS_TOKEN_ID && config.BULKSMS_TOKEN_SECRET
-          ? new BulkSmsSender(
-              config.BULKSMS_API_URL,
-              config.BULKSMS_TOKEN_ID,
-              config.BULKSMS_TOKEN_SECRET,
-            )
-          : new LogSmsSender(),
+      useFactory: (config: AppConfig): UnsubscribeTokens => UnsubscribeTokens.fromConfig(config),
     },
     OutboxService,
     OutboxDispatcher,
+    ContactObjectionService,
+    UnsubscribeService,
     TemplatesService,
     CampaignsService,
     InboundSmsService,

@@ -17,6 +17,11 @@ import {
   SmsSender,
 } from './channels/channel-ports.js';
 import { MessageChannel } from './outbox-message.entity.js';
+import {
+  OPT_OUT_KINDS,
+  UNSUBSCRIBE_URL_PLACEHOLDER,
+  UnsubscribeTokens,
+} from './unsubscribe/unsubscribe-token.js';
 
 interface ClaimedRow {
   id: string;
@@ -25,6 +30,8 @@ interface ClaimedRow {
   subject: string | null;
   body: string;
   attempts: number;
+  kind: string;
+  recipient_member_id: string | null;
 }
 
 interface SentReceipt {
@@ -52,19 +59,27 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly email: EmailSender,
     private readonly sms: SmsSender,
+    private readonly unsubscribe: UnsubscribeTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.config.MESSAGING_DISPATCH === 'off') return;
     const interval = this.config.MESSAGING_DISPATCH_INTERVAL_MS;
     if (interval === 0) return;
+    this.start(interval);
+  }
+
+  /** Looks for due messages every `intervalMs` (the API's own loop, or the `cli.js dispatch` worker). */
+  start(intervalMs: number): void {
+    if (this.timer) return;
     this.timer = setInterval(() => {
       if (this.running || this.stopped) return;
       this.running = this.dispatchDue()
         .then(() => undefined)
         .catch((error: unknown) => this.logger.error(`Outbox dispatch failed: ${String(error)}`))
         .finally(() => (this.running = null));
-    }, interval);
+    }, intervalMs);
     this.timer.unref();
   }
 
@@ -86,6 +101,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
       );
       await this.markSent(sent);
       attempted += claimed.length;
+      // Between batches, let whatever else this process serves (requests, sockets) run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return attempted;
   }
@@ -103,7 +120,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
            ORDER BY next_attempt_at
            LIMIT $1
            FOR UPDATE SKIP LOCKED)
-        RETURNING o.id, o.channel, o.recipient, o.subject, o.body, o.attempts`,
+        RETURNING o.id, o.channel, o.recipient, o.subject, o.body, o.attempts, o.kind,
+                  o.recipient_member_id`,
       [BATCH, this.config.MESSAGING_LEASE_SECONDS],
     );
     return rows;
@@ -135,6 +153,19 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
       subject: row.subject,
       body: row.body,
     };
+    if (
+      row.channel === MessageChannel.Email &&
+      row.recipient_member_id &&
+      OPT_OUT_KINDS.includes(row.kind)
+    ) {
+      // RFC 8058 one-click: the mail program POSTs List-Unsubscribe=One-Click to the signed https URL.
+      const url = this.unsubscribe.url(row.id);
+      message.body = message.body.split(UNSUBSCRIBE_URL_PLACEHOLDER).join(url);
+      message.headers = {
+        'List-Unsubscribe': `<${url}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      };
+    }
     try {
       const sender = row.channel === MessageChannel.Email ? this.email : this.sms;
       const receipt = await sender.send(message);

@@ -474,6 +474,14 @@ export class EnvironmentVariables {
   @MinLength(24, { message: 'SMS_WEBHOOK_SECRET must be at least 24 characters' })
   SMS_WEBHOOK_SECRET?: string;
 
+  /**
+   * `off`: this process never delivers outbox messages (set it on the API processes when `cli.js dispatch`
+   * workers deliver, so a large campaign does not share the API's event loop); `on` (default): it delivers
+   * every MESSAGING_DISPATCH_INTERVAL_MS. The `dispatch` worker ignores it.
+   */
+  @IsIn(['on', 'off'])
+  MESSAGING_DISPATCH = 'on';
+
   /** How often this process looks for outbox messages to deliver; 0 = this process never delivers. */
   @Transform(toInt)
   @IsInt()
@@ -510,6 +518,35 @@ export class EnvironmentVariables {
   @IsString()
   @MinLength(4)
   SMS_OPT_OUT_TEXT = 'Reply STOP to opt out';
+
+  /**
+   * Appended to every campaign and reminder email; {{unsubscribeUrl}} becomes the message's own one-click
+   * unsubscribe link (the same URL as its List-Unsubscribe header).
+   */
+  @IsString()
+  @MinLength(4)
+  EMAIL_OPT_OUT_TEXT =
+    'You receive this as a registered member. To stop receiving these messages, open {{unsubscribeUrl}}';
+
+  /**
+   * Public https base URL of this API as members' mail programs reach it (no trailing /api/v1): the unsubscribe
+   * links are <base>/api/v1/messaging/unsubscribe?token=…. Set an https URL in production: RFC 8058 one-click
+   * unsubscribe requires https (mail providers ignore http links).
+   */
+  @Matches(/^https?:\/\/[^/?#]+(\/[^?#]*[^/?#])?$/, {
+    message: 'MESSAGING_PUBLIC_URL must be an http(s):// URL without a trailing slash',
+  })
+  MESSAGING_PUBLIC_URL = 'http://localhost:5000';
+
+  /**
+   * Key of the signed unsubscribe tokens (HMAC-SHA256 under a key derived for this purpose only). Unset: in
+   * production JWT_SECRET is the key material (under its own label), elsewhere a development default. Changing
+   * it invalidates the links in emails sent before.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'MESSAGING_UNSUBSCRIBE_SECRET must be at least 32 characters' })
+  MESSAGING_UNSUBSCRIBE_SECRET?: string;
 
   /** Campaigns one admin may send per rolling hour; more answer 429. */
   @Transform(toInt)
@@ -744,6 +781,15 @@ function productionSecretProblems(
   )
     problems.push(
       `JWT_SECRET: too guessable for production (under 32 random bytes: repeated or too few distinct characters, or too short); generate one with \`openssl rand -base64 48\``,
+    );
+  const unsubscribeKey = input.MESSAGING_UNSUBSCRIBE_SECRET;
+  if (
+    typeof unsubscribeKey === 'string' &&
+    !unsubscribeKey.toLowerCase().includes(PLACEHOLDER_MARK) &&
+    estimatedEntropyBits(unsubscribeKey) < MIN_JWT_SECRET_BITS
+  )
+    problems.push(
+      `MESSAGING_UNSUBSCRIBE_SECRET: too guessable for production (under 32 random bytes); generate one with \`openssl rand -base64 48\``,
     );
   const mfaKey = input.MFA_ENCRYPTION_KEY;
   if (

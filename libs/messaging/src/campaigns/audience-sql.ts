@@ -6,6 +6,11 @@ export interface Audience {
   area: Scope;
   statuses: readonly string[];
   expiry: ExpiryWindow | null;
+  /**
+   * A meeting's invitees (ids), as libs/branches decides them (MeetingsService.invitees: the one rule of who is
+   * invited); area, statuses and expiry then play no part.
+   */
+  memberIds?: readonly string[] | null;
 }
 
 /** Days from today of each expiry window: [from, to] inclusive, negative = in the past. */
@@ -20,10 +25,7 @@ const WINDOWS: Record<ExpiryWindow, [number, number]> = {
  * The WHERE clause over `members m` of an audience: inside the sender's scope and the audience area (both
  * through ScopedSql, never hand-written), with the statuses and expiry window asked for, never an erased member
  * or one who objected to being contacted (contact_objected_at), and only members reachable on the channel.
- *
- * Extension point: meeting invitees. When the meetings module lands, an audience gains `meetingId`; its clause
- * becomes `m.id IN (SELECT member_id FROM meeting_invitees WHERE meeting_id = $n)` added here, with the meeting's
- * area checked against the sender's scope like `area` is. Nothing else (counting, sampling, queuing) changes.
+ * A meeting audience is its invitees' ids (still inside the sender's scope, objectors and erased members out).
  */
 export function audienceWhere(
   sql: ScopedSql,
@@ -32,15 +34,24 @@ export function audienceWhere(
   channel: MessageChannel,
   today: string,
 ): string {
-  const parts = [
-    sql.scope(actor.scope, 'm'),
-    audience.area.level === ScopeLevel.National ? '1 = 1' : sql.scope(audience.area, 'm'),
-    `m.status = ANY(${sql.param([...audience.statuses])}::member_status[])`,
+  const reachable = [
     'm.anonymised_at IS NULL',
     'm.contact_objected_at IS NULL',
     channel === MessageChannel.Sms
       ? "m.cell_number IS NOT NULL AND m.cell_number <> ''"
       : "m.email IS NOT NULL AND m.email <> ''",
+  ];
+  if (audience.memberIds)
+    return [
+      sql.scope(actor.scope, 'm'),
+      `m.id = ANY(${sql.param([...audience.memberIds])}::uuid[])`,
+      ...reachable,
+    ].join(' AND ');
+  const parts = [
+    sql.scope(actor.scope, 'm'),
+    audience.area.level === ScopeLevel.National ? '1 = 1' : sql.scope(audience.area, 'm'),
+    `m.status = ANY(${sql.param([...audience.statuses])}::member_status[])`,
+    ...reachable,
   ];
   if (audience.expiry) {
     const [from, to] = WINDOWS[audience.expiry];

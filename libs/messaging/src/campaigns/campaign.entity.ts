@@ -10,6 +10,8 @@ export enum CampaignStatus {
 
 /** The stored audience definition of a campaign (what was asked for, audited with the send). */
 export interface AudienceDefinition {
+  /** A meeting's invitees (area = the meeting's area; statuses empty, expiry null). */
+  meetingId?: string | null;
   area: { level: string; code: string | null };
   statuses: string[];
   expiry: string | null;

@@ -1,9 +1,21 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, AppException, AuditService, ErrorCode, todayInSouthAfrica } from '@app/core';
+import {
+  APP_CONFIG,
+  AppException,
+  AuditService,
+  decodeCreatedAtCursor,
+  ErrorCode,
+  invalidCursor,
+  Page,
+  todayInSouthAfrica,
+  toPage,
+} from '@app/core';
 import type { AppConfig } from '@app/core';
 import {
+  AccessResource,
+  AccessService,
   AreaChain,
   AuthUser,
   isNational,
@@ -13,16 +25,19 @@ import {
   ScopedSql,
   ScopeLevel,
 } from '@app/auth';
+import { BranchMeeting, MeetingsService } from '@app/branches';
 import { GeographyLevel, GeographyService } from '@app/geography';
 import {
   AudienceSampleDto,
+  CampaignDetailDto,
   CampaignDto,
+  CampaignQueryDto,
   CampaignRequestDto,
   DryRunDto,
   ExpiryWindow,
 } from '../dto/campaign.dto.js';
 import { maskedRecipient } from '../dto/outbox.dto.js';
-import { MessageChannel } from '../outbox-message.entity.js';
+import { MessageChannel, OutboxStatus } from '../outbox-message.entity.js';
 import { MessageTemplate } from '../templates/message-template.entity.js';
 import {
   CAMPAIGN_VARIABLES,
@@ -30,6 +45,7 @@ import {
   parseTemplateText,
   requireSmsFits,
   sizeSms,
+  withEmailOptOut,
   withOptOut,
 } from '../templates/template-text.js';
 import { TemplatesService } from '../templates/templates.service.js';
@@ -42,6 +58,7 @@ const SAMPLE_SIZE = 5;
 
 interface Prepared {
   template: MessageTemplate;
+  meetingId: string | null;
   audience: Audience;
   chain: AreaChain | null;
   subject: string | null;
@@ -50,6 +67,16 @@ interface Prepared {
 }
 
 const maskWord = (word: string): string => (word ? `${word.slice(0, 1)}***` : '');
+
+/** The area of a meeting (its most specific code; national when it has none). */
+function areaOfChain(chain: AreaChain | null): Scope {
+  if (!chain) return { level: ScopeLevel.National, code: null };
+  if (chain.wardCode) return { level: ScopeLevel.Ward, code: chain.wardCode };
+  if (chain.municipalityCode)
+    return { level: ScopeLevel.Municipality, code: chain.municipalityCode };
+  if (chain.districtCode) return { level: ScopeLevel.District, code: chain.districtCode };
+  return { level: ScopeLevel.Province, code: chain.provinceCode };
+}
 
 /**
  * Campaigns: an audience (area within the sender's scope, statuses, expiry window) and a template, counted in a
@@ -63,6 +90,8 @@ export class CampaignsService {
     private readonly templates: TemplatesService,
     private readonly geography: GeographyService,
     private readonly audit: AuditService,
+    private readonly access: AccessService,
+    private readonly meetings: MeetingsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -74,6 +103,7 @@ export class CampaignsService {
       subject: c.subject,
       body: c.body,
       audience: {
+        meetingId: c.audience.meetingId ?? null,
         area: { level: c.audience.area.level as ScopeLevel, code: c.audience.area.code },
         statuses: c.audience.statuses as CampaignDto['audience']['statuses'],
         expiry: c.audience.expiry as ExpiryWindow | null,
@@ -115,13 +145,84 @@ export class CampaignsService {
     return { scope: { level: area.level as ScopeLevel, code }, chain };
   }
 
+  /** A meeting of the sender's area (else 404, as reading it would) and its invitees now. */
+  private async meeting(
+    actor: AuthUser,
+    meetingId: string,
+    manager?: EntityManager,
+  ): Promise<{ meeting: BranchMeeting; memberIds: string[] }> {
+    await this.access.require(actor, AccessResource.Meeting, 'read', [meetingId], { manager });
+    const meeting = await this.meetings.load(meetingId, manager);
+    const invitees = await this.meetings.invitees(meeting, manager);
+    return { meeting, memberIds: invitees.map((i) => i.id) };
+  }
+
+  /** The audience of a stored or requested definition; a meeting's invitees are worked out now. */
+  private async audienceOf(
+    actor: AuthUser,
+    definition: AudienceDefinition,
+    manager?: EntityManager,
+  ): Promise<Audience> {
+    const audience: Audience = {
+      area: { level: definition.area.level as ScopeLevel, code: definition.area.code },
+      statuses: definition.statuses,
+      expiry: definition.expiry as ExpiryWindow | null,
+    };
+    if (definition.meetingId)
+      audience.memberIds = (await this.meeting(actor, definition.meetingId, manager)).memberIds;
+    return audience;
+  }
+
   private async prepare(actor: AuthUser, dto: CampaignRequestDto): Promise<Prepared> {
     const template = await this.templates.findVisible(actor, dto.templateId);
-    const { scope, chain } = await this.resolveArea(actor, dto.audience.area);
+    const { meetingId } = dto.audience;
+    let fromMeeting: Record<string, string> = {};
+    let audience: Audience;
+    let chain: AreaChain | null;
+    if (meetingId) {
+      if (dto.audience.area || dto.audience.statuses || dto.audience.expiry)
+        throw AppException.badRequest(
+          "A meeting audience is the meeting's invitees: leave out area, statuses and expiry",
+          'audience.meetingId',
+          'meeting_audience',
+        );
+      for (const name of CAMPAIGN_VARIABLES)
+        if (dto.variables?.[name as 'meetingDate' | 'meetingPlace'])
+          throw AppException.badRequest(
+            `variables.${name} comes from the meeting; leave it out`,
+            `variables.${name}`,
+            'variable_from_meeting',
+          );
+      const { meeting, memberIds } = await this.meeting(actor, meetingId);
+      fromMeeting = { meetingDate: meeting.scheduledOn, meetingPlace: meeting.place };
+      chain = meeting.provinceCode
+        ? {
+            provinceCode: meeting.provinceCode,
+            districtCode: meeting.districtCode,
+            municipalityCode: meeting.municipalityCode,
+            wardCode: meeting.wardCode,
+          }
+        : null;
+      audience = { area: areaOfChain(chain), statuses: [], expiry: null, memberIds };
+    } else {
+      if (!dto.audience.area || !dto.audience.statuses)
+        throw AppException.badRequest(
+          'An audience needs area and statuses (or meetingId)',
+          'audience.area',
+          'required',
+        );
+      const resolved = await this.resolveArea(actor, dto.audience.area);
+      chain = resolved.chain;
+      audience = {
+        area: resolved.scope,
+        statuses: [...new Set(dto.audience.statuses)],
+        expiry: dto.audience.expiry ?? null,
+      };
+    }
     const used = parseTemplateText(`${template.subject ?? ''}\n${template.body}`, 'body').variables;
     const given: Record<string, string> = {};
     for (const name of CAMPAIGN_VARIABLES) {
-      const value = dto.variables?.[name as 'meetingDate' | 'meetingPlace'];
+      const value = fromMeeting[name] ?? dto.variables?.[name as 'meetingDate' | 'meetingPlace'];
       if (used.includes(name)) {
         if (!value)
           throw AppException.badRequest(
@@ -136,16 +237,13 @@ export class CampaignsService {
     const body =
       template.channel === MessageChannel.Sms
         ? withOptOut(fill(template.body), this.config.SMS_OPT_OUT_TEXT)
-        : fill(template.body);
+        : withEmailOptOut(fill(template.body), this.config.EMAIL_OPT_OUT_TEXT);
     if (template.channel === MessageChannel.Sms)
       requireSmsFits(sizeSms(body), this.config.SMS_MAX_SEGMENTS, 'templateId');
     return {
       template,
-      audience: {
-        area: scope,
-        statuses: [...new Set(dto.audience.statuses)],
-        expiry: dto.audience.expiry ?? null,
-      },
+      meetingId: meetingId ?? null,
+      audience,
       chain,
       subject: template.subject ? fill(template.subject) : null,
       body,
@@ -213,6 +311,7 @@ export class CampaignsService {
   async create(actor: AuthUser, dto: CampaignRequestDto): Promise<CampaignDto> {
     const p = await this.prepare(actor, dto);
     const definition: AudienceDefinition = {
+      ...(p.meetingId ? { meetingId: p.meetingId } : {}),
       area: { level: p.audience.area.level, code: p.audience.area.code },
       statuses: [...p.audience.statuses],
       expiry: p.audience.expiry,
@@ -270,8 +369,44 @@ export class CampaignsService {
     return found;
   }
 
-  async get(actor: AuthUser, id: string): Promise<CampaignDto> {
-    return this.toDto(await this.findVisible(actor, id));
+  async get(actor: AuthUser, id: string): Promise<CampaignDetailDto> {
+    const campaign = await this.findVisible(actor, id);
+    const rows = await this.dataSource.query<{ status: OutboxStatus; n: number }[]>(
+      `SELECT status, count(*)::int AS n FROM messaging_outbox WHERE campaign_id = $1 GROUP BY status`,
+      [campaign.id],
+    );
+    const outbox = { queued: 0, sending: 0, sent: 0, delivered: 0, failed: 0 };
+    for (const row of rows) outbox[row.status] = row.n;
+    return { ...this.toDto(campaign), outbox };
+  }
+
+  /** Campaigns whose audience area lies in the caller's area, newest first (keyset on created_at, id). */
+  async list(actor: AuthUser, query: CampaignQueryDto): Promise<Page<CampaignDto>> {
+    const qb = scoped(
+      this.dataSource.getRepository(Campaign).createQueryBuilder('c'),
+      actor.scope,
+      'c',
+    );
+    if (query.status) qb.andWhere('c.status = :status', { status: query.status });
+    if (query.cursor) {
+      const after = decodeCreatedAtCursor(query.cursor);
+      if (!after) throw invalidCursor();
+      qb.andWhere(
+        `(c.created_at, c.id) < (CAST(:cursorAt AS timestamp) AT TIME ZONE 'UTC', CAST(:cursorId AS uuid))`,
+        { cursorAt: after.at, cursorId: after.id },
+      );
+    }
+    qb.addSelect(
+      `to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`,
+      'cursor_at',
+    )
+      .orderBy('c.createdAt', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .limit(query.limit + 1);
+    const { entities, raw } = await qb.getRawAndEntities<{ cursor_at: string }>();
+    const rows = entities.map((c, i) => ({ dto: this.toDto(c), at: raw[i]?.cursor_at ?? '' }));
+    const page = toPage(rows, query.limit, (r) => [r.at, r.dto.id]);
+    return { data: page.data.map((r) => r.dto), nextCursor: page.nextCursor };
   }
 
   /**
@@ -308,14 +443,7 @@ export class CampaignsService {
           { retryAfterSeconds: retryAfter },
         );
       }
-      const audience: Audience = {
-        area: {
-          level: campaign.audience.area.level as ScopeLevel,
-          code: campaign.audience.area.code,
-        },
-        statuses: campaign.audience.statuses,
-        expiry: campaign.audience.expiry as ExpiryWindow | null,
-      };
+      const audience = await this.audienceOf(actor, campaign.audience, manager);
       const sql = this.where(actor, audience, campaign.channel);
       const recipient = campaign.channel === MessageChannel.Sms ? 'm.cell_number' : 'm.email';
       const [queued] = await manager.query<{ n: number }[]>(

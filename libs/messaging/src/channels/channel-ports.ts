@@ -4,6 +4,8 @@ export interface OutgoingMessage {
   recipient: string;
   subject: string | null;
   body: string;
+  /** Extra mail headers (List-Unsubscribe of campaign and reminder emails); SMS adapters ignore them. */
+  headers?: Record<string, string>;
 }
 
 export interface ProviderReceipt {

@@ -33,6 +33,7 @@ export class SmtpEmailSender extends EmailSender {
         subject: message.subject ?? '',
         text: message.body,
         messageId,
+        ...(message.headers ? { headers: message.headers } : {}),
       });
     } catch (error: unknown) {
       const code = (error as { responseCode?: number }).responseCode;

@@ -15,7 +15,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { AllowsMultilineText } from '@app/core';
+import { AllowsMultilineText, CursorQueryDto } from '@app/core';
 import { MessageChannel } from '../outbox-message.entity.js';
 import { CampaignStatus } from '../campaigns/campaign.entity.js';
 import { TEMPLATE_VARIABLES } from '../templates/template-text.js';
@@ -170,26 +170,41 @@ export class AudienceAreaDto {
   code?: string | null;
 }
 
+const noMeeting = (o: AudienceDto): boolean => o.meetingId == null;
+
 export class AudienceDto {
-  @ApiProperty({
-    type: AudienceAreaDto,
-    description: 'Where the members are; must lie within your area (else 403)',
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      "A meeting's invitees (a ward assembly: the ward's Active and Grace Period members on the meeting date; a structure meeting: its office bearers then). The meeting must lie in your area (else 404); area, statuses and expiry are then left out, and {{meetingDate}}/{{meetingPlace}} come from the meeting.",
   })
+  @IsOptional()
+  @IsUUID()
+  meetingId?: string;
+
+  @ApiPropertyOptional({
+    type: AudienceAreaDto,
+    description:
+      'Where the members are; must lie within your area (else 403). Required without meetingId.',
+  })
+  @ValidateIf(noMeeting)
   @ValidateNested()
   @Type(() => AudienceAreaDto)
-  area!: AudienceAreaDto;
+  area?: AudienceAreaDto;
 
-  @ApiProperty({
+  @ApiPropertyOptional({
     enum: AUDIENCE_STATUSES,
     enumName: 'AudienceStatus',
     isArray: true,
     example: ['active', 'grace_period'],
+    description: 'Required without meetingId.',
   })
+  @ValidateIf(noMeeting)
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(5)
   @IsIn(AUDIENCE_STATUSES, { each: true })
-  statuses!: (typeof AUDIENCE_STATUSES)[number][];
+  statuses?: (typeof AUDIENCE_STATUSES)[number][];
 
   @ApiPropertyOptional({
     enum: EXPIRY_WINDOWS,
@@ -201,6 +216,26 @@ export class AudienceDto {
   @IsOptional()
   @IsIn(EXPIRY_WINDOWS)
   expiry?: ExpiryWindow | null;
+}
+
+/** The audience of a saved campaign: a meeting's invitees carry the meeting's area. */
+export class CampaignAudienceDto {
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  meetingId!: string | null;
+
+  @ApiProperty({ type: AudienceAreaDto })
+  area!: AudienceAreaDto;
+
+  @ApiProperty({
+    enum: AUDIENCE_STATUSES,
+    enumName: 'AudienceStatus',
+    isArray: true,
+    description: 'Empty for a meeting audience (invitees are chosen by the meeting rule)',
+  })
+  statuses!: (typeof AUDIENCE_STATUSES)[number][];
+
+  @ApiProperty({ enum: EXPIRY_WINDOWS, enumName: 'AudienceExpiryWindow', nullable: true })
+  expiry!: ExpiryWindow | null;
 }
 
 export class CampaignVariablesDto {
@@ -288,8 +323,8 @@ export class CampaignDto {
   @ApiProperty()
   body!: string;
 
-  @ApiProperty({ type: AudienceDto })
-  audience!: AudienceDto;
+  @ApiProperty({ type: CampaignAudienceDto })
+  audience!: CampaignAudienceDto;
 
   @ApiProperty({ type: CampaignVariablesDto })
   variables!: CampaignVariablesDto;
@@ -317,4 +352,37 @@ export class CampaignDto {
 
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   sentBy!: string | null;
+}
+
+/** Messages of a campaign by outbox status. */
+export class OutboxCountsDto {
+  @ApiProperty()
+  queued!: number;
+
+  @ApiProperty()
+  sending!: number;
+
+  @ApiProperty()
+  sent!: number;
+
+  @ApiProperty()
+  delivered!: number;
+
+  @ApiProperty()
+  failed!: number;
+}
+
+export class CampaignDetailDto extends CampaignDto {
+  @ApiProperty({
+    type: OutboxCountsDto,
+    description: "The campaign's messages by outbox status now (all 0 for a draft)",
+  })
+  outbox!: OutboxCountsDto;
+}
+
+export class CampaignQueryDto extends CursorQueryDto {
+  @ApiPropertyOptional({ enum: CampaignStatus, enumName: 'CampaignStatus' })
+  @IsOptional()
+  @IsEnum(CampaignStatus)
+  status?: CampaignStatus;
 }

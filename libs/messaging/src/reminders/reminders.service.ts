@@ -39,6 +39,7 @@ export class RemindersService implements OnApplicationBootstrap {
         {
           today,
           optOutText: this.config.SMS_OPT_OUT_TEXT,
+          emailOptOutText: this.config.EMAIL_OPT_OUT_TEXT,
           retentionDays: this.config.MESSAGING_BODY_RETENTION_DAYS,
         },
       );

@@ -2,7 +2,7 @@ import { ScopedSql } from '@app/auth';
 import { whileHoldingClusterLock } from '@app/core';
 import type { EntityManager } from 'typeorm';
 import { renderSql } from '../campaigns/audience-sql.js';
-import { withOptOut } from '../templates/template-text.js';
+import { withEmailOptOut, withOptOut } from '../templates/template-text.js';
 
 /** Advisory-lock key (two-key form) of the daily reminder run: one process at a time across the cluster. */
 export const REMINDER_LOCK_NAMESPACE = 7350;
@@ -51,20 +51,21 @@ export interface ReminderRunResult {
 /**
  * Queues the reminders of every window as of `today` (one INSERT … SELECT per window, each message keyed
  * reminder:<window>:<expiresOn>:<member> so a member gets each window's reminder once per expiry date, however
- * often this runs). SMS when the member has a cell number (with the opt-out text), else email. Members who
+ * often this runs). SMS when the member has a cell number (with the opt-out text), else email (with the email opt-out text and link). Members who
  * objected to being contacted, and erased members, are never included.
  */
 export async function queueRenewalReminders(
   manager: EntityManager,
   today: string,
   optOutText: string,
+  emailOptOutText: string,
 ): Promise<Record<ReminderWindow, number>> {
   const queued = {} as Record<ReminderWindow, number>;
   for (const [window, rule] of Object.entries(REMINDER_WINDOWS) as [ReminderWindow, WindowRule][]) {
     const sql = new ScopedSql();
     const todayParam = sql.param(today);
     const smsBody = renderSql(sql, withOptOut(rule.text, optOutText));
-    const emailBody = renderSql(sql, rule.text);
+    const emailBody = renderSql(sql, withEmailOptOut(rule.text, emailOptOutText));
     const subject = renderSql(sql, rule.subject);
     const windowParam = sql.param(window);
     const hasCell = "(m.cell_number IS NOT NULL AND m.cell_number <> '')";
@@ -117,14 +118,14 @@ export async function purgeOldBodies(manager: EntityManager, days: number): Prom
  */
 export async function runDailyMessaging(
   runner: { query: EntityManager['query']; manager: EntityManager },
-  options: { today: string; optOutText: string; retentionDays: number },
+  options: { today: string; optOutText: string; emailOptOutText: string; retentionDays: number },
 ): Promise<ReminderRunResult> {
   const outcome = await whileHoldingClusterLock(
     runner,
     [REMINDER_LOCK_NAMESPACE, REMINDER_LOCK_KEY],
     async () => {
       const queued = await runner.manager.transaction((manager) =>
-        queueRenewalReminders(manager, options.today, options.optOutText),
+        queueRenewalReminders(manager, options.today, options.optOutText, options.emailOptOutText),
       );
       const purgedBodies = await purgeOldBodies(runner.manager, options.retentionDays);
       return { queued, purgedBodies };

@@ -72,6 +72,11 @@ export function withOptOut(body: string, optOutText: string): string {
   return `${body.trimEnd()}\n${optOutText}`;
 }
 
+/** The email text as sent: the wording, a signature separator and the opt-out text (with its link placeholder). */
+export function withEmailOptOut(body: string, optOutText: string): string {
+  return `${body.trimEnd()}\n\n-- \n${optOutText}`;
+}
+
 /** Size of an SMS built from `body` (canonical, opt-out added) with the sizing samples for unfilled variables. */
 export function sizeSms(body: string): SmsSegments {
   return smsSegments(fillVariables(body, SIZING_SAMPLES));

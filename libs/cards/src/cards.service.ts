@@ -51,6 +51,24 @@ const NOTHING: Omit<CardVerificationDto, 'result'> = {
   expiresOn: null,
 };
 
+/** What verification reads: the card, and its member as of now (null columns when the member is gone). */
+interface CardStateRow {
+  serial: string;
+  kid: string;
+  iat: number;
+  exp: number;
+  expires_on: string;
+  ward_code: string;
+  revoked: boolean;
+  revocation: string | null;
+  status: string | null;
+  member_ward: string | null;
+  first_names: string | null;
+  surname: string | null;
+  province_code: string | null;
+  anonymised: boolean | null;
+}
+
 const initialsOf = (names: string): string =>
   names
     .split(/[\s-]+/)
@@ -330,7 +348,7 @@ export class CardsService {
 
   private async check(token: string): Promise<{
     answer: CardVerificationDto;
-    card: MembershipCard | null;
+    card: { serial: string } | null;
     provinceCode: string | null;
   }> {
     const unknown = {
@@ -343,43 +361,59 @@ export class CardsService {
     const key = this.keyring.verifier(parsed.kid);
     if (!key || !signatureVerifies(parsed, key)) return unknown;
     const { sn, iat, exp } = parsed.claims;
-    const card = await this.dataSource.manager.findOneBy(MembershipCard, { serial: String(sn) });
-    if (
-      !card ||
-      card.kid !== parsed.kid ||
-      Math.floor(card.issuedAt.getTime() / 1000) !== iat ||
-      Math.floor(card.validUntil.getTime() / 1000) !== exp
-    )
-      return unknown;
-    const member = await this.members.findUnscoped(card.memberId);
-    const provinceCode = member?.provinceCode ?? null;
+    const row = await this.cardState(sn);
+    if (!row || row.kid !== parsed.kid || row.iat !== iat || row.exp !== exp) return unknown;
+    const card = { serial: row.serial };
+    const provinceCode = row.province_code;
     const revoked = {
       answer: { result: CardVerificationResult.Revoked, ...NOTHING },
       card,
       provinceCode,
     };
-    if (!member || member.anonymisedAt) return revoked;
+    if (!row.status || row.anonymised) return revoked;
+    const status = row.status as MemberStatus;
     const lapsed =
-      card.revocation === CardRevocation.Expired ||
-      (!card.revokedAt && member.status === MemberStatus.Expired);
+      row.revocation === CardRevocation.Expired ||
+      (!row.revoked && status === MemberStatus.Expired);
     const stillHeld =
-      !card.revokedAt && ISSUABLE.includes(member.status) && member.wardCode === card.wardCode;
+      !row.revoked && ISSUABLE.includes(status) && row.member_ward === row.ward_code;
     if (!lapsed && !stillHeld) return revoked;
     const result =
-      lapsed || Date.now() > card.validUntil.getTime()
+      lapsed || Date.now() > row.exp * 1000
         ? CardVerificationResult.Expired
         : CardVerificationResult.Valid;
     return {
       answer: {
         result,
-        initials: initialsOf(member.firstNames),
-        surnameInitial: initialsOf(member.surname).slice(0, 1),
-        wardName: await this.wardName(card.wardCode),
-        expiresOn: card.expiresOn,
+        initials: initialsOf(row.first_names ?? ''),
+        surnameInitial: initialsOf(row.surname ?? '').slice(0, 1),
+        wardName: await this.wardName(row.ward_code),
+        expiresOn: row.expires_on,
       },
       card,
       provinceCode,
     };
+  }
+
+  /**
+   * The card and its member's current state in one round trip (the public verification's hot path): the one read
+   * of the members table outside libs/members, by primary key, of the columns verification needs. The trigger
+   * already revokes cards in the transaction of a member change; reading the member as well is the second check.
+   */
+  private async cardState(serial: number): Promise<CardStateRow | null> {
+    const rows: CardStateRow[] = await this.dataSource.query(
+      `SELECT c.serial::text AS serial, c.kid,
+              extract(epoch FROM c.issued_at)::float8 AS iat,
+              extract(epoch FROM c.valid_until)::float8 AS exp,
+              to_char(c.expires_on, 'YYYY-MM-DD') AS expires_on, c.ward_code,
+              c.revoked_at IS NOT NULL AS revoked, c.revocation,
+              m.status::text AS status, m.ward_code AS member_ward, m.first_names, m.surname,
+              m.province_code, m.anonymised_at IS NOT NULL AS anonymised
+         FROM membership_cards c LEFT JOIN members m ON m.id = c.member_id
+        WHERE c.serial = $1`,
+      [serial],
+    );
+    return rows[0] ?? null;
   }
 }
 

@@ -156,7 +156,7 @@ async function main_() {
     for (let i = 1; i <= ROWS; i += 1) {
       const id = String(8_000_000_000_000 + i).padStart(13, '0');
       lines.push(
-        `${id},${i % 3 === 0 ? 'R 20,00' : '10.00'},${paidOn},BENCH-${i},${['cash', 'eft', 'external'][i % 3]}`,
+        `${id},${i % 3 === 0 ? '"R 20,00"' : '10.00'},${paidOn},BENCH-${i},${['cash', 'eft', 'external'][i % 3]}`,
       );
     }
     writeFileSync(tmp, lines.join('\n'));

@@ -294,7 +294,7 @@ describe('Client package from its npm pack tarball (e2e)', () => {
         namespace: '/realtime',
         path: '/socket.io',
         sessionEnded: 'session.ended',
-        events: 15,
+        events: 16,
         memberCreated: 'member.created',
       },
     });

@@ -368,4 +368,54 @@ describe('renewals import (e2e)', () => {
       .expect(200);
     expect((list.body.data as Job[]).map((j) => j.id)).toContain(job.id);
   });
+
+  it('resumes a failed import after the last committed batch, nothing recorded twice', async () => {
+    // a batch fails once (the trigger stands in for a crash or a lost connection mid-import)
+    await ctx.db.pool.query(`
+      CREATE FUNCTION renewals_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.reference = 'RES-BOOM' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER renewals_boom BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION renewals_boom();`);
+    const rows = [
+      [ids.b, '10', daysAgo(1), 'RES-1', 'cash'], // batch 1 (rows 2-4)
+      [ids.b, '10', daysAgo(1), 'RES-2', 'cash'],
+      [ids.b, '10', daysAgo(1), 'RES-3', 'cash'],
+      [ids.c, '10', daysAgo(1), 'RES-4', 'cash'], // batch 2 (rows 5-7)
+      [ids.c, '10', daysAgo(1), 'RES-BOOM', 'cash'],
+      [ids.c, '10', daysAgo(1), 'RES-6', 'cash'],
+      [ids.c, '10', daysAgo(1), 'RES-1', 'cash'], // batch 3: repeats row 2, committed before the failure
+    ];
+    const up = await upload(gp, csv([HEADER, ...rows]), { wardCode: WARDS.own });
+    expect(up.status).toBe(202);
+    const failed = await finished(gp, up.body.id);
+    expect(failed).toMatchObject({ status: 'failed', insertedRows: 3, totalRows: 3 });
+    await ctx.db.pool.query(
+      'DROP TRIGGER renewals_boom ON payments; DROP FUNCTION renewals_boom()',
+    );
+    await http()
+      .post(`/api/v1/payments/imports/${failed.id}/retry`)
+      .set(...bearer(gp))
+      .expect(202);
+    const job = await finished(gp, failed.id);
+    expect(job).toMatchObject({
+      status: 'completed',
+      totalRows: 7,
+      insertedRows: 6,
+      rejectedRows: 1,
+      duplicateRows: 1,
+    });
+    const rejected = await report(gp, job.id);
+    expect(rejected.get(8)?.[2]).toBe(
+      'reference: the same cash reference is on row 2 of this file',
+    );
+    const { rows: written } = await ctx.db.pool.query<{ reference: string; n: number }>(
+      `SELECT reference, count(*)::int AS n FROM payments WHERE reference LIKE 'RES-%'
+       GROUP BY reference ORDER BY reference`,
+    );
+    expect(written).toEqual(
+      ['RES-1', 'RES-2', 'RES-3', 'RES-4', 'RES-6', 'RES-BOOM'].map((reference) => ({
+        reference,
+        n: 1,
+      })),
+    );
+  });
 });

@@ -255,10 +255,13 @@ async function writeRenewals(
     [...new Set(rows.map((r) => r.idNumber))],
   ]);
   const members = new Map(found.map((m) => [m.id_number, m]));
-  const existing = await db.query<{ method: string; reference: string }>(EXISTING_SQL, [
-    rows.map((r) => r.method),
-    rows.map((r) => r.reference),
-  ]);
+  // A real run learns of references already recorded from the insert (ON CONFLICT); a dry run asks.
+  const existing = job.dryRun
+    ? await db.query<{ method: string; reference: string }>(EXISTING_SQL, [
+        rows.map((r) => r.method),
+        rows.map((r) => r.reference),
+      ])
+    : [];
   const taken = new Set(existing.map((e) => `${e.method}|${e.reference}`));
   const rejected: RejectedRow[] = [];
   const accepted: { row: RenewalRow; member: MemberFound }[] = [];

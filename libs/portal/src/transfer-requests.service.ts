@@ -379,15 +379,17 @@ export class TransferRequestsService {
     const summaries = await this.members.summariesOf(rows.map((r) => r.memberId));
     const byId = new Map(summaries.map((m) => [m.id, m]));
     return rows.map((r) => {
+      // members are never deleted (erasure anonymises), so every request has its member
       const m = byId.get(r.memberId);
+      if (!m) throw new Error(`Transfer request ${r.id} has no member ${r.memberId}`);
       return {
         ...toDto(r),
         member: {
-          id: r.memberId,
-          membershipNumber: m?.membershipNumber ?? '',
-          firstNames: m?.firstNames ?? '',
-          surname: m?.surname ?? '',
-          status: m?.status ?? MemberStatus.Cancelled,
+          id: m.id,
+          membershipNumber: m.membershipNumber,
+          firstNames: m.firstNames,
+          surname: m.surname,
+          status: m.status,
         },
         decidedBy: r.decidedBy,
         canDecide: r.status === TransferRequestStatus.Pending && this.canDecide(actor, r),

@@ -15,6 +15,7 @@ interface RequestBody {
   memberId: string;
   fromWardCode: string;
   toWardCode: string;
+  reason?: string;
   decisionReason: string | null;
   canDecide?: boolean;
   member?: Record<string, unknown>;
@@ -37,7 +38,11 @@ describe('member portal: transfer requests, positions, renewal intent (e2e)', ()
   const http = () => t.app.http();
 
   beforeAll(async () => {
-    t = await startTestContext({ STATUS_RECALC_CRON: 'off', AUTH_THROTTLE_LIMIT: '1000' });
+    t = await startTestContext({
+      STATUS_RECALC_CRON: 'off',
+      AUTH_THROTTLE_LIMIT: '1000',
+      MEMBER_RETENTION_DAYS: '0',
+    });
     admin = await loginAsSuperAdmin(t.app);
     sourceAdmin = await createUser(t.app, admin, 'ward_admin', 'ward', FROM);
     destAdmin = await createUser(t.app, admin, 'ward_admin', 'ward', TO);
@@ -365,6 +370,46 @@ describe('member portal: transfer requests, positions, renewal intent (e2e)', ()
     );
     expect(seen).toEqual(rows.map((r) => r.id));
     expect(seen.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('the POPIA data export lists the requests; erasure blanks their free-text reasons', async () => {
+    const { member, session } = await memberWithSession();
+    const first = await pendingRequest(session);
+    await decide(destAdmin, first.id, 'reject', 'Lives at 12 Long Street').then((r) =>
+      expect(r.status).toBe(200),
+    );
+    await ask(session, { toWardCode: TO, reason: 'Moved to 7 Short Road' }).then((r) =>
+      expect(r.status).toBe(201),
+    );
+    const exported = await http()
+      .get(`/api/v1/members/${member.id}/data-export`)
+      .set(...bearer(admin))
+      .expect(200);
+    expect(
+      (exported.body.transferRequests as RequestBody[]).map((r) => [r.status, r.reason]),
+    ).toEqual([
+      ['rejected', 'Moved house'],
+      ['pending', 'Moved to 7 Short Road'],
+    ]);
+
+    await http()
+      .post(`/api/v1/members/${member.id}/status`)
+      .set(...bearer(admin))
+      .send({ action: 'cancel', reason: 'Resigned' })
+      .expect(200);
+    const erased = await http()
+      .post(`/api/v1/members/${member.id}/erasure`)
+      .set(...bearer(admin));
+    expect(erased.status).toBe(200);
+    const { rows } = await t.db.pool.query<{ reason: string; decision_reason: string | null }>(
+      `SELECT reason, decision_reason FROM member_transfer_requests WHERE member_id = $1
+        ORDER BY created_at`,
+      [member.id],
+    );
+    expect(rows).toEqual([
+      { reason: '(erased)', decision_reason: '(erased)' },
+      { reason: '(erased)', decision_reason: null },
+    ]);
   });
 
   it('/me/membership lists my current and past leadership positions, and nobody else', async () => {

@@ -3569,6 +3569,8 @@ export interface components {
             positions: components["schemas"]["AppointmentDto"][];
             /** @description Oldest first */
             renewals: components["schemas"]["RenewalRecordDto"][];
+            /** @description Transfer requests the member made in the portal, oldest first */
+            transferRequests: components["schemas"]["TransferRequestDto"][];
             /** @description Oldest first */
             transfers: components["schemas"]["TransferRecordDto"][];
         };

@@ -31,5 +31,6 @@ export const PORTAL_ENTITIES = [AccountClaim, MemberTransferRequest, RenewalInte
   ],
   controllers: [PortalController, TransferRequestsController],
   providers: [AccountClaimService, MeService, TransferRequestsService],
+  exports: [TransferRequestsService],
 })
 export class PortalModule {}

@@ -31,6 +31,9 @@ import {
 } from './dto/transfer-request.dto.js';
 import { MemberTransferRequest, TransferRequestStatus } from './transfer-request.entity.js';
 
+/** What an erased member's transfer-request reasons become. */
+export const ERASED_REASON = '(erased)';
+
 /** A member who is Deceased or Cancelled (or erased) neither asks for nor receives a transfer. */
 const CLOSED: readonly MemberStatus[] = [MemberStatus.Deceased, MemberStatus.Cancelled];
 
@@ -185,6 +188,27 @@ export class TransferRequestsService {
       return row;
     });
     return toDto(fresh);
+  }
+
+  // --- libs/privacy ---
+
+  /** Every transfer request of a member, oldest first (the POPIA data export; the caller checked scope). */
+  async recordsOf(memberId: string): Promise<TransferRequestDto[]> {
+    const rows = await this.dataSource.manager.find(MemberTransferRequest, {
+      where: { memberId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    return rows.map(toDto);
+  }
+
+  /** Erasure, in the caller's transaction: the free-text reasons may hold anything personal, so they go. */
+  async eraseReasons(manager: EntityManager, memberId: string): Promise<void> {
+    await manager.query(
+      `UPDATE member_transfer_requests
+          SET reason = $2::varchar, decision_reason = CASE WHEN decision_reason IS NULL THEN NULL ELSE $2::varchar END
+        WHERE member_id = $1`,
+      [memberId, ERASED_REASON],
+    );
   }
 
   // --- administrators ---
@@ -355,15 +379,17 @@ export class TransferRequestsService {
     const summaries = await this.members.summariesOf(rows.map((r) => r.memberId));
     const byId = new Map(summaries.map((m) => [m.id, m]));
     return rows.map((r) => {
+      // members are never deleted (erasure anonymises), so every request has its member
       const m = byId.get(r.memberId);
+      if (!m) throw new Error(`Transfer request ${r.id} has no member ${r.memberId}`);
       return {
         ...toDto(r),
         member: {
-          id: r.memberId,
-          membershipNumber: m?.membershipNumber ?? '',
-          firstNames: m?.firstNames ?? '',
-          surname: m?.surname ?? '',
-          status: m?.status ?? MemberStatus.Cancelled,
+          id: m.id,
+          membershipNumber: m.membershipNumber,
+          firstNames: m.firstNames,
+          surname: m.surname,
+          status: m.status,
         },
         decidedBy: r.decidedBy,
         canDecide: r.status === TransferRequestStatus.Pending && this.canDecide(actor, r),

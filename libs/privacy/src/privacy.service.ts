@@ -1,4 +1,5 @@
 import { PaymentsService } from '@app/payments';
+import { TransferRequestsService } from '@app/portal';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -102,6 +103,7 @@ export class PrivacyService {
     private readonly leadership: LeadershipService,
     private readonly outbox: OutboxService,
     private readonly payments: PaymentsService,
+    private readonly transferRequests: TransferRequestsService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -126,6 +128,7 @@ export class PrivacyService {
       id,
       applications.map((a) => a.id),
     );
+    const transferRequests = await this.transferRequests.recordsOf(id);
     const accessLog = await this.accessLog(
       actor,
       member,
@@ -157,6 +160,7 @@ export class PrivacyService {
       positions,
       applications: applications.map(applicationDto),
       payments,
+      transferRequests,
       accessLog,
     };
   }
@@ -335,6 +339,7 @@ export class PrivacyService {
       await this.members.scrubHistory(manager, history, scrub);
       await this.audit.eraseChanges(manager, id, audits, scrub);
       await this.leadership.scrubNotes(manager, appointments, scrub);
+      await this.transferRequests.eraseReasons(manager, id);
       const messages = await this.outbox.eraseMemberMessages(manager, id);
       await this.audit.record(
         {

@@ -1,4 +1,5 @@
 import { PaymentDto } from '@app/payments';
+import { TransferRequestDto } from '@app/portal';
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
@@ -195,6 +196,12 @@ export class MemberDataExportDto {
     description: "Payments of the member and of the member's applications, oldest first",
   })
   payments!: PaymentDto[];
+
+  @ApiProperty({
+    type: [TransferRequestDto],
+    description: 'Transfer requests the member made in the portal, oldest first',
+  })
+  transferRequests!: TransferRequestDto[];
 
   @ApiProperty({
     type: [AccessLogEntryDto],

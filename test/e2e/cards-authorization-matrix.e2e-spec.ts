@@ -1,6 +1,6 @@
 import { bearer, Session } from '../harness/auth.js';
 import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/matrix.js';
-import { claimedMember } from '../harness/member-account.js';
+import { claimedMember } from '../harness/portal.js';
 import { WARDS } from '../harness/members.js';
 
 /**

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { nextIp } from '../harness/accounts.js';
 import { bearer, createUser, loginAsSuperAdmin, Session } from '../harness/auth.js';
-import { claimedMember } from '../harness/member-account.js';
+import { claimedMember } from '../harness/portal.js';
 import { createMember, WARDS } from '../harness/members.js';
 import { readPdf } from '../harness/pdf.js';
 import { createTestDatabase, RunningApp, startApp, TestDatabase } from '../harness/test-app.js';

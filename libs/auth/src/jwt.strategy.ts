@@ -6,8 +6,17 @@ import { APP_CONFIG } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { AuthUser } from './auth-user.js';
 import { JWT_ALGORITHM, resolveJwtSecret, TokenService } from './token.service.js';
+import { JwtVerifier, rememberingVerifier } from './verified-tokens.js';
 
 const { ExtractJwt, Strategy } = passportJwt;
+
+// passport-jwt verifies every request's token through this static of its Strategy; the remembering verifier
+// skips the HMAC and JSON decoding for a token it already accepted (its expiry is still checked every time).
+const verifierHost = Strategy as unknown as { JwtVerifier: JwtVerifier & { remembering?: true } };
+if (!verifierHost.JwtVerifier.remembering)
+  verifierHost.JwtVerifier = Object.assign(rememberingVerifier(verifierHost.JwtVerifier), {
+    remembering: true as const,
+  });
 
 /** passport-jwt with the algorithm pinned and issuer/audience checked; the session is checked in validate. */
 @Injectable()

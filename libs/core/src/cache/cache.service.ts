@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import type { Redis } from 'ioredis';
+import { markShared } from '../http/serialised-json.js';
 import { InvalidationSubscription } from '../redis/invalidation-subscription.js';
 import { RedisService } from '../redis/redis.module.js';
 
@@ -167,8 +168,11 @@ export class CacheService implements OnApplicationShutdown {
 
   private remember<T>(fullKey: string, value: T, ttlMs: number): T {
     this.recent.delete(fullKey);
+    // Frozen, so every request it answers may share one serialisation of it (ExpressAppAdapter.reply).
+    const frozen = deepFreeze(value);
+    markShared(frozen);
     this.recent.set(fullKey, {
-      value: deepFreeze(value),
+      value: frozen,
       expiresAt: Date.now() + Math.min(ttlMs, RECENT_TTL_MS),
     });
     if (this.recent.size > RECENT_MAX) {

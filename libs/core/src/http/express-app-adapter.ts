@@ -1,12 +1,18 @@
 import http from 'node:http';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import express, { type Express } from 'express';
+import express, { type Express, type Response } from 'express';
+import { sharedJson, type SerialisedJson } from './serialised-json.js';
 
-/** A constructor for base's instances whose prototype is `prototype` from the start. */
+/**
+ * A constructor for Node's `IncomingMessage`/`ServerResponse` (plain constructor functions, not classes) whose
+ * instances have `prototype` from the start. Calling the base as a function on `this` keeps V8's ordinary `new`
+ * path: `Reflect.construct` with another `new.target`, tried first, made both constructors ~2-3x as costly.
+ */
 function constructingWith<C>(base: C, prototype: object): C {
-  const construct = base as unknown as new (...args: unknown[]) => object;
-  function Constructed(...args: unknown[]): object {
-    return Reflect.construct(construct, args, Constructed) as object;
+  // Both take at most two arguments: IncomingMessage(socket), ServerResponse(req, options).
+  const init = base as unknown as (this: object, a: unknown, b: unknown) => void;
+  function Constructed(this: object, a: unknown, b: unknown): void {
+    init.call(this, a, b);
   }
   Constructed.prototype = prototype;
   return Constructed as unknown as C;
@@ -39,5 +45,31 @@ export class ExpressAppAdapter extends ExpressAdapter {
       },
       app,
     );
+  }
+
+  /**
+   * A shared answer (a cache entry, markShared) goes out as the bytes and ETag made when it was first sent:
+   * what `res.json` would send, without serialising and hashing it again. Anything else, or a response whose
+   * Content-Type a handler set, is Nest's usual reply.
+   */
+  override reply(response: Response, body: unknown, statusCode?: number): unknown {
+    const app = this.getInstance<Express>();
+    const serialised =
+      response.getHeader('Content-Type') === undefined && !app.get('json escape')
+        ? sharedJson(body, (value) => this.serialise(app, value))
+        : undefined;
+    if (!serialised) return super.reply(response, body, statusCode);
+    if (statusCode !== undefined && statusCode !== null) response.status(statusCode);
+    response.setHeader('Content-Type', 'application/json; charset=utf-8');
+    if (serialised.etag) response.setHeader('ETag', serialised.etag);
+    return response.send(serialised.body);
+  }
+
+  private serialise(app: Express, value: object): SerialisedJson {
+    const replacer = app.get('json replacer') as Parameters<typeof JSON.stringify>[1];
+    const spaces = app.get('json spaces') as string | number | undefined;
+    const body = Buffer.from(JSON.stringify(value, replacer as never, spaces), 'utf8');
+    const etagOf = app.get('etag fn') as ((body: Buffer) => string) | undefined;
+    return { body, etag: etagOf?.(body) };
   }
 }

@@ -15,6 +15,7 @@ import { UsersPasswordChangeRequired1795570000000 } from './1795570000000-UsersP
 import { AuditAppendOnly1795563098646 } from './1795563098646-AuditAppendOnly.js';
 import { MessagingOutbox1795740000000 } from './1795740000000-MessagingOutbox.js';
 import { GenericImportJobs1795860000000 } from './1795860000000-GenericImportJobs.js';
+import { WardComplianceIndex1795960000000 } from './1795960000000-WardComplianceIndex.js';
 import { AccountClaims1795840000000 } from './1795840000000-AccountClaims.js';
 import { PasswordResetTokens1795740100000 } from './1795740100000-PasswordResetTokens.js';
 import { UserMfa1795800000000 } from './1795800000000-UserMfa.js';
@@ -48,4 +49,5 @@ export const MIGRATIONS = [
   Branches1795830000000,
   AccountClaims1795840000000,
   GenericImportJobs1795860000000,
+  WardComplianceIndex1795960000000,
 ];

@@ -41,7 +41,8 @@ import {
 } from './dto/branches.dto.js';
 import { BranchMeeting, VerifiedFigures } from './entities/branch-meeting.entity.js';
 import { MeetingAttendance } from './entities/meeting-attendance.entity.js';
-import { inGoodStanding, isInvited, quorumOf } from './meeting-figures.js';
+import { figuresOf, inGoodStanding, isInvited, wardFiguresSql } from './meeting-figures.js';
+import type { WardFigureCounts } from './meeting-figures.js';
 import { attendanceRefusal, judgeAttendance } from './attendance/attendance-rules.js';
 
 export type { AttendanceRejection } from './attendance/attendance-rules.js';
@@ -165,24 +166,33 @@ export class MeetingsService {
     m: BranchMeeting,
     manager?: EntityManager,
   ): Promise<VerifiedFigures> {
+    if (m.type !== MeetingType.Structure) {
+      // One statement: the ward's members on the meeting date and the attendance, counted in SQL.
+      const [counts] = await (manager ?? this.dataSource.manager).query<WardFigureCounts[]>(
+        `WITH on_day AS (
+           SELECT $2::date AS d, (($2::date + 1)::timestamp AT TIME ZONE 'Africa/Johannesburg') AS cutoff
+         ), ${this.standing.statusOnDateSql('$1')}
+         ${wardFiguresSql('$3::uuid')}`,
+        [m.wardCode, m.scheduledOn, m.id],
+      );
+      return figuresOf(
+        counts ?? { invited: 0, inGoodStanding: 0, attendees: 0, attendeesInGoodStanding: 0 },
+      );
+    }
     const [invitees, attendance] = await Promise.all([
       this.invitees(m, manager),
       (manager ?? this.dataSource.manager).find(MeetingAttendance, {
         where: { meetingId: m.id },
       }),
     ]);
-    const counting = new Set(invitees.filter((i) => i.counts).map((i) => i.id));
-    const inGood = counting.size;
-    const quorum = quorumOf(m.type === MeetingType.Structure ? invitees.length : inGood);
-    const attendeesInGoodStanding = attendance.filter((a) => counting.has(a.memberId)).length;
-    return {
+    const invited = new Set(invitees.map((i) => i.id));
+    // A structure's quorum is ⌊office bearers ÷ 2⌋ + 1: every office bearer counts.
+    return figuresOf({
       invited: invitees.length,
-      inGoodStanding: inGood,
-      quorum,
+      inGoodStanding: invitees.length,
       attendees: attendance.length,
-      attendeesInGoodStanding,
-      quorumMet: attendeesInGoodStanding >= quorum,
-    };
+      attendeesInGoodStanding: attendance.filter((a) => invited.has(a.memberId)).length,
+    });
   }
 
   /** The meeting (unscoped) or 404. */

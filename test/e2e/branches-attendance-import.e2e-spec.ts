@@ -95,7 +95,7 @@ describe('branches: attendance register import (e2e)', () => {
   }
 
   async function finished(session: Session, id: string): Promise<Job> {
-    for (let i = 0; i < 300; i += 1) {
+    for (let i = 0; i < 1000; i += 1) {
       const res = await http()
         .get(`/api/v1/meetings/${meetingId}/attendance/imports/${id}`)
         .set(...bearer(session));
@@ -211,7 +211,7 @@ describe('branches: attendance register import (e2e)', () => {
       attendeesInGoodStanding: 4,
       quorumMet: true,
     });
-  });
+  }, 120_000);
 
   it('checks an XLSX register in a dry run without recording anything', async () => {
     const before = await attendees();
@@ -234,7 +234,7 @@ describe('branches: attendance register import (e2e)', () => {
       rejectedRows: 1,
     });
     expect(await attendees()).toEqual(before);
-  });
+  }, 120_000);
 
   it('is scoped like the meeting: another province may neither upload (403) nor see the job (404)', async () => {
     const file = csv([['Membership Number'], [active[3]!.membershipNumber]]);
@@ -268,6 +268,59 @@ describe('branches: attendance register import (e2e)', () => {
       .set(...bearer(admin));
     expect(asMemberImport.status).toBe(404);
   });
+
+  it('fails a job whose meeting is verified while it waits for the meeting lock, recording nothing', async () => {
+    const created = await http()
+      .post('/api/v1/meetings')
+      .set(...bearer(wardAdmin))
+      .send({ type: 'bpa', wardCode: WARD, scheduledOn: D, place: 'Hall' })
+      .expect(201);
+    const bpa = (created.body as { id: string }).id;
+    await http()
+      .post(`/api/v1/meetings/${bpa}/status`)
+      .set(...bearer(wardAdmin))
+      .send({ status: 'held' })
+      .expect(200);
+    // Hold the meeting row as a verification would, while the register comes in.
+    const holder = await pool().connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM branch_meetings WHERE id = $1 FOR UPDATE', [bpa]);
+      const res = await upload(
+        wardAdmin,
+        csv([['Membership Number'], [active[0]!.membershipNumber], [active[1]!.membershipNumber]]),
+        'during-verification.csv',
+        {},
+        bpa,
+      );
+      expect(res.status).toBe(202);
+      await holder.query(
+        `UPDATE branch_meetings SET verified_at = now(), verified_by = $2,
+                verified_figures = '{"invited":0,"inGoodStanding":0,"quorum":1,"attendees":0,"attendeesInGoodStanding":0,"quorumMet":false}'
+          WHERE id = $1`,
+        [bpa, subregional.userId],
+      );
+      await holder.query('COMMIT');
+      let job: Job | undefined;
+      for (let i = 0; i < 1000 && !['completed', 'failed'].includes(job?.status ?? ''); i += 1) {
+        await new Promise((r) => setTimeout(r, 100));
+        job = (
+          await http()
+            .get(`/api/v1/meetings/${bpa}/attendance/imports/${res.body.id}`)
+            .set(...bearer(wardAdmin))
+        ).body as Job;
+      }
+      expect(job).toMatchObject({ status: 'failed', insertedRows: 0 });
+      expect(job?.error).toMatch(/verified/);
+    } finally {
+      holder.release();
+    }
+    const { rows } = await pool().query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM branch_meeting_attendance WHERE meeting_id = $1',
+      [bpa],
+    );
+    expect(rows[0]?.n).toBe(0);
+  }, 120_000);
 
   it('refuses a register once the meeting is verified (409 MEETING_LOCKED), creating no job', async () => {
     await http()

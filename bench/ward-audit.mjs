@@ -11,8 +11,10 @@
 // of its Active members attending; every other one verified (frozen figures), the rest unverified, so half the
 // answers take the expensive path: the ward's members and their status on the meeting date computed live from
 // renewals, transfers and status history (MemberStandingService.membersOn). Then a super admin (created with
-// `cli.js create-admin` if missing) asks the compiled API in a closed loop. Writes bench/results-ward-audit.json
-// and bench/results-ward-audit.md.
+// `cli.js create-admin` if missing) asks the compiled API in a closed loop, then counts the SQL statements of one
+// request (pg_stat_database.xact_commit over 40 sequential requests; approximate: the statistics are flushed about
+// once a second) for a verified and a live ward. `VACUUM (ANALYZE) members` first, as autovacuum would after the
+// bulk load (index-only scans). Writes bench/results-ward-audit.json and bench/results-ward-audit.md.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -111,6 +113,8 @@ async function main() {
   }
   const members = (await pool.query('SELECT count(*)::int AS n FROM members')).rows[0].n;
   const wards = await arrange(pool);
+  // What autovacuum does after a bulk load: the visibility map lets the ward's index-only scans skip the heap.
+  await pool.query('VACUUM (ANALYZE) members');
   const created = runCli(
     ['create-admin', '--email', ADMIN.email, '--password', ADMIN.password],
     true,
@@ -146,7 +150,43 @@ async function main() {
       }),
     );
     latencies.sort((a, b) => a - b);
+    // Statements per request (pg_stat_database.xact_commit: each autocommit statement is one transaction),
+    // sequentially, for a ward whose latest BGA is verified (frozen figures) and one whose figures are live.
+    const statements = async (ward) => {
+      const stat = new pg.Client({ connectionString: databaseUrl });
+      await stat.connect();
+      const commits = async () => {
+        await new Promise((r) => setTimeout(r, 1200)); // the statistics are flushed about once a second
+        const { rows } = await stat.query(
+          'SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()',
+        );
+        return Number(rows[0].n);
+      };
+      const n = 40;
+      const before = await commits();
+      for (let i = 0; i < n; i += 1) await ask(ward);
+      const after = await commits();
+      await stat.end();
+      return Number(((after - before - 2) / n).toFixed(1)); // less the two statistics reads
+    };
+    const probe = new pg.Client({ connectionString: databaseUrl });
+    await probe.connect();
+    const kinds = (
+      await probe.query(
+        `SELECT ward_code, verified_at IS NOT NULL AS verified FROM branch_meetings
+          WHERE place = $1 ORDER BY ward_code`,
+        [PLACE],
+      )
+    ).rows;
+    await probe.end();
+    const verifiedWard = kinds.find((k) => k.verified)?.ward_code;
+    const liveWard = kinds.find((k) => !k.verified)?.ward_code;
+    const statementsPerRequest = {
+      verified: verifiedWard ? await statements(verifiedWard) : null,
+      live: liveWard ? await statements(liveWard) : null,
+    };
     const result = {
+      statementsPerRequest,
       members,
       wards: wards.length,
       connections,

@@ -24,6 +24,7 @@ import { GenericImportJobs1795860000000 } from './1795860000000-GenericImportJob
 import { MembershipCards1795910000000 } from './1795910000000-MembershipCards.js';
 import { PortalTransfers1795920000000 } from './1795920000000-PortalTransfers.js';
 import { ApplicationFinancialReview1795950000000 } from './1795950000000-ApplicationFinancialReview.js';
+import { WardComplianceIndex1795960000000 } from './1795960000000-WardComplianceIndex.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
@@ -54,4 +55,5 @@ export const MIGRATIONS = [
   MembershipCards1795910000000,
   PortalTransfers1795920000000,
   ApplicationFinancialReview1795950000000,
+  WardComplianceIndex1795960000000,
 ];

@@ -1,61 +1,35 @@
-import { bearer, createUser, loginAsSuperAdmin, Session } from '../harness/auth.js';
+import { bearer, Session } from '../harness/auth.js';
 import { daysFromToday, insertBranchMember, BranchMember } from '../harness/branches-fixtures.js';
+import {
+  FORBIDDEN,
+  Matrix,
+  MATRIX_USERS,
+  PerTarget,
+  Place,
+  startMatrix,
+} from '../harness/matrix.js';
 import { WARDS } from '../harness/members.js';
-import { startTestContext, TestContext } from '../harness/test-app.js';
+import type { TestContext } from '../harness/test-app.js';
 
 /**
  * Every branches route x every role x a target in the caller's own area, a sibling area and the parent's wider
- * area (the places of the members matrix). Reads outside scope answer 404, writes 403; roles without the
- * permission get 403 before any lookup. Allowed delegate selections answer 422 (the meeting is not verified):
- * access was granted, the domain rule refused.
+ * area (the shared frame of test/harness/matrix.ts). Reads outside scope answer 404, writes 403; roles without
+ * the permission get 403 before any lookup. Allowed delegate selections answer 422 (the meeting is not
+ * verified), allowed retries of a completed attendance import 409: access was granted, the domain rule refused.
+ * Attendance register uploads are dry runs (nothing is written behind the next call's back).
  */
-type Place = keyof typeof WARDS;
-type Role =
-  | 'super_admin'
-  | 'national_admin'
-  | 'provincial_admin'
-  | 'regional_admin'
-  | 'subregional_admin'
-  | 'ward_admin'
-  | 'auditor'
-  | 'member';
+const ROLES = [
+  'super_admin',
+  'national_admin',
+  'provincial_admin',
+  'regional_admin',
+  'subregional_admin',
+  'ward_admin',
+  'auditor',
+  'member',
+] as const;
+type Role = (typeof ROLES)[number];
 
-const USERS: Record<Role, { level: string; code: string | null; places: [Place, Place, Place] }> = {
-  super_admin: {
-    level: 'national',
-    code: null,
-    places: ['own', 'otherProvince', 'siblingDistrict'],
-  },
-  national_admin: {
-    level: 'national',
-    code: null,
-    places: ['own', 'otherProvince', 'siblingDistrict'],
-  },
-  provincial_admin: {
-    level: 'province',
-    code: 'GP',
-    places: ['own', 'otherProvince', 'otherProvince'],
-  },
-  regional_admin: {
-    level: 'district',
-    code: 'DC42',
-    places: ['own', 'siblingDistrict', 'otherProvince'],
-  },
-  subregional_admin: {
-    level: 'municipality',
-    code: 'GT421',
-    places: ['own', 'siblingMunicipality', 'siblingDistrict'],
-  },
-  ward_admin: {
-    level: 'ward',
-    code: WARDS.own,
-    places: ['own', 'siblingWard', 'siblingMunicipality'],
-  },
-  auditor: { level: 'province', code: 'GP', places: ['own', 'otherProvince', 'otherProvince'] },
-  member: { level: 'ward', code: WARDS.own, places: ['own', 'siblingWard', 'siblingMunicipality'] },
-};
-
-type PerTarget = [own: number, sibling: number, parent: number];
 const ROUTES = [
   'getMeeting',
   'invitations',
@@ -73,6 +47,10 @@ const ROUTES = [
   'approve',
   'selectDelegate',
   'replaceDelegate',
+  'importAttendance',
+  'attendanceImport',
+  'attendanceImportReport',
+  'retryAttendanceImport',
 ] as const;
 type Route = (typeof ROUTES)[number];
 type Expected = Record<Route, PerTarget> & Record<'lists' | 'limits', number[]>;
@@ -81,7 +59,7 @@ const R: PerTarget = [200, 404, 404];
 const W: PerTarget = [200, 403, 403];
 const C: PerTarget = [201, 403, 403];
 const ALL = (s: number): PerTarget => [s, s, s];
-const NO = ALL(403);
+const NO = FORBIDDEN;
 
 const AREA_ADMIN: Expected = {
   getMeeting: R,
@@ -100,6 +78,10 @@ const AREA_ADMIN: Expected = {
   approve: C,
   selectDelegate: [422, 403, 403],
   replaceDelegate: [422, 403, 403],
+  importAttendance: [202, 403, 403],
+  attendanceImport: R,
+  attendanceImportReport: R,
+  retryAttendanceImport: [409, 403, 403],
   lists: [200, 200, 200, 200, 200],
   limits: [200],
 };
@@ -120,6 +102,10 @@ const NATIONAL: Expected = {
   approve: ALL(201),
   selectDelegate: ALL(422),
   replaceDelegate: ALL(422),
+  importAttendance: ALL(202),
+  attendanceImport: ALL(200),
+  attendanceImportReport: ALL(200),
+  retryAttendanceImport: ALL(409),
   lists: [200, 200, 200, 200, 200],
   limits: [200],
 };
@@ -148,6 +134,10 @@ const EXPECTED: Record<Role, Expected> = {
     approve: NO,
     selectDelegate: NO,
     replaceDelegate: NO,
+    importAttendance: NO,
+    attendanceImport: R,
+    attendanceImportReport: R,
+    retryAttendanceImport: NO,
     lists: [200, 200, 200, 200, 200],
     limits: [403],
   },
@@ -161,23 +151,22 @@ const EXPECTED: Record<Role, Expected> = {
 const MEETING_DATE = daysFromToday(-5);
 
 describe('branches: authorisation matrix (e2e)', () => {
+  let m: Matrix<Role>;
   let t: TestContext;
   let admin: Session;
-  const sessions = {} as Record<Role, Session>;
   const meetings = {} as Record<Place, string>;
   const members = {} as Record<Place, BranchMember>;
   const delegates = {} as Record<Place, string>;
+  /** A completed attendance import of each place's meeting, uploaded (as it were) by that ward. */
+  const imports = {} as Record<Place, string>;
 
   const http = () => t.app.http();
   const pool = () => t.db.pool;
 
   beforeAll(async () => {
-    t = await startTestContext({ AUTH_THROTTLE_LIMIT: '1000' });
-    admin = await loginAsSuperAdmin(t.app);
-    for (const [role, u] of Object.entries(USERS) as [Role, (typeof USERS)[Role]][]) {
-      sessions[role] =
-        role === 'super_admin' ? admin : await createUser(t.app, admin, role, u.level, u.code);
-    }
+    m = await startMatrix(ROLES);
+    t = m.t;
+    admin = m.admin;
     for (const place of Object.keys(WARDS) as Place[]) {
       members[place] = await insertBranchMember(pool(), WARDS[place]);
       const res = await http()
@@ -193,6 +182,17 @@ describe('branches: authorisation matrix (e2e)', () => {
         [members[place].id, meetings[place]],
       );
       delegates[place] = rows[0]!.id;
+      const job = await pool().query<{ id: string }>(
+        `INSERT INTO import_jobs (kind, parameters, status, mode, dry_run, file_name, format, file_sha256,
+                                  file_size, scope_key, province_code, district_code, municipality_code,
+                                  ward_code, uploaded_by, finished_at)
+         SELECT 'attendance', jsonb_build_object('meetingId', $2::text), 'completed', 'create', false,
+                'register.csv', 'csv', repeat('0', 64), 1, 'ward:' || w.code, w.province_code,
+                w.district_code, w.municipality_code, w.code, $3, now()
+           FROM wards w WHERE w.code = $1 RETURNING id`,
+        [WARDS[place], meetings[place], admin.userId],
+      );
+      imports[place] = job.rows[0]!.id;
     }
   }, 180_000);
   afterAll(() => t?.close());
@@ -217,9 +217,8 @@ describe('branches: authorisation matrix (e2e)', () => {
     return rows[0]?.version ?? 0;
   }
 
-  it.each(Object.keys(USERS) as Role[])('%s', async (role) => {
-    const b = bearer(sessions[role]);
-    const places = USERS[role].places;
+  it.each(ROLES)('%s', async (role) => {
+    const b = bearer(m.sessions[role]);
     const calls: Record<Route, (p: Place) => Promise<number>> = {
       getMeeting: async (p) =>
         (
@@ -328,16 +327,45 @@ describe('branches: authorisation matrix (e2e)', () => {
             .set(...b)
             .send({ memberId: members[p].id, meetingId: meetings[p], reason: 'Matrix' })
         ).status,
+      importAttendance: async (p) =>
+        (
+          await http()
+            .post(`/api/v1/meetings/${meetings[p]}/attendance/imports`)
+            .set(...b)
+            .field('dryRun', 'true')
+            .attach(
+              'file',
+              Buffer.from(`Membership Number\n${members[p].membershipNumber}\n`),
+              'register.csv',
+            )
+        ).status,
+      attendanceImport: async (p) =>
+        (
+          await http()
+            .get(`/api/v1/meetings/${meetings[p]}/attendance/imports/${imports[p]}`)
+            .set(...b)
+        ).status,
+      attendanceImportReport: async (p) =>
+        (
+          await http()
+            .get(`/api/v1/meetings/${meetings[p]}/attendance/imports/${imports[p]}/report`)
+            .set(...b)
+        ).status,
+      retryAttendanceImport: async (p) =>
+        (
+          await http()
+            .post(`/api/v1/meetings/${meetings[p]}/attendance/imports/${imports[p]}/retry`)
+            .set(...b)
+        ).status,
     };
     const actual = {} as Expected;
     for (const route of ROUTES) {
-      const out: number[] = [];
-      for (const p of places) {
+      actual[route] = await m.perTarget(role, async (p) => {
         await reset(p);
-        out.push(await calls[route](p));
+        const status = await calls[route](p);
         await reset(p);
-      }
-      actual[route] = out as PerTarget;
+        return status;
+      });
     }
     actual.lists = [
       (
@@ -383,14 +411,14 @@ describe('branches: authorisation matrix (e2e)', () => {
     'subregional_admin',
     'ward_admin',
     'auditor',
-  ] as Role[])('%s lists exactly the meetings and delegates of its own area', async (role) => {
-    const u = USERS[role];
+  ] as const)('%s lists exactly the meetings and delegates of its own area', async (role) => {
+    const u = MATRIX_USERS[role];
     const column = {
       province: 'province_code',
       district: 'district_code',
       municipality: 'municipality_code',
       ward: 'ward_code',
-    }[u.level] as string;
+    }[u.level];
     for (const [table, path] of [
       ['branch_meetings', '/api/v1/meetings?limit=100'],
       ['branch_delegates', '/api/v1/delegates?limit=100&history=true'],
@@ -401,7 +429,7 @@ describe('branches: authorisation matrix (e2e)', () => {
       );
       const res = await http()
         .get(path)
-        .set(...bearer(sessions[role]));
+        .set(...bearer(m.sessions[role]));
       const ids = (res.body.data as { id: string }[]).map((x) => x.id).sort();
       expect(ids).toEqual(rows.map((r) => r.id).sort());
       expect(ids.length).toBeGreaterThan(0);

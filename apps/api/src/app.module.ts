@@ -4,7 +4,7 @@ import { AuthModule } from '@app/auth';
 import { GeographyModule } from '@app/geography';
 import { MemberExportModule, MemberImportsModule, MembersModule } from '@app/members';
 import { LeadershipModule } from '@app/leadership';
-import { BranchesModule } from '@app/branches';
+import { AttendanceImportsModule, BranchesModule } from '@app/branches';
 import { RealtimeModule } from '@app/realtime';
 import { PrivacyModule } from '@app/privacy';
 import { StatsModule } from '@app/stats';
@@ -33,6 +33,7 @@ export class AppModule {
         MembersModule,
         LeadershipModule,
         BranchesModule,
+        AttendanceImportsModule,
         RealtimeModule,
         PrivacyModule,
         MessagingModule,

@@ -6,3 +6,6 @@ export * from './meeting-figures.js';
 export * from './meetings.service.js';
 export * from './ward-audit.service.js';
 export * from './delegates.service.js';
+export * from './attendance/attendance-rules.js';
+export * from './attendance/attendance-imports.module.js';
+export { ATTENDANCE_IMPORT_KIND } from './attendance/attendance-import.kind.js';

@@ -41,11 +41,11 @@ import {
 } from './dto/branches.dto.js';
 import { BranchMeeting, VerifiedFigures } from './entities/branch-meeting.entity.js';
 import { MeetingAttendance } from './entities/meeting-attendance.entity.js';
-import { inGoodStanding, isInvited, quorumOf } from './meeting-figures.js';
+import { figuresOf, inGoodStanding, isInvited, wardFiguresSql } from './meeting-figures.js';
+import type { WardFigureCounts } from './meeting-figures.js';
+import { attendanceRefusal, judgeAttendance } from './attendance/attendance-rules.js';
 
-/** Why a membership number was refused for attendance. */
-export type AttendanceRejection =
-  'unknown' | 'other_ward' | 'not_invited' | 'duplicate' | 'already_recorded';
+export type { AttendanceRejection } from './attendance/attendance-rules.js';
 
 /** A member who may attend (invitee) with the status of the meeting date and whether they count for quorum. */
 interface Invitee {
@@ -166,24 +166,33 @@ export class MeetingsService {
     m: BranchMeeting,
     manager?: EntityManager,
   ): Promise<VerifiedFigures> {
+    if (m.type !== MeetingType.Structure) {
+      // One statement: the ward's members on the meeting date and the attendance, counted in SQL.
+      const [counts] = await (manager ?? this.dataSource.manager).query<WardFigureCounts[]>(
+        `WITH on_day AS (
+           SELECT $2::date AS d, (($2::date + 1)::timestamp AT TIME ZONE 'Africa/Johannesburg') AS cutoff
+         ), ${this.standing.statusOnDateSql('$1')}
+         ${wardFiguresSql('$3::uuid')}`,
+        [m.wardCode, m.scheduledOn, m.id],
+      );
+      return figuresOf(
+        counts ?? { invited: 0, inGoodStanding: 0, attendees: 0, attendeesInGoodStanding: 0 },
+      );
+    }
     const [invitees, attendance] = await Promise.all([
       this.invitees(m, manager),
       (manager ?? this.dataSource.manager).find(MeetingAttendance, {
         where: { meetingId: m.id },
       }),
     ]);
-    const counting = new Set(invitees.filter((i) => i.counts).map((i) => i.id));
-    const inGood = counting.size;
-    const quorum = quorumOf(m.type === MeetingType.Structure ? invitees.length : inGood);
-    const attendeesInGoodStanding = attendance.filter((a) => counting.has(a.memberId)).length;
-    return {
+    const invited = new Set(invitees.map((i) => i.id));
+    // A structure's quorum is ⌊office bearers ÷ 2⌋ + 1: every office bearer counts.
+    return figuresOf({
       invited: invitees.length,
-      inGoodStanding: inGood,
-      quorum,
+      inGoodStanding: invitees.length,
       attendees: attendance.length,
-      attendeesInGoodStanding,
-      quorumMet: attendeesInGoodStanding >= quorum,
-    };
+      attendeesInGoodStanding: attendance.filter((a) => invited.has(a.memberId)).length,
+    });
   }
 
   /** The meeting (unscoped) or 404. */
@@ -468,6 +477,13 @@ export class MeetingsService {
     return meetingDto(m, await this.figures(m));
   }
 
+  /** 409 MEETING_LOCKED once verified; 422 MEETING_NOT_ELIGIBLE when cancelled, postponed or in the future. */
+  requireAttendanceOpen(meeting: BranchMeeting): void {
+    const refusal = attendanceRefusal(meeting, todayInSouthAfrica());
+    if (refusal?.kind === 'locked') throw locked(meeting);
+    if (refusal) throw notEligible(refusal.detail);
+  }
+
   /**
    * Records attendees by membership number in one transaction. Each number must be an invitee of the meeting
    * (a member of the ward, Active or Grace Period on the meeting date; or an office bearer of the structure),
@@ -481,19 +497,9 @@ export class MeetingsService {
   ): Promise<AttendanceResultDto> {
     const m = await this.dataSource.transaction(async (manager) => {
       const meeting = await this.lockForChange(manager, actor, id);
-      if (
-        meeting.status === MeetingStatus.Cancelled ||
-        meeting.status === MeetingStatus.Postponed
-      ) {
-        throw notEligible(`Attendance cannot be recorded for a ${meeting.status} meeting`);
-      }
-      if (meeting.scheduledOn > todayInSouthAfrica()) {
-        throw notEligible(
-          `The meeting is on ${meeting.scheduledOn}: record attendance on or after that day`,
-        );
-      }
+      this.requireAttendanceOpen(meeting);
       const invitees = new Map(
-        (await this.invitees(meeting, manager)).map((i) => [i.membershipNumber, i]),
+        (await this.invitees(meeting, manager)).map((i) => [i.membershipNumber, i.id]),
       );
       const recorded = new Set(
         (await manager.find(MeetingAttendance, { where: { meetingId: id } })).map(
@@ -501,42 +507,22 @@ export class MeetingsService {
         ),
       );
       const known = new Map(
-        (await this.standing.byMembershipNumbers(numbers, manager)).map((p) => [
-          p.membershipNumber,
-          p,
-        ]),
+        (
+          await this.standing.byMembershipNumbers(
+            numbers.map((n) => n.trim()),
+            manager,
+          )
+        ).map((p) => [p.membershipNumber, p.wardCode]),
       );
-      const rejected: { membershipNumber: string; reason: AttendanceRejection }[] = [];
-      const accepted: { memberId: string; membershipNumber: string }[] = [];
-      const seen = new Set<string>();
-      for (const raw of numbers) {
-        const number = raw.trim();
-        if (seen.has(number)) {
-          rejected.push({ membershipNumber: number, reason: 'duplicate' });
-          continue;
-        }
-        seen.add(number);
-        const person = known.get(number);
-        if (!person) {
-          rejected.push({ membershipNumber: number, reason: 'unknown' });
-          continue;
-        }
-        const invitee = invitees.get(number);
-        if (!invitee) {
-          const otherWard =
-            meeting.type !== MeetingType.Structure && person.wardCode !== meeting.wardCode;
-          rejected.push({
-            membershipNumber: number,
-            reason: otherWard ? 'other_ward' : 'not_invited',
-          });
-          continue;
-        }
-        if (recorded.has(invitee.id)) {
-          rejected.push({ membershipNumber: number, reason: 'already_recorded' });
-          continue;
-        }
-        accepted.push({ memberId: invitee.id, membershipNumber: number });
-      }
+      const { accepted, rejected: refused } = judgeAttendance(meeting, numbers, {
+        invitees,
+        known,
+        recorded,
+      });
+      const rejected = refused.map(({ membershipNumber, reason }) => ({
+        membershipNumber,
+        reason,
+      }));
       if (rejected.length > 0) {
         throw new AppException(
           HttpStatus.UNPROCESSABLE_ENTITY,
@@ -548,7 +534,12 @@ export class MeetingsService {
       }
       await manager.insert(
         MeetingAttendance,
-        accepted.map((a) => ({ ...a, meetingId: id, recordedBy: actor.id })),
+        accepted.map((a) => ({
+          memberId: a.memberId,
+          membershipNumber: a.membershipNumber,
+          meetingId: id,
+          recordedBy: actor.id,
+        })),
       );
       await this.audit.record(
         {

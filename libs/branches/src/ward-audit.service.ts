@@ -29,11 +29,42 @@ import {
   WardAuditQueryDto,
   WardComplianceDto,
 } from './dto/branches.dto.js';
-import { BranchDelegate } from './entities/branch-delegate.entity.js';
 import { WardAuditRecord } from './entities/ward-audit-record.entity.js';
-import { MeetingsService } from './meetings.service.js';
+import type { VerifiedFigures } from './entities/branch-meeting.entity.js';
+import { figuresOf, wardFiguresSql } from './meeting-figures.js';
+import type { WardFigureCounts } from './meeting-figures.js';
 
 const WARD_RE = /^\d{8}$/;
+
+const NO_COUNTS: WardFigureCounts = {
+  invited: 0,
+  inGoodStanding: 0,
+  attendees: 0,
+  attendeesInGoodStanding: 0,
+};
+
+/** One row of WardAuditService.snapshot. */
+interface WardSnapshot {
+  active: number;
+  delegates: number;
+  bga: {
+    id: string;
+    scheduledOn: string;
+    verifiedAt: string | null;
+    verifiedFigures: VerifiedFigures | null;
+    presidingMemberId: string | null;
+    secretaryMemberId: string | null;
+  } | null;
+  live: WardFigureCounts | null;
+  approval: {
+    id: string;
+    actorUserId: string;
+    createdAt: string;
+    exception: boolean;
+    reason: string | null;
+    compliant: boolean;
+  } | null;
+}
 
 function approvalDto(r: WardAuditRecord): ApprovalDto {
   return {
@@ -58,7 +89,6 @@ export class WardAuditService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly geography: GeographyService,
     private readonly standing: MemberStandingService,
-    private readonly meetings: MeetingsService,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
   ) {}
@@ -70,21 +100,59 @@ export class WardAuditService {
     return chain;
   }
 
+  /**
+   * Everything the five criteria and the latest approval need, in one statement (one round trip): today's Active
+   * count (index (ward_code, status)), the latest held BGA with its frozen figures, or, while it is unverified, its
+   * figures computed live (statusOnDateSql + wardFiguresSql, the rule of MeetingsService.figures), the active SRPA
+   * delegates and the latest approval. The live part reads nothing when the BGA is verified or there is none.
+   */
+  private async snapshot(ward: string): Promise<WardSnapshot> {
+    const [row] = await this.dataSource.query<WardSnapshot[]>(
+      `WITH bga AS (
+         SELECT id, to_char(scheduled_on, 'YYYY-MM-DD') AS "scheduledOn", verified_at AS "verifiedAt",
+                verified_figures AS "verifiedFigures", presiding_member_id AS "presidingMemberId",
+                secretary_member_id AS "secretaryMemberId", scheduled_on
+           FROM branch_meetings
+          WHERE ward_code = $1 AND type = 'bga' AND status = 'held'
+          ORDER BY scheduled_on DESC, id DESC LIMIT 1
+       ), on_day AS (
+         SELECT scheduled_on AS d, ((scheduled_on + 1)::timestamp AT TIME ZONE 'Africa/Johannesburg') AS cutoff
+           FROM bga WHERE "verifiedFigures" IS NULL
+       ), ${this.standing.statusOnDateSql('$1')}, live AS (
+         ${wardFiguresSql('(SELECT id FROM bga)')}
+       )
+       SELECT (SELECT count(*)::int FROM members WHERE ward_code = $1 AND status = 'active') AS "active",
+              (SELECT count(*)::int FROM branch_delegates
+                WHERE ward_code = $1 AND assembly = 'srpa' AND active) AS "delegates",
+              (SELECT json_build_object('id', id, 'scheduledOn', "scheduledOn", 'verifiedAt', "verifiedAt",
+                        'verifiedFigures', "verifiedFigures", 'presidingMemberId', "presidingMemberId",
+                        'secretaryMemberId', "secretaryMemberId") FROM bga) AS "bga",
+              CASE WHEN EXISTS (SELECT 1 FROM on_day) THEN (SELECT row_to_json(live) FROM live) END AS "live",
+              (SELECT json_build_object('id', r.id, 'actorUserId', r.actor_user_id, 'createdAt', r.created_at,
+                        'exception', r.exception, 'reason', r.reason, 'compliant', r.compliant)
+                 FROM ward_audit_records r WHERE r.ward_code = $1 AND r.kind = 'approval'
+                ORDER BY r.created_at DESC LIMIT 1) AS "approval"`,
+      [ward],
+    );
+    if (!row) throw new Error(`No compliance row for ward ${ward}`);
+    return row;
+  }
+
   /** The five criteria of one ward, now. `activeCount` may be given when already counted (area views). */
   async evaluate(
     chain: WardChain,
     activeCount?: number,
   ): Promise<Omit<WardComplianceDto, 'approval'>> {
-    const ward = chain.wardCode;
-    const [active, bga, delegates] = await Promise.all([
-      activeCount !== undefined
-        ? Promise.resolve(activeCount)
-        : this.standing.activeCounts([ward]).then((m) => m.get(ward) ?? 0),
-      this.meetings.latestHeldBga(ward),
-      this.dataSource.manager.count(BranchDelegate, {
-        where: { wardCode: ward, assembly: AssemblyType.Srpa, active: true },
-      }),
-    ]);
+    return this.criteria(chain, await this.snapshot(chain.wardCode), activeCount);
+  }
+
+  private criteria(
+    chain: WardChain,
+    snapshot: WardSnapshot,
+    activeCount?: number,
+  ): Omit<WardComplianceDto, 'approval'> {
+    const active = activeCount ?? snapshot.active;
+    const { bga, delegates } = snapshot;
     const minimum = this.config.GOOD_STANDING_MIN_ACTIVE;
     const criteria: CriterionDto[] = [
       {
@@ -94,7 +162,9 @@ export class WardAuditService {
         figures: { activeMembers: active, minimum, votingDistricts: CriterionState.NotEvaluated },
       },
     ];
-    const figures = bga ? await this.meetings.figures(bga) : null;
+    const figures: VerifiedFigures | null = bga
+      ? (bga.verifiedFigures ?? figuresOf(snapshot.live ?? NO_COUNTS))
+      : null;
     const meetingFigures = bga
       ? { meetingId: bga.id, scheduledOn: bga.scheduledOn }
       : { meetingId: null, scheduledOn: null };
@@ -110,11 +180,12 @@ export class WardAuditService {
         quorumMet: figures?.quorumMet ?? false,
       },
     });
+    const verifiedAt = bga?.verifiedAt ? new Date(bga.verifiedAt).toISOString() : null;
     criteria.push({
       key: 'bga_verified',
-      state: bga?.verifiedAt ? CriterionState.Passed : CriterionState.Failed,
+      state: verifiedAt ? CriterionState.Passed : CriterionState.Failed,
       description: 'That meeting was verified by an admin above the one who recorded it',
-      figures: { ...meetingFigures, verifiedAt: bga?.verifiedAt?.toISOString() ?? null },
+      figures: { ...meetingFigures, verifiedAt },
     });
     criteria.push({
       key: 'officers_recorded',
@@ -158,12 +229,21 @@ export class WardAuditService {
 
   async compliance(actor: AuthUser, code: string): Promise<WardComplianceDto> {
     const chain = await this.visibleWard(actor, code);
-    const [evaluation, approvals] = await Promise.all([
-      this.evaluate(chain),
-      this.latestApprovals([chain.wardCode]),
-    ]);
-    const approval = approvals.get(chain.wardCode);
-    return { ...evaluation, approval: approval ? approvalDto(approval) : null };
+    const snapshot = await this.snapshot(chain.wardCode);
+    const a = snapshot.approval;
+    return {
+      ...this.criteria(chain, snapshot),
+      approval: a
+        ? {
+            id: a.id,
+            approvedBy: a.actorUserId,
+            approvedAt: new Date(a.createdAt).toISOString(),
+            exception: a.exception,
+            reason: a.reason,
+            compliantWhenApproved: a.compliant,
+          }
+        : null,
+    };
   }
 
   /** Records the current evaluation (kept as a ward audit record and in the audit log). */

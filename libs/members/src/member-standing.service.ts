@@ -42,7 +42,7 @@ const ADMIN_STATUSES = ['pending', 'suspended', 'cancelled', 'deceased'];
  *   before D, else the previous expiry recorded by the first renewal paid after D, else the current expiry.
  *   Active when that expiry is on or after D, Grace Period for GRACE_PERIOD_DAYS after it, then Expired.
  *   A member without any expiry keeps the recorded status.
- * One query per ward, driven by the (ward_code), member_transfers(from_ward_code, transferred_at),
+ * One query per ward (statusOnDateSql), driven by the (ward_code), member_transfers(from_ward_code, transferred_at),
  * member_renewals(member_id, paid_on) and member_history(member_id, id) indexes.
  */
 @Injectable()
@@ -65,44 +65,13 @@ export class MemberStandingService {
       surname: string;
       status_on_date: MemberStatus;
     }[] = await manager.query(
-      `WITH bounds AS (
-         SELECT (($2::date + 1)::timestamp AT TIME ZONE 'Africa/Johannesburg') AS cutoff
-       ), candidates AS (
-         SELECT m.id FROM members m WHERE m.ward_code = $1
-         UNION
-         SELECT t.member_id FROM member_transfers t, bounds b
-          WHERE t.from_ward_code = $1 AND t.transferred_at >= b.cutoff
-       ), placed AS (
-         SELECT m.id, m.membership_number, m.first_names, m.surname, m.joined_on,
-           COALESCE((SELECT t.from_ward_code FROM member_transfers t
-                      WHERE t.member_id = m.id AND t.transferred_at >= b.cutoff
-                      ORDER BY t.transferred_at ASC LIMIT 1), m.ward_code) AS ward_on,
-           COALESCE((SELECT r.expires_on FROM member_renewals r
-                      WHERE r.member_id = m.id AND r.paid_on <= $2::date
-                      ORDER BY r.paid_on DESC, r.created_at DESC LIMIT 1),
-                    (SELECT r.previous_expires_on FROM member_renewals r
-                      WHERE r.member_id = m.id AND r.paid_on > $2::date
-                      ORDER BY r.paid_on ASC, r.created_at ASC LIMIT 1),
-                    m.expires_on) AS expiry_on,
-           COALESCE((SELECT h.to_status::text FROM member_history h
-                      WHERE h.member_id = m.id AND h.to_status IS NOT NULL AND h.created_at < b.cutoff
-                      ORDER BY h.id DESC LIMIT 1),
-                    (SELECT h.from_status::text FROM member_history h
-                      WHERE h.member_id = m.id AND h.from_status IS NOT NULL AND h.created_at >= b.cutoff
-                      ORDER BY h.id ASC LIMIT 1),
-                    m.status::text) AS recorded_status
-           FROM candidates c JOIN members m ON m.id = c.id CROSS JOIN bounds b
-       )
-       SELECT id, membership_number, first_names, surname,
-              CASE WHEN recorded_status = ANY($3::text[]) THEN recorded_status
-                   WHEN expiry_on IS NULL THEN recorded_status
-                   WHEN expiry_on >= $2::date THEN 'active'
-                   WHEN expiry_on >= $2::date - $4::int THEN 'grace_period'
-                   ELSE 'expired' END AS status_on_date
-         FROM placed
-        WHERE ward_on = $1 AND joined_on <= $2::date
-        ORDER BY surname, first_names, id`,
-      [wardCode, date, ADMIN_STATUSES, this.config.GRACE_PERIOD_DAYS],
+      `WITH on_day AS (
+         SELECT $2::date AS d, (($2::date + 1)::timestamp AT TIME ZONE 'Africa/Johannesburg') AS cutoff
+       ), ${this.statusOnDateSql('$1')}
+       SELECT m.id, m.membership_number, m.first_names, m.surname, s.status_on_date
+         FROM status_on_date s JOIN members m ON m.id = s.id
+        ORDER BY m.surname, m.first_names, m.id`,
+      [wardCode, date],
     );
     return rows.map((r) => ({
       id: r.id,
@@ -111,6 +80,72 @@ export class MemberStandingService {
       surname: r.surname,
       statusOnDate: r.status_on_date,
     }));
+  }
+
+  /**
+   * The rule above as SQL, for one statement to build on: CTEs ending in `status_on_date (id, status_on_date)`, the members of ward `ward` (an SQL expression) on the day of a CTE
+   * `on_day (d date, cutoff timestamptz)` that the caller defines first (cutoff: the start of the South African
+   * day after d). When on_day has no row, no member is read. Set-based: each history table is read once for the
+   * ward's candidates (by member_id), not once per member and column.
+   */
+  statusOnDateSql(ward: string): string {
+    const admin = `ARRAY[${ADMIN_STATUSES.map((x) => `'${x}'`).join(', ')}]::text[]`;
+    const grace = Math.trunc(Number(this.config.GRACE_PERIOD_DAYS));
+    return `day_candidates AS (
+         SELECT m.id, m.joined_on, m.expires_on, m.status::text AS status, m.ward_code
+           FROM on_day o, members m WHERE m.ward_code = ${ward}
+         UNION ALL
+         SELECT m.id, m.joined_on, m.expires_on, m.status::text, m.ward_code
+           FROM members m
+          WHERE m.ward_code <> ${ward}
+            AND m.id IN (SELECT t.member_id FROM on_day o, member_transfers t
+                          WHERE t.from_ward_code = ${ward} AND t.transferred_at >= o.cutoff)
+       ), day_transfer AS (
+         SELECT DISTINCT ON (t.member_id) t.member_id, t.from_ward_code
+           FROM day_candidates c JOIN member_transfers t ON t.member_id = c.id, on_day o
+          WHERE t.transferred_at >= o.cutoff
+          ORDER BY t.member_id, t.transferred_at ASC
+       ), day_renewal_before AS (
+         SELECT DISTINCT ON (r.member_id) r.member_id, r.expires_on
+           FROM day_candidates c JOIN member_renewals r ON r.member_id = c.id, on_day o
+          WHERE r.paid_on <= o.d
+          ORDER BY r.member_id, r.paid_on DESC, r.created_at DESC
+       ), day_renewal_after AS (
+         SELECT DISTINCT ON (r.member_id) r.member_id, r.previous_expires_on
+           FROM day_candidates c JOIN member_renewals r ON r.member_id = c.id, on_day o
+          WHERE r.paid_on > o.d
+          ORDER BY r.member_id, r.paid_on ASC, r.created_at ASC
+       ), day_status_before AS (
+         SELECT DISTINCT ON (h.member_id) h.member_id, h.to_status::text AS status
+           FROM day_candidates c JOIN member_history h ON h.member_id = c.id, on_day o
+          WHERE h.to_status IS NOT NULL AND h.created_at < o.cutoff
+          ORDER BY h.member_id, h.id DESC
+       ), day_status_after AS (
+         SELECT DISTINCT ON (h.member_id) h.member_id, h.from_status::text AS status
+           FROM day_candidates c JOIN member_history h ON h.member_id = c.id, on_day o
+          WHERE h.from_status IS NOT NULL AND h.created_at >= o.cutoff
+          ORDER BY h.member_id, h.id ASC
+       ), day_placed AS (
+         SELECT c.id, c.joined_on, o.d,
+                COALESCE(tr.from_ward_code, c.ward_code) AS ward_on,
+                COALESCE(rb.expires_on, ra.previous_expires_on, c.expires_on) AS expiry_on,
+                COALESCE(hb.status, ha.status, c.status) AS recorded_status
+           FROM day_candidates c CROSS JOIN on_day o
+           LEFT JOIN day_transfer tr ON tr.member_id = c.id
+           LEFT JOIN day_renewal_before rb ON rb.member_id = c.id
+           LEFT JOIN day_renewal_after ra ON ra.member_id = c.id
+           LEFT JOIN day_status_before hb ON hb.member_id = c.id
+           LEFT JOIN day_status_after ha ON ha.member_id = c.id
+       ), status_on_date AS (
+         SELECT id,
+                CASE WHEN recorded_status = ANY(${admin}) THEN recorded_status
+                     WHEN expiry_on IS NULL THEN recorded_status
+                     WHEN expiry_on >= d THEN 'active'
+                     WHEN expiry_on >= d - ${grace} THEN 'grace_period'
+                     ELSE 'expired' END AS status_on_date
+           FROM day_placed
+          WHERE ward_on = ${ward} AND joined_on <= d
+       )`;
   }
 
   /** Members with these membership numbers, unscoped (the caller decides what to reveal). */

@@ -44,6 +44,8 @@ export enum MemberStatus {
 @Index('members_recalculation', { synchronize: false })
 // (ward_code, status): the ward audit's Active count (migration Branches1795830000000).
 @Index('IDX_members_ward_status', { synchronize: false })
+// (ward_code) INCLUDE (id, joined_on, expires_on, status): a ward's members on a date (WardComplianceIndex1795960000000).
+@Index('IDX_members_ward_standing', { synchronize: false })
 export class Member {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -79,7 +79,7 @@ describe('member portal: the whole journey (e2e)', () => {
     const asked = await http()
       .post('/api/v1/me/transfer-requests')
       .set(...bearer(session))
-      .send({ toWardCode: WARDS.siblingMunicipality, reason: 'Moved to Emfuleni' })
+      .send({ toWardCode: WARDS.siblingMunicipality, reason: 'Moved to Midvaal' })
       .expect(201);
     const destinationAdmin = await createUser(
       app,
@@ -115,7 +115,7 @@ describe('member portal: the whole journey (e2e)', () => {
       result: 'valid',
       initials: 'L',
       surnameInitial: 'D',
-      wardName: moved.ward.name,
+      wardName: expect.stringContaining('Midvaal') as unknown,
       expiresOn: member.expiresOn,
     });
 

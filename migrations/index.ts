@@ -21,6 +21,7 @@ import { UserMfa1795800000000 } from './1795800000000-UserMfa.js';
 import { MessagingCampaigns1795810000000 } from './1795810000000-MessagingCampaigns.js';
 import { Payments1795820000000 } from './1795820000000-Payments.js';
 import { Branches1795830000000 } from './1795830000000-Branches.js';
+import { Documents1795940000000 } from './1795940000000-Documents.js';
 
 // Every migration, in order. `npm run migration:generate -- Name` writes the new file; list it here too
 // (a unit test fails when a file in this folder is missing from the list).
@@ -48,4 +49,5 @@ export const MIGRATIONS = [
   Branches1795830000000,
   AccountClaims1795840000000,
   GenericImportJobs1795860000000,
+  Documents1795940000000,
 ];

@@ -6,3 +6,4 @@ export * from './meeting-figures.js';
 export * from './meetings.service.js';
 export * from './ward-audit.service.js';
 export * from './delegates.service.js';
+export * from './documents/index.js';

@@ -4,3 +4,4 @@ export * from './gateway/payfast.js';
 export * from './gateway/payment-gateway.port.js';
 export * from './payments.module.js';
 export * from './payments.service.js';
+export * from './receipts/index.js';

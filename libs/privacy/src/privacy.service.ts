@@ -1,4 +1,4 @@
-import { PaymentsService } from '@app/payments';
+import { PaymentReceiptsService, PaymentsService } from '@app/payments';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -102,6 +102,7 @@ export class PrivacyService {
     private readonly leadership: LeadershipService,
     private readonly outbox: OutboxService,
     private readonly payments: PaymentsService,
+    private readonly receipts: PaymentReceiptsService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -126,6 +127,7 @@ export class PrivacyService {
       id,
       applications.map((a) => a.id),
     );
+    const receipts = await this.receipts.ofPayments(payments.map((p) => p.id));
     const accessLog = await this.accessLog(
       actor,
       member,
@@ -157,6 +159,7 @@ export class PrivacyService {
       positions,
       applications: applications.map(applicationDto),
       payments,
+      receipts,
       accessLog,
     };
   }
@@ -336,6 +339,11 @@ export class PrivacyService {
       await this.audit.eraseChanges(manager, id, audits, scrub);
       await this.leadership.scrubNotes(manager, appointments, scrub);
       const messages = await this.outbox.eraseMemberMessages(manager, id);
+      const receipts = await this.receipts.eraseInTransaction(
+        manager,
+        id,
+        applications.map((a) => a.id),
+      );
       await this.audit.record(
         {
           action: 'member.erased',
@@ -348,6 +356,7 @@ export class PrivacyService {
             retentionDays: this.config.MEMBER_RETENTION_DAYS,
             applications: applications.length,
             messages,
+            receipts: receipts.receipts,
           },
           actorUserId: actor.id,
         },
@@ -356,8 +365,11 @@ export class PrivacyService {
       return {
         member: await this.members.findInScope(actor, id, { manager }),
         applications: applications.length,
+        receipts,
       };
     });
+    // the receipt files go only now that their rows' deletion is committed
+    await result.receipts.afterCommit();
     this.members.publish(DomainEventType.MemberUpdated, result.member);
     return {
       id: result.member.id,

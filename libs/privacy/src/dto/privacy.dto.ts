@@ -1,4 +1,4 @@
-import { PaymentDto } from '@app/payments';
+import { PaymentDto, ReceiptDto } from '@app/payments';
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
@@ -195,6 +195,13 @@ export class MemberDataExportDto {
     description: "Payments of the member and of the member's applications, oldest first",
   })
   payments!: PaymentDto[];
+
+  @ApiProperty({
+    type: [ReceiptDto],
+    description:
+      'Receipts of those payments: metadata only (SHA-256, size, type, file name); the files themselves are downloaded from GET /payments/{id}/receipt',
+  })
+  receipts!: ReceiptDto[];
 
   @ApiProperty({
     type: [AccessLogEntryDto],

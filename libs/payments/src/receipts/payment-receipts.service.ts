@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { AccessResource, AccessService } from '@app/auth';
 import type { AuthUser, ScopedActor } from '@app/auth';
 import { AppException, AuditService, ErrorCode } from '@app/core';
@@ -150,18 +150,21 @@ export class PaymentReceiptsService {
     memberId: string,
     applicationIds: readonly string[],
   ): Promise<ReceiptErasure> {
-    const deleted: { document_id: string }[] = await manager.query(
-      `DELETE FROM payment_receipts r USING payments p
-        WHERE r.payment_id = p.id AND (p.member_id = $1 OR p.application_id = ANY($2::uuid[]))
-        RETURNING r.document_id`,
+    const receipts: { payment_id: string; document_id: string }[] = await manager.query(
+      `SELECT r.payment_id, r.document_id FROM payment_receipts r JOIN payments p ON p.id = r.payment_id
+        WHERE p.member_id = $1 OR p.application_id = ANY($2::uuid[])
+        FOR UPDATE OF r`,
       [memberId, [...applicationIds]],
     );
     const files = this.documents.begin();
-    await files.remove(
-      manager,
-      deleted.map((d) => d.document_id),
-    );
-    return { receipts: deleted.length, afterCommit: () => files.committed() };
+    if (receipts.length > 0) {
+      await manager.delete(PaymentReceipt, { paymentId: In(receipts.map((r) => r.payment_id)) });
+      await files.remove(
+        manager,
+        receipts.map((r) => r.document_id),
+      );
+    }
+    return { receipts: receipts.length, afterCommit: () => files.committed() };
   }
 
   /**

@@ -1,5 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Response } from 'supertest';
@@ -70,7 +79,15 @@ describe('document store: payment receipts and meeting documents (e2e)', () => {
   const pool = () => t.db.pool;
   const ref = (): string => `R-${randomBytes(6).toString('hex')}`;
 
+  const stalePart = path.join(documentsDir, 'incoming', 'left-by-a-dead-process.part');
+  const livePart = path.join(documentsDir, 'incoming', 'still-streaming.part');
+
   beforeAll(async () => {
+    mkdirSync(path.dirname(stalePart), { recursive: true });
+    writeFileSync(stalePart, 'half an upload');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(stalePart, twoHoursAgo, twoHoursAgo);
+    writeFileSync(livePart, 'an upload in flight on another process');
     t = await startTestContext({
       DOCUMENTS_DIR: documentsDir,
       DOCUMENT_MAX_BYTES: String(MAX_BYTES),
@@ -138,6 +155,12 @@ describe('document store: payment receipts and meeting documents (e2e)', () => {
       rows.map((r) => path.join(r.id.slice(0, 2), r.id)).sort(),
     );
   }
+
+  it('deletes upload parts a dead process left behind at start (older than an hour), not newer ones', () => {
+    expect(existsSync(stalePart)).toBe(false);
+    expect(existsSync(livePart)).toBe(true);
+    unlinkSync(livePart);
+  });
 
   describe('receipts', () => {
     it('keeps a PDF, a JPEG and a PNG and gives each back byte for byte with its SHA-256 and safe headers', async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { DataSource, EntityManager, In } from 'typeorm';
@@ -16,7 +16,7 @@ import {
   sanitiseDocumentName,
   sniffDocumentType,
 } from './document-types.js';
-import { documentsDirOf } from './document-upload.js';
+import { documentsDirOf, incomingDirOf } from './document-upload.js';
 import type { UploadedDocument } from './document-upload.js';
 import { StoredDocument } from './stored-document.entity.js';
 
@@ -93,6 +93,9 @@ export class DocumentWork {
   }
 }
 
+/** An upload part this old is no longer in flight: a process died while it streamed. */
+const STALE_PART_MS = 60 * 60 * 1000;
+
 /** `<DOCUMENTS_DIR>/<first two hex digits of the id>/<id>`: no client-given part in any path. */
 export function documentPath(dir: string, id: string): string {
   if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error(`Not a document id: ${id}`);
@@ -105,15 +108,29 @@ export function documentPath(dir: string, id: string): string {
  * transaction, and serves it back with safe headers. Owning modules hold the link rows and the access rules.
  */
 @Injectable()
-export class DocumentStore {
+export class DocumentStore implements OnApplicationBootstrap {
   private readonly logger = new Logger(DocumentStore.name);
   private readonly dir: string;
+  private readonly incoming: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.dir = documentsDirOf(config);
+    this.incoming = incomingDirOf(config);
+  }
+
+  /** Deletes upload parts a dead process left in incoming/ (older than an hour: no live upload takes that long). */
+  async onApplicationBootstrap(): Promise<void> {
+    const names = await readdir(this.incoming).catch(() => [] as string[]);
+    const before = Date.now() - STALE_PART_MS;
+    for (const name of names) {
+      if (!name.endsWith('.part')) continue;
+      const file = path.join(this.incoming, name);
+      const info = await stat(file).catch(() => null);
+      if (info && info.mtimeMs < before) await unlink(file).catch(() => undefined);
+    }
   }
 
   /**

@@ -2,14 +2,14 @@ import { DataSource } from 'typeorm';
 import { AppConfig, buildDataSourceOptions, CORE_ENTITIES } from '@app/core';
 import { GEOGRAPHY_ENTITIES } from '@app/geography';
 import { LEADERSHIP_ENTITIES } from '@app/leadership';
-import { IMPORT_ENTITIES } from '@app/files';
+import { DOCUMENT_ENTITIES, IMPORT_ENTITIES } from '@app/files';
 import { MEMBERS_ENTITIES } from '@app/members';
-import { BRANCHES_ENTITIES } from '@app/branches';
+import { BRANCHES_ENTITIES, MEETING_DOCUMENT_ENTITIES } from '@app/branches';
 import { USERS_ENTITIES } from '@app/users';
 import { MESSAGING_ENTITIES } from '@app/messaging';
 import { ACCOUNT_RECOVERY_ENTITIES } from '@app/account-recovery';
 import { MFA_ENTITIES } from '@app/auth';
-import { PAYMENTS_ENTITIES } from '@app/payments';
+import { PAYMENT_RECEIPT_ENTITIES, PAYMENTS_ENTITIES } from '@app/payments';
 import { PORTAL_ENTITIES } from '@app/portal';
 import { CARDS_ENTITIES } from '@app/cards';
 import { MIGRATIONS } from '../../../migrations/index.js';
@@ -29,6 +29,9 @@ export const ENTITIES = [
   ...PAYMENTS_ENTITIES,
   ...PORTAL_ENTITIES,
   ...CARDS_ENTITIES,
+  ...DOCUMENT_ENTITIES,
+  ...PAYMENT_RECEIPT_ENTITIES,
+  ...MEETING_DOCUMENT_ENTITIES,
 ];
 
 export function dataSourceOptions(config: AppConfig, databaseUrl: string) {

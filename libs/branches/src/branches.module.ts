@@ -5,6 +5,7 @@ import { LeadershipModule } from '@app/leadership';
 import { MembersModule } from '@app/members';
 import { DelegatesController } from './delegates.controller.js';
 import { DelegatesService } from './delegates.service.js';
+import { MeetingDocumentsModule } from './documents/meeting-documents.module.js';
 import { BRANCHES_ENTITIES } from './entities/index.js';
 import { MeetingsController } from './meetings.controller.js';
 import { MeetingsService } from './meetings.service.js';
@@ -18,6 +19,7 @@ import { WardAuditService } from './ward-audit.service.js';
     GeographyModule,
     MembersModule,
     LeadershipModule,
+    MeetingDocumentsModule,
   ],
   controllers: [MeetingsController, WardAuditController, DelegatesController],
   providers: [MeetingsService, WardAuditService, DelegatesService, RegisterService],

@@ -9,3 +9,4 @@ export * from './delegates.service.js';
 export * from './attendance/attendance-rules.js';
 export * from './attendance/attendance-imports.module.js';
 export { ATTENDANCE_IMPORT_KIND } from './attendance/attendance-import.kind.js';
+export * from './documents/index.js';

@@ -5,3 +5,4 @@ export * from './table-writer.js';
 export * from './zip-limits.js';
 export * from './pdf/pdf-writer.js';
 export * from './imports/index.js';
+export * from './documents/index.js';

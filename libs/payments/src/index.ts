@@ -7,3 +7,4 @@ export * from './payments.service.js';
 export * from './applications/financial-review.service.js';
 export * from './imports/renewals-import.kind.js';
 export * from './imports/renewals-imports.service.js';
+export * from './receipts/index.js';

@@ -15,6 +15,7 @@ import { PayFastGateway } from './gateway/payfast.js';
 import { PAYMENT_GATEWAY } from './gateway/payment-gateway.port.js';
 import { PaymentsController } from './payments.controller.js';
 import { PaymentsService } from './payments.service.js';
+import { PaymentReceiptsModule } from './receipts/payment-receipts.module.js';
 
 /**
  * Payments, four eyes, the card gateway port with its PayFast adapter, the financial review of applications
@@ -25,6 +26,7 @@ import { PaymentsService } from './payments.service.js';
   imports: [
     TypeOrmModule.forFeature(PAYMENTS_ENTITIES),
     MembersModule,
+    PaymentReceiptsModule,
     ImportsModule,
     MulterModule.registerAsync({
       inject: [APP_CONFIG],
@@ -39,6 +41,6 @@ import { PaymentsService } from './payments.service.js';
     RenewalsImportKind,
     RenewalsImportsService,
   ],
-  exports: [PaymentsService],
+  exports: [PaymentsService, PaymentReceiptsModule],
 })
 export class PaymentsModule {}

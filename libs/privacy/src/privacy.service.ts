@@ -1,4 +1,4 @@
-import { PaymentsService } from '@app/payments';
+import { PaymentReceiptsService, PaymentsService } from '@app/payments';
 import { TransferRequestsService } from '@app/portal';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -104,6 +104,7 @@ export class PrivacyService {
     private readonly outbox: OutboxService,
     private readonly payments: PaymentsService,
     private readonly transferRequests: TransferRequestsService,
+    private readonly receipts: PaymentReceiptsService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -129,6 +130,7 @@ export class PrivacyService {
       applications.map((a) => a.id),
     );
     const transferRequests = await this.transferRequests.recordsOf(id);
+    const receipts = await this.receipts.ofPayments(payments.map((p) => p.id));
     const accessLog = await this.accessLog(
       actor,
       member,
@@ -161,6 +163,7 @@ export class PrivacyService {
       applications: applications.map(applicationDto),
       payments,
       transferRequests,
+      receipts,
       accessLog,
     };
   }
@@ -341,6 +344,11 @@ export class PrivacyService {
       await this.leadership.scrubNotes(manager, appointments, scrub);
       await this.transferRequests.eraseReasons(manager, id);
       const messages = await this.outbox.eraseMemberMessages(manager, id);
+      const receipts = await this.receipts.eraseInTransaction(
+        manager,
+        id,
+        applications.map((a) => a.id),
+      );
       await this.audit.record(
         {
           action: 'member.erased',
@@ -353,6 +361,7 @@ export class PrivacyService {
             retentionDays: this.config.MEMBER_RETENTION_DAYS,
             applications: applications.length,
             messages,
+            receipts: receipts.receipts,
           },
           actorUserId: actor.id,
         },
@@ -361,8 +370,11 @@ export class PrivacyService {
       return {
         member: await this.members.findInScope(actor, id, { manager }),
         applications: applications.length,
+        receipts,
       };
     });
+    // the receipt files go only now that their rows' deletion is committed
+    await result.receipts.afterCommit();
     this.members.publish(DomainEventType.MemberUpdated, result.member);
     return {
       id: result.member.id,

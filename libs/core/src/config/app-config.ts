@@ -365,6 +365,22 @@ export class EnvironmentVariables {
   @Min(1)
   REGISTRATION_CONFLICT_LIMIT = 20;
 
+  /**
+   * Stored documents (payment receipts, meeting documents): a folder outside any web root, kept like the
+   * database (a Docker volume in production; every API process must see the same folder). Relative paths are
+   * from the working directory, like EMBEDDED_POSTGRES_DIR.
+   */
+  @IsString()
+  @MinLength(1)
+  DOCUMENTS_DIR = '.data/documents';
+
+  /** Largest stored document (receipt, meeting document) in bytes; a larger upload answers 413, nothing kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024 * 1024)
+  DOCUMENT_MAX_BYTES = 10 * 1024 * 1024;
+
   /** Folder for uploaded import files until their job completes; empty = <os tmpdir>/eff-imports. */
   @IsString()
   IMPORT_DIR = '';

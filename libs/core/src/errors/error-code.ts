@@ -9,6 +9,8 @@ export enum ErrorCode {
   UncompressedTooLarge = 'UNCOMPRESSED_TOO_LARGE',
   /** An uploaded XLSX part is compressed beyond IMPORT_MAX_COMPRESSION_RATIO: a zip bomb (422). */
   CompressionRatioTooHigh = 'COMPRESSION_RATIO_TOO_HIGH',
+  /** An uploaded document's bytes are one allowed type but its declared type or file extension says another (422). */
+  DocumentTypeMismatch = 'DOCUMENT_TYPE_MISMATCH',
   RouteNotFound = 'ROUTE_NOT_FOUND',
   NotFound = 'NOT_FOUND',
   Unauthenticated = 'UNAUTHENTICATED',
@@ -84,6 +86,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.UnsupportedMediaType]: 'The request body has an unsupported media type',
   [ErrorCode.UncompressedTooLarge]: 'The uploaded archive unpacks to too much data',
   [ErrorCode.CompressionRatioTooHigh]: 'The uploaded archive is compressed suspiciously far',
+  [ErrorCode.DocumentTypeMismatch]: 'The file is not what its name or type says',
   [ErrorCode.RouteNotFound]: 'No such route',
   [ErrorCode.NotFound]: 'Not found',
   [ErrorCode.Unauthenticated]: 'Authentication is required',

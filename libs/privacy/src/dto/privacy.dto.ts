@@ -1,4 +1,4 @@
-import { PaymentDto } from '@app/payments';
+import { PaymentDto, ReceiptDto } from '@app/payments';
 import { TransferRequestDto } from '@app/portal';
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -202,6 +202,11 @@ export class MemberDataExportDto {
     description: 'Transfer requests the member made in the portal, oldest first',
   })
   transferRequests!: TransferRequestDto[];
+    type: [ReceiptDto],
+    description:
+      'Receipts of those payments: metadata only (SHA-256, size, type, file name); the files themselves are downloaded from GET /payments/{id}/receipt',
+  })
+  receipts!: ReceiptDto[];
 
   @ApiProperty({
     type: [AccessLogEntryDto],

@@ -37,9 +37,3 @@ export * from './list-access.js';
 export * from './registration-conflicts/dto/registration-conflict.dto.js';
 export * from './registration-conflicts/registration-conflicts.js';
 export * from './registration-conflicts/registration-conflicts.service.js';
-export {
-  FileFormatQueryDto,
-  ImportJobDto,
-  ListImportsQueryDto,
-  toImportJobDto,
-} from './imports/dto/import.dto.js';

@@ -202,6 +202,8 @@ export class MemberDataExportDto {
     description: 'Transfer requests the member made in the portal, oldest first',
   })
   transferRequests!: TransferRequestDto[];
+
+  @ApiProperty({
     type: [ReceiptDto],
     description:
       'Receipts of those payments: metadata only (SHA-256, size, type, file name); the files themselves are downloaded from GET /payments/{id}/receipt',

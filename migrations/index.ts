@@ -14,6 +14,7 @@ import { UsersEmailLowerCase1795563098645 } from './1795563098645-UsersEmailLowe
 import { UsersPasswordChangeRequired1795570000000 } from './1795570000000-UsersPasswordChangeRequired.js';
 import { AuditAppendOnly1795563098646 } from './1795563098646-AuditAppendOnly.js';
 import { MessagingOutbox1795740000000 } from './1795740000000-MessagingOutbox.js';
+import { ErasePaymentAuditChanges1795930000000 } from './1795930000000-ErasePaymentAuditChanges.js';
 import { GenericImportJobs1795860000000 } from './1795860000000-GenericImportJobs.js';
 import { AccountClaims1795840000000 } from './1795840000000-AccountClaims.js';
 import { PasswordResetTokens1795740100000 } from './1795740100000-PasswordResetTokens.js';
@@ -48,4 +49,5 @@ export const MIGRATIONS = [
   Branches1795830000000,
   AccountClaims1795840000000,
   GenericImportJobs1795860000000,
+  ErasePaymentAuditChanges1795930000000,
 ];

@@ -5,3 +5,5 @@ export * from './gateway/payment-gateway.port.js';
 export * from './payments-erasure.js';
 export * from './payments.module.js';
 export * from './payments.service.js';
+export * from './finance/dto/finance.dto.js';
+export * from './finance/finance.service.js';

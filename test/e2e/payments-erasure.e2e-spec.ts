@@ -55,7 +55,7 @@ describe('payments: POPIA erasure (e2e)', () => {
     return rows;
   }
 
-  it('replaces the reference with erased:<id>, drops the note, scrubs the reason, history and audit; totals stay', async () => {
+  it('replaces the reference with erased:<id>, drops the note, scrubs the reason, history and audit; totals (GET /finance/totals) stay', async () => {
     const surname = uniqueWord('Mokoena');
     const member = await createMember(t.app, admin, {
       wardCode: WARDS.own,
@@ -108,6 +108,15 @@ describe('payments: POPIA erasure (e2e)', () => {
     );
     const before = await totals(member.id);
     expect(before).toHaveLength(2);
+    const financeTotals = async (): Promise<unknown> =>
+      (
+        await http()
+          .get(`/api/v1/finance/totals?status=all&areaLevel=ward&areaCode=${WARDS.own}`)
+          .set(...bearer(verifier))
+          .expect(200)
+      ).body;
+    const viewBefore = await financeTotals();
+    expect((viewBefore as { rows: unknown[] }).rows).toHaveLength(2);
 
     await http()
       .post(`/api/v1/members/${member.id}/erasure`)
@@ -142,5 +151,6 @@ describe('payments: POPIA erasure (e2e)', () => {
       },
     ]);
     expect(await totals(member.id)).toEqual(before);
+    expect(await financeTotals()).toEqual(viewBefore);
   });
 });

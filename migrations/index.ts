@@ -23,6 +23,7 @@ import { AccountClaims1795840000000 } from './1795840000000-AccountClaims.js';
 import { GenericImportJobs1795860000000 } from './1795860000000-GenericImportJobs.js';
 import { MembershipCards1795910000000 } from './1795910000000-MembershipCards.js';
 import { PortalTransfers1795920000000 } from './1795920000000-PortalTransfers.js';
+import { ErasePaymentAuditChanges1795930000000 } from './1795930000000-ErasePaymentAuditChanges.js';
 import { Documents1795940000000 } from './1795940000000-Documents.js';
 import { ApplicationFinancialReview1795950000000 } from './1795950000000-ApplicationFinancialReview.js';
 import { WardComplianceIndex1795960000000 } from './1795960000000-WardComplianceIndex.js';
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   GenericImportJobs1795860000000,
   MembershipCards1795910000000,
   PortalTransfers1795920000000,
+  ErasePaymentAuditChanges1795930000000,
   Documents1795940000000,
   ApplicationFinancialReview1795950000000,
   WardComplianceIndex1795960000000,

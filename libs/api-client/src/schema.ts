@@ -468,6 +468,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finance/pending-payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments waiting for verification in an area
+         * @description A keyset page of the pending payments of members and applications, oldest first (the verification queue). areaLevel/areaCode choose an area inside yours (default: your own area); an unknown area or one outside yours answers 404.
+         */
+        get: operations["financePending"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/pending-payments/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the payments waiting for verification (CSV or XLSX)
+         * @description Every pending payment of the area, as the list has them. areaLevel/areaCode choose an area inside yours (default: your own area); an unknown area or one outside yours answers 404. Audited as finance.exported.
+         */
+        get: operations["financeExportPending"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/renewal-forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Renewal forecast: members expiring in the next 30, 60 or 90 days
+         * @description How many members (not cancelled, deceased or erased) have an expiry date from today to today + days, in the area and per child area. areaLevel/areaCode choose an area inside yours (default: your own area); an unknown area or one outside yours answers 404.
+         */
+        get: operations["financeForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/renewal-forecast/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the renewal forecast members (CSV or XLSX)
+         * @description The members of GET /finance/renewal-forecast/members; auditors and finance officers get no contact columns. areaLevel/areaCode choose an area inside yours (default: your own area); an unknown area or one outside yours answers 404. Audited as finance.exported.
+         */
+        get: operations["financeExportForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/renewal-forecast/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Renewal forecast: the members due
+         * @description A keyset page of the members of the forecast, soonest expiry first. Auditors and finance officers see them minimised (no contact details, minimised: true); members who objected to contact have none for anyone. areaLevel/areaCode choose an area inside yours (default: your own area); an unknown area or one outside yours answers 404.
+         */
+        get: operations["financeForecastMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/totals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payment totals by month and method for an area
+         * @description Count and sum of the payments paid from `from` to `to` (by paid-on date; at most 36 months; default the last 12 months), per month, method and status, verified only unless status says otherwise. Card checkouts not yet confirmed have no paid-on date and are not counted. areaLevel/areaCode choose an area inside yours (default: your own area); an unknown area or one outside yours answers 404.
+         */
+        get: operations["financeTotals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/totals/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the payment totals (CSV or XLSX)
+         * @description The rows of GET /finance/totals for the same query. areaLevel/areaCode choose an area inside yours (default: your own area); an unknown area or one outside yours answers 404. Audited as finance.exported.
+         */
+        get: operations["financeExportTotals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/geography/districts/{code}/municipalities": {
         parameters: {
             query?: never;
@@ -2822,6 +2962,36 @@ export interface components {
         };
         /** @enum {string} */
         FileFormat: "csv" | "xlsx";
+        ForecastAreaCountDto: {
+            /** @example DC42 */
+            code: string;
+            count: number;
+            level: components["schemas"]["ScopeLevel"];
+        };
+        ForecastMemberDto: {
+            /** @description Left out for minimised roles; null when the member objected to contact */
+            cellNumber?: string | null;
+            /** @description Left out for minimised roles; null when the member objected to contact */
+            email?: string | null;
+            /** Format: date */
+            expiresOn: string;
+            firstNames: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date */
+            lastPaidOn: string | null;
+            membershipNumber: string;
+            /** @description true when contact details were left out (minimised role) */
+            minimised?: boolean;
+            status: string;
+            surname: string;
+            wardCode: string;
+        };
+        ForecastMemberPage: {
+            data: components["schemas"]["ForecastMemberDto"][];
+            /** @description Pass as ?cursor= to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
         ForgotPasswordAcceptedDto: {
             /** @example If an active account uses this address, a link to set a new password has been sent to it. */
             message: string;
@@ -3500,6 +3670,30 @@ export interface components {
         };
         /** @enum {string} */
         PaymentStatus: "pending" | "verified" | "rejected";
+        PaymentTotalRowDto: {
+            /** @description Sum of the amounts in cents */
+            amountCents: number;
+            count: number;
+            method: components["schemas"]["PaymentMethod"];
+            /**
+             * @description Month of the paid-on date (YYYY-MM)
+             * @example 2026-03
+             */
+            month: string;
+            status: components["schemas"]["PaymentStatus"];
+        };
+        PaymentTotalsDto: {
+            areaCode: string | null;
+            areaLevel: components["schemas"]["ScopeLevel"];
+            /** Format: date */
+            from: string;
+            /** @description One row per month, method and status with payments (months without any are left out), oldest month first. At most 36 months × 4 methods × 3 statuses: not paged. */
+            rows: components["schemas"]["PaymentTotalRowDto"][];
+            /** Format: date */
+            to: string;
+        };
+        /** @enum {string} */
+        PaymentTotalsStatus: "verified" | "pending" | "rejected" | "all";
         PositionDto: {
             /** @example chairperson */
             code: string;
@@ -3708,6 +3902,21 @@ export interface components {
             reason: string;
             /** @description Payment reference, unique across all renewals */
             reference: string;
+        };
+        /** @enum {integer} */
+        RenewalForecastDays: 30 | 60 | 90;
+        RenewalForecastDto: {
+            areaCode: string | null;
+            areaLevel: components["schemas"]["ScopeLevel"];
+            /** @description Per child area (provinces of the country, districts of a province, … the ward itself for a ward), those with members expiring only, by code */
+            areas: components["schemas"]["ForecastAreaCountDto"][];
+            days: components["schemas"]["RenewalForecastDays"];
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            /** @description Members expiring in the window in the whole area */
+            total: number;
         };
         RenewalRecordDto: {
             /** @description In cents (R10 = 1000) */
@@ -5772,6 +5981,580 @@ export interface operations {
             };
             /** @description Well-formed but refused content (e.g. an archive compressed too far). Codes: MEETING_NOT_ELIGIBLE, MEMBER_INELIGIBLE */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    financePending: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                areaLevel?: components["schemas"]["ScopeLevel"];
+                areaCode?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentPage"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    financeExportPending: {
+        parameters: {
+            query?: {
+                /** @description With areaCode (not for national): the area to report on; default your own area */
+                areaLevel?: components["schemas"]["ScopeLevel"];
+                /** @description Code of the area of areaLevel (a province, district, municipality or ward code) */
+                areaCode?: string;
+                format?: components["schemas"]["FileFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pending payments of the area, oldest first, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    financeForecast: {
+        parameters: {
+            query?: {
+                /** @description With areaCode (not for national): the area to report on; default your own area */
+                areaLevel?: components["schemas"]["ScopeLevel"];
+                /** @description Code of the area of areaLevel (a province, district, municipality or ward code) */
+                areaCode?: string;
+                /** @description Members whose membership expires from today up to this many days ahead */
+                days?: components["schemas"]["RenewalForecastDays"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenewalForecastDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    financeExportForecast: {
+        parameters: {
+            query?: {
+                /** @description With areaCode (not for national): the area to report on; default your own area */
+                areaLevel?: components["schemas"]["ScopeLevel"];
+                /** @description Code of the area of areaLevel (a province, district, municipality or ward code) */
+                areaCode?: string;
+                /** @description Members whose membership expires from today up to this many days ahead */
+                days?: components["schemas"]["RenewalForecastDays"];
+                format?: components["schemas"]["FileFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The members of the forecast, soonest expiry first, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    financeForecastMembers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page’s nextCursor */
+                cursor?: string;
+                areaLevel?: components["schemas"]["ScopeLevel"];
+                areaCode?: string;
+                days?: components["schemas"]["RenewalForecastDays"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastMemberPage"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    financeTotals: {
+        parameters: {
+            query?: {
+                /** @description With areaCode (not for national): the area to report on; default your own area */
+                areaLevel?: components["schemas"]["ScopeLevel"];
+                /** @description Code of the area of areaLevel (a province, district, municipality or ward code) */
+                areaCode?: string;
+                /** @description First paid-on date counted; default the first day of the month 11 months before to */
+                from?: string;
+                /** @description Last paid-on date counted; default today */
+                to?: string;
+                /** @description verified (default): money actually received; all: every status, one row each */
+                status?: components["schemas"]["PaymentTotalsStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentTotalsDto"];
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Error (problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    financeExportTotals: {
+        parameters: {
+            query?: {
+                /** @description With areaCode (not for national): the area to report on; default your own area */
+                areaLevel?: components["schemas"]["ScopeLevel"];
+                /** @description Code of the area of areaLevel (a province, district, municipality or ward code) */
+                areaCode?: string;
+                /** @description First paid-on date counted; default the first day of the month 11 months before to */
+                from?: string;
+                /** @description Last paid-on date counted; default today */
+                to?: string;
+                /** @description verified (default): money actually received; all: every status, one row each */
+                status?: components["schemas"]["PaymentTotalsStatus"];
+                format?: components["schemas"]["FileFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The totals rows (Month, Method, Status, Count, Amount (cents)) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
+                };
+            };
+            /** @description Invalid input (problem details with per-field errors). Codes: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, expired or invalid access token. Codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated but not allowed (FORBIDDEN), or PASSWORD_CHANGE_REQUIRED: the session comes from a password an administrator reset and may only change it (POST /api/v1/auth/change-password), then sign in again. Codes: FORBIDDEN, PASSWORD_CHANGE_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found (or outside your scope). Codes: NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

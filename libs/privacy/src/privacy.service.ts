@@ -1,4 +1,9 @@
-import { PaymentReceiptsService, PaymentsService } from '@app/payments';
+import {
+  erasePaymentTexts,
+  PaymentReceiptsService,
+  paymentTextsOf,
+  PaymentsService,
+} from '@app/payments';
 import { TransferRequestsService } from '@app/portal';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -281,7 +286,7 @@ export class PrivacyService {
   /**
    * Anonymises a Cancelled or Deceased member once MEMBER_RETENTION_DAYS have passed since that status was
    * set, in one transaction: the member row, its history and audit diffs, its applications (same ID number)
-   * the notes of its leadership appointments and its outbox messages (recipient and text blanked). Status, gender, ward chain, dates and the birth year stay
+   * the notes of its leadership appointments, its payments' references and notes, and its outbox messages (recipient and text blanked). Status, gender, ward chain, dates and the birth year stay
    * so aggregate statistics do not change; appointments stay and show "Erased member".
    */
   async erase(actor: AuthUser, id: string): Promise<ErasureResultDto> {
@@ -321,7 +326,22 @@ export class PrivacyService {
         values.add(`${m.firstNames} ${m.surname}`);
       }
       for (const h of history) personalValues(h.details, values);
-      const entityIds = [id, ...applications.map((a) => a.id), ...appointments.map((a) => a.id)];
+      // payment references and notes are free text (a depositor's name): gone from the rows, history and diffs
+      const payments = await paymentTextsOf(
+        manager,
+        id,
+        applications.map((a) => a.id),
+      );
+      for (const p of payments) {
+        values.add(p.reference);
+        if (p.note) values.add(p.note);
+      }
+      const entityIds = [
+        id,
+        ...applications.map((a) => a.id),
+        ...appointments.map((a) => a.id),
+        ...payments.map((p) => p.id),
+      ];
       // list pages that showed the member: their filters may hold its name or numbers (e.g. q)
       const audits = await this.audit.eventsAbout(manager, entityIds, {
         action: LIST_ACCESS_ACTIONS.members,
@@ -343,6 +363,7 @@ export class PrivacyService {
       await this.audit.eraseChanges(manager, id, audits, scrub);
       await this.leadership.scrubNotes(manager, appointments, scrub);
       await this.transferRequests.eraseReasons(manager, id);
+      await erasePaymentTexts(manager, payments, (text) => scrub.text(text));
       const messages = await this.outbox.eraseMemberMessages(manager, id);
       const receipts = await this.receipts.eraseInTransaction(
         manager,

@@ -22,7 +22,7 @@ export interface SocketIdentity {
   userId: string;
   sessionId: string;
   scope: Scope;
-  /** The permissions of the user's role: scoped entity events need SCOPED_EVENT_PERMISSIONS. */
+  /** The permissions of the user's role: each scoped event needs its EVENT_PERMISSION. */
   permissions: readonly string[];
   /** Epoch ms when the access token expires; the socket is closed then. */
   expiresAt: number;

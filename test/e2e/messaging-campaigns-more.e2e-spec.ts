@@ -1,3 +1,5 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { makeUser, signIn } from '../harness/accounts.js';
 import { Session } from '../harness/auth.js';
 import { daysFromToday } from '../harness/branches-fixtures.js';
@@ -456,4 +458,105 @@ describe('messaging: meeting audiences, one-click unsubscribe, campaign list (e2
       .set(...as(wardAdmin));
     expect(bad.status).toBe(400);
   }, 60_000);
+});
+
+describe('the dispatcher worker process (cli.js dispatch) (e2e)', () => {
+  let db: TestDatabase;
+  let smtp: SmtpSink;
+  let app: RunningApp | undefined;
+  let worker: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    db = await createTestDatabase();
+    await insertMembers(
+      db.pool,
+      Array.from({ length: 30 }, (_, i) => ({
+        idNumber: makeIdNumber('1985-07-08', 700 + i),
+        wardCode: WARDS.own,
+        firstNames: `Worker${i}`,
+        cellNumber: null,
+      })),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    worker?.kill('SIGKILL');
+    await app?.stop();
+    await db?.drop();
+    await smtp?.close();
+  });
+
+  it('delivers what an API with MESSAGING_DISPATCH=off queued, and stops cleanly on SIGTERM', async () => {
+    const env = {
+      SMTP_URL: smtp.url,
+      MESSAGING_DISPATCH: 'off',
+      MESSAGING_REMINDERS_CRON: 'off',
+      MESSAGING_PUBLIC_URL: PUBLIC_URL,
+    };
+    app = await startApp(db, env);
+    const admin = await signIn(app, TEST_ADMIN.email, TEST_ADMIN.password);
+    const auth = ['authorization', `Bearer ${admin.accessToken}`] as const;
+    const t = await app
+      .http()
+      .post('/api/v1/messaging/templates')
+      .set(...auth)
+      .send({ name: 'Worker', channel: 'email', subject: 'Worker', body: 'Hello {{firstName}}!' });
+    const draft = await app
+      .http()
+      .post('/api/v1/messaging/campaigns')
+      .set(...auth)
+      .send({
+        templateId: t.body.id,
+        audience: { area: { level: 'ward', code: WARDS.own }, statuses: ['active'] },
+      });
+    const sent = await app
+      .http()
+      .post(`/api/v1/messaging/campaigns/${draft.body.id}/send`)
+      .set(...auth);
+    expect(sent.body.queuedCount).toBe(30);
+    const count = async (status: string): Promise<number> =>
+      (
+        await db.pool.query(
+          'SELECT count(*)::int AS n FROM messaging_outbox WHERE campaign_id = $1 AND status = $2',
+          [draft.body.id, status],
+        )
+      ).rows[0].n as number;
+    // the API process does not deliver
+    await sleep(2500);
+    expect(await count('queued')).toBe(30);
+    expect(smtp.received).toHaveLength(0);
+
+    const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
+    worker = spawn(
+      process.execPath,
+      ['dist/apps/api/src/cli.js', 'dispatch', '--interval-ms', '100'],
+      {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        env: {
+          ...inherited,
+          NODE_ENV: 'test',
+          DATABASE_URL: db.url,
+          JWT_SECRET: 'x'.repeat(48),
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    worker.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    worker.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => worker!.once('exit', resolve));
+    const deadline = Date.now() + 30_000;
+    while ((await count('sent')) < 30 && Date.now() < deadline) await sleep(100);
+    expect(await count('sent')).toBe(30);
+    for (let i = 0; i < 30; i += 1)
+      expect(smtp.received.filter((m) => m.raw.includes(`Hello Worker${i}!`))).toHaveLength(1);
+    // the worker adds the one-click header too
+    expect(header(smtp.received[0]!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('dispatch: SIGTERM');
+  }, 120_000);
 });

@@ -28,10 +28,12 @@ COPY --from=build /app/dist ./dist
 # Reference data read at migrate time (geography seed).
 COPY --from=build /app/libs/geography/data ./libs/geography/data
 COPY deploy/docker/entrypoint.sh deploy/docker/self-signed-cert.sh ./deploy/docker/
-# The app writes nothing but .data/ (development-only files) and the stored documents (DOCUMENTS_DIR, a volume
-# in docker-compose.yml: created here so a new named volume starts owned by node); nothing else.
-RUN mkdir -p /app/.data /var/lib/eff/documents && chown node:node /app/.data /var/lib/eff/documents \
-  && chmod 700 /var/lib/eff/documents
+# The app writes nothing but .data/ (development-only files), the stored documents (DOCUMENTS_DIR) and card keys
+# (CARD_KEYS_DIR, written by `cli.js card-key`): volumes
+# in docker-compose.yml, created here so a new named volume starts owned by node; nothing else.
+RUN mkdir -p /app/.data /var/lib/eff/documents /var/lib/eff/card-keys \
+  && chown node:node /app/.data /var/lib/eff/documents /var/lib/eff/card-keys \
+  && chmod 700 /var/lib/eff/documents /var/lib/eff/card-keys
 USER node
 EXPOSE 5000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \

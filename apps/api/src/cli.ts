@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -30,6 +30,7 @@ import {
   runDailyMessaging,
   UnsubscribeTokens,
 } from '@app/messaging';
+import { KID_PATTERN, writeNewCardKey } from '@app/cards';
 import {
   exportRegister,
   importRegister,
@@ -60,6 +61,8 @@ const USAGE = `Usage: node dist/apps/api/src/cli.js <command>
                      deliver outbox messages (email, SMS) until SIGTERM/SIGINT: the dispatcher worker, so API
                      processes can run with MESSAGING_DISPATCH=off; any number may run (claims are leased,
                      FOR UPDATE SKIP LOCKED). Polls every N ms (default: MESSAGING_DISPATCH_INTERVAL_MS, else 1000)
+  card-key --kid K   write a new Ed25519 card signing key CARD_KEYS_DIR/K.pem (never over an existing one); the
+                     processes load it at their next (rolling) reload: rotation steps in docs/cards.md
   seed-members --count N [--seed S] [--streams K] [--keep-indexes]
                      add N synthetic members (development and benchmarks; see bench/README.md)
   export-register --out FILE [--include-id-numbers]
@@ -358,6 +361,8 @@ async function run(
       }
       return withDatabase(config, (url) => dispatchCommand(url, config, interval));
     }
+    case 'card-key':
+      return cardKeyCommand(args, config);
     case 'seed-members':
       return seedMembersCommand(args, config);
     case 'export-register':
@@ -475,6 +480,28 @@ async function seedMembersCommand(args: string[], config: AppConfig): Promise<nu
 }
 
 /** `send-reminders`: the daily renewal reminders and retention purge, audited like the scheduled run. */
+function cardKeyCommand(args: string[], config: AppConfig): number {
+  const { values } = parse(args, { kid: { type: 'string' } });
+  const dir = config.CARD_KEYS_DIR;
+  if (!values.kid || !KID_PATTERN.test(values.kid)) {
+    console.error(`card-key needs --kid matching ${String(KID_PATTERN)} (e.g. 2027-01)`);
+    return 2;
+  }
+  if (!dir) {
+    console.error('card-key: set CARD_KEYS_DIR to the folder every API process reads');
+    return 2;
+  }
+  mkdirSync(path.resolve(dir), { recursive: true, mode: 0o700 });
+  if (!writeNewCardKey(path.resolve(dir), values.kid)) {
+    console.error(`card-key: ${values.kid}.pem already exists in ${dir}`);
+    return 1;
+  }
+  say(
+    `Wrote ${path.join(dir, `${values.kid}.pem`)}; reload the API processes to load it (docs/cards.md)`,
+  );
+  return 0;
+}
+
 async function sendRemindersCommand(databaseUrl: string, config: AppConfig): Promise<number> {
   const dataSource = createDataSource(config, databaseUrl);
   await dataSource.initialize();

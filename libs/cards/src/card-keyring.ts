@@ -36,7 +36,7 @@ export interface CardJwk {
 
 const DAY_MS = 86_400_000;
 /** The development key's file: created once (atomically: several test processes may start together). */
-const DEV_KEY_FILE = 'dev.pem';
+const DEV_KEY_ID = 'dev';
 
 /**
  * The card signing keys, read once at start-up from CARD_KEYS_DIR (`<kid>.pem`: a PKCS#8 Ed25519 private key, or
@@ -72,19 +72,10 @@ export class CardKeyring implements OnModuleInit {
   private ensureDevelopmentKey(dir: string): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (readdirSync(dir).some((f) => f.endsWith('.pem'))) return;
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' });
-    const temporary = path.join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-    writeFileSync(temporary, pem, { mode: 0o600 });
-    try {
-      linkSync(temporary, path.join(dir, DEV_KEY_FILE));
+    if (writeNewCardKey(dir, DEV_KEY_ID)) {
       this.logger.warn(
-        `Generated a development card signing key in ${dir} (kid "dev"). Production must set CARD_KEYS_DIR.`,
+        `Generated a development card signing key in ${dir} (kid "${DEV_KEY_ID}"). Production must set CARD_KEYS_DIR.`,
       );
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(temporary);
     }
   }
 
@@ -180,5 +171,25 @@ export class CardKeyring implements OnModuleInit {
           use: 'sig',
         };
       });
+  }
+}
+
+/**
+ * Writes a new Ed25519 signing key as `<dir>/<kid>.pem` (PKCS#8, mode 0600), atomically and never over an existing
+ * file: false when that kid already exists. Used for the development key and by `cli.js card-key`.
+ */
+export function writeNewCardKey(dir: string, kid: string): boolean {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' });
+  const temporary = path.join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+  writeFileSync(temporary, pem, { mode: 0o600 });
+  try {
+    linkSync(temporary, path.join(dir, `${kid}.pem`));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    unlinkSync(temporary);
   }
 }

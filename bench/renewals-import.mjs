@@ -212,7 +212,7 @@ async function main_() {
     );
 
     // The floor: the same payments by one INSERT ... SELECT (no file, checks, history or audit).
-    await pool.query('TRUNCATE payments');
+    await pool.query('TRUNCATE payments CASCADE');
     const floorStarted = performance.now();
     await pool.query(
       `INSERT INTO payments (member_id, method, provider, reference, amount_cents, paid_on, status, ward_code,

@@ -24,8 +24,8 @@ export default {
   moduleNameMapper: { ...aliases, '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/harness/global-setup.mjs',
   globalTeardown: '<rootDir>/test/harness/global-teardown.mjs',
-  // Hooks too: starting an app on a loaded 2-core CI machine has taken over 30 s.
-  testTimeout: 60000,
+  // Hooks too: starting an app on a loaded 2-core CI machine has taken over 60 s (the harness waits up to 100 s).
+  testTimeout: 120000,
   maxWorkers: 2,
   // A spec that fails mid-start can leave a child process behind; CI must end, not wait 90 minutes for it.
   forceExit: true,

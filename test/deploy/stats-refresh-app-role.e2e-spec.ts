@@ -18,7 +18,7 @@ describe('#17 statistics refresh while the API runs as the DML-only app role (ef
       STATS_CACHE_TTL_SECONDS: '0',
     });
     admin = await loginAsSuperAdmin(app);
-  }, 90_000);
+  });
   afterAll(async () => {
     await app?.stop();
     await db?.drop();

@@ -25,7 +25,7 @@ describe('applications: two-tier approval (e2e)', () => {
     gp2 = await createUser(t.app, admin, 'provincial_admin', 'province', 'GP');
     finance = await createUser(t.app, admin, 'finance_officer', 'district', 'DC42');
     financeLp = await createUser(t.app, admin, 'finance_officer', 'province', 'LP');
-  }, 90_000);
+  });
   afterAll(() => t?.close());
 
   const http = () => t.app.http();

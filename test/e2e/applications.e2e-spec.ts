@@ -23,7 +23,7 @@ describe('membership applications (e2e)', () => {
     admin = await loginAsSuperAdmin(t.app);
     gp = await createUser(t.app, admin, 'provincial_admin', 'province', 'GP');
     auditor = await createUser(t.app, admin, 'auditor', 'province', 'GP');
-  }, 60_000);
+  });
   afterAll(() => t?.close());
 
   const http = () => t.app.http();

@@ -45,7 +45,7 @@ describe.each([
         )
       : [await startApp(db, ENV)];
     admin = await loginAsSuperAdmin(apps[0] as RunningApp);
-  }, 90_000);
+  });
   afterAll(async () => {
     await Promise.all((apps ?? []).map((app) => app.stop()));
     await db?.drop();

@@ -45,7 +45,7 @@ describe.each([
     ctx = await startTestContext(env);
     app = ctx.app;
     admin = await signIn(app, TEST_ADMIN.email, TEST_ADMIN.password);
-  }, 60_000);
+  });
   afterAll(() => ctx?.close());
 
   const me = (token: string) =>
@@ -537,6 +537,6 @@ describe.each([
       } finally {
         await second.stop();
       }
-    }, 60_000);
+    });
   }
 });

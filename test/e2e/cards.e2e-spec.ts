@@ -12,6 +12,12 @@ import { createTestDatabase, RunningApp, startApp, TestDatabase } from '../harne
 /** A ward no other test of this file uses: the bulk print counts exactly its members. */
 const BULK_WARD = '74201003';
 const b64u = (v: Buffer | string): string => Buffer.from(v).toString('base64url');
+/** The same signature with one bit changed (editing base64url text can leave the bytes as they were). */
+const flipFirstBit = (segment: string): string => {
+  const bytes = Buffer.from(segment, 'base64url');
+  bytes[0]! ^= 1;
+  return b64u(bytes);
+};
 const newKeyPem = (): string =>
   generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const today = (): string => new Date().toISOString().slice(0, 10);
@@ -286,7 +292,7 @@ describe('membership cards (e2e)', () => {
     const forged = [
       `${h}.${b64u(JSON.stringify({ ...claims, sn: claims.sn! + 1 }))}.${s}`, // payload swapped
       `${h}.${b64u(JSON.stringify({ ...claims, exp: claims.exp! + 86_400 }))}.${s}`, // validity stretched
-      `${h}.${p}.${s.slice(0, -2)}AA`, // signature altered
+      `${h}.${p}.${flipFirstBit(s)}`, // signature altered
       token.slice(0, -10), // truncated
       `${h}.${p}`, // signature dropped
       `${h}.${p}.`,

@@ -26,7 +26,7 @@ describe('#15.13 NUL byte answers 500', () => {
     ctx = await startTestContext({ IMPORT_BATCH_SIZE: '3' });
     admin = await loginAsSuperAdmin(ctx.app);
     gp = await createUser(ctx.app, admin, 'provincial_admin', 'province', 'GP');
-  }, 90_000);
+  });
   afterAll(() => ctx?.close());
 
   it('refuses a NUL in PATCH /users/me name with a 400 naming the field, and stores nothing', async () => {

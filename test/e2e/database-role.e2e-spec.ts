@@ -42,7 +42,7 @@ describe('#15.12 the app role cannot bypass the audit trail; database errors rea
       LOG_LEVEL: 'warn',
     });
     admin = await loginAsSuperAdmin(app);
-  }, 90_000);
+  });
   afterAll(async () => {
     await app?.stop();
     await db?.drop();

@@ -102,7 +102,7 @@ describe('embedded default (no DATABASE_URL)', () => {
     expect(alive(orphan)).toBe(false);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
-  }, 90_000);
+  });
 
   it('refuses a bad configuration with a message naming the variable', () => {
     const result = spawnSync(process.execPath, [MAIN], {

@@ -51,7 +51,7 @@ describe('#15.4 formula injection in exports', () => {
       .post(`/api/v1/applications/${id}/approve`)
       .set(...bearer(gp))
       .expect(201);
-  }, 90_000);
+  });
   afterAll(() => ctx?.close());
 
   it('neutralises formulas in the CSV export and keeps phone numbers as they are', async () => {

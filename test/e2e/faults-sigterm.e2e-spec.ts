@@ -43,7 +43,7 @@ describe('Faults: SIGTERM under load (e2e)', () => {
       LOG_LEVEL: 'warn',
     };
     [app, other] = await Promise.all([startApp(db, env), startApp(db, env)]);
-  }, 90_000);
+  });
   afterAll(async () => {
     await app?.stop('SIGKILL');
     await other?.stop();
@@ -148,5 +148,5 @@ describe('Faults: SIGTERM under load (e2e)', () => {
 
     // Nothing failed inside the app while it closed (pools and Redis closed only after the drain).
     expect(app.output()).not.toMatch(/Unhandled error|ECONNREFUSED|Connection terminated/);
-  }, 60_000);
+  });
 });

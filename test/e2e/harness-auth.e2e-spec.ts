@@ -5,7 +5,7 @@ describe('Test harness: users and sign-in (e2e)', () => {
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await startTestContext();
-  }, 60_000);
+  });
   afterAll(() => ctx?.close());
 
   it('creates a scoped admin through the API and signs them in', async () => {

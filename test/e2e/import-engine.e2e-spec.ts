@@ -277,5 +277,5 @@ describe('the import engine with a second row kind', () => {
         '5,yes,membershipNumber: the same number is on row 2,200,meeting meeting-2\n',
     );
     expect(told.audits.map((a) => a.entityId)).not.toContain(second);
-  }, 90_000);
+  });
 });

@@ -23,7 +23,7 @@ describe('leadership concurrency (e2e)', () => {
     ctx = await startTestContext(env);
     second = await startApp(ctx.db, env);
     admin = await loginAsSuperAdmin(ctx.app);
-  }, 90_000);
+  });
   afterAll(async () => {
     await second?.stop();
     await ctx?.close();

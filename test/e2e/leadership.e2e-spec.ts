@@ -76,7 +76,7 @@ describe('leadership (e2e)', () => {
     chair = await positionId(ctx.db.pool, 'bct', 'chairperson');
     secretary = await positionId(ctx.db.pool, 'bct', 'secretary');
     additional = await positionId(ctx.db.pool, 'bct', 'additional_member');
-  }, 60_000);
+  });
   afterAll(() => ctx?.close());
 
   describe('structures seeded from the geography', () => {

@@ -123,7 +123,7 @@ describe('member export: the list’s filters (e2e)', () => {
     anonymisedNumber = rows[0]!.membership_number;
     const [byId] = await listAll(national, [['q', idNumberOf(6)]]);
     target = byId!;
-  }, 90_000);
+  });
   afterAll(() => ctx?.close());
 
   const CASES: [string, () => Query][] = [

@@ -41,7 +41,7 @@ describe('Member export (e2e)', () => {
       { idNumber: ids.expired, wardCode: gpWard!.code, surname: 'Dlamini', status: 'expired' },
       { idNumber: ids.limpopo, wardCode: lpWard!.code, surname: 'Mokoena' },
     ]);
-  }, 90_000);
+  });
   afterAll(() => ctx?.close());
 
   it('exports the admin’s area as CSV, leaving out anonymised members and objectors’ contact details', async () => {

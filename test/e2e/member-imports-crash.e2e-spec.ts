@@ -23,7 +23,7 @@ describe('Member import survives a crash (e2e)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     app = await startApp(db, ENV);
-  }, 60_000);
+  });
   afterAll(async () => {
     await app?.stop();
     await db?.drop();

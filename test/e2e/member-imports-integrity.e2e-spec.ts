@@ -51,7 +51,7 @@ describe('#15.6 import upsert rewrites members without history, audit or payment
       residentialAddress: '1 Old Road, Soweto',
     });
     same = await createMember(t.app, admin, { wardCode: WARDS.own });
-  }, 90_000);
+  });
   afterAll(() => t?.close());
 
   const http = () => t.app.http();

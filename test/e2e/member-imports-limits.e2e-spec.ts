@@ -119,7 +119,7 @@ describe('#15.1 XLSX zip bomb fills the disk or RAM', () => {
     app = await startApp(db, ENV);
     admin = await loginAsSuperAdmin(app);
     wardCodes = (await wardsOf(db.pool, 'GP', 10)).map((w) => w.code);
-  }, 90_000);
+  });
   afterAll(async () => {
     await app?.stop();
     await db?.drop();
@@ -249,7 +249,7 @@ describe('#15.10 Rejected uploads stay on disk forever', () => {
     });
     admin = await loginAsSuperAdmin(ctx.app);
     wardCodes = (await wardsOf(ctx.db.pool, 'GP', 10)).map((w) => w.code);
-  }, 90_000);
+  });
   afterAll(async () => {
     await ctx?.close();
     rmSync(importDir, { recursive: true, force: true });
@@ -336,7 +336,7 @@ describe('#15.11 Unbounded concurrent imports', () => {
     db = await createTestDatabase();
     // Two processes on one database: the limit holds across the cluster, not per process.
     apps = [await startApp(db, ENV), await startApp(db, ENV)];
-  }, 90_000);
+  });
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.stop()));
     await db?.drop();

@@ -46,7 +46,7 @@ describe('#15.11 imports keep the rest of the API responsive: rows run on a work
       }
       return Buffer.from(lines.join('\n'));
     };
-  }, 90_000);
+  });
   afterAll(() => ctx?.close());
 
   async function job(id: string): Promise<Job> {

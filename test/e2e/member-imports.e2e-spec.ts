@@ -48,7 +48,7 @@ describe('Member import (e2e)', () => {
     lp = await createUser(ctx.app, admin, 'provincial_admin', 'province', 'LP');
     gpWards = await wardsOf(ctx.db.pool, 'GP');
     lpWards = await wardsOf(ctx.db.pool, 'LP');
-  }, 90_000);
+  });
   afterAll(() => ctx?.close());
 
   async function upload(

@@ -50,7 +50,7 @@ describe('daily member status recalculation (e2e)', () => {
         [m.id, c.status, c.days],
       );
     }
-  }, 90_000);
+  });
   afterAll(async () => {
     await second?.stop();
     await t?.close();

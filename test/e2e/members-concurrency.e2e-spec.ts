@@ -9,7 +9,7 @@ describe('members under concurrency (e2e)', () => {
   beforeAll(async () => {
     t = await startTestContext();
     admin = await loginAsSuperAdmin(t.app);
-  }, 60_000);
+  });
   afterAll(() => t?.close());
 
   const http = () => t.app.http();

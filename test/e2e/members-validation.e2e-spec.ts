@@ -590,7 +590,7 @@ describe('members: bad input (e2e)', () => {
       .send({ version: created.version, surname: 'Edited' })
       .expect(200);
     member = edited.body as MemberBody;
-  }, 60_000);
+  });
   afterAll(() => t?.close());
 
   const row = async () =>

@@ -22,7 +22,7 @@ describe('members (e2e)', () => {
     // real request logs (NODE_ENV=test silences them), so the last test can check what they carry
     t = await startTestContext({ NODE_ENV: 'development', LOG_LEVEL: 'info' });
     admin = await loginAsSuperAdmin(t.app);
-  }, 60_000);
+  });
   afterAll(() => t?.close());
 
   const http = () => t.app.http();

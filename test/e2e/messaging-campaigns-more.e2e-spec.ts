@@ -288,7 +288,7 @@ describe('messaging: meeting audiences, one-click unsubscribe, campaign list (e2
     }
     expect(detail.status).toBe(200);
     expect(detail.body.outbox).toEqual({ queued: 0, sending: 0, sent: 4, delivered: 0, failed: 0 });
-  }, 60_000);
+  });
 
   it("targets a structure meeting's office bearers", async () => {
     const t = await template(wardAdmin, {
@@ -401,7 +401,7 @@ describe('messaging: meeting audiences, one-click unsubscribe, campaign list (e2
       [later.body.id],
     );
     expect(queuedTo.rows.map((r) => r.recipient)).toEqual([emailOf(1), emailOf(3)].sort());
-  }, 60_000);
+  });
 
   it('lists campaigns of your area, newest first, by status, page by page', async () => {
     const t = await template(superAdmin, { name: 'Elsewhere', channel: 'sms', body: 'Hi' });
@@ -457,7 +457,7 @@ describe('messaging: meeting audiences, one-click unsubscribe, campaign list (e2
       .get('/api/v1/messaging/campaigns?cursor=nope!&status=sent')
       .set(...as(wardAdmin));
     expect(bad.status).toBe(400);
-  }, 60_000);
+  });
 });
 
 describe('the dispatcher worker process (cli.js dispatch) (e2e)', () => {

@@ -95,7 +95,7 @@ describe('messaging outbox (e2e)', () => {
       MESSAGING_MAX_ATTEMPTS: '3',
     });
     admin = await signIn(app, TEST_ADMIN.email, TEST_ADMIN.password);
-  }, 90_000);
+  });
   afterAll(async () => {
     await app?.stop();
     await db?.drop();
@@ -296,7 +296,7 @@ describe('messaging outbox after a crash (e2e)', () => {
     expect(row.attempts).toBe(2);
     await sleep(1500);
     expect(smtp.received.filter((m) => m.to.includes('crash.victim@test.local'))).toHaveLength(1);
-  }, 90_000);
+  });
 
   it('two processes dispatching together send each message exactly once', async () => {
     const env = { SMTP_URL: smtp.url, MESSAGING_DISPATCH_INTERVAL_MS: '50' };
@@ -309,5 +309,5 @@ describe('messaging outbox after a crash (e2e)', () => {
     await sleep(500);
     for (let i = 0; i < 40; i += 1)
       expect(smtp.received.filter((m) => m.to.includes(`pair.${i}@test.local`))).toHaveLength(1);
-  }, 90_000);
+  });
 });

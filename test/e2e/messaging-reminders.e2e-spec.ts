@@ -169,7 +169,7 @@ describe('messaging renewal reminders and retention (e2e)', () => {
       "SELECT changes FROM audit_events WHERE action = 'messaging.reminders_queued' ORDER BY occurred_at",
     );
     expect(audits.rows).toHaveLength(2);
-  }, 90_000);
+  });
 
   it('two runs at once: one process wins the advisory lock or they serialise; nothing is queued twice', async () => {
     await insertMembers(db.pool, [
@@ -193,7 +193,7 @@ describe('messaging renewal reminders and retention (e2e)', () => {
       "SELECT count(*)::int AS n FROM messaging_outbox o JOIN members m ON m.id = o.recipient_member_id WHERE m.first_names = 'Racer'",
     );
     expect(rows[0].n).toBe(1);
-  }, 90_000);
+  });
 
   it('purges the bodies of old finished messages and keeps the rows as metadata', async () => {
     const { rows } = await db.pool.query<{ id: string }>(
@@ -212,7 +212,7 @@ describe('messaging renewal reminders and retention (e2e)', () => {
     expect(after.rows[0]).toMatchObject({ body: '', recipient: '+27831111111', status: 'sent' });
     expect(after.rows[0].body_purged_at).not.toBeNull();
     expect(after.rows[1]).toMatchObject({ body: 'recent text', body_purged_at: null });
-  }, 60_000);
+  });
 
   it("erasure blanks the member's messages and fails the undelivered ones", async () => {
     await insertMembers(db.pool, [
@@ -258,5 +258,5 @@ describe('messaging renewal reminders and retention (e2e)', () => {
     );
     expect(text).not.toContain('Erasable');
     expect(text).not.toContain('831000010');
-  }, 60_000);
+  });
 });

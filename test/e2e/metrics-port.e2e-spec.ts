@@ -19,7 +19,7 @@ describe('#15.7 /METRICS passes Nginx: metrics on a loopback port of their own',
       METRICS_PORT: String(metricsPort - 1),
       NODE_APP_INSTANCE: '1',
     });
-  }, 60_000);
+  });
   afterAll(async () => {
     await app?.stop();
     await db?.drop();

@@ -62,7 +62,7 @@ describe('#16.1 one definition of a new member: POST /members and a one-row impo
   beforeAll(async () => {
     ctx = await startTestContext({ MEMBERSHIP_PERIOD_MONTHS: '12', GRACE_PERIOD_DAYS: '30' });
     admin = await loginAsSuperAdmin(ctx.app);
-  }, 90_000);
+  });
   afterAll(() => ctx?.close());
 
   const person = (change: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -236,5 +236,5 @@ describe('#16.1 one definition of a new member: POST /members and a one-row impo
       lastPaidOn: body.joinedOn,
       expiresOn: shift(String(body.joinedOn), { months: 12 }),
     });
-  }, 30_000);
+  });
 });

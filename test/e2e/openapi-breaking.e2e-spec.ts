@@ -143,6 +143,6 @@ describe('OpenAPI breaking-change check', () => {
         { id: 'operation-removed GET /api/v1/geography/provinces', reason: 'test' },
       ]);
       expect(approved).toEqual({ code: 0, output: expect.stringMatching(/1 approved/) as unknown });
-    }, 60_000);
+    });
   });
 });

@@ -36,7 +36,7 @@ describe('password reset (e2e)', () => {
       AUTH_THROTTLE_LIMIT: '20',
     });
     admin = await signIn(app, TEST_ADMIN.email, TEST_ADMIN.password);
-  }, 90_000);
+  });
   afterAll(async () => {
     await app?.stop();
     await db?.drop();

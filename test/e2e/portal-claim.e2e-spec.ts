@@ -21,7 +21,7 @@ describe('member portal: claim an account and my membership (e2e)', () => {
     db = await createTestDatabase();
     app = await startApp(db, { AUTH_THROTTLE_LIMIT: '50', MESSAGING_DISPATCH_INTERVAL_MS: '0' });
     admin = await signIn(app, TEST_ADMIN.email, TEST_ADMIN.password);
-  }, 90_000);
+  });
   afterAll(async () => {
     await app?.stop();
     await db?.drop();

@@ -44,7 +44,7 @@ describe('security review #15: data export scope and auditor minimisation (e2e)'
     wardAdmin = await createUser(t.app, admin, 'ward_admin', 'ward', WARDS.own);
     nationalAdmin = await createUser(t.app, admin, 'national_admin', 'national', null);
     auditor = await createUser(t.app, admin, 'auditor', 'province', 'GP');
-  }, 90_000);
+  });
   afterAll(() => t?.close());
 
   const http = () => t.app.http();
@@ -105,7 +105,7 @@ describe('security review #15: data export scope and auditor minimisation (e2e)'
         .expect(200);
       // the GP admin registers the same ID number in Gauteng, then asks for "everything held about the member"
       member = await createMember(t.app, gpAdmin, { idNumber, wardCode: WARDS.own });
-    }, 60_000);
+    });
 
     it("gives a GP admin no LP application, its audit events or its reviewer's identity", async () => {
       for (const session of [gpAdmin, wardAdmin]) {
@@ -223,7 +223,7 @@ describe('security review #15: data export scope and auditor minimisation (e2e)'
                 cell_number = '+27835550123', residential_address = '9 Applicant Lane' WHERE id = $1`,
         [application],
       );
-    }, 30_000);
+    });
 
     function expectMinimised(row: Record<string, unknown>): void {
       for (const field of PERSONAL) expect(row).not.toHaveProperty(field);

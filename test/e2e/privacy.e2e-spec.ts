@@ -45,7 +45,7 @@ describe('privacy: data export, access logging, consent, objection, erasure (e2e
     wardAdminElsewhere = await createUser(t.app, admin, 'ward_admin', 'ward', WARDS.siblingWard);
     auditor = await createUser(t.app, admin, 'auditor', 'national', null);
     nationalAdmin = await createUser(t.app, admin, 'national_admin', 'national', null);
-  }, 90_000);
+  });
   afterAll(() => t?.close());
 
   const http = () => t.app.http();
@@ -234,7 +234,7 @@ describe('privacy: data export, access logging, consent, objection, erasure (e2e
         .get(`/api/v1/members/${member.id}`)
         .set(...bearer(admin))
         .expect(200);
-    }, 30_000);
+    });
 
     it('lists the record, its history, renewals, transfers, positions, applications and who accessed it', async () => {
       const res = await http()
@@ -676,7 +676,7 @@ describe('privacy: data export, access logging, consent, objection, erasure (e2e
         .send({ action: 'reinstate', reason: 'Rejoined' })
         .expect(409);
       expect(reinstate.body).toMatchObject({ code: 'MEMBER_ERASED' });
-    }, 60_000);
+    });
 
     it('erases a deceased member too', async () => {
       const member = await createMember(t.app, admin);

@@ -80,7 +80,7 @@ describe('Realtime fan-out across processes (RealtimeHub on real socket.io serve
   beforeAll(async () => {
     const prefix = `fanout-${process.pid}:`;
     [a, b] = await Promise.all([startHub(prefix), startHub(prefix)]);
-  }, 60_000);
+  });
   afterAll(async () => {
     for (const s of sockets) s.close();
     await Promise.all([a?.stop(), b?.stop()]);

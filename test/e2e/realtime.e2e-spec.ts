@@ -22,7 +22,7 @@ describe('Realtime gateway: handshake, expiry, logout (e2e)', () => {
       CORS_ORIGINS: PORTAL,
       REALTIME_MAX_MESSAGE_BYTES: '2048',
     });
-  }, 60_000);
+  });
   afterAll(() => ctx?.close());
 
   it('refuses a socket without a token', async () => {

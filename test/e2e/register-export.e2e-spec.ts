@@ -167,7 +167,7 @@ describe('export-register / import-register (e2e)', () => {
     for (const drop of roles) await drop();
     await t?.close();
     rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   it('has the data the round trip is meant to carry', async () => {
     for (const table of [
@@ -276,7 +276,7 @@ describe('export-register / import-register (e2e)', () => {
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('corrupted or was tampered with');
     await expectUntouched(target);
-  }, 60_000);
+  });
 
   it('rolls back when the loaded rows do not match the manifest', async () => {
     const edited = path.join(dir, 'edited.eff');
@@ -295,7 +295,7 @@ describe('export-register / import-register (e2e)', () => {
     );
     expect(result.code).toBe(6);
     await expectUntouched(target);
-  }, 60_000);
+  });
 
   it('refuses a wrong key', async () => {
     const target = await freshTarget();
@@ -328,5 +328,5 @@ describe('export-register / import-register (e2e)', () => {
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('without --include-id-numbers');
     await expectUntouched(target);
-  }, 60_000);
+  });
 });

@@ -54,7 +54,7 @@ describe('#15.2 membership oracle', () => {
     prober = await createUser(t.app, admin, 'ward_admin', 'ward', WARDS.own);
     elsewhere = await createMember(t.app, admin, { wardCode: WARDS.otherProvince });
     own = await createMember(t.app, admin, { wardCode: WARDS.own });
-  }, 90_000);
+  });
   afterAll(() => t?.close());
 
   const http = () => t.app.http();

@@ -90,7 +90,7 @@ describe('renewals import (e2e)', () => {
       { idNumber: ids.lp, wardCode: WARDS.otherProvince, expiresOn: daysAgo(-30) },
       { idNumber: ids.cancelled, wardCode: WARDS.own, status: 'cancelled' },
     ]);
-  }, 90_000);
+  });
   afterAll(() => ctx?.close());
 
   const http = () => ctx.app.http();

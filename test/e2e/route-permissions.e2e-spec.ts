@@ -34,7 +34,7 @@ describe('route permissions (e2e)', () => {
         }),
       )
       .sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
-  }, 60_000);
+  });
   afterAll(() => ctx?.close());
 
   it('lists every route with its permission', () => {

@@ -47,7 +47,7 @@ describe('Cached session checks: a revoked session is refused on its next reques
     const env = { ...CACHE, REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: PREFIX };
     [a, b] = await Promise.all([startApp(db, env), startApp(db, env)]);
     admin = await loginAsSuperAdmin(a);
-  }, 90_000);
+  });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await db?.drop();
@@ -144,7 +144,7 @@ describe('Cached session checks without Redis (one process) (e2e)', () => {
     db = await createTestDatabase();
     app = await startApp(db, CACHE);
     admin = await loginAsSuperAdmin(app);
-  }, 90_000);
+  });
   afterAll(async () => {
     await app?.stop();
     await db?.drop();

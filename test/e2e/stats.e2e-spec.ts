@@ -83,7 +83,7 @@ describe('Membership statistics (e2e)', () => {
       if (gpRow && gpRow.total === 6) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-  }, 90_000);
+  });
   afterAll(() => ctx?.close());
 
   it('counts per province match SQL over the members table', async () => {

@@ -20,7 +20,7 @@ describe('user management (e2e)', () => {
     admin = await signIn(ctx.app, TEST_ADMIN.email, TEST_ADMIN.password);
     gpAdmin = await makeUser(ctx.app, admin, 'provincial_admin', 'province', 'GP');
     gp = await signIn(ctx.app, gpAdmin.email, TEST_PASSWORD);
-  }, 60_000);
+  });
   afterAll(() => ctx?.close());
 
   const as = (session: Session) => ({

@@ -98,9 +98,11 @@ export interface RunningApp {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+const START_TIMEOUT_MS = 100_000;
+
 /**
  * Starts the real compiled API (dist/, built by `npm test`'s pretest) as its own process on a free port,
- * and waits (up to 60 s) until it answers /api/v1/health.
+ * and waits (up to 100 s) until it answers /api/v1/health.
  */
 export async function startApp(
   database: TestDatabase,
@@ -132,20 +134,24 @@ export async function startApp(
   );
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  // Generous: several engineers' suites share two cores, and a start then takes far longer than alone.
-  const deadline = Date.now() + 60_000;
+  // Generous: a loaded CI machine runs several suites' API processes and databases on a few cores.
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let lastHealth = 'not listening';
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`API exited with ${child.exitCode} during start:\n${output}`);
     try {
       const res = await fetch(`${baseUrl}/api/v1/health`);
       if (res.ok) break;
-    } catch {
-      // not listening yet
+      lastHealth = `${res.status} ${await res.text()}`;
+    } catch (error) {
+      lastHealth = String(error);
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`API did not start within 60 s:\n${output}`);
+      throw new Error(
+        `API did not start within ${START_TIMEOUT_MS / 1000} s (last /health: ${lastHealth}):\n${output}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -136,7 +136,7 @@ export async function startApp(
 
   // Generous: a loaded CI machine runs several suites' API processes and databases on a few cores.
   const deadline = Date.now() + START_TIMEOUT_MS;
-  let lastHealth = 'not listening';
+  let lastHealth: string;
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`API exited with ${child.exitCode} during start:\n${output}`);

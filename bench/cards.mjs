@@ -10,13 +10,14 @@
 //   BENCH_CONNECTIONS         concurrent connections (default 32), BENCH_DURATION seconds per turn (default 10),
 //                             BENCH_ROUNDS (default 3): verify and /auth/me take turns, the median is reported
 //   REDIS_URL                 Redis for the API (default redis://127.0.0.1:6379)
+//   BENCH_CARDS_PROFILE_DIR   when set, the API runs with --cpu-prof into that folder (read with bench/_layers.mjs)
 // The API runs as in production (NODE_ENV=production, production's node flags, pool 20, logging on) with a card key
 // generated into a temporary CARD_KEYS_DIR and the throttles out of the way. The tokens come from the API's own
 // card PDFs (QR codes decoded, as a scanner reads them). Writes bench/results-cards.json and bench/results-cards.md.
 import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -122,8 +123,18 @@ async function main() {
   const { child, baseUrl } = await startBenchApi({
     databaseUrl,
     redisUrl,
-    nodeArgs: API_NODE_ARGS,
+    nodeArgs: [
+      ...(process.env.BENCH_CARDS_PROFILE_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CARDS_PROFILE_DIR}`]
+        : []),
+      ...API_NODE_ARGS,
+    ],
   });
+  /** CPU time (user + system) the API process has used, in ms. */
+  const apiCpuMs = () => {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  };
   try {
     const token = await signIn(baseUrl, ADMIN);
     log(`issuing ${holders.length} cards through GET /members/{id}/card`);
@@ -158,6 +169,7 @@ async function main() {
     };
     const run = async (name, seconds) => {
       const s = scenarios[name];
+      const cpuBefore = apiCpuMs();
       const r = await autocannon({
         url: s.url,
         connections,
@@ -171,6 +183,7 @@ async function main() {
         p99Ms: r.latency.p99,
         non2xx: r.non2xx,
         errors: r.errors,
+        apiCpuMsPerRequest: Number(((apiCpuMs() - cpuBefore) / r.requests.total).toFixed(3)),
       };
     };
     log('warm-up');
@@ -183,7 +196,7 @@ async function main() {
         authMe: await run('authMe', duration),
       };
       log(
-        `round ${i + 1}: verify ${round.verify.requestsPerSecond} req/s (p99 ${round.verify.p99Ms} ms), /auth/me ${round.authMe.requestsPerSecond} req/s (p99 ${round.authMe.p99Ms} ms)`,
+        `round ${i + 1}: verify ${round.verify.requestsPerSecond} req/s (p99 ${round.verify.p99Ms} ms, API CPU ${round.verify.apiCpuMsPerRequest} ms/req), /auth/me ${round.authMe.requestsPerSecond} req/s (p99 ${round.authMe.p99Ms} ms, API CPU ${round.authMe.apiCpuMsPerRequest} ms/req)`,
       );
       perRound.push(round);
     }
@@ -192,6 +205,7 @@ async function main() {
       p50Ms: median(perRound.map((r) => r[name].p50Ms)),
       p99Ms: median(perRound.map((r) => r[name].p99Ms)),
       non2xx: perRound.reduce((sum, r) => sum + r[name].non2xx, 0),
+      apiCpuMsPerRequest: median(perRound.map((r) => r[name].apiCpuMsPerRequest)),
     });
     const verify = summary('verify');
     const authMe = summary('authMe');
@@ -217,9 +231,9 @@ async function main() {
     );
     writeFileSync(
       path.join(import.meta.dirname, 'results-cards.md'),
-      `| route | req/s (median of ${rounds}) | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|\n` +
-        `| GET /cards/verify (${cards.length} cards in rotation) | ${verify.requestsPerSecond} | ${verify.p50Ms} | ${verify.p99Ms} | ${verify.non2xx} |\n` +
-        `| GET /auth/me | ${authMe.requestsPerSecond} | ${authMe.p50Ms} | ${authMe.p99Ms} | ${authMe.non2xx} |\n\n` +
+      `| route | req/s (median of ${rounds}) | p50 ms | p99 ms | non-2xx | API CPU ms/req |\n|---|---|---|---|---|---|\n` +
+        `| GET /cards/verify (${cards.length} cards in rotation) | ${verify.requestsPerSecond} | ${verify.p50Ms} | ${verify.p99Ms} | ${verify.non2xx} | ${verify.apiCpuMsPerRequest} |\n` +
+        `| GET /auth/me | ${authMe.requestsPerSecond} | ${authMe.p50Ms} | ${authMe.p99Ms} | ${authMe.non2xx} | ${authMe.apiCpuMsPerRequest} |\n\n` +
         `verify / auth/me = **${ratio}** (target ≥ 1.0, ${result.meetsTarget ? 'met' : 'not met'}); ${members} members, ${connections} connections, ${result.cpus} CPUs, load average ${result.loadAverage.join(' ')} at the end.\n`,
     );
   } finally {

@@ -349,6 +349,28 @@ describe('membership cards (e2e)', () => {
     expect(await resultOf('x.y.z')).toBe('unknown');
   });
 
+  it("verification counts only against its own limit, not the address's default one", async () => {
+    const ip = nextIp();
+    const remaining = async (): Promise<number> => {
+      const res = await app
+        .http()
+        .get('/api/v1/geography/provinces')
+        .set('x-forwarded-for', ip)
+        .expect(200);
+      return Number(res.headers['x-ratelimit-remaining']);
+    };
+    const before = await remaining();
+    for (let i = 0; i < 3; i += 1) {
+      await app
+        .http()
+        .get('/api/v1/cards/verify')
+        .set('x-forwarded-for', ip)
+        .query({ token: 'x.y.z' })
+        .expect(200);
+    }
+    expect(await remaining()).toBe(before - 1);
+  });
+
   it("prints a ward's cards 8 per A4 page, every QR verifies; outside the admin's area: 404", async () => {
     const names: string[] = [];
     for (let i = 0; i < 10; i += 1) {

@@ -437,7 +437,7 @@ export interface paths {
         };
         /**
          * Verify a membership card
-         * @description The token from a card's QR code, checked for signature (known key, not retired past its grace), the card record and the member's current state. Answers only the result and, for `valid` and `expired`, the member's initials, surname initial, the ward's name and the expiry printed on the card: never ID numbers, cell numbers or addresses. Anything that is not a genuine card (forged, tampered, truncated, signed by an unknown or retired key, alg none) is 200 `unknown`; a missing or oversized token is 400. Throttled per address (CARD_VERIFY_THROTTLE_LIMIT a minute, the `card-verify` limit). Every verification is audited without the verifier's address or identity.
+         * @description The token from a card's QR code, checked for signature (known key, not retired past its grace), the card record and the member's current state. Answers only the result and, for `valid` and `expired`, the member's initials, surname initial, the ward's name and the expiry printed on the card: never ID numbers, cell numbers or addresses. Anything that is not a genuine card (forged, tampered, truncated, signed by an unknown or retired key, alg none) is 200 `unknown`; a missing or oversized token is 400. Throttled per address by its own limit (CARD_VERIFY_THROTTLE_LIMIT a minute, the `card-verify` limit) instead of the default one, so scanning at an assembly and the address's other requests do not use up each other's limit. Every verification is audited without the verifier's address or identity.
          */
         get: operations["cardsVerify"];
         put?: never;

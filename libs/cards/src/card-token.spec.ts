@@ -1,5 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { parseCardToken, signatureVerifies, signCardToken } from './card-token.js';
+import {
+  parseCardToken,
+  rememberingSignatureCheck,
+  signatureVerifies,
+  signCardToken,
+} from './card-token.js';
 
 describe('card tokens', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -42,5 +47,26 @@ describe('card tokens', () => {
     const changed = parseCardToken(`${h}.${b64u(JSON.stringify({ ...claims, sn: 43 }))}.${s}`);
     expect(changed).not.toBeNull();
     expect(signatureVerifies(changed!, publicKey)).toBe(false);
+  });
+
+  it('remembers only acceptances, per key object, and forgets the oldest beyond its size', () => {
+    const check = rememberingSignatureCheck(2);
+    const parsed = parseCardToken(token)!;
+    expect(check(parsed, publicKey)).toBe(true);
+    expect(check(parsed, publicKey)).toBe(true);
+    // remembered with publicKey only: another key (or a reloaded copy of it) checks again
+    expect(check(parsed, other.publicKey)).toBe(false);
+    const [h, , s] = token.split('.') as [string, string, string];
+    const forged = parseCardToken(`${h}.${b64u(JSON.stringify({ ...claims, sn: 43 }))}.${s}`)!;
+    expect(check(forged, publicKey)).toBe(false);
+    expect(check(forged, publicKey)).toBe(false);
+    // the same payload signed by another key is not the remembered token
+    const resigned = parseCardToken(signCardToken(claims, 'k1', other.privateKey))!;
+    expect(check(resigned, publicKey)).toBe(false);
+    expect(check(resigned, other.publicKey)).toBe(true);
+    const third = parseCardToken(signCardToken({ ...claims, sn: 44 }, 'k1', privateKey))!;
+    expect(check(third, publicKey)).toBe(true);
+    // size 2: the first acceptance was dropped, and is checked (and accepted) again
+    expect(check(parsed, publicKey)).toBe(true);
   });
 });

@@ -13,6 +13,8 @@ export interface CardClaims {
 
 /** A token split and decoded, not yet verified. */
 export interface ParsedCardToken {
+  /** The token as given. */
+  raw: string;
   kid: string;
   claims: CardClaims;
   signingInput: Buffer;
@@ -78,10 +80,33 @@ export function parseCardToken(token: string): ParsedCardToken | null {
   const { sn, iat, exp } = payload;
   if (!isSeconds(sn) || !isSeconds(iat) || !isSeconds(exp)) return null;
   return {
+    raw: token,
     kid: header.kid,
     claims: { sn, iat, exp },
     signingInput: Buffer.from(`${h}.${p}`),
     signature,
+  };
+}
+
+/**
+ * `signatureVerifies` with a memory of the tokens it accepted (cards are scanned again and again at an assembly's
+ * door): the same token string that verified with the same key object verifies again without the curve arithmetic.
+ * Only acceptances are kept, so a forgery always costs a real check; a key the keyring no longer offers is never
+ * asked about; at most `maxEntries` tokens are kept (the oldest go first).
+ */
+export function rememberingSignatureCheck(
+  maxEntries = 10_000,
+): (token: ParsedCardToken, publicKey: KeyObject) => boolean {
+  const verifiedWith = new Map<string, KeyObject>();
+  return (token, publicKey) => {
+    if (verifiedWith.get(token.raw) === publicKey) return true;
+    if (!signatureVerifies(token, publicKey)) return false;
+    if (verifiedWith.size >= maxEntries) {
+      const oldest = verifiedWith.keys().next().value;
+      if (oldest !== undefined) verifiedWith.delete(oldest);
+    }
+    verifiedWith.set(token.raw, publicKey);
+    return true;
   };
 }
 

@@ -14,8 +14,9 @@ const WINDOW_MS = 60_000;
 
 /**
  * The `card-verify` throttle: CARD_VERIFY_THROTTLE_LIMIT verifications per client address per minute, counted in
- * Redis across processes (per process while Redis is down), on top of the global default limit. Its own name and
- * counter, so scanning at a busy assembly does not eat the address's other limits, nor the reverse.
+ * Redis across processes (per process while Redis is down). The route skips the global default limit: its own
+ * name and counter, so scanning at a busy assembly does not eat the address's other limits, nor the reverse, and a
+ * verification costs one Redis round trip, not two.
  */
 @Injectable()
 export class CardVerifyThrottleGuard implements CanActivate {

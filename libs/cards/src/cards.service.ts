@@ -18,7 +18,7 @@ import type { PdfBox } from '@app/files';
 import { GeographyService } from '@app/geography';
 import { addDays, Member, MembersService, MemberStandingService, MemberStatus } from '@app/members';
 import { CardKeyring } from './card-keyring.js';
-import { parseCardToken, signatureVerifies, signCardToken } from './card-token.js';
+import { parseCardToken, rememberingSignatureCheck, signCardToken } from './card-token.js';
 import { CardsRevokedDto, CardVerificationDto, CardVerificationResult } from './dto/cards.dto.js';
 import { CardRevocation, MembershipCard } from './membership-card.entity.js';
 
@@ -83,6 +83,8 @@ const initialsOf = (names: string): string =>
  */
 @Injectable()
 export class CardsService {
+  private readonly signatureVerifies = rememberingSignatureCheck();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly members: MembersService,
@@ -359,7 +361,7 @@ export class CardsService {
     const parsed = parseCardToken(token);
     if (!parsed) return unknown;
     const key = this.keyring.verifier(parsed.kid);
-    if (!key || !signatureVerifies(parsed, key)) return unknown;
+    if (!key || !this.signatureVerifies(parsed, key)) return unknown;
     const { sn, iat, exp } = parsed.claims;
     const row = await this.cardState(sn);
     if (!row || row.kid !== parsed.kid || row.iat !== iat || row.exp !== exp) return unknown;

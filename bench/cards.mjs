@@ -17,7 +17,7 @@
 import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -130,11 +130,27 @@ async function main() {
       ...API_NODE_ARGS,
     ],
   });
-  /** CPU time (user + system) the API process has used, in ms. */
-  const apiCpuMs = () => {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  /** CPU time (user + system, ms) of process `pid`, or of every process named `name`: 0 when gone. */
+  const cpuMsOf = (pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+    } catch {
+      return 0;
+    }
   };
+  const cpuMsNamed = (name) =>
+    readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+        } catch {
+          return false;
+        }
+      })
+      .reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+  const apiCpuMs = () => cpuMsOf(child.pid);
   try {
     const token = await signIn(baseUrl, ADMIN);
     log(`issuing ${holders.length} cards through GET /members/{id}/card`);
@@ -170,6 +186,8 @@ async function main() {
     const run = async (name, seconds) => {
       const s = scenarios[name];
       const cpuBefore = apiCpuMs();
+      const postgresBefore = cpuMsNamed('postgres');
+      const redisBefore = cpuMsNamed('redis-server');
       const r = await autocannon({
         url: s.url,
         connections,
@@ -184,8 +202,16 @@ async function main() {
         non2xx: r.non2xx,
         errors: r.errors,
         apiCpuMsPerRequest: Number(((apiCpuMs() - cpuBefore) / r.requests.total).toFixed(3)),
+        postgresCpuMsPerRequest: Number(
+          ((cpuMsNamed('postgres') - postgresBefore) / r.requests.total).toFixed(3),
+        ),
+        redisCpuMsPerRequest: Number(
+          ((cpuMsNamed('redis-server') - redisBefore) / r.requests.total).toFixed(3),
+        ),
       };
     };
+    const cpuLine = (r) =>
+      `p99 ${r.p99Ms} ms; CPU ms/req API ${r.apiCpuMsPerRequest}, PostgreSQL ${r.postgresCpuMsPerRequest}, Redis ${r.redisCpuMsPerRequest}`;
     log('warm-up');
     await run('verify', 3);
     await run('authMe', 3);
@@ -196,7 +222,7 @@ async function main() {
         authMe: await run('authMe', duration),
       };
       log(
-        `round ${i + 1}: verify ${round.verify.requestsPerSecond} req/s (p99 ${round.verify.p99Ms} ms, API CPU ${round.verify.apiCpuMsPerRequest} ms/req), /auth/me ${round.authMe.requestsPerSecond} req/s (p99 ${round.authMe.p99Ms} ms, API CPU ${round.authMe.apiCpuMsPerRequest} ms/req)`,
+        `round ${i + 1}: verify ${round.verify.requestsPerSecond} req/s ${cpuLine(round.verify)}), /auth/me ${round.authMe.requestsPerSecond} req/s (${cpuLine(round.authMe)})`,
       );
       perRound.push(round);
     }
@@ -206,6 +232,8 @@ async function main() {
       p99Ms: median(perRound.map((r) => r[name].p99Ms)),
       non2xx: perRound.reduce((sum, r) => sum + r[name].non2xx, 0),
       apiCpuMsPerRequest: median(perRound.map((r) => r[name].apiCpuMsPerRequest)),
+      postgresCpuMsPerRequest: median(perRound.map((r) => r[name].postgresCpuMsPerRequest)),
+      redisCpuMsPerRequest: median(perRound.map((r) => r[name].redisCpuMsPerRequest)),
     });
     const verify = summary('verify');
     const authMe = summary('authMe');
@@ -231,9 +259,9 @@ async function main() {
     );
     writeFileSync(
       path.join(import.meta.dirname, 'results-cards.md'),
-      `| route | req/s (median of ${rounds}) | p50 ms | p99 ms | non-2xx | API CPU ms/req |\n|---|---|---|---|---|---|\n` +
-        `| GET /cards/verify (${cards.length} cards in rotation) | ${verify.requestsPerSecond} | ${verify.p50Ms} | ${verify.p99Ms} | ${verify.non2xx} | ${verify.apiCpuMsPerRequest} |\n` +
-        `| GET /auth/me | ${authMe.requestsPerSecond} | ${authMe.p50Ms} | ${authMe.p99Ms} | ${authMe.non2xx} | ${authMe.apiCpuMsPerRequest} |\n\n` +
+      `| route | req/s (median of ${rounds}) | p50 ms | p99 ms | non-2xx | CPU ms/req: API, PostgreSQL, Redis |\n|---|---|---|---|---|---|\n` +
+        `| GET /cards/verify (${cards.length} cards in rotation) | ${verify.requestsPerSecond} | ${verify.p50Ms} | ${verify.p99Ms} | ${verify.non2xx} | ${verify.apiCpuMsPerRequest}, ${verify.postgresCpuMsPerRequest}, ${verify.redisCpuMsPerRequest} |\n` +
+        `| GET /auth/me | ${authMe.requestsPerSecond} | ${authMe.p50Ms} | ${authMe.p99Ms} | ${authMe.non2xx} | ${authMe.apiCpuMsPerRequest}, ${authMe.postgresCpuMsPerRequest}, ${authMe.redisCpuMsPerRequest} |\n\n` +
         `verify / auth/me = **${ratio}** (target ≥ 1.0, ${result.meetsTarget ? 'met' : 'not met'}); ${members} members, ${connections} connections, ${result.cpus} CPUs, load average ${result.loadAverage.join(' ')} at the end.\n`,
     );
   } finally {

@@ -11,6 +11,7 @@ import {
   ErrorCode,
   RequestContext,
   todayInSouthAfrica,
+  ReadConnection,
 } from '@app/core';
 import type { AppConfig } from '@app/core';
 import { PdfWriter, renderPdf } from '@app/files';
@@ -87,6 +88,7 @@ export class CardsService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: ReadConnection,
     private readonly members: MembersService,
     private readonly standing: MemberStandingService,
     private readonly geography: GeographyService,
@@ -401,9 +403,10 @@ export class CardsService {
    * The card and its member's current state in one round trip (the public verification's hot path): the one read
    * of the members table outside libs/members, by primary key, of the columns verification needs. The trigger
    * already revokes cards in the transaction of a member change; reading the member as well is the second check.
+   * On the primary (a revocation counts at once, whatever a replica's lag), as a prepared statement.
    */
   private async cardState(serial: number): Promise<CardStateRow | null> {
-    const rows: CardStateRow[] = await this.dataSource.query(
+    const rows = await this.reads.query<CardStateRow>(
       `SELECT c.serial::text AS serial, c.kid,
               extract(epoch FROM c.issued_at)::float8 AS iat,
               extract(epoch FROM c.valid_until)::float8 AS exp,
@@ -414,6 +417,7 @@ export class CardsService {
          FROM membership_cards c LEFT JOIN members m ON m.id = c.member_id
         WHERE c.serial = $1`,
       [serial],
+      { prepared: true, primary: true },
     );
     return rows[0] ?? null;
   }

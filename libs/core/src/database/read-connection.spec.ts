@@ -1,4 +1,4 @@
-import { parseLsn, replicaLagMs } from './read-connection.js';
+import { parseLsn, replicaLagMs, statementOf } from './read-connection.js';
 import { redisTarget } from '../redis/redis.module.js';
 
 describe('parseLsn', () => {
@@ -52,5 +52,22 @@ describe('redisTarget', () => {
       password: 's@cret',
       db: 3,
     });
+  });
+});
+
+describe('statementOf', () => {
+  const byId = 'SELECT id FROM members WHERE id = $1';
+  it('names a prepared statement after its text: the same text, the same name; another text, another', () => {
+    const first = statementOf(byId, ['a'], true);
+    expect(first).toEqual({
+      name: expect.stringMatching(/^eff_[\w-]{24}$/),
+      text: byId,
+      values: ['a'],
+    });
+    expect(statementOf(byId, ['b'], true).name).toBe(first.name);
+    expect(statementOf(`${byId} LIMIT 1`, ['a'], true).name).not.toBe(first.name);
+  });
+  it('leaves other statements unnamed (parsed each time)', () => {
+    expect(statementOf(byId, ['a'], false)).toEqual({ text: byId, values: ['a'] });
   });
 });

@@ -8,6 +8,7 @@ import {
   OnApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { from, mergeMap, Observable } from 'rxjs';
 import { DataSource, QueryFailedError } from 'typeorm';
@@ -49,6 +50,31 @@ export function replicaLagMs(samples: readonly LsnSample[], replayed: bigint, no
 }
 
 export type ReplicaState = 'in-rotation' | 'lagging' | 'down' | 'not-standby';
+
+export interface ReadOptions {
+  /**
+   * Run as a named (prepared) statement: each pooled connection parses and plans the text once, then only binds
+   * (a point read then costs PostgreSQL about a fifth of the CPU). Only for a fixed set of texts whose best plan
+   * does not depend on the values (lookups by key); the name comes from the text, so the set of names stays that
+   * of the texts.
+   */
+  prepared?: boolean;
+  /** Read the primary even when a replica is in rotation: for answers that must reflect the latest commit. */
+  primary?: boolean;
+}
+
+const statementNames = new Map<string, string>();
+
+/** pg's query config for `text`: named after the text's hash when prepared, plain otherwise. */
+export function statementOf(text: string, values: unknown[], prepared: boolean): pg.QueryConfig {
+  if (!prepared) return { text, values };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `eff_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
 
 interface Replica {
   /** host:port/db, for metrics and logs (no password). */
@@ -210,18 +236,23 @@ export class ReadConnection implements OnModuleInit, OnApplicationShutdown {
    * Runs a read-only statement on the read connection. A server-reported error becomes a QueryFailedError as
    * through TypeORM, so the problem-details mapping is the same; connection errors pass as they are.
    */
-  async query<T extends object>(text: string, values: unknown[] = []): Promise<T[]> {
-    const replica = await this.pick();
+  async query<T extends object>(
+    text: string,
+    values: unknown[] = [],
+    options: ReadOptions = {},
+  ): Promise<T[]> {
+    const statement = statementOf(text, values, options.prepared === true);
+    const replica = options.primary ? null : await this.pick();
     if (replica) {
       try {
-        return (await replica.pool.query<T>(text, values)).rows;
+        return (await replica.pool.query<T>(statement)).rows;
       } catch (error) {
         if (!replicaFault(error)) throw toQueryFailed(error, text, values);
         this.takeOut(replica, 'down', error);
       }
     }
     try {
-      return (await this.primary.query<T>(text, values)).rows;
+      return (await this.primary.query<T>(statement)).rows;
     } catch (error) {
       throw toQueryFailed(error, text, values);
     }

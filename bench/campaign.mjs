@@ -21,7 +21,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,6 +88,30 @@ async function startGateway() {
     stats: () => ({ accepted, recipients: recipients.size }),
     close: () => new Promise((r) => server.close(r)),
   };
+}
+
+/** CPU time (user + system, ms) of process `pid`; 0 when it is gone. */
+function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (ms) of every process named `name` (PostgreSQL's backends, redis-server). */
+function cpuMsNamed(name) {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    })
+    .reduce((sum, pid) => sum + cpuMsOf(pid), 0);
 }
 
 async function api(baseUrl, method, route, token, body) {
@@ -173,6 +197,7 @@ async function main() {
     apiProcess = started.child;
     let accessToken = (await api(started.baseUrl, 'POST', '/auth/login', null, ADMIN)).accessToken;
     log(`GET /auth/me idle: ${ME_RATE} req/s for ${IDLE_SECONDS} s`);
+    const apiCpuIdleBefore = cpuMsOf(apiProcess.pid);
     results.meIdle = await steadyRunIsolated(
       `${started.baseUrl}/api/v1/auth/me`,
       accessToken,
@@ -180,7 +205,12 @@ async function main() {
       IDLE_SECONDS,
       2,
     );
-    log(`idle p50 ${results.meIdle.p50Ms} ms, p99 ${results.meIdle.p99Ms} ms`);
+    results.apiCpuMsPerSecondIdle = Math.round(
+      (cpuMsOf(apiProcess.pid) - apiCpuIdleBefore) / (IDLE_SECONDS + 2),
+    );
+    log(
+      `idle p50 ${results.meIdle.p50Ms} ms, p99 ${results.meIdle.p99Ms} ms; API CPU ${results.apiCpuMsPerSecondIdle} ms/s`,
+    );
 
     const template = await api(started.baseUrl, 'POST', '/messaging/templates', accessToken, {
       name: 'Bench',
@@ -258,6 +288,14 @@ async function main() {
         });
       }
       const t2 = performance.now();
+      const cpuAt = () => ({
+        api: cpuMsOf(apiProcess.pid),
+        worker: worker ? cpuMsOf(worker.pid) : 0,
+        postgres: cpuMsNamed('postgres'),
+        redis: cpuMsNamed('redis-server'),
+        gatewayAndLoad: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      });
+      const cpuBefore = cpuAt();
       let done = false;
       const during = [];
       const load = (async () => {
@@ -289,6 +327,17 @@ async function main() {
         await new Promise((r) => setTimeout(r, 250));
       }
       const deliverySeconds = (performance.now() - t2) / 1000;
+      const cpuAfter = cpuAt();
+      out.cpuMsPerMessage = Object.fromEntries(
+        Object.keys(cpuAfter).map((k) => [
+          k,
+          Number(((cpuAfter[k] - cpuBefore[k]) / MEMBERS).toFixed(3)),
+        ]),
+      );
+      out.apiCpuMsPerSecondDuring = Math.round((cpuAfter.api - cpuBefore.api) / deliverySeconds);
+      log(
+        `[${mode}] CPU ms per message: ${JSON.stringify(out.cpuMsPerMessage)}; API CPU ${out.apiCpuMsPerSecondDuring} ms/s`,
+      );
       done = true;
       await load;
       out.deliverySeconds = Math.round(deliverySeconds * 10) / 10;

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeUser, signIn } from '../harness/accounts.js';
 import { Session } from '../harness/auth.js';
@@ -487,9 +488,11 @@ describe('the dispatcher worker process (cli.js dispatch) (e2e)', () => {
     await smtp?.close();
   });
 
-  it('delivers what an API with MESSAGING_DISPATCH=off queued, and stops cleanly on SIGTERM', async () => {
+  it('delivers what an API with MESSAGING_DISPATCH=off queued, at its rate and niceness, and stops cleanly on SIGTERM', async () => {
     const env = {
       SMTP_URL: smtp.url,
+      MESSAGING_EMAIL_PER_SECOND: '10',
+      MESSAGING_DISPATCH_NICE: '7',
       MESSAGING_DISPATCH: 'off',
       MESSAGING_REMINDERS_CRON: 'off',
       MESSAGING_PUBLIC_URL: PUBLIC_URL,
@@ -550,6 +553,16 @@ describe('the dispatcher worker process (cli.js dispatch) (e2e)', () => {
     const deadline = Date.now() + 30_000;
     while ((await count('sent')) < 30 && Date.now() < deadline) await sleep(100);
     expect(await count('sent')).toBe(30);
+    // niceness: field 19 of /proc/<pid>/stat
+    const stat = readFileSync(`/proc/${worker.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    expect(Number(stat[16])).toBe(7);
+    // 30 emails at 10 a second: batches of 10, a second apart at least
+    const spread = await db.pool.query(
+      `SELECT extract(epoch FROM max(sent_at) - min(sent_at))::float8 AS seconds
+         FROM messaging_outbox WHERE campaign_id = $1`,
+      [draft.body.id],
+    );
+    expect(spread.rows[0].seconds).toBeGreaterThanOrEqual(1.9);
     for (let i = 0; i < 30; i += 1)
       expect(smtp.received.filter((m) => m.raw.includes(`Hello Worker${i}!`))).toHaveLength(1);
     // the worker adds the one-click header too

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isEmail } from 'class-validator';
@@ -558,8 +558,11 @@ async function dispatchCommand(
   );
   const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
+    if (config.MESSAGING_DISPATCH_NICE > getPriority()) setPriority(config.MESSAGING_DISPATCH_NICE);
     dispatcher.start(intervalMs);
-    say(`dispatch: delivering outbox messages every ${intervalMs} ms (pid ${process.pid})`);
+    say(
+      `dispatch: delivering outbox messages every ${intervalMs} ms (pid ${process.pid}, nice ${getPriority()})`,
+    );
     const signal = await new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));

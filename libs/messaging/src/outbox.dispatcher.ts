@@ -17,6 +17,7 @@ import {
   SmsSender,
 } from './channels/channel-ports.js';
 import { MessageChannel } from './outbox-message.entity.js';
+import { pacedBatchMs } from './pacing.js';
 import {
   OPT_OUT_KINDS,
   UNSUBSCRIBE_URL_PLACEHOLDER,
@@ -93,21 +94,37 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
   /** Claims and delivers due messages until none is left; returns how many were attempted. */
   async dispatchDue(): Promise<number> {
     let attempted = 0;
+    const perSecond = {
+      [MessageChannel.Sms]: this.config.MESSAGING_SMS_PER_SECOND,
+      [MessageChannel.Email]: this.config.MESSAGING_EMAIL_PER_SECOND,
+    };
     while (!this.stopped) {
-      const claimed = await this.claim();
+      const started = Date.now();
+      const claimed = await this.claim(this.batchSize(perSecond));
       if (claimed.length === 0) break;
       const sent = (await Promise.all(claimed.map((row) => this.deliver(row)))).filter(
         (r): r is SentReceipt => r !== null,
       );
       await this.markSent(sent);
       attempted += claimed.length;
-      // Between batches, let whatever else this process serves (requests, sockets) run.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      const counts = { [MessageChannel.Sms]: 0, [MessageChannel.Email]: 0 };
+      for (const row of claimed) counts[row.channel] += 1;
+      // At the channels' rates; and between batches, whatever else this process serves (requests, sockets) runs.
+      const wait = started + pacedBatchMs(counts, perSecond) - Date.now();
+      await new Promise<void>((resolve) =>
+        wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve),
+      );
     }
     return attempted;
   }
 
-  private async claim(): Promise<ClaimedRow[]> {
+  /** A batch a paced channel delivers in at most about a second (so a lease never runs out while it waits). */
+  private batchSize(perSecond: Record<MessageChannel, number>): number {
+    const rates = Object.values(perSecond).filter((rate) => rate > 0);
+    return Math.max(1, Math.min(BATCH, ...rates));
+  }
+
+  private async claim(limit: number): Promise<ClaimedRow[]> {
     // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
     const [rows] = await this.dataSource.query<[ClaimedRow[], number]>(
       `UPDATE messaging_outbox o
@@ -122,7 +139,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
            FOR UPDATE SKIP LOCKED)
         RETURNING o.id, o.channel, o.recipient, o.subject, o.body, o.attempts, o.kind,
                   o.recipient_member_id`,
-      [BATCH, this.config.MESSAGING_LEASE_SECONDS],
+      [limit, this.config.MESSAGING_LEASE_SECONDS],
     );
     return rows;
   }

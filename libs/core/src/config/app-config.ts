@@ -504,6 +504,31 @@ export class EnvironmentVariables {
   @Min(0)
   MESSAGING_DISPATCH_INTERVAL_MS = 1000;
 
+  /**
+   * Most SMS each dispatching process hands to the gateway per second (the throughput agreed with the gateway, or
+   * what the host can spare beside the API); 0 = as fast as the gateway answers.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  MESSAGING_SMS_PER_SECOND = 0;
+
+  /** Most emails each dispatching process hands to the SMTP relay per second; 0 = as fast as it answers. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  MESSAGING_EMAIL_PER_SECOND = 0;
+
+  /**
+   * The `dispatch` worker's CPU niceness (0 to 19, as `nice`): it lowers its own scheduling priority at start, so
+   * on a host it shares with API processes a large send yields the CPU to requests. 0 keeps the inherited one.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  MESSAGING_DISPATCH_NICE = 10;
+
   /** Delivery attempts of one message before it is marked failed. */
   @Transform(toInt)
   @IsInt()

@@ -347,7 +347,7 @@ export class MembersService {
    */
   async get(actor: AuthUser, id: string): Promise<MemberView> {
     const { text, values } = memberGetQuery(actor.scope, id);
-    const [member] = await this.reads.query<MemberDto>(text, values);
+    const [member] = await this.reads.query<MemberDto>(text, values, { prepared: true });
     if (!member) throw AppException.notFound(`Member ${id}`);
     this.audit.recordAccess({
       action: 'member.viewed',

@@ -1,4 +1,4 @@
-import { bearer, createUser, loginAsSuperAdmin, Session } from '../harness/auth.js';
+import { bearer } from '../harness/auth.js';
 import {
   countAppointments,
   insertAppointment,
@@ -6,24 +6,18 @@ import {
   positionId,
   structureId,
 } from '../harness/leadership-fixtures.js';
-import { startTestContext, TestContext } from '../harness/test-app.js';
+import { Matrix, MATRIX_ROLES, MATRIX_USERS, startMatrix } from '../harness/matrix.js';
 
 /**
  * Every leadership route × every role × a structure (and a member) in the caller's own area, a sibling area and
  * the parent area, against an explicit table of expected answers. Reads outside scope are 404 (lists simply
- * leave the rows out), writes outside scope 403, roles without the permission 403.
+ * leave the rows out), writes outside scope 403, roles without the permission 403. The users are those of
+ * test/harness/matrix.ts; the targets are leadership structures, one row per role and relation (national roles
+ * have no parent).
  */
 
 type Relation = 'own' | 'sibling' | 'parent';
-type Role =
-  | 'super_admin'
-  | 'national_admin'
-  | 'provincial_admin'
-  | 'regional_admin'
-  | 'subregional_admin'
-  | 'ward_admin'
-  | 'auditor'
-  | 'member';
+type Role = (typeof MATRIX_ROLES)[number];
 
 interface Target {
   kind: string;
@@ -35,17 +29,6 @@ interface Target {
   /** Position of the arranged appointment to end (default additional_member). */
   end?: string;
 }
-
-const SCOPES: Record<Role, [string, string | null]> = {
-  super_admin: ['national', null],
-  national_admin: ['national', null],
-  provincial_admin: ['province', 'GP'],
-  regional_admin: ['district', 'DC42'],
-  subregional_admin: ['municipality', 'GT421'],
-  ward_admin: ['ward', '74201001'],
-  auditor: ['province', 'GP'],
-  member: ['ward', '74201001'],
-};
 
 const PROVINCE_TARGETS: Record<Relation, Target> = {
   own: { kind: 'pct', code: 'GP', ward: '74201001' },
@@ -140,26 +123,18 @@ const MATRIX: Row[] = [
 ];
 
 describe('leadership authorisation matrix (e2e)', () => {
-  let ctx: TestContext;
-  const sessions = new Map<Role, Session>();
+  let m: Matrix<Role>;
 
   beforeAll(async () => {
-    ctx = await startTestContext();
-    const admin = await loginAsSuperAdmin(ctx.app);
-    sessions.set('super_admin', admin);
-    for (const role of Object.keys(SCOPES) as Role[]) {
-      if (role === 'super_admin') continue;
-      const [level, code] = SCOPES[role];
-      sessions.set(role, await createUser(ctx.app, admin, role, level, code));
-    }
+    m = await startMatrix(MATRIX_ROLES);
   }, 120_000);
-  afterAll(() => ctx?.close());
+  afterAll(() => m?.t.close());
 
   it('covers every role at own, sibling and (below national) parent scope', () => {
-    for (const role of Object.keys(SCOPES) as Role[]) {
+    for (const role of MATRIX_ROLES) {
       const relations = MATRIX.filter((r) => r[0] === role).map((r) => r[1]);
       expect(relations).toEqual(
-        SCOPES[role][0] === 'national' ? ['own', 'sibling'] : ['own', 'sibling', 'parent'],
+        MATRIX_USERS[role].level === 'national' ? ['own', 'sibling'] : ['own', 'sibling', 'parent'],
       );
     }
   });
@@ -167,13 +142,12 @@ describe('leadership authorisation matrix (e2e)', () => {
   it.each(MATRIX)(
     '%s at %s scope: list %s, get %s, history %s, vacancies %s, appoint %s, end %s, member positions %s',
     async (role, relation, list, get, history, vacancies, appoint, end, positions) => {
-      const session = sessions.get(role);
       const target = TARGETS[role][relation];
-      if (!session || !target) throw new Error(`no ${role} session or ${relation} target`);
-      const pool = ctx.db.pool;
+      if (!target) throw new Error(`no ${relation} target for ${role}`);
+      const pool = m.t.db.pool;
       const structure = await structureId(pool, target.kind, target.code);
-      const http = () => ctx.app.http();
-      const auth = bearer(session);
+      const http = () => m.t.app.http();
+      const auth = bearer(m.sessions[role]);
 
       const listed = await http()
         .get(`/api/v1/leadership/structures?level=${target.kind}&code=${target.code}`)
@@ -253,31 +227,31 @@ describe('leadership authorisation matrix (e2e)', () => {
 
   it('refuses every leadership route without a token (401)', async () => {
     const id = '00000000-0000-4000-8000-000000000000';
+    const http = () => m.t.app.http();
     const calls = [
-      ctx.app.http().get('/api/v1/leadership/structures'),
-      ctx.app.http().get(`/api/v1/leadership/structures/${id}`),
-      ctx.app.http().get(`/api/v1/leadership/structures/${id}/history`),
-      ctx.app.http().get('/api/v1/leadership/vacancies'),
-      ctx.app.http().post('/api/v1/leadership/appointments').send({}),
-      ctx.app.http().post(`/api/v1/leadership/appointments/${id}/end`).send({}),
-      ctx.app.http().get(`/api/v1/members/${id}/positions`),
+      http().get('/api/v1/leadership/structures'),
+      http().get(`/api/v1/leadership/structures/${id}`),
+      http().get(`/api/v1/leadership/structures/${id}/history`),
+      http().get('/api/v1/leadership/vacancies'),
+      http().post('/api/v1/leadership/appointments').send({}),
+      http().post(`/api/v1/leadership/appointments/${id}/end`).send({}),
+      http().get(`/api/v1/members/${id}/positions`),
     ];
     for (const res of await Promise.all(calls)) expect(res.status).toBe(401);
   });
 
   it('has no route that deletes history', async () => {
-    const admin = sessions.get('super_admin');
-    if (!admin) throw new Error('no admin');
-    const member = await insertMember(ctx.db.pool, '74201001');
-    const id = await insertAppointment(ctx.db.pool, {
-      structureId: await structureId(ctx.db.pool, 'bct', '74201001'),
-      positionId: await positionId(ctx.db.pool, 'bct', 'womens_leader'),
+    const pool = m.t.db.pool;
+    const member = await insertMember(pool, '74201001');
+    const id = await insertAppointment(pool, {
+      structureId: await structureId(pool, 'bct', '74201001'),
+      positionId: await positionId(pool, 'bct', 'womens_leader'),
       memberId: member.id,
     });
-    const res = await ctx.app
+    const res = await m.t.app
       .http()
       .delete(`/api/v1/leadership/appointments/${id}`)
-      .set(...bearer(admin));
+      .set(...bearer(m.admin));
     expect(res.status).toBe(404);
     expect(res.body.code).toBe('ROUTE_NOT_FOUND');
   });

@@ -1,92 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { bearer, createUser, loginAsSuperAdmin, Session } from '../harness/auth.js';
+import { bearer } from '../harness/auth.js';
 import { financiallyReviewed } from '../harness/applications.js';
-import { createMember, insertApplication, memberInput, WARDS } from '../harness/members.js';
-import { startTestContext, TestContext } from '../harness/test-app.js';
+import {
+  FORBIDDEN,
+  Matrix,
+  MATRIX_ROLES,
+  MATRIX_USERS,
+  PerTarget,
+  Place,
+  startMatrix,
+} from '../harness/matrix.js';
+import { insertApplication, memberInput, WARDS } from '../harness/members.js';
 
 /**
  * Every member and application route x every role x a target in the caller's own area, a sibling area (same
- * parent, other area of the caller's level) and the parent's wider area (outside the parent).
+ * parent, other area of the caller's level) and the parent's wider area (outside the parent): the shared frame of
+ * test/harness/matrix.ts.
  * Reads outside scope answer 404 (no existence leak); a visible member moved to a ward outside scope is 403;
  * roles without the permission get 403 before any lookup.
  */
-type Place = keyof typeof WARDS;
-type Role =
-  | 'super_admin'
-  | 'national_admin'
-  | 'provincial_admin'
-  | 'regional_admin'
-  | 'subregional_admin'
-  | 'ward_admin'
-  | 'auditor'
-  | 'member';
-
-const USERS: Record<
-  Role,
-  { level: string; code: string | null; own: Place; sibling: Place; parent: Place }
-> = {
-  super_admin: {
-    level: 'national',
-    code: null,
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'siblingDistrict',
-  },
-  national_admin: {
-    level: 'national',
-    code: null,
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'siblingDistrict',
-  },
-  provincial_admin: {
-    level: 'province',
-    code: 'GP',
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'otherProvince',
-  },
-  regional_admin: {
-    level: 'district',
-    code: 'DC42',
-    own: 'own',
-    sibling: 'siblingDistrict',
-    parent: 'otherProvince',
-  },
-  subregional_admin: {
-    level: 'municipality',
-    code: 'GT421',
-    own: 'own',
-    sibling: 'siblingMunicipality',
-    parent: 'siblingDistrict',
-  },
-  ward_admin: {
-    level: 'ward',
-    code: WARDS.own,
-    own: 'own',
-    sibling: 'siblingWard',
-    parent: 'siblingMunicipality',
-  },
-  auditor: {
-    level: 'province',
-    code: 'GP',
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'otherProvince',
-  },
-  member: {
-    level: 'ward',
-    code: WARDS.own,
-    own: 'own',
-    sibling: 'siblingWard',
-    parent: 'siblingMunicipality',
-  },
-};
+type Role = (typeof MATRIX_ROLES)[number];
 
 /** Transfers go to 74201002 (GT421, DC42, GP): inside every admin area of the own target except the ward's. */
 const TRANSFER_TO = WARDS.siblingWard;
 
-type PerTarget = [own: number, sibling: number, parent: number];
 interface Expected {
   list: number;
   listApplications: number;
@@ -121,7 +58,6 @@ const EVERYWHERE: Omit<Expected, 'recalculate'> = {
   approve: [201, 201, 201],
   reject: [200, 200, 200],
 };
-const FORBIDDEN_EARLY: PerTarget = [403, 403, 403];
 const AREA_ADMIN: Expected = {
   list: 200,
   listApplications: 200,
@@ -132,7 +68,7 @@ const AREA_ADMIN: Expected = {
   update: [200, 404, 404],
   status: [200, 404, 404],
   // manual renewals are for national admins only (members:manual_renewal); others record payments
-  renew: FORBIDDEN_EARLY,
+  renew: FORBIDDEN,
   transfer: [200, 404, 404],
   history: [200, 404, 404],
   getApplication: [200, 404, 404],
@@ -140,8 +76,6 @@ const AREA_ADMIN: Expected = {
   approve: [201, 404, 404],
   reject: [200, 404, 404],
 };
-const FORBIDDEN: PerTarget = [403, 403, 403];
-
 const EXPECTED: Record<Role, Expected> = {
   super_admin: { ...EVERYWHERE, recalculate: 200 },
   national_admin: { ...EVERYWHERE, recalculate: 200 },
@@ -187,40 +121,27 @@ const EXPECTED: Record<Role, Expected> = {
 };
 
 describe('members and applications: authorisation matrix (e2e)', () => {
-  let t: TestContext;
-  let admin: Session;
-  const sessions = {} as Record<Role, Session>;
-  const targets = {} as Record<Place, string>;
+  let m: Matrix<Role>;
 
   beforeAll(async () => {
-    t = await startTestContext({ STATUS_RECALC_CRON: 'off', AUTH_THROTTLE_LIMIT: '1000' });
-    admin = await loginAsSuperAdmin(t.app);
-    for (const [role, u] of Object.entries(USERS) as [Role, (typeof USERS)[Role]][]) {
-      sessions[role] =
-        role === 'super_admin' ? admin : await createUser(t.app, admin, role, u.level, u.code);
-    }
-    for (const place of Object.keys(WARDS) as Place[]) {
-      targets[place] = (
-        await createMember(t.app, admin, { wardCode: WARDS[place], surname: place })
-      ).id;
-    }
+    m = await startMatrix(MATRIX_ROLES);
   }, 120_000);
-  afterAll(() => t?.close());
+  afterAll(() => m?.t.close());
 
-  const http = () => t.app.http();
+  const http = () => m.t.app.http();
 
   /** Puts a target member back where it started: active, in its ward. */
   async function reset(place: Place): Promise<void> {
-    await t.db.pool.query(
+    await m.t.db.pool.query(
       `UPDATE members m SET status = 'active', ward_code = w.code, municipality_code = w.municipality_code,
               district_code = w.district_code, province_code = w.province_code
          FROM wards w WHERE m.id = $1 AND w.code = $2`,
-      [targets[place], WARDS[place]],
+      [m.members[place], WARDS[place]],
     );
   }
 
   async function version(id: string): Promise<number> {
-    const { rows } = await t.db.pool.query<{ version: number }>(
+    const { rows } = await m.t.db.pool.query<{ version: number }>(
       'SELECT version FROM members WHERE id = $1',
       [id],
     );
@@ -228,8 +149,8 @@ describe('members and applications: authorisation matrix (e2e)', () => {
   }
 
   it('refuses every non-public route without a token (401)', async () => {
-    const id = targets.own;
-    const app = await insertApplication(t.db.pool, WARDS.own);
+    const id = m.members.own;
+    const app = await insertApplication(m.t.db.pool, WARDS.own);
     const calls = [
       http().get('/api/v1/members'),
       http().post('/api/v1/members').send(memberInput()),
@@ -252,19 +173,15 @@ describe('members and applications: authorisation matrix (e2e)', () => {
     expect(statuses).toEqual(Array(calls.length).fill(401));
   });
 
-  it.each(Object.keys(USERS) as Role[])('%s', async (role) => {
-    const session = sessions[role];
-    const u = USERS[role];
-    const places: Place[] = [u.own, u.sibling, u.parent];
-    const perTarget = async (call: (place: Place) => Promise<number>): Promise<PerTarget> => {
-      const out: number[] = [];
-      for (const place of places) {
-        out.push(await call(place));
+  it.each(MATRIX_ROLES)('%s', async (role) => {
+    // each call may move or suspend the target: put it back before the next
+    const perTarget = (call: (place: Place) => Promise<number>): Promise<PerTarget> =>
+      m.perTarget(role, async (place) => {
+        const status = await call(place);
         await reset(place);
-      }
-      return out as PerTarget;
-    };
-    const b = bearer(session);
+        return status;
+      });
+    const b = bearer(m.sessions[role]);
     const actual: Expected = {
       list: (
         await http()
@@ -300,7 +217,7 @@ describe('members and applications: authorisation matrix (e2e)', () => {
         async (p) =>
           (
             await http()
-              .get(`/api/v1/members/${targets[p]}`)
+              .get(`/api/v1/members/${m.members[p]}`)
               .set(...b)
           ).status,
       ),
@@ -308,16 +225,16 @@ describe('members and applications: authorisation matrix (e2e)', () => {
         async (p) =>
           (
             await http()
-              .patch(`/api/v1/members/${targets[p]}`)
+              .patch(`/api/v1/members/${m.members[p]}`)
               .set(...b)
-              .send({ version: await version(targets[p]), firstNames: `By ${role}` })
+              .send({ version: await version(m.members[p]), firstNames: `By ${role}` })
           ).status,
       ),
       status: await perTarget(
         async (p) =>
           (
             await http()
-              .post(`/api/v1/members/${targets[p]}/status`)
+              .post(`/api/v1/members/${m.members[p]}/status`)
               .set(...b)
               .send({ action: 'suspend', reason: `By ${role}` })
           ).status,
@@ -326,7 +243,7 @@ describe('members and applications: authorisation matrix (e2e)', () => {
         async (p) =>
           (
             await http()
-              .post(`/api/v1/members/${targets[p]}/renewals`)
+              .post(`/api/v1/members/${m.members[p]}/renewals`)
               .set(...b)
               .send({
                 reason: 'Manual renewal in test',
@@ -339,7 +256,7 @@ describe('members and applications: authorisation matrix (e2e)', () => {
         async (p) =>
           (
             await http()
-              .post(`/api/v1/members/${targets[p]}/transfer`)
+              .post(`/api/v1/members/${m.members[p]}/transfer`)
               .set(...b)
               .send({ toWardCode: p === 'siblingWard' ? WARDS.own : TRANSFER_TO })
           ).status,
@@ -348,12 +265,12 @@ describe('members and applications: authorisation matrix (e2e)', () => {
         async (p) =>
           (
             await http()
-              .get(`/api/v1/members/${targets[p]}/history`)
+              .get(`/api/v1/members/${m.members[p]}/history`)
               .set(...b)
           ).status,
       ),
       getApplication: await perTarget(async (p) => {
-        const id = await insertApplication(t.db.pool, WARDS[p]);
+        const id = await insertApplication(m.t.db.pool, WARDS[p]);
         return (
           await http()
             .get(`/api/v1/applications/${id}`)
@@ -361,7 +278,7 @@ describe('members and applications: authorisation matrix (e2e)', () => {
         ).status;
       }),
       review: await perTarget(async (p) => {
-        const id = await insertApplication(t.db.pool, WARDS[p]);
+        const id = await insertApplication(m.t.db.pool, WARDS[p]);
         return (
           await http()
             .post(`/api/v1/applications/${id}/review`)
@@ -369,8 +286,8 @@ describe('members and applications: authorisation matrix (e2e)', () => {
         ).status;
       }),
       approve: await perTarget(async (p) => {
-        const id = await insertApplication(t.db.pool, WARDS[p]);
-        await financiallyReviewed(t.db.pool, id);
+        const id = await insertApplication(m.t.db.pool, WARDS[p]);
+        await financiallyReviewed(m.t.db.pool, id);
         return (
           await http()
             .post(`/api/v1/applications/${id}/approve`)
@@ -378,7 +295,7 @@ describe('members and applications: authorisation matrix (e2e)', () => {
         ).status;
       }),
       reject: await perTarget(async (p) => {
-        const id = await insertApplication(t.db.pool, WARDS[p]);
+        const id = await insertApplication(m.t.db.pool, WARDS[p]);
         return (
           await http()
             .post(`/api/v1/applications/${id}/reject`)
@@ -396,16 +313,16 @@ describe('members and applications: authorisation matrix (e2e)', () => {
     'subregional_admin',
     'ward_admin',
     'auditor',
-  ] as Role[])('%s lists exactly the members and applications of its own area', async (role) => {
-    const u = USERS[role];
+  ] as const)('%s lists exactly the members and applications of its own area', async (role) => {
+    const u = MATRIX_USERS[role];
     const column = {
       province: 'province_code',
       district: 'district_code',
       municipality: 'municipality_code',
       ward: 'ward_code',
-    }[u.level] as string;
+    }[u.level];
     for (const table of ['members', 'membership_applications']) {
-      const { rows } = await t.db.pool.query<{ id: string }>(
+      const { rows } = await m.t.db.pool.query<{ id: string }>(
         `SELECT id FROM ${table} WHERE ${column} = $1`,
         [u.code],
       );
@@ -416,7 +333,7 @@ describe('members and applications: authorisation matrix (e2e)', () => {
           await http()
             .get(table === 'members' ? '/api/v1/members' : '/api/v1/applications')
             .query({ limit: 100, ...(cursor ? { cursor } : {}) })
-            .set(...bearer(sessions[role]));
+            .set(...bearer(m.sessions[role]));
         expect(res.status).toBe(200);
         seen.push(...res.body.data.map((r) => r.id));
         cursor = res.body.nextCursor;

@@ -1,87 +1,23 @@
-import { bearer, createUser, loginAsSuperAdmin, Session } from '../harness/auth.js';
+import { bearer } from '../harness/auth.js';
+import {
+  FORBIDDEN,
+  Matrix,
+  MATRIX_ROLES,
+  MATRIX_USERS,
+  PerTarget,
+  Place,
+  startMatrix,
+} from '../harness/matrix.js';
 import { WARDS } from '../harness/members.js';
-import { startTestContext, TestContext } from '../harness/test-app.js';
 
 /**
  * Every template and campaign route x every role x a target in the caller's own area, a sibling area (same
- * parent, other area of the caller's level) and the parent's wider area (outside the parent). Templates and
- * campaigns outside the scope answer 404 (no existence leak); an audience area outside the scope 403; roles
+ * parent, other area of the caller's level) and the parent's wider area (outside the parent): the shared frame of
+ * test/harness/matrix.ts. Templates and campaigns outside the scope answer 404 (no existence leak); an audience area outside the scope 403; roles
  * without the permission get 403 before any lookup.
  */
-type Place = keyof typeof WARDS;
-type Role =
-  | 'super_admin'
-  | 'national_admin'
-  | 'provincial_admin'
-  | 'regional_admin'
-  | 'subregional_admin'
-  | 'ward_admin'
-  | 'auditor'
-  | 'member';
+type Role = (typeof MATRIX_ROLES)[number];
 
-const USERS: Record<
-  Role,
-  { level: string; code: string | null; own: Place; sibling: Place; parent: Place }
-> = {
-  super_admin: {
-    level: 'national',
-    code: null,
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'siblingDistrict',
-  },
-  national_admin: {
-    level: 'national',
-    code: null,
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'siblingDistrict',
-  },
-  provincial_admin: {
-    level: 'province',
-    code: 'GP',
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'otherProvince',
-  },
-  regional_admin: {
-    level: 'district',
-    code: 'DC42',
-    own: 'own',
-    sibling: 'siblingDistrict',
-    parent: 'otherProvince',
-  },
-  subregional_admin: {
-    level: 'municipality',
-    code: 'GT421',
-    own: 'own',
-    sibling: 'siblingMunicipality',
-    parent: 'siblingDistrict',
-  },
-  ward_admin: {
-    level: 'ward',
-    code: WARDS.own,
-    own: 'own',
-    sibling: 'siblingWard',
-    parent: 'siblingMunicipality',
-  },
-  auditor: {
-    level: 'province',
-    code: 'GP',
-    own: 'own',
-    sibling: 'otherProvince',
-    parent: 'otherProvince',
-  },
-  member: {
-    level: 'ward',
-    code: WARDS.own,
-    own: 'own',
-    sibling: 'siblingWard',
-    parent: 'siblingMunicipality',
-  },
-};
-
-type PerTarget = [own: number, sibling: number, parent: number];
 interface Expected {
   createTemplate: number;
   listTemplates: number;
@@ -116,7 +52,6 @@ const AREA_ADMIN: Expected = {
   getCampaign: [200, 404, 404],
   sendCampaign: [200, 404, 404],
 };
-const FORBIDDEN: PerTarget = [403, 403, 403];
 const NOTHING: Expected = {
   createTemplate: 403,
   listTemplates: 403,
@@ -143,30 +78,22 @@ const EXPECTED: Record<Role, Expected> = {
 const TEMPLATE = { name: 'Matrix', channel: 'sms', body: 'Hi {{firstName}}' };
 
 describe('messaging templates and campaigns: authorisation matrix (e2e)', () => {
-  let t: TestContext;
-  let admin: Session;
-  const sessions = {} as Record<Role, Session>;
+  let m: Matrix<Role>;
 
   beforeAll(async () => {
-    t = await startTestContext({
-      AUTH_THROTTLE_LIMIT: '1000',
+    m = await startMatrix(MATRIX_ROLES, {
       CAMPAIGN_SENDS_PER_HOUR: '1000',
       MESSAGING_REMINDERS_CRON: 'off',
       MESSAGING_DISPATCH_INTERVAL_MS: '0',
     });
-    admin = await loginAsSuperAdmin(t.app);
-    for (const [role, u] of Object.entries(USERS) as [Role, (typeof USERS)[Role]][]) {
-      sessions[role] =
-        role === 'super_admin' ? admin : await createUser(t.app, admin, role, u.level, u.code);
-    }
   }, 120_000);
-  afterAll(() => t?.close());
+  afterAll(() => m?.t.close());
 
-  const http = () => t.app.http();
+  const http = () => m.t.app.http();
 
   /** A template belonging to the ward of `place` (as if a ward admin there had saved it). */
   async function templateAt(place: Place): Promise<string> {
-    const { rows } = await t.db.pool.query<{ id: string }>(
+    const { rows } = await m.t.db.pool.query<{ id: string }>(
       `INSERT INTO messaging_templates (name, channel, body, province_code, district_code, municipality_code,
                                         ward_code, version)
        SELECT 'At ' || $1::text, 'sms', 'Hi {{firstName}}', w.province_code, w.district_code,
@@ -179,7 +106,7 @@ describe('messaging templates and campaigns: authorisation matrix (e2e)', () => 
 
   /** A draft campaign to the ward of `place`. */
   async function draftAt(place: Place): Promise<string> {
-    const { rows } = await t.db.pool.query<{ id: string }>(
+    const { rows } = await m.t.db.pool.query<{ id: string }>(
       `INSERT INTO messaging_campaigns (template_id, channel, body, audience, recipient_count, province_code,
                                         district_code, municipality_code, ward_code)
        SELECT gen_random_uuid(), 'sms', 'Hi', jsonb_build_object('area', jsonb_build_object('level', 'ward',
@@ -210,22 +137,19 @@ describe('messaging templates and campaigns: authorisation matrix (e2e)', () => 
     expect(inbound.status).toBe(403);
   });
 
-  it.each(Object.keys(USERS) as Role[])('%s', async (role) => {
-    const b = bearer(sessions[role]);
-    const u = USERS[role];
-    const places: Place[] = [u.own, u.sibling, u.parent];
-    const perTarget = async (call: (place: Place) => Promise<number>): Promise<PerTarget> => {
-      const out: number[] = [];
-      for (const place of places) out.push(await call(place));
-      return out as PerTarget;
-    };
+  it.each(MATRIX_ROLES)('%s', async (role) => {
+    const b = bearer(m.sessions[role]);
+    const perTarget = (call: (place: Place) => Promise<number>): Promise<PerTarget> =>
+      m.perTarget(role, call);
     const created = await http()
       .post('/api/v1/messaging/templates')
       .set(...b)
       .send(TEMPLATE);
     // the caller's own template (or, for roles without the permission, any id) drives the audience checks
     const own =
-      created.status === 201 ? (created.body as { id: string }).id : await templateAt(u.own);
+      created.status === 201
+        ? (created.body as { id: string }).id
+        : await templateAt(MATRIX_USERS[role].places[0]);
     const audience = (p: Place) => ({
       templateId: own,
       audience: { area: { level: 'ward', code: WARDS[p] }, statuses: ['active'] },

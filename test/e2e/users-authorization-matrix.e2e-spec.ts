@@ -1,11 +1,12 @@
-import { Session, TEST_PASSWORD } from '../harness/auth.js';
-import { makeUser, signIn, uniqueEmail } from '../harness/accounts.js';
-import { startTestContext, TEST_ADMIN, TestContext } from '../harness/test-app.js';
+import { TEST_PASSWORD } from '../harness/auth.js';
+import { makeUser, uniqueEmail } from '../harness/accounts.js';
+import { Matrix, MATRIX_ROLES, MATRIX_USERS, startMatrix } from '../harness/matrix.js';
 
 /**
  * Every user-management route, called by each role at its own scope against users at its own scope, a sibling
  * scope and the parent scope (and, for national roles, a scope below). Each target is an auditor, the most
- * junior role with a scope at any level, so the only thing that varies is *where* the target sits.
+ * junior role with a scope at any level, so the only thing that varies is *where* the target sits. The actors are
+ * the users of test/harness/matrix.ts, named by role and scope ('ward_admin 74201001').
  *
  * Columns: POST /users (an auditor at the target's scope), GET /users/{id}, PATCH /users/{id},
  * POST /users/{id}/disable, POST /users/{id}/enable, POST /users/{id}/reset-password, and whether
@@ -69,16 +70,15 @@ const SENIORITY: Expected[] = [
   ['national_admin national',    'super_admin national',       403, 200, 403, 403, 403, 403, 'seen'],
 ];
 
-const ACTORS: Record<string, [role: string, level: string, code: string | null]> = {
-  'super_admin national': ['super_admin', 'national', null],
-  'national_admin national': ['national_admin', 'national', null],
-  'provincial_admin GP': ['provincial_admin', 'province', 'GP'],
-  'regional_admin DC42': ['regional_admin', 'district', 'DC42'],
-  'subregional_admin GT421': ['subregional_admin', 'municipality', 'GT421'],
-  'ward_admin 74201001': ['ward_admin', 'ward', '74201001'],
-  'auditor GP': ['auditor', 'province', 'GP'],
-  'member 74201001': ['member', 'ward', '74201001'],
-};
+type Role = (typeof MATRIX_ROLES)[number];
+
+/** The matrix role an actor name ('ward_admin 74201001') stands for; its scope must be that role's. */
+function actorRole(name: string): Role {
+  const role = name.split(' ')[0] as Role;
+  const u = MATRIX_USERS[role];
+  if (`${u.role} ${u.code ?? u.level}` !== name) throw new Error(`no matrix user ${name}`);
+  return role;
+}
 
 function parseTarget(target: string): [role: string, level: string, code: string | null] {
   const parts = target.split(' ');
@@ -86,37 +86,29 @@ function parseTarget(target: string): [role: string, level: string, code: string
   const [first = '', second = ''] = parts;
   if (first in { national: 1, province: 1, district: 1, municipality: 1, ward: 1 })
     return ['auditor', first, second];
-  return ACTORS[target] ?? [first, 'national', null];
+  const u = MATRIX_USERS[actorRole(target)];
+  return [u.role, u.level, u.code];
 }
 
 describe('user management authorisation matrix (e2e)', () => {
-  let ctx: TestContext;
-  let admin: Session;
-  const sessions = new Map<string, Session>();
+  let m: Matrix<Role>;
   const targets = new Map<string, string>();
 
   beforeAll(async () => {
-    ctx = await startTestContext({ AUTH_THROTTLE_LIMIT: '1000' });
-    admin = await signIn(ctx.app, TEST_ADMIN.email, TEST_ADMIN.password);
-    sessions.set('super_admin national', admin);
-    for (const [name, [role, level, code]] of Object.entries(ACTORS)) {
-      if (role === 'super_admin') continue;
-      const user = await makeUser(ctx.app, admin, role, level, code);
-      sessions.set(name, await signIn(ctx.app, user.email, TEST_PASSWORD));
-    }
+    m = await startMatrix(MATRIX_ROLES);
     for (const [, target] of [...MATRIX, ...SENIORITY]) {
       if (targets.has(target)) continue;
       const [role, level, code] = parseTarget(target);
-      targets.set(target, (await makeUser(ctx.app, admin, role, level, code)).id);
+      targets.set(target, (await makeUser(m.t.app, m.admin, role, level, code)).id);
     }
   }, 120_000);
-  afterAll(() => ctx?.close());
+  afterAll(() => m?.t.close());
 
   it('covers every user-management route in the OpenAPI document', async () => {
-    const doc = await ctx.app.http().get('/docs-json').expect(200);
+    const doc = await m.t.app.http().get('/docs-json').expect(200);
     const routes = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
       .filter(([path]) => path.startsWith('/api/v1/users'))
-      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .flatMap(([path, ops]) => Object.keys(ops).map((verb) => `${verb.toUpperCase()} ${path}`))
       .sort();
     expect(routes).toEqual([
       // DELETE …/mfa (super admin only): its matrix is in auth-mfa.e2e-spec.ts.
@@ -135,13 +127,13 @@ describe('user management authorisation matrix (e2e)', () => {
   it.each([...MATRIX, ...SENIORITY])(
     '%s → %s: create %d, get %d, patch %d, disable %d, enable %d, reset %d, list %s',
     async (actor, target, create, get, patch, disable, enable, reset, list) => {
-      const session = sessions.get(actor);
+      const session = m.sessions[actorRole(actor)];
       const id = targets.get(target);
-      if (!session || !id) throw new Error(`no fixture for ${actor} / ${target}`);
+      if (!id) throw new Error(`no fixture for ${target}`);
       const auth = ['authorization', `Bearer ${session.accessToken}`] as const;
-      const http = ctx.app.http;
+      const http = m.t.app.http;
       const [role, level, code] = parseTarget(target);
-      const before = await ctx.db.pool.query('SELECT count(*)::int AS n FROM users');
+      const before = await m.t.db.pool.query('SELECT count(*)::int AS n FROM users');
 
       const created = await http()
         .post('/api/v1/users')
@@ -154,7 +146,7 @@ describe('user management authorisation matrix (e2e)', () => {
           scopeLevel: level,
           scopeCode: code,
         });
-      const after = await ctx.db.pool.query('SELECT count(*)::int AS n FROM users');
+      const after = await m.t.db.pool.query('SELECT count(*)::int AS n FROM users');
       const patched = await http()
         .patch(`/api/v1/users/${id}`)
         .set(...auth)
@@ -192,7 +184,7 @@ describe('user management authorisation matrix (e2e)', () => {
       };
       expect(actual).toEqual({ create, get, patch, disable, enable, reset, list });
       expect(after.rows[0].n - before.rows[0].n).toBe(create === 201 ? 1 : 0);
-      const { rows } = await ctx.db.pool.query('SELECT name, active FROM users WHERE id = $1', [
+      const { rows } = await m.t.db.pool.query('SELECT name, active FROM users WHERE id = $1', [
         id,
       ]);
       expect(rows[0].active).toBe(true);

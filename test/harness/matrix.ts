@@ -72,6 +72,18 @@ export const MATRIX_USERS = {
 
 export type MatrixRole = keyof typeof MATRIX_USERS;
 
+/** The roles most matrices cover: every role but the finance officers. */
+export const MATRIX_ROLES = [
+  'super_admin',
+  'national_admin',
+  'provincial_admin',
+  'regional_admin',
+  'subregional_admin',
+  'ward_admin',
+  'auditor',
+  'member',
+] as const satisfies readonly MatrixRole[];
+
 export interface Matrix<R extends MatrixRole> {
   t: TestContext;
   /** the bootstrap super admin (also `sessions.super_admin` when that role is in the matrix) */

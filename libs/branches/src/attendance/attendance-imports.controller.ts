@@ -1,30 +1,16 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpStatus,
-  Param,
-  Post,
-  Query,
-  Res,
-  UploadedFile,
-  UseInterceptors,
-} from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpStatus, Param, Query, Res, UploadedFile } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser, Permission, RequirePermission } from '@app/auth';
+import { CurrentUser, Permission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
+import { ApiErrorCodes, ApiProblems, ErrorCode, UuidParam } from '@app/core';
 import {
-  ApiErrorCodes,
-  ApiFileResponse,
-  ApiMultipartBody,
-  ApiProblems,
-  ErrorCode,
-  FileMediaType,
-  UuidParam,
-} from '@app/core';
-import { ImportJob, UploadCleanupInterceptor } from '@app/files';
+  ImportJob,
+  ImportReportRoute,
+  ImportRetryRoute,
+  ImportStatusRoute,
+  ImportUploadRoute,
+} from '@app/files';
 import type { UploadedFile as UploadedUpload } from '@app/files';
 import { FileFormatQueryDto, ImportJobDto, toImportJobDto } from '@app/members';
 import { AttendanceImportUploadDto } from './attendance-import.dto.js';
@@ -40,39 +26,16 @@ export class AttendanceImportsController {
     return toImportJobDto(job, positions.get(job.id) ?? null);
   }
 
-  @Post()
-  @RequirePermission(Permission.BranchesManage)
-  @UseInterceptors(FileInterceptor('file'), UploadCleanupInterceptor)
-  @ApiMultipartBody(AttendanceImportUploadDto)
-  @ApiAcceptedResponse({
-    type: ImportJobDto,
-    description: 'A new import job; it runs in the background',
-  })
-  @ApiOkResponse({
-    type: ImportJobDto,
-    description:
+  @ImportUploadRoute({
+    permission: Permission.BranchesManage,
+    form: AttendanceImportUploadDto,
+    job: ImportJobDto,
+    existing:
       'This file was already uploaded for this meeting in your area: its existing job (a failed one is resumed)',
+    unprocessable: [ErrorCode.MeetingNotEligible],
   })
-  @ApiProblems(
-    HttpStatus.BAD_REQUEST,
-    HttpStatus.FORBIDDEN,
-    HttpStatus.NOT_FOUND,
-    HttpStatus.CONFLICT,
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    HttpStatus.UNPROCESSABLE_ENTITY,
-  )
+  @ApiProblems(HttpStatus.FORBIDDEN, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
   @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.MeetingLocked)
-  @ApiErrorCodes(
-    HttpStatus.UNPROCESSABLE_ENTITY,
-    ErrorCode.MeetingNotEligible,
-    ErrorCode.CompressionRatioTooHigh,
-  )
-  @ApiErrorCodes(
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    ErrorCode.PayloadTooLarge,
-    ErrorCode.UncompressedTooLarge,
-  )
   @ApiOperation({
     summary: 'Import an attendance register',
     description:
@@ -90,10 +53,7 @@ export class AttendanceImportsController {
     return this.dto(job);
   }
 
-  @Get(':jobId')
-  @RequirePermission(Permission.BranchesRead)
-  @ApiOkResponse({ type: ImportJobDto })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ImportStatusRoute(Permission.BranchesRead, ImportJobDto, ':jobId')
   @ApiOperation({
     summary: 'Get an attendance import',
     description:
@@ -107,16 +67,8 @@ export class AttendanceImportsController {
     return this.dto(await this.imports.get(actor, id, jobId));
   }
 
-  @Post(':jobId/retry')
-  @RequirePermission(Permission.BranchesManage)
-  @ApiAcceptedResponse({ type: ImportJobDto, description: 'Resumed after the last committed row' })
-  @ApiProblems(
-    HttpStatus.BAD_REQUEST,
-    HttpStatus.FORBIDDEN,
-    HttpStatus.NOT_FOUND,
-    HttpStatus.CONFLICT,
-    HttpStatus.UNPROCESSABLE_ENTITY,
-  )
+  @ImportRetryRoute(Permission.BranchesManage, ImportJobDto, ':jobId/retry')
+  @ApiProblems(HttpStatus.FORBIDDEN, HttpStatus.UNPROCESSABLE_ENTITY)
   @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.MeetingLocked)
   @ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.MeetingNotEligible)
   @ApiOperation({
@@ -135,12 +87,11 @@ export class AttendanceImportsController {
     return this.dto(job);
   }
 
-  @Get(':jobId/report')
-  @RequirePermission(Permission.BranchesRead)
-  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
-    description: 'Every rejected row: row number, duplicate, reasons and the membership number',
-  })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ImportReportRoute(
+    Permission.BranchesRead,
+    'Every rejected row: row number, duplicate, reasons and the membership number',
+    ':jobId/report',
+  )
   @ApiOperation({
     summary: "Download an attendance import's rejected rows",
     description:

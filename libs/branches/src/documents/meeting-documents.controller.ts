@@ -8,9 +8,7 @@ import {
   Req,
   Res,
   UploadedFile,
-  UseInterceptors,
 } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
 import {
   ApiCreatedResponse,
   ApiOkResponse,
@@ -21,8 +19,8 @@ import {
 import type { Request, Response } from 'express';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import { ApiErrorCodes, ApiMultipartBody, ApiProblems, ErrorCode, UuidParam } from '@app/core';
-import { UploadCleanupInterceptor } from '@app/files';
+import { ApiErrorCodes, ApiProblems, ErrorCode, UuidParam } from '@app/core';
+import { DocumentUpload } from '@app/files';
 import type { UploadedDocument } from '@app/files';
 import { MeetingDocumentDto, MeetingDocumentUploadDto } from './meeting-document.dto.js';
 import { MeetingDocumentsService } from './meeting-documents.service.js';
@@ -36,20 +34,15 @@ export class MeetingDocumentsController {
 
   @Post(':id/documents')
   @RequirePermission(Permission.BranchesManage)
-  @UseInterceptors(FileInterceptor('file'), UploadCleanupInterceptor)
-  @ApiMultipartBody(MeetingDocumentUploadDto)
+  @DocumentUpload(MeetingDocumentUploadDto)
   @ApiCreatedResponse({ type: MeetingDocumentDto, description: 'The new version' })
   @ApiProblems(
     HttpStatus.BAD_REQUEST,
     HttpStatus.FORBIDDEN,
     HttpStatus.NOT_FOUND,
     HttpStatus.CONFLICT,
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    HttpStatus.UNPROCESSABLE_ENTITY,
   )
   @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.MeetingLocked)
-  @ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.DocumentTypeMismatch)
   @ApiOperation({
     summary: "Upload a meeting's agenda, minutes or decisions (PDF)",
     description:

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -587,7 +587,8 @@ export class DelegateDto {
   selectedAt!: string;
 }
 
-export class DelegateQueryDto extends CursorQueryDto {
+/** The filters of the delegate list and its export. */
+export class DelegateFiltersDto {
   @ApiPropertyOptional({ enum: AssemblyType, enumName: 'AssemblyType' })
   @IsOptional()
   @IsEnum(AssemblyType)
@@ -607,7 +608,9 @@ export class DelegateQueryDto extends CursorQueryDto {
   @IsString()
   @Matches(/^[A-Z0-9]{2,8}$/)
   code?: string;
+}
 
+export class DelegateQueryDto extends IntersectionType(CursorQueryDto, DelegateFiltersDto) {
   @ApiPropertyOptional({ description: 'Include replaced delegates (history)', default: false })
   @IsOptional()
   @Transform(bool)
@@ -615,27 +618,7 @@ export class DelegateQueryDto extends CursorQueryDto {
   history?: boolean;
 }
 
-export class DelegateExportQueryDto {
-  @ApiPropertyOptional({ enum: AssemblyType, enumName: 'AssemblyType' })
-  @IsOptional()
-  @IsEnum(AssemblyType)
-  assembly?: AssemblyType;
-
-  @ApiPropertyOptional({
-    enum: ['province', 'district', 'municipality', 'ward'],
-    enumName: 'DelegateAreaLevel',
-  })
-  @IsOptional()
-  @IsIn(['province', 'district', 'municipality', 'ward'])
-  level?: 'province' | 'district' | 'municipality' | 'ward';
-
-  @ApiPropertyOptional({ example: 'GT421' })
-  @IsOptional()
-  @Transform(upper)
-  @IsString()
-  @Matches(/^[A-Z0-9]{2,8}$/)
-  code?: string;
-
+export class DelegateExportQueryDto extends DelegateFiltersDto {
   @ApiPropertyOptional({ enum: ['csv', 'xlsx'], enumName: 'FileFormat', default: 'csv' })
   @IsOptional()
   @IsIn(['csv', 'xlsx'])

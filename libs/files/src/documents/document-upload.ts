@@ -4,10 +4,14 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { applyDecorators, HttpStatus } from '@nestjs/common';
+import type { Type } from '@nestjs/common';
 import type { MulterModuleOptions } from '@nestjs/platform-express';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
+import { ApiErrorCodes, ApiProblems, ErrorCode } from '@app/core';
 import type { AppConfig } from '@app/core';
+import { UploadedFileBody } from '../imports/upload-cleanup.interceptor.js';
 import { SNIFF_BYTES } from './document-types.js';
 
 /** A document upload as our storage engine leaves it: on disk in DOCUMENTS_DIR/incoming, hashed and measured. */
@@ -90,7 +94,7 @@ export function hashingDiskStorage(incomingDir: string): StorageEngine {
 /**
  * Multer options of a document upload route (MulterModule.registerAsync in the owning module): one file part,
  * at most DOCUMENT_MAX_BYTES (larger answers 413 and the part is deleted), streamed by hashingDiskStorage.
- * Pair FileInterceptor('file') with UploadCleanupInterceptor, like import uploads.
+ * The route takes it with @DocumentUpload.
  */
 export function documentUploadOptions(config: AppConfig): MulterModuleOptions {
   const incoming = incomingDirOf(config);
@@ -99,4 +103,22 @@ export function documentUploadOptions(config: AppConfig): MulterModuleOptions {
     storage: hashingDiskStorage(incoming),
     limits: { fileSize: config.DOCUMENT_MAX_BYTES, files: 1, fields: 10, parts: 12 },
   };
+}
+
+/**
+ * A document upload route: the multipart body `form` whose one file part `file` multer takes with
+ * documentUploadOptions (registered by the owning module) and UploadCleanupInterceptor deletes unless the store
+ * kept it; and what any upload may answer: 413 past DOCUMENT_MAX_BYTES, 415 for bytes of no accepted type, 422
+ * DOCUMENT_TYPE_MISMATCH when the name or part type disagree with the bytes.
+ */
+export function DocumentUpload(form: Type): MethodDecorator {
+  return applyDecorators(
+    UploadedFileBody(form),
+    ApiProblems(
+      HttpStatus.PAYLOAD_TOO_LARGE,
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      HttpStatus.UNPROCESSABLE_ENTITY,
+    ),
+    ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.DocumentTypeMismatch),
+  );
 }

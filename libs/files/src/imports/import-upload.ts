@@ -7,7 +7,7 @@ import { importDirOf } from './import-engine.js';
 /**
  * Multer options of an import upload route (MulterModule.registerAsync in the kind's module): disk storage in
  * IMPORT_DIR/incoming, capped at IMPORT_MAX_BYTES (larger answers 413); the file is stream-parsed from there and
- * never held in memory whole. Pair FileInterceptor('file') with UploadCleanupInterceptor.
+ * never held in memory whole. The route takes it with @ImportUploadRoute (import-routes.ts).
  */
 export function importUploadOptions(config: AppConfig): MulterModuleOptions {
   const destination = path.join(importDirOf(config), 'incoming');

@@ -6,6 +6,7 @@ export * from './import-job.entity.js';
 export * from './import-jobs.service.js';
 export * from './import-kind.js';
 export * from './import-queue.js';
+export * from './import-routes.js';
 export * from './import-upload.js';
 export * from './rejected-report.js';
 export * from './imports.module.js';

@@ -1,7 +1,17 @@
 import { unlink } from 'node:fs/promises';
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  applyDecorators,
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { Type } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
 import type { Request } from 'express';
 import { Observable, finalize } from 'rxjs';
+import { ApiMultipartBody } from '@app/core';
 
 /**
  * Deletes the uploaded file once the request is answered, whatever the answer: a 400 from validation (which
@@ -19,4 +29,16 @@ export class UploadCleanupInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+/**
+ * The multipart body of an upload route (imports, documents): its one file part `file`, taken by multer with the
+ * options the owning module registered (MulterModule.registerAsync) and deleted once the request is answered
+ * (UploadCleanupInterceptor); `form` documents the body.
+ */
+export function UploadedFileBody(form: Type): MethodDecorator {
+  return applyDecorators(
+    UseInterceptors(FileInterceptor('file'), UploadCleanupInterceptor),
+    ApiMultipartBody(form),
+  );
 }

@@ -1,32 +1,21 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpStatus,
-  Param,
-  Post,
-  Query,
-  Res,
-  UploadedFile,
-  UseInterceptors,
-} from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiAcceptedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import { Body, Controller, HttpStatus, Param, Query, Res, UploadedFile } from '@nestjs/common';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser, Permission, RequirePermission } from '@app/auth';
+import { CurrentUser, Permission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import {
-  ApiFileResponse,
-  ApiMultipartBody,
-  ApiProblems,
-  FileMediaType,
-  PageOf,
-  UuidParam,
-  ApiErrorCodes,
-  ErrorCode,
-} from '@app/core';
+import { UuidParam } from '@app/core';
 import type { Page } from '@app/core';
-import { downloadHeaders, ImportJob, UploadCleanupInterceptor, writeTable } from '@app/files';
+import {
+  downloadHeaders,
+  ImportJob,
+  ImportListRoute,
+  ImportReportRoute,
+  ImportRetryRoute,
+  ImportStatusRoute,
+  ImportTemplateRoute,
+  ImportUploadRoute,
+  writeTable,
+} from '@app/files';
 import type { UploadedFile as UploadedUpload } from '@app/files';
 import {
   FileFormatQueryDto,
@@ -48,36 +37,18 @@ export class MemberImportsController {
     return toImportJobDto(job, positions.get(job.id) ?? null);
   }
 
-  @Post()
-  @RequirePermission(Permission.MembersImport)
-  @UseInterceptors(FileInterceptor('file'), UploadCleanupInterceptor)
-  @ApiMultipartBody(ImportUploadDto)
-  @ApiAcceptedResponse({
-    type: ImportJobDto,
-    description: 'A new import job; it runs in the background',
-  })
-  @ApiOkResponse({
-    type: ImportJobDto,
-    description:
+  @ImportUploadRoute({
+    permission: Permission.MembersImport,
+    form: ImportUploadDto,
+    job: ImportJobDto,
+    existing:
       'This file was already uploaded in your area: its existing job (a failed one is resumed)',
   })
-  @ApiProblems(
-    HttpStatus.BAD_REQUEST,
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    HttpStatus.UNPROCESSABLE_ENTITY,
-  )
   @ApiOperation({
     summary: 'Upload a register to import',
     description:
       'multipart/form-data: file (CSV in UTF-8 with , ; or tab, or XLSX: recognised by its bytes, else 415), mode (create: an existing ID number is a duplicate; upsert: update that member inside your area) and dryRun. Every row is validated like a single create; the ward must be inside your area. Answers 202 with a new job that runs in the background and sends import.progress events; the same file again (same hash, scope and mode, not a dry run) answers 200 with the existing job, resuming it if it failed. An XLSX unpacking beyond IMPORT_MAX_UNCOMPRESSED_BYTES is 413 UNCOMPRESSED_TOO_LARGE; a part compressed beyond IMPORT_MAX_COMPRESSION_RATIO is 422 COMPRESSION_RATIO_TOO_HIGH.',
   })
-  @ApiErrorCodes(
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    ErrorCode.PayloadTooLarge,
-    ErrorCode.UncompressedTooLarge,
-  )
-  @ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.CompressionRatioTooHigh)
   async upload(
     @CurrentUser() actor: AuthUser,
     @UploadedFile() file: UploadedUpload | undefined,
@@ -92,10 +63,7 @@ export class MemberImportsController {
     return this.dto(job);
   }
 
-  @Get()
-  @RequirePermission(Permission.MembersImport)
-  @ApiOkResponse({ type: PageOf(ImportJobDto) })
-  @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ImportListRoute(Permission.MembersImport, ImportJobDto)
   @ApiOperation({
     summary: 'List import jobs',
     description:
@@ -113,12 +81,10 @@ export class MemberImportsController {
     };
   }
 
-  @Get('template')
-  @RequirePermission(Permission.MembersImport)
-  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
-    description: 'The register template: the header row and one example row',
-  })
-  @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ImportTemplateRoute(
+    Permission.MembersImport,
+    'The register template: the header row and one example row',
+  )
   @ApiOperation({
     summary: 'Download the import template',
     description:
@@ -137,10 +103,7 @@ export class MemberImportsController {
     );
   }
 
-  @Get(':id')
-  @RequirePermission(Permission.MembersImport)
-  @ApiOkResponse({ type: ImportJobDto })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ImportStatusRoute(Permission.MembersImport, ImportJobDto)
   @ApiOperation({
     summary: 'Get an import job',
     description:
@@ -153,10 +116,7 @@ export class MemberImportsController {
     return this.dto(await this.imports.get(actor, id));
   }
 
-  @Post(':id/retry')
-  @RequirePermission(Permission.MembersImport)
-  @ApiAcceptedResponse({ type: ImportJobDto, description: 'Resumed after the last committed row' })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ImportRetryRoute(Permission.MembersImport, ImportJobDto)
   @ApiOperation({
     summary: 'Retry a failed import',
     description:
@@ -172,13 +132,10 @@ export class MemberImportsController {
     return this.dto(job);
   }
 
-  @Get(':id/report')
-  @RequirePermission(Permission.MembersImport)
-  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
-    description:
-      'Every rejected row: row number, reasons, and its non-sensitive fields (ID number masked to its last 4 digits)',
-  })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ImportReportRoute(
+    Permission.MembersImport,
+    'Every rejected row: row number, reasons, and its non-sensitive fields (ID number masked to its last 4 digits)',
+  )
   @ApiOperation({
     summary: "Download an import's rejection report",
     description:

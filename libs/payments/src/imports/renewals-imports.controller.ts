@@ -1,32 +1,21 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpStatus,
-  Param,
-  Post,
-  Query,
-  Res,
-  UploadedFile,
-  UseInterceptors,
-} from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpStatus, Param, Query, Res, UploadedFile } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser, Permission, RequirePermission } from '@app/auth';
+import { CurrentUser, Permission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import {
-  ApiErrorCodes,
-  ApiFileResponse,
-  ApiMultipartBody,
-  ApiProblems,
-  ErrorCode,
-  FileMediaType,
-  PageOf,
-  UuidParam,
-} from '@app/core';
+import { ApiProblems, UuidParam } from '@app/core';
 import type { Page } from '@app/core';
-import { downloadHeaders, ImportJob, UploadCleanupInterceptor, writeTable } from '@app/files';
+import {
+  downloadHeaders,
+  ImportJob,
+  ImportListRoute,
+  ImportReportRoute,
+  ImportRetryRoute,
+  ImportStatusRoute,
+  ImportTemplateRoute,
+  ImportUploadRoute,
+  writeTable,
+} from '@app/files';
 import type { UploadedFile as UploadedUpload } from '@app/files';
 import {
   FileFormatQueryDto,
@@ -48,33 +37,19 @@ export class RenewalsImportsController {
     return toImportJobDto(job, positions.get(job.id) ?? null);
   }
 
-  @Post()
-  @RequirePermission(Permission.PaymentsRecord)
-  @UseInterceptors(FileInterceptor('file'), UploadCleanupInterceptor)
-  @ApiMultipartBody(RenewalsImportUploadDto)
-  @ApiAcceptedResponse({ type: ImportJobDto, description: 'A new renewals import job' })
-  @ApiOkResponse({
-    type: ImportJobDto,
-    description: 'This file was already uploaded for this ward in your area: its existing job',
+  @ImportUploadRoute({
+    permission: Permission.PaymentsRecord,
+    form: RenewalsImportUploadDto,
+    job: ImportJobDto,
+    accepted: 'A new renewals import job',
+    existing: 'This file was already uploaded for this ward in your area: its existing job',
   })
-  @ApiProblems(
-    HttpStatus.BAD_REQUEST,
-    HttpStatus.FORBIDDEN,
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    HttpStatus.UNPROCESSABLE_ENTITY,
-  )
+  @ApiProblems(HttpStatus.FORBIDDEN)
   @ApiOperation({
     summary: 'Upload a bulk renewals file',
     description:
       'multipart/form-data: file (CSV or XLSX: ID Number, Amount in rands, Paid On, Reference, Method cash | eft | external), wardCode (the ward the file is for; inside your area, else 403) and dryRun. Each row becomes a pending payment, exactly as POST /payments records one (verified later by another user: four eyes), or a rejected row: bad ID number, amount, date or method; no member with that ID number in your area (the same reason whether the member does not exist or is elsewhere); a member of another ward than the declared one; a duplicate reference (in the file or already recorded). Runs in the background like member imports (import.progress events, resumable, GET /payments/imports/{id}/report).',
   })
-  @ApiErrorCodes(
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    ErrorCode.PayloadTooLarge,
-    ErrorCode.UncompressedTooLarge,
-  )
-  @ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.CompressionRatioTooHigh)
   async upload(
     @CurrentUser() actor: AuthUser,
     @UploadedFile() file: UploadedUpload | undefined,
@@ -89,10 +64,7 @@ export class RenewalsImportsController {
     return this.dto(job);
   }
 
-  @Get()
-  @RequirePermission(Permission.PaymentsRecord)
-  @ApiOkResponse({ type: PageOf(ImportJobDto) })
-  @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ImportListRoute(Permission.PaymentsRecord, ImportJobDto)
   @ApiOperation({
     summary: 'List renewals imports',
     description: 'A keyset page of the renewals imports uploaded inside your scope, newest first.',
@@ -109,12 +81,10 @@ export class RenewalsImportsController {
     };
   }
 
-  @Get('template')
-  @RequirePermission(Permission.PaymentsRecord)
-  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
-    description: 'The renewals template: the header row and one example row',
-  })
-  @ApiProblems(HttpStatus.BAD_REQUEST)
+  @ImportTemplateRoute(
+    Permission.PaymentsRecord,
+    'The renewals template: the header row and one example row',
+  )
   @ApiOperation({
     summary: 'Download the renewals import template',
     description:
@@ -133,10 +103,7 @@ export class RenewalsImportsController {
     );
   }
 
-  @Get(':id')
-  @RequirePermission(Permission.PaymentsRecord)
-  @ApiOkResponse({ type: ImportJobDto })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ImportStatusRoute(Permission.PaymentsRecord, ImportJobDto)
   @ApiOperation({
     summary: 'Get a renewals import',
     description:
@@ -149,10 +116,7 @@ export class RenewalsImportsController {
     return this.dto(await this.imports.get(actor, id));
   }
 
-  @Post(':id/retry')
-  @RequirePermission(Permission.PaymentsRecord)
-  @ApiAcceptedResponse({ type: ImportJobDto, description: 'Resumed after the last committed row' })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  @ImportRetryRoute(Permission.PaymentsRecord, ImportJobDto)
   @ApiOperation({
     summary: 'Retry a failed renewals import',
     description: 'Resumes a failed job after the last committed row, so nothing is recorded twice.',
@@ -167,12 +131,10 @@ export class RenewalsImportsController {
     return this.dto(job);
   }
 
-  @Get(':id/report')
-  @RequirePermission(Permission.PaymentsRecord)
-  @ApiFileResponse([FileMediaType.Csv, FileMediaType.Xlsx], {
-    description: 'Every rejected row: row number, reasons, ID number masked to its last 4 digits',
-  })
-  @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ImportReportRoute(
+    Permission.PaymentsRecord,
+    'Every rejected row: row number, reasons, ID number masked to its last 4 digits',
+  )
   @ApiOperation({
     summary: "Download a renewals import's rejection report",
     description:

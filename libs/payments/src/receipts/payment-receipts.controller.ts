@@ -1,21 +1,10 @@
-import {
-  Controller,
-  Get,
-  HttpStatus,
-  Param,
-  Post,
-  Req,
-  Res,
-  UploadedFile,
-  UseInterceptors,
-} from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Controller, Get, HttpStatus, Param, Post, Req, Res, UploadedFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentUser, Permission, RequirePermission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
-import { ApiErrorCodes, ApiMultipartBody, ApiProblems, ErrorCode, UuidParam } from '@app/core';
-import { UploadCleanupInterceptor } from '@app/files';
+import { ApiErrorCodes, ApiProblems, ErrorCode, UuidParam } from '@app/core';
+import { DocumentUpload } from '@app/files';
 import type { UploadedDocument } from '@app/files';
 import { PaymentReceiptsService } from './payment-receipts.service.js';
 import { ReceiptDto, ReceiptUploadDto } from './receipt.dto.js';
@@ -29,20 +18,15 @@ export class PaymentReceiptsController {
 
   @Post(':id/receipt')
   @RequirePermission(Permission.PaymentsRecord)
-  @UseInterceptors(FileInterceptor('file'), UploadCleanupInterceptor)
-  @ApiMultipartBody(ReceiptUploadDto)
+  @DocumentUpload(ReceiptUploadDto)
   @ApiCreatedResponse({ type: ReceiptDto, description: 'The receipt kept (metadata)' })
   @ApiProblems(
     HttpStatus.BAD_REQUEST,
     HttpStatus.FORBIDDEN,
     HttpStatus.NOT_FOUND,
     HttpStatus.CONFLICT,
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    HttpStatus.UNPROCESSABLE_ENTITY,
   )
   @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.InvalidStatusTransition)
-  @ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.DocumentTypeMismatch)
   @ApiOperation({
     summary: 'Attach a receipt to a payment',
     description:

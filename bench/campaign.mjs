@@ -11,11 +11,14 @@
 //  4. creates a template and a campaign draft for the municipality and times POST /campaigns/{id}/send (the
 //     set-based INSERT … SELECT of every message, target < 30 s);
 //  5. delivers it, measuring the delivery rate until every message is sent (target ≥ 500 msg/s) while GET /auth/me
-//     runs at the same steady rate, once per mode of BENCH_CAMPAIGN_MODES (default `api,worker`, a fresh
-//     100k campaign each):
-//       api     the API process delivers too (restarted with MESSAGING_DISPATCH_INTERVAL_MS=100): the old way;
-//       worker  the API runs with MESSAGING_DISPATCH=off and a separate `cli.js dispatch --interval-ms 100`
-//               process delivers (the PM2 app / compose service of deploy/).
+//     runs at the same steady rate, once per mode of BENCH_CAMPAIGN_MODES (default `worker,worker-paced`, a
+//     fresh 100k campaign each):
+//       api           the API process delivers too (restarted with MESSAGING_DISPATCH_INTERVAL_MS=100): the old way;
+//       worker        the API runs with MESSAGING_DISPATCH=off and a separate `cli.js dispatch --interval-ms 100`
+//                     process delivers (the PM2 app / compose service of deploy/, nice 10 by default);
+//       worker-paced  the same worker with MESSAGING_SMS_PER_SECOND=BENCH_SMS_PER_SECOND (default 700).
+//     CPU ms per message of each process (API, worker, PostgreSQL, Redis, this process: stand-in and load) is
+//     reported too.
 //     The report puts idle and during-send p99 of both side by side (target: during ≤ 1.5 × idle).
 // Writes bench/results-campaign.json and bench/results-campaign.md.
 import { spawn, spawnSync } from 'node:child_process';
@@ -37,7 +40,10 @@ const MEMBERS = Number(process.env.BENCH_CAMPAIGN_MEMBERS ?? 100_000);
 const ME_RATE = Number(process.env.BENCH_ME_RATE ?? 50);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 8);
 const TARGETS = { queueSeconds: 30, deliveredPerSecond: 500, duringOverIdle: 1.5 };
-const MODES = (process.env.BENCH_CAMPAIGN_MODES ?? 'api,worker').split(',').map((m) => m.trim());
+const SMS_PER_SECOND = Number(process.env.BENCH_SMS_PER_SECOND ?? 700);
+const MODES = (process.env.BENCH_CAMPAIGN_MODES ?? 'worker,worker-paced')
+  .split(',')
+  .map((m) => m.trim());
 const ADMIN = { email: 'bench-campaign@eff.local', password: 'Campaign-Chief-Admin-2026!' };
 const TOKEN = { id: 'bench-token-id', secret: 'bench-token-secret' };
 const log = (m) => console.log(`[campaign] ${m}`);
@@ -275,6 +281,7 @@ async function main() {
             DATABASE_POOL_SIZE: '5',
             REDIS_URL: redis.url,
             JWT_SECRET: jwtSecret,
+            MESSAGING_SMS_PER_SECOND: mode === 'worker-paced' ? String(SMS_PER_SECOND) : '0',
           },
         });
         // The clock starts once the worker runs (as it does once the API answers in the `api` mode).
@@ -401,7 +408,8 @@ async function main() {
   ];
   const label = {
     api: 'API process delivers (before)',
-    worker: 'separate `cli.js dispatch` worker (after)',
+    worker: 'separate `cli.js dispatch` worker (nice 10)',
+    'worker-paced': `the worker at MESSAGING_SMS_PER_SECOND=${SMS_PER_SECOND} (nice 10)`,
   };
   for (const [mode, out] of Object.entries(results.modes)) {
     lines.push(

@@ -7,7 +7,8 @@
 //  2. starts the compiled API (production settings, Redis from REDIS_URL or a redis-server of its own) with
 //     SMS_PROVIDER=bulksms against a stand-in of the BulkSMS JSON API in this process (201 + message id per
 //     POST /messages, as test/harness/bulksms-stand-in.ts), the dispatcher off while queuing;
-//  3. measures GET /auth/me at a steady BENCH_ME_RATE (50 req/s, open loop) idle;
+//  3. measures GET /auth/me at a steady BENCH_ME_RATE (50 req/s, open loop) idle: the median of BENCH_IDLE_WINDOWS (5)
+//     windows of 5 s, as during the delivery;
 //  4. creates a template and a campaign draft for the municipality and times POST /campaigns/{id}/send (the
 //     set-based INSERT … SELECT of every message, target < 30 s);
 //  5. delivers it, measuring the delivery rate until every message is sent (target ≥ 500 msg/s) while GET /auth/me
@@ -38,7 +39,8 @@ const cli = path.join(root, 'dist/apps/api/src/cli.js');
 const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const MEMBERS = Number(process.env.BENCH_CAMPAIGN_MEMBERS ?? 100_000);
 const ME_RATE = Number(process.env.BENCH_ME_RATE ?? 50);
-const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 8);
+const IDLE_WINDOWS = Number(process.env.BENCH_IDLE_WINDOWS ?? 5);
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const TARGETS = { queueSeconds: 30, deliveredPerSecond: 500, duringOverIdle: 1.5 };
 const SMS_PER_SECOND = Number(process.env.BENCH_SMS_PER_SECOND ?? 700);
 const MODES = (process.env.BENCH_CAMPAIGN_MODES ?? 'worker,worker-paced')
@@ -202,20 +204,31 @@ async function main() {
     let started = await start(0);
     apiProcess = started.child;
     let accessToken = (await api(started.baseUrl, 'POST', '/auth/login', null, ADMIN)).accessToken;
-    log(`GET /auth/me idle: ${ME_RATE} req/s for ${IDLE_SECONDS} s`);
+    log(`GET /auth/me idle: ${ME_RATE} req/s, ${IDLE_WINDOWS} windows of 5 s`);
     const apiCpuIdleBefore = cpuMsOf(apiProcess.pid);
-    results.meIdle = await steadyRunIsolated(
-      `${started.baseUrl}/api/v1/auth/me`,
-      accessToken,
-      ME_RATE,
-      IDLE_SECONDS,
-      2,
-    );
+    const idleStarted = performance.now();
+    const idle = [];
+    for (let i = 0; i < IDLE_WINDOWS; i += 1)
+      idle.push(
+        await steadyRunIsolated(
+          `${started.baseUrl}/api/v1/auth/me`,
+          accessToken,
+          ME_RATE,
+          5,
+          i === 0 ? 2 : 0,
+        ),
+      );
+    // Measured as the delivery is (the median of 5 s windows), so one disturbed window moves neither.
+    results.meIdle = {
+      windows: idle,
+      p50Ms: median(idle.map((w) => w.p50Ms)),
+      p99Ms: median(idle.map((w) => w.p99Ms)),
+    };
     results.apiCpuMsPerSecondIdle = Math.round(
-      (cpuMsOf(apiProcess.pid) - apiCpuIdleBefore) / (IDLE_SECONDS + 2),
+      (cpuMsOf(apiProcess.pid) - apiCpuIdleBefore) / ((performance.now() - idleStarted) / 1000),
     );
     log(
-      `idle p50 ${results.meIdle.p50Ms} ms, p99 ${results.meIdle.p99Ms} ms; API CPU ${results.apiCpuMsPerSecondIdle} ms/s`,
+      `idle p50 ${results.meIdle.p50Ms} ms, p99 ${results.meIdle.p99Ms} ms (median of ${IDLE_WINDOWS} windows: ${idle.map((w) => w.p99Ms).join(', ')}); API CPU ${results.apiCpuMsPerSecondIdle} ms/s`,
     );
 
     const template = await api(started.baseUrl, 'POST', '/messaging/templates', accessToken, {

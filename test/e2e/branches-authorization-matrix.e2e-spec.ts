@@ -7,6 +7,7 @@ import {
   PerTarget,
   Place,
   startMatrix,
+  MATRIX_ROLES,
 } from '../harness/matrix.js';
 import { WARDS } from '../harness/members.js';
 import type { TestContext } from '../harness/test-app.js';
@@ -18,16 +19,7 @@ import type { TestContext } from '../harness/test-app.js';
  * verified), allowed retries of a completed attendance import 409: access was granted, the domain rule refused.
  * Attendance register uploads are dry runs (nothing is written behind the next call's back).
  */
-const ROLES = [
-  'super_admin',
-  'national_admin',
-  'provincial_admin',
-  'regional_admin',
-  'subregional_admin',
-  'ward_admin',
-  'auditor',
-  'member',
-] as const;
+const ROLES = MATRIX_ROLES;
 type Role = (typeof ROLES)[number];
 
 const ROUTES = [

@@ -1,5 +1,12 @@
 import { bearer, Session } from '../harness/auth.js';
-import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/matrix.js';
+import {
+  FORBIDDEN,
+  Matrix,
+  PerTarget,
+  Place,
+  startMatrix,
+  MATRIX_ROLES,
+} from '../harness/matrix.js';
 import { claimedMember } from '../harness/portal.js';
 import { WARDS } from '../harness/members.js';
 
@@ -9,18 +16,7 @@ import { WARDS } from '../harness/members.js';
  * 404 like other member routes; roles without cards:issue / cards:revoke get 403 before any lookup; the member's
  * own card is reached only through /me/card; verification and the keys are public.
  */
-const ROLES = [
-  'super_admin',
-  'national_admin',
-  'provincial_admin',
-  'regional_admin',
-  'subregional_admin',
-  'ward_admin',
-  'auditor',
-  'member',
-  'finance_officer',
-  'finance_officer_ward',
-] as const;
+const ROLES = [...MATRIX_ROLES, 'finance_officer', 'finance_officer_ward'] as const;
 type Role = (typeof ROLES)[number];
 
 interface Expected {

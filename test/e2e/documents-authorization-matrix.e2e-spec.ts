@@ -5,7 +5,14 @@ import path from 'node:path';
 import { bearer } from '../harness/auth.js';
 import { daysFromToday } from '../harness/branches-fixtures.js';
 import { WARDS } from '../harness/members.js';
-import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/matrix.js';
+import {
+  FORBIDDEN,
+  Matrix,
+  PerTarget,
+  Place,
+  startMatrix,
+  MATRIX_ROLES,
+} from '../harness/matrix.js';
 
 /**
  * The document routes (payment receipts, meeting documents) x every role x a target in the caller's own area, a
@@ -14,18 +21,7 @@ import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/mat
  * outside 404, write outside 403; branches:read / branches:manage). Roles without the permission get 403 before
  * any lookup.
  */
-const ROLES = [
-  'super_admin',
-  'national_admin',
-  'provincial_admin',
-  'regional_admin',
-  'subregional_admin',
-  'ward_admin',
-  'auditor',
-  'member',
-  'finance_officer',
-  'finance_officer_ward',
-] as const;
+const ROLES = [...MATRIX_ROLES, 'finance_officer', 'finance_officer_ward'] as const;
 type Role = (typeof ROLES)[number];
 
 interface Expected {

@@ -1,5 +1,12 @@
 import { bearer } from '../harness/auth.js';
-import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/matrix.js';
+import {
+  FORBIDDEN,
+  Matrix,
+  PerTarget,
+  Place,
+  startMatrix,
+  MATRIX_ROLES,
+} from '../harness/matrix.js';
 import { WARDS } from '../harness/members.js';
 
 /**
@@ -7,18 +14,7 @@ import { WARDS } from '../harness/members.js';
  * sibling area and the parent's wider area (test/harness/matrix.ts). An area outside the caller's answers 404;
  * roles without payments:read get 403 before any lookup.
  */
-const ROLES = [
-  'super_admin',
-  'national_admin',
-  'provincial_admin',
-  'regional_admin',
-  'subregional_admin',
-  'ward_admin',
-  'auditor',
-  'member',
-  'finance_officer',
-  'finance_officer_ward',
-] as const;
+const ROLES = [...MATRIX_ROLES, 'finance_officer', 'finance_officer_ward'] as const;
 type Role = (typeof ROLES)[number];
 
 const ROUTES = {

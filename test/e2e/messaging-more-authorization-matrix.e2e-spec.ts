@@ -1,5 +1,12 @@
 import { bearer } from '../harness/auth.js';
-import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/matrix.js';
+import {
+  FORBIDDEN,
+  Matrix,
+  PerTarget,
+  Place,
+  startMatrix,
+  MATRIX_ROLES,
+} from '../harness/matrix.js';
 import { WARDS } from '../harness/members.js';
 
 /**
@@ -9,17 +16,7 @@ import { WARDS } from '../harness/members.js';
  * scope answers 404, as reading it does), and the public unsubscribe routes (the signed token is the only
  * authorisation: no session needed, none helps).
  */
-const ROLES = [
-  'super_admin',
-  'national_admin',
-  'provincial_admin',
-  'regional_admin',
-  'subregional_admin',
-  'ward_admin',
-  'auditor',
-  'member',
-  'finance_officer',
-] as const;
+const ROLES = [...MATRIX_ROLES, 'finance_officer'] as const;
 type Role = (typeof ROLES)[number];
 
 interface Expected {

@@ -22,12 +22,6 @@ export * from './imports/member-imports.module.js';
 export * from './imports/member-imports.service.js';
 export * from './imports/import-row.js';
 export { MEMBERS_IMPORTED_ACTION } from './imports/import-writes.js';
-export {
-  FileFormatQueryDto,
-  ImportJobDto,
-  ListImportsQueryDto,
-  toImportJobDto,
-} from './imports/dto/import.dto.js';
 export * from './exports/member-export.module.js';
 export * from './exports/member-export.service.js';
 

@@ -5,14 +5,14 @@ import { CurrentUser, Permission } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { ApiErrorCodes, ApiProblems, ErrorCode, UuidParam } from '@app/core';
 import {
-  ImportJob,
+  FileFormatQueryDto,
+  ImportJobDto,
   ImportReportRoute,
   ImportRetryRoute,
   ImportStatusRoute,
   ImportUploadRoute,
 } from '@app/files';
 import type { UploadedFile as UploadedUpload } from '@app/files';
-import { FileFormatQueryDto, ImportJobDto, toImportJobDto } from '@app/members';
 import { AttendanceImportUploadDto } from './attendance-import.dto.js';
 import { AttendanceImportsService } from './attendance-imports.service.js';
 
@@ -20,11 +20,6 @@ import { AttendanceImportsService } from './attendance-imports.service.js';
 @Controller('meetings/:id/attendance/imports')
 export class AttendanceImportsController {
   constructor(private readonly imports: AttendanceImportsService) {}
-
-  private async dto(job: ImportJob): Promise<ImportJobDto> {
-    const positions = await this.imports.queuePositions([job]);
-    return toImportJobDto(job, positions.get(job.id) ?? null);
-  }
 
   @ImportUploadRoute({
     permission: Permission.BranchesManage,
@@ -50,7 +45,7 @@ export class AttendanceImportsController {
   ): Promise<ImportJobDto> {
     const { job, created } = await this.imports.upload(actor, id, file, body.dryRun);
     res.status(created ? HttpStatus.ACCEPTED : HttpStatus.OK);
-    return this.dto(job);
+    return this.imports.view(job);
   }
 
   @ImportStatusRoute(Permission.BranchesRead, ImportJobDto, ':jobId')
@@ -64,7 +59,7 @@ export class AttendanceImportsController {
     @Param('id', UuidParam) id: string,
     @Param('jobId', UuidParam) jobId: string,
   ): Promise<ImportJobDto> {
-    return this.dto(await this.imports.get(actor, id, jobId));
+    return this.imports.view(await this.imports.get(actor, id, jobId));
   }
 
   @ImportRetryRoute(Permission.BranchesManage, ImportJobDto, ':jobId/retry')
@@ -84,7 +79,7 @@ export class AttendanceImportsController {
   ): Promise<ImportJobDto> {
     const job = await this.imports.retry(actor, id, jobId);
     res.status(HttpStatus.ACCEPTED);
-    return this.dto(job);
+    return this.imports.view(job);
   }
 
   @ImportReportRoute(

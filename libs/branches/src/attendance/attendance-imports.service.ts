@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { AccessResource, AccessService } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import { AppException } from '@app/core';
-import { FileFormat, ImportJob, ImportJobsService, ImportMode } from '@app/files';
+import type { Page } from '@app/core';
+import { FileFormat, ImportJob, ImportJobDto, ImportJobsService, ImportMode } from '@app/files';
 import type { UploadedFile } from '@app/files';
 import { MeetingsService } from '../meetings.service.js';
 import { ATTENDANCE_IMPORT_KIND } from './attendance-import.kind.js';
@@ -21,8 +22,12 @@ export class AttendanceImportsService {
     private readonly meetings: MeetingsService,
   ) {}
 
-  queuePositions(jobs: Pick<ImportJob, 'id' | 'status'>[]): Promise<Map<string, number>> {
-    return this.imports.queuePositions(jobs);
+  view(job: ImportJob): Promise<ImportJobDto> {
+    return this.imports.view(job);
+  }
+
+  viewPage(page: Page<ImportJob>): Promise<Page<ImportJobDto>> {
+    return this.imports.viewPage(page);
   }
 
   async upload(

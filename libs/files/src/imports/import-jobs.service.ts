@@ -9,6 +9,7 @@ import { GeographyLevel, GeographyService, WardChain } from '@app/geography';
 import type { FileFormat } from '../file-format.js';
 import { inspectUpload } from './import-file.js';
 import { ImportJobRunner } from './import-job-runner.js';
+import { ImportJobDto, toImportJobDto } from './import-job.dto.js';
 import { ImportJob, ImportMode, ImportStatus } from './import-job.entity.js';
 import { rejectedRows, writeRejectedReport } from './rejected-report.js';
 import type { RejectedRow } from './row-kind.js';
@@ -54,9 +55,19 @@ export class ImportJobsService {
     return this.jobs.importDir;
   }
 
-  /** 1-based places in the import queue of the given jobs that are queued. */
-  queuePositions(jobs: Pick<ImportJob, 'id' | 'status'>[]): Promise<Map<string, number>> {
-    return this.jobs.queuePositions(jobs);
+  /** A job as its routes answer it, with its place in the import queue while queued. */
+  async view(job: ImportJob): Promise<ImportJobDto> {
+    const positions = await this.jobs.queuePositions([job]);
+    return toImportJobDto(job, positions.get(job.id) ?? null);
+  }
+
+  /** A page of jobs as their routes answer them (one queue lookup for the page). */
+  async viewPage(page: Page<ImportJob>): Promise<Page<ImportJobDto>> {
+    const positions = await this.jobs.queuePositions(page.data);
+    return {
+      data: page.data.map((job) => toImportJobDto(job, positions.get(job.id) ?? null)),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /**

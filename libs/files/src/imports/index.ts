@@ -3,6 +3,7 @@ export * from './import-engine.js';
 export * from './import-file.js';
 export * from './import-job-runner.js';
 export * from './import-job.entity.js';
+export * from './import-job.dto.js';
 export * from './import-jobs.service.js';
 export * from './import-kind.js';
 export * from './import-queue.js';

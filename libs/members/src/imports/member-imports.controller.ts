@@ -7,23 +7,19 @@ import { UuidParam } from '@app/core';
 import type { Page } from '@app/core';
 import {
   downloadHeaders,
-  ImportJob,
+  FileFormatQueryDto,
+  ImportJobDto,
   ImportListRoute,
   ImportReportRoute,
   ImportRetryRoute,
   ImportStatusRoute,
   ImportTemplateRoute,
   ImportUploadRoute,
+  ListImportsQueryDto,
   writeTable,
 } from '@app/files';
 import type { UploadedFile as UploadedUpload } from '@app/files';
-import {
-  FileFormatQueryDto,
-  ImportJobDto,
-  ImportUploadDto,
-  ListImportsQueryDto,
-  toImportJobDto,
-} from './dto/import.dto.js';
+import { ImportUploadDto } from './dto/import.dto.js';
 import { TEMPLATE_COLUMNS } from './import-columns.js';
 import { MemberImportsService } from './member-imports.service.js';
 
@@ -31,11 +27,6 @@ import { MemberImportsService } from './member-imports.service.js';
 @Controller('members/imports')
 export class MemberImportsController {
   constructor(private readonly imports: MemberImportsService) {}
-
-  private async dto(job: ImportJob): Promise<ImportJobDto> {
-    const positions = await this.imports.queuePositions([job]);
-    return toImportJobDto(job, positions.get(job.id) ?? null);
-  }
 
   @ImportUploadRoute({
     permission: Permission.MembersImport,
@@ -60,7 +51,7 @@ export class MemberImportsController {
       dryRun: body.dryRun,
     });
     res.status(created ? HttpStatus.ACCEPTED : HttpStatus.OK);
-    return this.dto(job);
+    return this.imports.view(job);
   }
 
   @ImportListRoute(Permission.MembersImport, ImportJobDto)
@@ -73,12 +64,7 @@ export class MemberImportsController {
     @CurrentUser() actor: AuthUser,
     @Query() query: ListImportsQueryDto,
   ): Promise<Page<ImportJobDto>> {
-    const page = await this.imports.list(actor, query);
-    const positions = await this.imports.queuePositions(page.data);
-    return {
-      data: page.data.map((job) => toImportJobDto(job, positions.get(job.id) ?? null)),
-      nextCursor: page.nextCursor,
-    };
+    return this.imports.viewPage(await this.imports.list(actor, query));
   }
 
   @ImportTemplateRoute(
@@ -113,7 +99,7 @@ export class MemberImportsController {
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
   ): Promise<ImportJobDto> {
-    return this.dto(await this.imports.get(actor, id));
+    return this.imports.view(await this.imports.get(actor, id));
   }
 
   @ImportRetryRoute(Permission.MembersImport, ImportJobDto)
@@ -129,7 +115,7 @@ export class MemberImportsController {
   ): Promise<ImportJobDto> {
     const job = await this.imports.retry(actor, id);
     res.status(HttpStatus.ACCEPTED);
-    return this.dto(job);
+    return this.imports.view(job);
   }
 
   @ImportReportRoute(

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '@app/auth';
 import type { Page } from '@app/core';
-import { FileFormat, ImportJob, ImportJobsService, ImportMode } from '@app/files';
+import { FileFormat, ImportJob, ImportJobDto, ImportJobsService, ImportMode } from '@app/files';
 import type { ListImportsOptions, UploadedFile } from '@app/files';
 import { MEMBER_IMPORT_KIND } from './member-import.kind.js';
 
@@ -28,8 +28,12 @@ export class MemberImportsService {
   }
 
   /** 1-based places in the import queue of the given jobs that are queued. */
-  queuePositions(jobs: Pick<ImportJob, 'id' | 'status'>[]): Promise<Map<string, number>> {
-    return this.imports.queuePositions(jobs);
+  view(job: ImportJob): Promise<ImportJobDto> {
+    return this.imports.view(job);
+  }
+
+  viewPage(page: Page<ImportJob>): Promise<Page<ImportJobDto>> {
+    return this.imports.viewPage(page);
   }
 
   /** Accepts an uploaded file: 201/202 with a new job, or 200 with the job that already holds this file. */

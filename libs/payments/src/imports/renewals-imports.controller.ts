@@ -7,22 +7,18 @@ import { ApiProblems, UuidParam } from '@app/core';
 import type { Page } from '@app/core';
 import {
   downloadHeaders,
-  ImportJob,
+  FileFormatQueryDto,
+  ImportJobDto,
   ImportListRoute,
   ImportReportRoute,
   ImportRetryRoute,
   ImportStatusRoute,
   ImportTemplateRoute,
   ImportUploadRoute,
+  ListImportsQueryDto,
   writeTable,
 } from '@app/files';
 import type { UploadedFile as UploadedUpload } from '@app/files';
-import {
-  FileFormatQueryDto,
-  ImportJobDto,
-  ListImportsQueryDto,
-  toImportJobDto,
-} from '@app/members';
 import { RenewalsImportUploadDto } from './renewals-import.dto.js';
 import { RENEWAL_TEMPLATE_COLUMNS } from './renewals-import.worker.js';
 import { RenewalsImportsService } from './renewals-imports.service.js';
@@ -31,11 +27,6 @@ import { RenewalsImportsService } from './renewals-imports.service.js';
 @Controller('payments/imports')
 export class RenewalsImportsController {
   constructor(private readonly imports: RenewalsImportsService) {}
-
-  private async dto(job: ImportJob): Promise<ImportJobDto> {
-    const positions = await this.imports.queuePositions([job]);
-    return toImportJobDto(job, positions.get(job.id) ?? null);
-  }
 
   @ImportUploadRoute({
     permission: Permission.PaymentsRecord,
@@ -61,7 +52,7 @@ export class RenewalsImportsController {
       dryRun: body.dryRun,
     });
     res.status(created ? HttpStatus.ACCEPTED : HttpStatus.OK);
-    return this.dto(job);
+    return this.imports.view(job);
   }
 
   @ImportListRoute(Permission.PaymentsRecord, ImportJobDto)
@@ -73,12 +64,7 @@ export class RenewalsImportsController {
     @CurrentUser() actor: AuthUser,
     @Query() query: ListImportsQueryDto,
   ): Promise<Page<ImportJobDto>> {
-    const page = await this.imports.list(actor, query);
-    const positions = await this.imports.queuePositions(page.data);
-    return {
-      data: page.data.map((job) => toImportJobDto(job, positions.get(job.id) ?? null)),
-      nextCursor: page.nextCursor,
-    };
+    return this.imports.viewPage(await this.imports.list(actor, query));
   }
 
   @ImportTemplateRoute(
@@ -113,7 +99,7 @@ export class RenewalsImportsController {
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParam) id: string,
   ): Promise<ImportJobDto> {
-    return this.dto(await this.imports.get(actor, id));
+    return this.imports.view(await this.imports.get(actor, id));
   }
 
   @ImportRetryRoute(Permission.PaymentsRecord, ImportJobDto)
@@ -128,7 +114,7 @@ export class RenewalsImportsController {
   ): Promise<ImportJobDto> {
     const job = await this.imports.retry(actor, id);
     res.status(HttpStatus.ACCEPTED);
-    return this.dto(job);
+    return this.imports.view(job);
   }
 
   @ImportReportRoute(

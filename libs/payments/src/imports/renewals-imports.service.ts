@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { requireWithinScope } from '@app/auth';
 import type { AuthUser } from '@app/auth';
 import type { Page } from '@app/core';
-import { FileFormat, ImportJob, ImportJobsService, ImportMode } from '@app/files';
+import { FileFormat, ImportJob, ImportJobDto, ImportJobsService, ImportMode } from '@app/files';
 import type { ListImportsOptions, UploadedFile } from '@app/files';
 import { MembersService } from '@app/members';
 import { RENEWALS_IMPORT_KIND } from './renewals-import.kind.js';
@@ -19,8 +19,12 @@ export class RenewalsImportsService {
     private readonly members: MembersService,
   ) {}
 
-  queuePositions(jobs: Pick<ImportJob, 'id' | 'status'>[]): Promise<Map<string, number>> {
-    return this.imports.queuePositions(jobs);
+  view(job: ImportJob): Promise<ImportJobDto> {
+    return this.imports.view(job);
+  }
+
+  viewPage(page: Page<ImportJob>): Promise<Page<ImportJobDto>> {
+    return this.imports.viewPage(page);
   }
 
   /** The declared ward must exist (400) and lie inside the uploader's area (403), like a member's ward. */

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { bearer } from '../harness/auth.js';
-import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/matrix.js';
+import {
+  FORBIDDEN,
+  Matrix,
+  MATRIX_ROLES,
+  PerTarget,
+  Place,
+  startMatrix,
+} from '../harness/matrix.js';
 
 /**
  * Every payments route x every role (incl. finance_officer) x a target in the caller's own area, a sibling area
@@ -9,18 +16,7 @@ import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/mat
  * member's rule); roles without the permission get 403 before any lookup. Payments to decide are recorded by
  * the super admin, so the four-eyes rule never hides the scope answer (the super admin's own row is 403).
  */
-const ROLES = [
-  'super_admin',
-  'national_admin',
-  'provincial_admin',
-  'regional_admin',
-  'subregional_admin',
-  'ward_admin',
-  'auditor',
-  'member',
-  'finance_officer',
-  'finance_officer_ward',
-] as const;
+const ROLES = [...MATRIX_ROLES, 'finance_officer', 'finance_officer_ward'] as const;
 type Role = (typeof ROLES)[number];
 
 interface Expected {

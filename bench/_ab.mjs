@@ -7,12 +7,12 @@
 // `:id`, `:ward` and `:municipality` are filled in as in _profile.mjs. The "before" build needs node_modules
 // reachable from its folder (e.g. a copy of dist/ next to a node_modules symlink). BENCH_DATABASE_URL as members.mjs.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startRedis } from '../test/harness/services.mjs';
 import { signIn, startBenchApi, startPeer } from './_api.mjs';
+import { cpuMsOf } from './_proc.mjs';
 import { API_NODE_ARGS } from './_production.mjs';
 
 const databaseUrl =
@@ -58,10 +58,7 @@ const token = await signIn(servers.at(-2).baseUrl);
 const pick = () => ids[Math.floor(Math.random() * ids.length)];
 const pathFor = () =>
   target.replace(':id', pick()).replace(':ward', ward).replace(':municipality', municipality);
-const cpu = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
+const cpu = cpuMsOf;
 const run = (base, duration) =>
   new Promise((resolve, reject) => {
     autocannon(

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { startRedis } from '../test/harness/services.mjs';
 import { randomBytes } from 'node:crypto';
 import { signIn, startBenchApi, startPeer } from './_api.mjs';
+import { cpuMsOf } from './_proc.mjs';
 import { API_NODE_ARGS } from './_production.mjs';
 
 const databaseUrl =
@@ -66,10 +67,7 @@ const { child, baseUrl: base } = profilePeer
   : api;
 const pick = () => ids[Math.floor(Math.random() * ids.length)];
 const pathFor = () => target.replace(':id', pick()).replace(':ward', ward);
-const cpu = () => {
-  const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
+const cpu = () => cpuMsOf(child.pid);
 const hwm = () =>
   Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024;
 const run = (duration) =>

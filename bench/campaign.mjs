@@ -25,7 +25,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { startRedis } from '../test/harness/services.mjs';
 import { startBenchApi, steadyRunIsolated } from './_api.mjs';
+import { cpuMsNamed, cpuMsOf } from './_proc.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist/apps/api/src/cli.js');
@@ -96,30 +97,6 @@ async function startGateway() {
     stats: () => ({ accepted, recipients: recipients.size }),
     close: () => new Promise((r) => server.close(r)),
   };
-}
-
-/** CPU time (user + system, ms) of process `pid`; 0 when it is gone. */
-function cpuMsOf(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU time (ms) of every process named `name` (PostgreSQL's backends, redis-server). */
-function cpuMsNamed(name) {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
-      } catch {
-        return false;
-      }
-    })
-    .reduce((sum, pid) => sum + cpuMsOf(pid), 0);
 }
 
 async function api(baseUrl, method, route, token, body) {

@@ -17,7 +17,7 @@
 import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -27,6 +27,7 @@ import pg from 'pg';
 import { PNG } from 'pngjs';
 import { signIn, startBenchApi } from './_api.mjs';
 import { API_NODE_ARGS } from './_production.mjs';
+import { cpuMsNamed, cpuMsOf } from './_proc.mjs';
 
 const jsQR = jsQRModule.default ?? jsQRModule;
 const root = path.resolve(import.meta.dirname, '..');
@@ -130,26 +131,6 @@ async function main() {
       ...API_NODE_ARGS,
     ],
   });
-  /** CPU time (user + system, ms) of process `pid`, or of every process named `name`: 0 when gone. */
-  const cpuMsOf = (pid) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
-    } catch {
-      return 0;
-    }
-  };
-  const cpuMsNamed = (name) =>
-    readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry))
-      .filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
-        } catch {
-          return false;
-        }
-      })
-      .reduce((sum, pid) => sum + cpuMsOf(pid), 0);
   const apiCpuMs = () => cpuMsOf(child.pid);
   try {
     const token = await signIn(baseUrl, ADMIN);

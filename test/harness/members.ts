@@ -157,8 +157,16 @@ export async function insertApplication(
 
 /**
  * Row counts of the member tables, to show that a refused request wrote nothing. Reads are left out of the audit
- * count: `member.viewed` entries are written in batches (AUDIT_ACCESS_FLUSH_MS) and may land at any moment.
+ * count: access records (AuditService.recordAccess: a member viewed, a list page shown, a card verified) are
+ * written in batches (AUDIT_ACCESS_FLUSH_MS) and may land at any moment.
  */
+const ACCESS_RECORD_ACTIONS = [
+  'member.viewed',
+  'members.listed',
+  'applications.listed',
+  'card.verified',
+];
+
 export async function memberTableCounts(pool: Pool): Promise<Record<string, number>> {
   const { rows } = await pool.query<Record<string, number>>(
     `SELECT (SELECT count(*) FROM members)::int AS members,
@@ -166,7 +174,8 @@ export async function memberTableCounts(pool: Pool): Promise<Record<string, numb
             (SELECT count(*) FROM member_history)::int AS history,
             (SELECT count(*) FROM member_renewals)::int AS renewals,
             (SELECT count(*) FROM member_transfers)::int AS transfers,
-            (SELECT count(*) FROM audit_events WHERE action <> 'member.viewed')::int AS audit`,
+            (SELECT count(*) FROM audit_events WHERE action <> ALL ($1::text[]))::int AS audit`,
+    [ACCESS_RECORD_ACTIONS],
   );
   return rows[0] ?? {};
 }

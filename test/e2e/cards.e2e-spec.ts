@@ -187,10 +187,13 @@ describe('membership cards (e2e)', () => {
     expect(await resultOf(fresh)).toBe('valid');
   });
 
-  it('audits issuing and every verification, without the verifier (no IP, actor or request id)', async () => {
+  it('audits issuing and every verification, without the verifier (no IP, actor or request id), folded into one row per province and flush', async () => {
     const m = await createMember(app, admin);
     const token = await adminCardToken(m.id);
+    const before = new Date();
     await verify(token);
+    await verify(token);
+    await verify('not-a-card');
     const { rows: issued } = await db.pool.query<{ changes: { kid: string } }>(
       "SELECT changes FROM audit_events WHERE action = 'member.card_issued' AND entity_id = $1",
       [m.id],
@@ -199,25 +202,42 @@ describe('membership cards (e2e)', () => {
     const serial = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
       sn: number;
     };
+    const verifications = async (where: string, values: unknown[]) =>
+      (
+        await db.pool.query<Record<string, unknown> & { entry: { at: string } }>(
+          `SELECT a.ip, a.actor_user_id, a.request_id, a.entity_id, a.province_code, e.entry
+             FROM audit_events a, jsonb_array_elements(a.changes -> 'entries') e(entry)
+            WHERE a.action = 'card.verified' AND ${where}`,
+          values,
+        )
+      ).rows;
     const deadline = Date.now() + 5_000;
-    let rows: Record<string, unknown>[] = [];
-    while (rows.length === 0 && Date.now() < deadline) {
-      ({ rows } = await db.pool.query(
-        `SELECT ip, actor_user_id, request_id, province_code, changes FROM audit_events
-          WHERE action = 'card.verified' AND entity_id = $1`,
-        [String(serial.sn)],
-      ));
-      if (rows.length === 0) await new Promise((r) => setTimeout(r, 100));
+    let rows: Awaited<ReturnType<typeof verifications>> = [];
+    while (rows.length < 2 && Date.now() < deadline) {
+      rows = await verifications("e.entry ->> 'entityId' = $1", [String(serial.sn)]);
+      if (rows.length < 2) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(rows).toEqual([
-      {
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row).toEqual({
         ip: null,
         actor_user_id: null,
         request_id: null,
+        entity_id: null,
         province_code: 'GP',
-        changes: { result: 'valid' },
-      },
-    ]);
+        entry: { at: expect.any(String) as string, entityId: String(serial.sn), result: 'valid' },
+      });
+      expect(new Date(row.entry.at).getTime()).toBeGreaterThanOrEqual(before.getTime());
+    }
+    const unknown = await verifications(
+      "a.province_code IS NULL AND e.entry ->> 'entityId' IS NULL AND (e.entry ->> 'at')::timestamptz >= $1",
+      [before],
+    );
+    expect(unknown.map((row) => row.entry)).toContainEqual({
+      at: expect.any(String) as string,
+      entityId: null,
+      result: 'unknown',
+    });
   });
 
   it('revokes on a transfer, on an admin revocation (a new card can follow), and answers expired when the membership lapses', async () => {

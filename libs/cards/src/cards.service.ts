@@ -9,7 +9,6 @@ import {
   AppException,
   AuditService,
   ErrorCode,
-  RequestContext,
   todayInSouthAfrica,
   ReadConnection,
 } from '@app/core';
@@ -332,21 +331,18 @@ export class CardsService {
   // --- verification ---
 
   /**
-   * The public check of a scanned token. Recorded as `card.verified` (result, serial, the member's province)
-   * with no actor, address or request id: nothing about who scanned.
+   * The public check of a scanned token. Recorded as an anonymous `card.verified` access (serial, result, the
+   * member's province): nothing about who scanned.
    */
   async verify(token: string): Promise<CardVerificationDto> {
     const { answer, card, provinceCode } = await this.check(token);
-    RequestContext.run({ requestId: null, ip: null, userId: null }, () =>
-      this.audit.recordAccess({
-        action: 'card.verified',
-        entityType: 'membership_card',
-        entityId: card?.serial ?? null,
-        provinceCode,
-        actorUserId: null,
-        changes: { result: answer.result },
-      }),
-    );
+    this.audit.recordAnonymousAccess({
+      action: 'card.verified',
+      entityType: 'membership_card',
+      entityId: card?.serial ?? null,
+      provinceCode,
+      changes: { result: answer.result },
+    });
     return answer;
   }
 

@@ -40,6 +40,8 @@ export function diff(
 
 /** How many access records one INSERT writes. */
 const ACCESS_BATCH = 500;
+/** How many anonymous reads one folded row lists at most. */
+const FOLDED_ENTRIES_MAX = 1_000;
 /** Records kept for a retry while the database refuses them; past this the oldest are dropped (and logged). */
 const ACCESS_BACKLOG_MAX = 20_000;
 const ACCESS_COLUMNS = [
@@ -66,6 +68,21 @@ type AccessRow = [
   string | null,
 ];
 
+/** A read by nobody in particular (a public card check): no actor, request id or address is kept. */
+export interface AnonymousAccessEntry {
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  provinceCode: string | null;
+  changes: Record<string, unknown>;
+}
+
+interface FoldedAccess {
+  occurredAt: Date;
+  entry: Omit<AnonymousAccessEntry, 'entityId' | 'changes'>;
+  entries: Record<string, unknown>[];
+}
+
 /**
  * Writes audit events. Changes: pass the transaction's manager so the event commits (or not) with the change.
  * Reads (recordAccess): queued and written in batches every AUDIT_ACCESS_FLUSH_MS, with the time of the read, so an
@@ -75,6 +92,7 @@ type AccessRow = [
 export class AuditService implements OnModuleDestroy {
   private readonly logger = new Logger(AuditService.name);
   private pending: AccessRow[] = [];
+  private folded = new Map<string, FoldedAccess>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -157,7 +175,39 @@ export class AuditService implements OnModuleDestroy {
       context.ip,
       entry.changes ? JSON.stringify(entry.changes) : null,
     ]);
-    if (this.pending.length >= ACCESS_BATCH) void this.flushAccess();
+    this.scheduleFlush(this.pending.length >= ACCESS_BATCH);
+  }
+
+  /**
+   * Records an anonymous read. Such records carry only a time, an entity and details, so those of one flush with
+   * the same action, entity type and province are written as one row (entity_id null, the first read's time) whose
+   * `changes.entries` lists each read as `{ at, entityId, ...changes }`: a row per flush instead of one per read.
+   */
+  recordAnonymousAccess(entry: AnonymousAccessEntry): void {
+    const key = `${entry.action}\u0000${entry.entityType}\u0000${entry.provinceCode ?? ''}`;
+    const now = new Date();
+    let group = this.folded.get(key);
+    if (!group) {
+      const { action, entityType, provinceCode } = entry;
+      group = { occurredAt: now, entry: { action, entityType, provinceCode }, entries: [] };
+      this.folded.set(key, group);
+    }
+    group.entries.push({ at: now.toISOString(), entityId: entry.entityId, ...entry.changes });
+    if (group.entries.length >= FOLDED_ENTRIES_MAX) this.unfold(key, group);
+    this.scheduleFlush(this.pending.length >= ACCESS_BATCH);
+  }
+
+  /** Writes every queued access record; resolves once they are in the database (or failed, and kept). */
+  flushAccess(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const [key, group] of this.folded) this.unfold(key, group);
+    this.flushing = this.flushing.then(() => this.writePending());
+    return this.flushing;
+  }
+
+  private scheduleFlush(now: boolean): void {
+    if (now) void this.flushAccess();
     else
       this.timer ??= setTimeout(
         () => void this.flushAccess(),
@@ -165,12 +215,21 @@ export class AuditService implements OnModuleDestroy {
       ).unref();
   }
 
-  /** Writes every queued access record; resolves once they are in the database (or failed, and kept). */
-  flushAccess(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.flushing = this.flushing.then(() => this.writePending());
-    return this.flushing;
+  /** Moves a folded group into the queue as one row. */
+  private unfold(key: string, group: FoldedAccess): void {
+    this.folded.delete(key);
+    const { action, entityType, provinceCode } = group.entry;
+    this.pending.push([
+      group.occurredAt,
+      null,
+      action,
+      entityType,
+      null,
+      provinceCode,
+      null,
+      null,
+      JSON.stringify({ entries: group.entries }),
+    ]);
   }
 
   async onModuleDestroy(): Promise<void> {

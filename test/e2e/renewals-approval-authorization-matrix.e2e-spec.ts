@@ -6,7 +6,8 @@ import { insertApplication, WARDS } from '../harness/members.js';
 /**
  * The routes of #20's two-tier approval and bulk renewals x every role x a target in the caller's own area, a
  * sibling area and the parent's wider area (pattern: payments-authorization-matrix):
- * - POST /applications/{id}/financial-review (payments:verify): the joining fee is recorded and verified by two
+ * - POST /applications/{id}/financial-review (applications:financial_review: finance officers and national admins,
+ *   not the area admins, who give the final approval): the joining fee is recorded and verified by two
  *   national finance officers outside the matrix, so separation of duties never hides the scope answer; outside
  *   scope 404 (an application read);
  * - POST /payments/imports (payments:record): the declared ward outside scope is 403;
@@ -64,6 +65,8 @@ const AREA: Expected = {
   report: [200, 404, 404],
   retry: [409, 404, 404],
 };
+/** Area admins give the final approval, never the financial review. */
+const AREA_ADMIN: Expected = { ...AREA, financialReview: FORBIDDEN };
 const NONE: Expected = {
   financialReview: FORBIDDEN,
   approve: FORBIDDEN,
@@ -79,10 +82,10 @@ const NONE: Expected = {
 const EXPECTED: Record<Role, Expected> = {
   super_admin: NATIONAL,
   national_admin: NATIONAL,
-  provincial_admin: AREA,
-  regional_admin: AREA,
-  subregional_admin: AREA,
-  ward_admin: AREA,
+  provincial_admin: AREA_ADMIN,
+  regional_admin: AREA_ADMIN,
+  subregional_admin: AREA_ADMIN,
+  ward_admin: AREA_ADMIN,
   // finance officers give the first tier only: the final decision needs applications:review
   finance_officer: { ...AREA, approve: FORBIDDEN, rejectReviewed: FORBIDDEN },
   finance_officer_ward: { ...AREA, approve: FORBIDDEN, rejectReviewed: FORBIDDEN },

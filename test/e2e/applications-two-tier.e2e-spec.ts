@@ -7,7 +7,8 @@ import { startTestContext, TestContext } from '../harness/test-app.js';
 
 /**
  * Two-tier approval (#20): submitted → financial_review (a verified joining fee, confirmed by a finance officer
- * or an admin with payments:verify) → approved | rejected (an admin of the area, never the financial reviewer).
+ * or a national admin: applications:financial_review) → approved | rejected (an admin of the area, never the
+ * financial reviewer).
  */
 describe('applications: two-tier approval (e2e)', () => {
   let t: TestContext;
@@ -15,7 +16,9 @@ describe('applications: two-tier approval (e2e)', () => {
   let gp: TestUser;
   let gp2: TestUser;
   let finance: TestUser;
+  let finance2: TestUser;
   let financeLp: TestUser;
+  let national: TestUser;
   const today = new Date().toISOString().slice(0, 10);
 
   beforeAll(async () => {
@@ -24,7 +27,9 @@ describe('applications: two-tier approval (e2e)', () => {
     gp = await createUser(t.app, admin, 'provincial_admin', 'province', 'GP');
     gp2 = await createUser(t.app, admin, 'provincial_admin', 'province', 'GP');
     finance = await createUser(t.app, admin, 'finance_officer', 'district', 'DC42');
+    finance2 = await createUser(t.app, admin, 'finance_officer', 'province', 'GP');
     financeLp = await createUser(t.app, admin, 'finance_officer', 'province', 'LP');
+    national = await createUser(t.app, admin, 'national_admin', 'national', null);
   });
   afterAll(() => t?.close());
 
@@ -162,19 +167,23 @@ describe('applications: two-tier approval (e2e)', () => {
 
   it('separation of duties: the reviewer may not approve, the fee recorder may not review', async () => {
     const id = await insertApplication(t.db.pool, WARDS.own);
-    const paymentId = await recordFee(gp2, id);
+    const paymentId = await recordFee(finance2, id);
     await http()
       .post(`/api/v1/payments/${paymentId}/verify`)
       .set(...bearer(finance))
       .expect(200);
-    // gp2 recorded the joining fee: it may not give the financial review
-    const recorder = await review(gp2, id).expect(403);
-    expect(recorder.body.code).toBe('FORBIDDEN');
+    // finance2 recorded the joining fee: it may not give the financial review
+    const recorder = await review(finance2, id).expect(403);
+    expect(recorder.body.detail).toMatch(/Separation of duties/);
+    // the area's admins give the final approval, not the financial review (the issue: "a finance officer (or
+    // national admin) confirms")
+    const areaAdmin = await review(gp, id).expect(403);
+    expect(areaAdmin.body.detail).not.toMatch(/Separation of duties/);
     expect((await application(id))?.status).toBe('submitted');
-    // gp (an admin with payments:verify) reviews ...
-    await review(gp, id).expect(200);
+    // a national admin (who holds both permissions) reviews ...
+    await review(national, id).expect(200);
     // ... and so may not give the final approval
-    const self = await approve(gp, id).expect(403);
+    const self = await approve(national, id).expect(403);
     expect(self.body.detail).toMatch(/Separation of duties/);
     expect(await application(id)).toMatchObject({ status: 'financial_review', member_id: null });
     // another admin of the area may

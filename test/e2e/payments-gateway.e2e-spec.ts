@@ -135,7 +135,10 @@ describe('payments: PayFast gateway (e2e)', () => {
   it('refuses tampered, forged, mismatched and foreign notifications with nothing changed', async () => {
     const m = await expiredMember();
     const { paymentId, hosted } = await checkout(m.id);
+    const otherMember = await expiredMember();
+    const other = await checkout(otherMember.id);
     const before = await state(m.id, paymentId);
+    const otherBefore = await state(otherMember.id, other.paymentId);
     const refusals = [
       // amount changed after signing
       await payfast.notify(hosted, { tamper: { amount_gross: '0.01' } }),
@@ -154,12 +157,40 @@ describe('payments: PayFast gateway (e2e)', () => {
         { ...hosted, fields: { ...hosted.fields, m_payment_id: 'EFF-unknown' } },
         {},
       ),
+      // our reference, but custom_str1 names another payment of ours
+      await payfast.notify(
+        { ...hosted, fields: { ...hosted.fields, custom_str1: other.paymentId } },
+        {},
+      ),
     ];
-    expect(refusals.map((r) => r.status)).toEqual([400, 400, 400, 400, 400, 400, 400]);
+    expect(refusals.map((r) => r.status)).toEqual([400, 400, 400, 400, 400, 400, 400, 400]);
     expect(await state(m.id, paymentId)).toEqual(before);
+    expect(await state(otherMember.id, other.paymentId)).toEqual(otherBefore);
     // the genuine one still goes through
     expect((await payfast.notify(hosted)).status).toBe(200);
     expect(await state(m.id, paymentId)).toMatchObject({ payment_status: 'verified' });
+  });
+
+  it('applies one of several copies of an ITN delivered at the same moment; the others are repeats', async () => {
+    const m = await expiredMember();
+    const { paymentId, hosted } = await checkout(m.id);
+    const answers = await Promise.all([1, 2, 3].map(() => payfast.notify(hosted)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(answers.map((a) => (a.body as { outcome: string }).outcome).sort()).toEqual([
+      'applied',
+      'repeat',
+      'repeat',
+    ]);
+    expect(await state(m.id, paymentId)).toMatchObject({
+      member_status: 'active',
+      payment_status: 'verified',
+      renewals: 1,
+    });
+    const { rows } = await t.db.pool.query<{ action: string }>(
+      `SELECT action FROM audit_events WHERE entity_id = $1 ORDER BY occurred_at`,
+      [paymentId],
+    );
+    expect(rows.map((r) => r.action)).toEqual(['payment.recorded', 'payment.verified']);
   });
 
   it('ignores notifications that arrive after the payment was decided (out of order)', async () => {
@@ -188,8 +219,30 @@ describe('payments: PayFast gateway (e2e)', () => {
       payment_status: 'rejected',
       renewals: 0,
     });
-    // a later COMPLETE for the rejected payment changes nothing
-    expect((await payfast.notify(hosted, { status: 'COMPLETE' })).status).toBe(200);
-    expect(await state(m.id, paymentId)).toMatchObject({ payment_status: 'rejected', renewals: 0 });
+    // a repeat of the FAILED is a repeat
+    expect(await payfast.notify(hosted, { status: 'FAILED' })).toEqual({
+      status: 200,
+      body: { outcome: 'repeat' },
+    });
+    // a later COMPLETE (another PayFast transaction) for the rejected payment changes nothing, but is audited
+    // for finance to reconcile: PayFast took money for it
+    const late = { ...hosted, pfPaymentId: `${hosted.pfPaymentId}9` };
+    expect(await payfast.notify(late, { status: 'COMPLETE' })).toEqual({
+      status: 200,
+      body: { outcome: 'ignored' },
+    });
+    expect(await state(m.id, paymentId)).toMatchObject({
+      member_status: 'expired',
+      payment_status: 'rejected',
+      renewals: 0,
+    });
+    const { rows } = await t.db.pool.query<{ changes: Record<string, unknown> }>(
+      `SELECT changes FROM audit_events
+       WHERE entity_id = $1 AND action = 'payment.gateway_complete_after_rejection'`,
+      [paymentId],
+    );
+    expect(rows.map((r) => r.changes)).toEqual([
+      expect.objectContaining({ providerPaymentId: late.pfPaymentId, amountCents: 1000 }),
+    ]);
   });
 });

@@ -147,10 +147,12 @@ describe('payments (e2e)', () => {
       decidedVia: 'user',
     });
     const after = await memberRow(m.id);
-    const expected = new Date(`${paidOn}T00:00:00Z`);
-    expected.setUTCMonth(expected.getUTCMonth() + 24);
-    expect(after).toMatchObject({ status: 'active', last_paid_on: paidOn });
-    expect(after.expires_on >= paidOn).toBe(true);
+    // the members' rule: the later of the old expiry (long past) and paidOn + MEMBERSHIP_PERIOD_MONTHS (24)
+    const { rows: rule } = await t.db.pool.query<{ e: string }>(
+      `SELECT to_char($1::date + interval '24 months', 'YYYY-MM-DD') AS e`,
+      [paidOn],
+    );
+    expect(after).toEqual({ status: 'active', last_paid_on: paidOn, expires_on: rule[0]?.e });
     const { rows: written } = await t.db.pool.query<{ id: string; reference: string }>(
       'SELECT id, reference FROM member_renewals WHERE member_id = $1',
       [m.id],
@@ -269,6 +271,11 @@ describe('payments (e2e)', () => {
       ['zero amount', { ...good, amountCents: 0 }, 'amountCents'],
       ['negative amount', { ...good, amountCents: -500 }, 'amountCents'],
       ['non-integer cents', { ...good, amountCents: 10.5 }, 'amountCents'],
+      ['over R100,000', { ...good, amountCents: 10_000_001 }, 'amountCents'],
+      ['impossible date', { ...good, paidOn: '2025-02-30' }, 'paidOn'],
+      ['reference too long', { ...good, reference: 'R'.repeat(65) }, 'reference'],
+      ['reference with a control character', { ...good, reference: 'R-1\u0000' }, 'reference'],
+      ['member id not a uuid', { ...good, memberId: 'not-a-uuid' }, 'memberId'],
       ['amount as a string', { ...good, amountCents: 'R10' }, 'amountCents'],
       ['future paidOn', { ...good, paidOn: tomorrow }, 'paidOn'],
       ['not a date', { ...good, paidOn: '01/02/2025' }, 'paidOn'],

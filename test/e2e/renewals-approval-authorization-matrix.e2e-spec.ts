@@ -6,12 +6,16 @@ import { insertApplication, WARDS } from '../harness/members.js';
 /**
  * The routes of #20's two-tier approval and bulk renewals x every role x a target in the caller's own area, a
  * sibling area and the parent's wider area (pattern: payments-authorization-matrix):
- * - POST /applications/{id}/financial-review (payments:verify): the joining fee is recorded and verified by two
+ * - POST /applications/{id}/financial-review (applications:financial_review: finance officers and national admins,
+ *   not the area admins, who give the final approval): the joining fee is recorded and verified by two
  *   national finance officers outside the matrix, so separation of duties never hides the scope answer; outside
  *   scope 404 (an application read);
  * - POST /payments/imports (payments:record): the declared ward outside scope is 403;
  * - GET /payments/imports/{id}, /report and POST /retry: jobs uploaded by a ward admin of each place; outside
- *   scope 404; a job that did not fail answers the retry 409.
+ *   scope 404; a job that did not fail answers the retry 409;
+ * - the second tier on an application in financial_review (reviewed through the API by the national finance
+ *   officer who verified its fee, never the caller): POST /applications/{id}/approve and /reject
+ *   (applications:review, so finance officers and auditors get 403 before any lookup); outside scope 404.
  */
 const ROLES = [
   'super_admin',
@@ -29,6 +33,8 @@ type Role = (typeof ROLES)[number];
 
 interface Expected {
   financialReview: PerTarget;
+  approve: PerTarget;
+  rejectReviewed: PerTarget;
   upload: PerTarget;
   list: number;
   template: number;
@@ -39,6 +45,8 @@ interface Expected {
 
 const NATIONAL: Expected = {
   financialReview: [200, 200, 200],
+  approve: [201, 201, 201],
+  rejectReviewed: [200, 200, 200],
   upload: [202, 202, 202],
   list: 200,
   template: 200,
@@ -48,6 +56,8 @@ const NATIONAL: Expected = {
 };
 const AREA: Expected = {
   financialReview: [200, 404, 404],
+  approve: [201, 404, 404],
+  rejectReviewed: [200, 404, 404],
   upload: [202, 403, 403],
   list: 200,
   template: 200,
@@ -55,8 +65,12 @@ const AREA: Expected = {
   report: [200, 404, 404],
   retry: [409, 404, 404],
 };
+/** Area admins give the final approval, never the financial review. */
+const AREA_ADMIN: Expected = { ...AREA, financialReview: FORBIDDEN };
 const NONE: Expected = {
   financialReview: FORBIDDEN,
+  approve: FORBIDDEN,
+  rejectReviewed: FORBIDDEN,
   upload: FORBIDDEN,
   list: 403,
   template: 403,
@@ -68,12 +82,13 @@ const NONE: Expected = {
 const EXPECTED: Record<Role, Expected> = {
   super_admin: NATIONAL,
   national_admin: NATIONAL,
-  provincial_admin: AREA,
-  regional_admin: AREA,
-  subregional_admin: AREA,
-  ward_admin: AREA,
-  finance_officer: AREA,
-  finance_officer_ward: AREA,
+  provincial_admin: AREA_ADMIN,
+  regional_admin: AREA_ADMIN,
+  subregional_admin: AREA_ADMIN,
+  ward_admin: AREA_ADMIN,
+  // finance officers give the first tier only: the final decision needs applications:review
+  finance_officer: { ...AREA, approve: FORBIDDEN, rejectReviewed: FORBIDDEN },
+  finance_officer_ward: { ...AREA, approve: FORBIDDEN, rejectReviewed: FORBIDDEN },
   auditor: NONE,
   member: NONE,
 };
@@ -137,10 +152,24 @@ describe('two-tier approval and renewals imports: authorisation matrix (e2e)', (
     return id;
   }
 
+  /** An application of the place in financial_review: fee verified and reviewed by the outside finance officer. */
+  async function reviewed(place: Place): Promise<string> {
+    const id = await feePaid(place);
+    await http()
+      .post(`/api/v1/applications/${id}/financial-review`)
+      .set(...bearer(verifier))
+      .expect(200);
+    return id;
+  }
+
   it('refuses every new route without a token (401)', async () => {
     const job = jobs.own;
     const calls = [
       http().post(`/api/v1/applications/${await feePaid('own')}/financial-review`),
+      http().post(`/api/v1/applications/${await reviewed('own')}/approve`),
+      http()
+        .post(`/api/v1/applications/${await reviewed('own')}/reject`)
+        .send({ reason: 'No' }),
       http().post('/api/v1/payments/imports').field('wardCode', WARDS.own),
       http().get('/api/v1/payments/imports'),
       http().get('/api/v1/payments/imports/template'),
@@ -162,6 +191,23 @@ describe('two-tier approval and renewals imports: authorisation matrix (e2e)', (
             await http()
               .post(`/api/v1/applications/${await feePaid(p)}/financial-review`)
               .set(...b)
+          ).status,
+      ),
+      approve: await perTarget(
+        async (p) =>
+          (
+            await http()
+              .post(`/api/v1/applications/${await reviewed(p)}/approve`)
+              .set(...b)
+          ).status,
+      ),
+      rejectReviewed: await perTarget(
+        async (p) =>
+          (
+            await http()
+              .post(`/api/v1/applications/${await reviewed(p)}/reject`)
+              .set(...b)
+              .send({ reason: `By ${role}` })
           ).status,
       ),
       upload: await perTarget(async (p) => (await upload(session, p)).status),

@@ -367,6 +367,12 @@ describe('renewals import (e2e)', () => {
       .set(...bearer(gp))
       .expect(200);
     expect((list.body.data as Job[]).map((j) => j.id)).toContain(job.id);
+    // nor is it in the list of an admin of another province
+    const lpList = await http()
+      .get('/api/v1/payments/imports')
+      .set(...bearer(lp))
+      .expect(200);
+    expect((lpList.body.data as Job[]).map((j) => j.id)).not.toContain(job.id);
   });
 
   it('resumes a failed import after the last committed batch, nothing recorded twice', async () => {

@@ -79,7 +79,7 @@ export interface paths {
         put?: never;
         /**
          * Give the financial review of an application (two-tier approval, first tier)
-         * @description A finance officer (or an admin with payments:verify) of the applicant’s area confirms the joining fee: the application needs a verified payment (POST /payments with applicationId, then verified by another user), else 422 JOINING_FEE_NOT_VERIFIED. Not by the user who recorded that payment (403), and the final approval (POST /applications/{id}/approve) must then come from someone else than the reviewer. Outside your area: 404. Any status but Submitted or Under Review: 409 INVALID_STATUS_TRANSITION. Audited as application.financially_reviewed; sends application.financially_reviewed to the area’s rooms.
+         * @description A finance officer of the applicant’s area (or a national admin) confirms the joining fee: the application needs a verified payment (POST /payments with applicationId, then verified by another user), else 422 JOINING_FEE_NOT_VERIFIED. Not by the user who recorded that payment (403), and the final approval (POST /applications/{id}/approve) must then come from someone else than the reviewer. Outside your area: 404. Any status but Submitted or Under Review: 409 INVALID_STATUS_TRANSITION. Audited as application.financially_reviewed; sends application.financially_reviewed to the area’s rooms.
          */
         post: operations["financialReview"];
         delete?: never;

@@ -44,6 +44,11 @@ export enum Permission {
   PaymentsRecord = 'payments:record',
   /** Verify or reject a payment recorded by someone else (four eyes). */
   PaymentsVerify = 'payments:verify',
+  /**
+   * Two-tier approval, first tier: confirm an application's joining fee is verified (finance officers and
+   * national admins only; the area admins give the final approval).
+   */
+  ApplicationsFinancialReview = 'applications:financial_review',
   /** The old immediate renewal (POST /members/{id}/renewals), now an audited manual renewal with a reason. */
   MembersManualRenewal = 'members:manual_renewal',
   /** Branch life: meetings, attendance, ward audits and delegates within the caller's area. */
@@ -96,11 +101,13 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     Permission.RegistrationConflictsManage,
     Permission.UsersMfaReset,
     Permission.MembersManualRenewal,
+    Permission.ApplicationsFinancialReview,
   ],
   [Role.NationalAdmin]: [
     ...ADMIN,
     Permission.RegistrationConflictsManage,
     Permission.MembersManualRenewal,
+    Permission.ApplicationsFinancialReview,
   ],
   [Role.ProvincialAdmin]: ADMIN,
   [Role.RegionalAdmin]: ADMIN,
@@ -123,6 +130,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     Permission.PaymentsRead,
     Permission.PaymentsRecord,
     Permission.PaymentsVerify,
+    Permission.ApplicationsFinancialReview,
     Permission.StatsRead,
   ],
   [Role.Member]: [Permission.MeRead, Permission.MeWrite],

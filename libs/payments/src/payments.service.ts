@@ -424,6 +424,27 @@ export class PaymentsService {
         { paymentId: current.id, status: current.status, outcome: note.outcome },
         repeat ? 'Repeated gateway notification' : 'Gateway notification after the decision',
       );
+      // PayFast says money was taken for a payment we already rejected (another gateway transaction): nothing
+      // changes, but it must not vanish in a log line; finance reconciles it from the audit trail.
+      if (!repeat && note.outcome === 'complete' && current.status === PaymentStatus.Rejected) {
+        this.logger.warn({ paymentId: current.id }, 'Gateway COMPLETE for a rejected payment');
+        await this.audit.record(
+          {
+            action: 'payment.gateway_complete_after_rejection',
+            entityType: 'payment',
+            entityId: current.id,
+            provinceCode: current.provinceCode,
+            changes: {
+              paymentId: current.id,
+              providerPaymentId: note.providerPaymentId,
+              amountCents: note.amountCents,
+              status: current.status,
+            },
+            actorUserId: null,
+          },
+          manager,
+        );
+      }
       return { outcome: repeat ? 'repeat' : 'ignored', ...unchanged };
     }
     if (note.outcome === 'pending') return { outcome: 'ignored', ...unchanged };

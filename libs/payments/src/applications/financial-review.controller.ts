@@ -12,7 +12,7 @@ export class FinancialReviewController {
   constructor(private readonly reviews: FinancialReviewService) {}
 
   @Post(':id/financial-review')
-  @RequirePermission(Permission.PaymentsVerify)
+  @RequirePermission(Permission.ApplicationsFinancialReview)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: ApplicationDto,
@@ -28,7 +28,7 @@ export class FinancialReviewController {
   @ApiOperation({
     summary: 'Give the financial review of an application (two-tier approval, first tier)',
     description:
-      'A finance officer (or an admin with payments:verify) of the applicant’s area confirms the joining fee: the application needs a verified payment (POST /payments with applicationId, then verified by another user), else 422 JOINING_FEE_NOT_VERIFIED. Not by the user who recorded that payment (403), and the final approval (POST /applications/{id}/approve) must then come from someone else than the reviewer. Outside your area: 404. Any status but Submitted or Under Review: 409 INVALID_STATUS_TRANSITION. Audited as application.financially_reviewed; sends application.financially_reviewed to the area’s rooms.',
+      'A finance officer of the applicant’s area (or a national admin) confirms the joining fee: the application needs a verified payment (POST /payments with applicationId, then verified by another user), else 422 JOINING_FEE_NOT_VERIFIED. Not by the user who recorded that payment (403), and the final approval (POST /applications/{id}/approve) must then come from someone else than the reviewer. Outside your area: 404. Any status but Submitted or Under Review: 409 INVALID_STATUS_TRANSITION. Audited as application.financially_reviewed; sends application.financially_reviewed to the area’s rooms.',
   })
   @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.InvalidStatusTransition)
   @ApiErrorCodes(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.JoiningFeeNotVerified)

@@ -7,8 +7,8 @@ import type { ApplicationDto } from '@app/members';
 import { Payment, PaymentStatus } from '../entities/payment.entity.js';
 
 /**
- * Two-tier application approval, first tier: a finance officer (or an admin with payments:verify) confirms the
- * application's joining fee is verified. The reviewer must not have recorded the payment (separation of duties;
+ * Two-tier application approval, first tier: a finance officer (or a national admin;
+ * applications:financial_review) confirms the application's joining fee is verified. The reviewer must not have recorded the payment (separation of duties;
  * the final approver must differ from the reviewer, checked by ApplicationsService.approve).
  */
 @Injectable()

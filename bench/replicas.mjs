@@ -2,9 +2,10 @@
 // (DATABASE_REPLICA_URLS). Starts its own PostgreSQL 15 primary and replica with Debian's binaries (initdb,
 // pg_basebackup -R) on free loopback ports in a temp folder, seeds BENCH_MEMBERS members, then measures GET
 // /api/v1/members (the GP provincial admin's first page, and a name search) with autocannon against one API
-// process, first without replicas, then with the replica. The two servers share this machine's cores, so on a
-// small machine expect little or no gain: the point of replicas is correctness under load and headroom on
-// separate hosts, and the figure says so.
+// process, first without replicas, then with the replica, then without again (the spread between the two runs
+// without is the noise), counting the replica's transactions per request. The two servers share this machine's
+// cores, so on a small machine expect little or no gain: the point of replicas is correctness under load and
+// headroom on separate hosts, and the figure says so.
 //
 //   npm run bench -- replicas       (or `node bench/replicas.mjs` after `npm run build`)
 //
@@ -134,16 +135,45 @@ async function startPair(base) {
   };
 }
 
-async function measure(baseUrl, token, urlPath) {
+/** Transactions committed in the bench database of the server at `url` (pg_stat_database). */
+async function commits(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()',
+    );
+    return Number(rows[0].n);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Throughput of one scenario, and how many statements per request the replica answered (its committed
+ * transactions over the run, measured after the statistics flush): about 1 when the list reads went to the
+ * replica, about 0 when they did not, so the figure shows where the reads ran.
+ */
+async function measure(baseUrl, token, urlPath, replicaUrl) {
   const options = {
     url: `${baseUrl}${urlPath}`,
     connections: CONNECTIONS,
     headers: { authorization: `Bearer ${token}` },
   };
-  await autocannon({ ...options, duration: WARMUP });
+  const before = await commits(replicaUrl);
+  const warm = await autocannon({ ...options, duration: WARMUP });
   const result = await autocannon({ ...options, duration: DURATION });
+  // Backends report their counters when idle, at most every 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL).
+  await new Promise((r) => setTimeout(r, 11_000));
+  const replicaCommits = (await commits(replicaUrl)) - before;
+  const requests = warm.requests.total + result.requests.total;
   const errors = result.non2xx + result.errors + result.timeouts;
-  return { rps: Math.round(result.requests.average), p99Ms: result.latency.p99, errors };
+  return {
+    rps: Math.round(result.requests.average),
+    p99Ms: result.latency.p99,
+    errors,
+    replicaReadsPerRequest: Math.round((replicaCommits / Math.max(1, requests)) * 100) / 100,
+  };
 }
 
 async function main() {
@@ -168,9 +198,12 @@ async function main() {
       list: '/api/v1/members?limit=50',
       search: '/api/v1/members?limit=50&q=mokoena',
     };
+    // Primary alone measured again after the replica: the first run's colder caches show as the difference
+    // between the two "primary alone" rows.
     for (const [label, replicaUrls] of [
       ['primary alone', ''],
       ['primary + 1 replica', pair.replicaUrl],
+      ['primary alone, again', ''],
     ]) {
       process.env.DATABASE_REPLICA_URLS = replicaUrls;
       const api = await startBenchApi({ databaseUrl: pair.primaryUrl, redisUrl: redis.url });
@@ -179,7 +212,7 @@ async function main() {
         const token = await signIn(api.baseUrl);
         results[label] = {};
         for (const [name, urlPath] of Object.entries(scenarios)) {
-          results[label][name] = await measure(api.baseUrl, token, urlPath);
+          results[label][name] = await measure(api.baseUrl, token, urlPath, pair.replicaUrl);
           log(`${label} ${name}: ${JSON.stringify(results[label][name])}`);
         }
       } finally {
@@ -199,8 +232,8 @@ async function main() {
   const note =
     `${cores} cores shared by the API, both PostgreSQL servers and the load generator: the replica adds no ` +
     'hardware here, so little or no gain is expected; replicas pay off when they run on their own hosts. ' +
-    '"primary alone" runs first, on colder caches, and other workloads share the machine: read a difference ' +
-    'of this size as noise plus warm-up, not as the replica doubling capacity.';
+    '"primary alone" runs before and after the replica, so the spread between its two rows is the noise ' +
+    '(warm-up, other workloads on the machine); replica reads per request shows where the list reads ran.';
   writeFileSync(
     path.join(import.meta.dirname, 'results-replicas.json'),
     JSON.stringify(
@@ -218,13 +251,15 @@ async function main() {
   );
   const rows = Object.entries(results).flatMap(([label, byScenario]) =>
     Object.entries(byScenario).map(
-      ([name, r]) => `| ${label} | ${name} | ${r.rps} | ${r.p99Ms} | ${r.errors} |`,
+      ([name, r]) =>
+        `| ${label} | ${name} | ${r.rps} | ${r.p99Ms} | ${r.errors} | ${r.replicaReadsPerRequest} |`,
     ),
   );
   writeFileSync(
     path.join(import.meta.dirname, 'results-replicas.md'),
     `${MEMBERS} members, ${CONNECTIONS} connections, ${DURATION} s per scenario, one API process.\n\n` +
-      `| setup | scenario | req/s | p99 ms | errors |\n|---|---|---|---|---|\n${rows.join('\n')}\n\n${note}\n`,
+      `| setup | scenario | req/s | p99 ms | errors | replica reads per request |\n|---|---|---|---|---|---|\n` +
+      `${rows.join('\n')}\n\n${note}\n`,
   );
   log('wrote bench/results-replicas.json and bench/results-replicas.md');
 }

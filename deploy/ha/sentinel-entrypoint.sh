@@ -1,8 +1,15 @@
 #!/bin/sh
 # Entrypoint of each Redis Sentinel in the HA overlay. Sentinel rewrites its config file (it records the other
-# Sentinels, the replicas and the current master), so the file is written to a writable place on each start
-# from the environment, then redis-sentinel runs in the foreground.
+# Sentinels, the replicas and the current master), so on first start the file is written from the environment to
+# the Sentinel's own volume (/data), later starts keep what Sentinel recorded; redis-sentinel runs in the
+# foreground.
 set -eu
+# Started as root with every capability dropped but SETUID/SETGID (compose's hardening): root may not write the
+# image's /data (owned by redis, 0755) without DAC_OVERRIDE, so step down to the image's redis user first, as the
+# image's own entrypoint does for redis-server.
+if [ "$(id -u)" = 0 ]; then
+  exec gosu redis "$0" "$@"
+fi
 : "${SENTINEL_MASTER_NAME:=effmaster}"
 : "${REDIS_MASTER_HOST:=redis}"
 : "${REDIS_PASSWORD:?set REDIS_PASSWORD}"

@@ -48,6 +48,8 @@ describeNeedingDebian(PG_DEBIAN_PROGRAMS)(
   'read replicas (PostgreSQL streaming replication)',
   () => {
     let pg: ReplicatedPostgres;
+    /** The environment of the API processes (a second one shares its Redis prefix). */
+    let env: Record<string, string>;
     let app: RunningApp;
     let admin: Session;
     /** Never writes: its reads may go to the replica. */
@@ -64,7 +66,7 @@ describeNeedingDebian(PG_DEBIAN_PROGRAMS)(
     beforeAll(async () => {
       ensureDebianPrograms(PG_DEBIAN_PROGRAMS);
       pg = await startReplicatedPostgres();
-      app = await startApp(pg.database, {
+      env = {
         DATABASE_REPLICA_URLS: pg.replicaUrl,
         DATABASE_REPLICA_MAX_LAG_MS: String(MAX_LAG_MS),
         DATABASE_REPLICA_CHECK_INTERVAL_MS: String(CHECK_MS),
@@ -74,7 +76,8 @@ describeNeedingDebian(PG_DEBIAN_PROGRAMS)(
         STATS_CACHE_TTL_SECONDS: '0',
         // The fallback test runs a closed loop for several seconds; the per-address limit is not under test here.
         THROTTLE_LIMIT: '1000000',
-      });
+      };
+      app = await startApp(pg.database, env);
       admin = await loginAsSuperAdmin(app);
       reader = await createUser(app, admin, 'national_admin', 'national', null);
       await until('the replica in rotation', async () => (await inRotation()) === 1);
@@ -119,6 +122,117 @@ describeNeedingDebian(PG_DEBIAN_PROGRAMS)(
         const res = await search(reader, hidden);
         return res.body.data.length === 1;
       });
+    });
+
+    it('keeps read-your-writes across API hosts: the writer’s next read on another process sees the write', async () => {
+      const other = await startApp(pg.database, env);
+      try {
+        await until('the replica in rotation on the second process', async () => {
+          return (await metric(other, 'eff_db_replica_in_rotation')) === 1;
+        });
+        await pg.replicaPool.query('SELECT pg_wal_replay_pause()');
+        // A user of their own (no earlier write marks them) writes on the first process...
+        const writer = await createUser(app, admin, 'national_admin', 'national', null);
+        const own = uniqueSurname();
+        await createMember(app, writer, { surname: own });
+        // ...and reads on the second, which has no local mark: the mark in Redis sends the read to the primary.
+        const mine = await other
+          .http()
+          .get('/api/v1/members')
+          .query({ q: own, limit: 5 })
+          .set(...bearer(writer));
+        expect(mine.status).toBe(200);
+        expect(mine.body.data.map((m: { surname: string }) => m.surname)).toEqual([own]);
+        // The same read by someone who did not write is still the (paused) replica's.
+        const theirs = await other
+          .http()
+          .get('/api/v1/members')
+          .query({ q: own, limit: 5 })
+          .set(...bearer(reader));
+        expect(theirs.body.data).toEqual([]);
+      } finally {
+        await pg.replicaPool.query('SELECT pg_wal_replay_resume()');
+        await other.stop();
+      }
+    });
+
+    it('serves statistics, exports and the geography search from the replica too', async () => {
+      const get = (url: string, session?: Session) => {
+        const req = app.http().get(url);
+        return session ? req.set(...bearer(session)) : req;
+      };
+      const STATS = [
+        '/api/v1/stats/membership?level=province',
+        '/api/v1/stats/standing?level=province&code=GP',
+        '/api/v1/stats/growth?level=province&code=GP&interval=year&from=2023-01-01&to=2025-12-31',
+      ];
+      const token = randomBytes(4).toString('hex');
+      const municipality = 'GT421';
+      const { rows } = await pg.database.pool.query<{ name: string }>(
+        'SELECT name FROM municipalities WHERE code = $1',
+        [municipality],
+      );
+      const originalName = rows[0]!.name;
+
+      await pg.replicaPool.query('SELECT pg_wal_replay_pause()');
+      try {
+        // What the replica holds while replay is paused.
+        const statsBefore = await Promise.all(STATS.map((url) => get(url, reader)));
+        for (const res of statsBefore) expect(res.status).toBe(200);
+
+        // On the primary only: a member, the statistics refreshed, and a municipality renamed (markers).
+        const hidden = uniqueSurname();
+        await insertMember(pg.database.pool, WARDS.own, { surname: hidden });
+        await pg.database.pool.query('SELECT refresh_statistics()');
+        await pg.database.pool.query('UPDATE municipalities SET name = $1 WHERE code = $2', [
+          `${originalName} Marker${token}`,
+          municipality,
+        ]);
+        const primaryStats = await pg.database.pool.query<{ total: number }>(
+          "SELECT sum(total)::int AS total FROM stats_ward_membership WHERE province_code = 'GP'",
+        );
+
+        // The reader (no write of their own) gets the replica's answers: the markers are absent.
+        const statsDuring = await Promise.all(STATS.map((url) => get(url, reader)));
+        statsDuring.forEach((res, i) =>
+          expect([STATS[i], res.body]).toEqual([STATS[i], statsBefore[i]!.body]),
+        );
+        const gp = (body: { data: { code: string; total: number }[] }) =>
+          body.data.find((area) => area.code === 'GP')?.total;
+        expect(gp(statsDuring[0]!.body)).not.toBe(primaryStats.rows[0]?.total);
+
+        const exported = await get(
+          `/api/v1/members/export?format=csv&q=${encodeURIComponent(hidden)}`,
+          reader,
+        );
+        expect(exported.status).toBe(200);
+        expect(exported.text).not.toContain(hidden);
+
+        const found = await get(`/api/v1/geography/search?q=marker${token}`);
+        expect(found.status).toBe(200);
+        expect(found.body).toEqual([]);
+
+        // Replay resumes: the same reads now show the markers (so they are real, and the reads were the replica's).
+        await pg.replicaPool.query('SELECT pg_wal_replay_resume()');
+        await until('the statistics to catch up', async () => {
+          const res = await get(STATS[0]!, reader);
+          return gp(res.body) === primaryStats.rows[0]?.total;
+        });
+        const exportedLater = await get(
+          `/api/v1/members/export?format=csv&q=${encodeURIComponent(hidden)}`,
+          reader,
+        );
+        expect(exportedLater.text).toContain(hidden);
+        // Another text than above (the search's cache is keyed by it).
+        const foundLater = await get(`/api/v1/geography/search?q=Marker${token}&limit=5`);
+        expect(foundLater.body).toEqual([expect.objectContaining({ code: municipality })]);
+      } finally {
+        await pg.replicaPool.query('SELECT pg_wal_replay_resume()');
+        await pg.database.pool.query('UPDATE municipalities SET name = $1 WHERE code = $2', [
+          originalName,
+          municipality,
+        ]);
+      }
     });
 
     it('exports the replica lag and takes a replica behind DATABASE_REPLICA_MAX_LAG_MS out of rotation', async () => {

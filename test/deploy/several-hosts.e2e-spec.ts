@@ -120,6 +120,20 @@ describeNeedingDebian(TOOLS)('several API hosts behind one Nginx upstream', () =
     expect(after[0]! - before[0]! + after[1]! - before[1]!).toBe(8);
   });
 
+  it('refuses a long-polling handshake on every process (WebSocket only: no sticky sessions needed)', async () => {
+    // Polling's later requests could land on the other process, which does not know the session id.
+    for (let i = 0; i < 4; i += 1) {
+      const res = curl([
+        '--resolve',
+        `${DOMAIN}:${httpsPort}:127.0.0.1`,
+        '--cacert',
+        ca.caCert,
+        `https://${DOMAIN}:${httpsPort}/socket.io/?EIO=4&transport=polling`,
+      ]);
+      expect([res.status, res.text()]).toEqual([400, expect.stringContaining('Transport unknown')]);
+    }
+  });
+
   it('delivers a member event raised on one process to a socket Nginx connected to the other', async () => {
     const admin = await loginAsSuperAdmin(apps[0]!);
     const socket = io(`https://127.0.0.1:${httpsPort}/realtime`, {

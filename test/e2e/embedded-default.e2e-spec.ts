@@ -1,7 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { HARNESS_ENV } from '../harness/services.mjs';
 import { createTestDatabase, freePort, TestDatabase } from '../harness/test-app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -159,4 +162,52 @@ describe('migrate command against DATABASE_URL', () => {
     const row = await db.pool.query(`SELECT name FROM wards WHERE code = '79800001'`);
     expect(row.rows[0]).toEqual({ name: 'Ward 1' });
   });
+});
+
+describe('migrate commands started together (several API replicas, each running the entrypoint)', () => {
+  const name = `t_empty_${Date.now().toString(36)}`;
+  const admin = new URL(process.env[HARNESS_ENV.pgAdminUrl] ?? 'postgres://unset');
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const adminQuery = async (sql: string) => {
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      return await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  beforeAll(() => adminQuery(`CREATE DATABASE ${name} TEMPLATE template0`));
+  afterAll(() => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+
+  it('take turns on an empty database: both succeed and every migration is applied once', async () => {
+    const run = promisify(execFile);
+    const migrate = () =>
+      run(process.execPath, [CLI, 'migrate'], {
+        cwd: ROOT,
+        env: baseEnv({ DATABASE_URL: url.toString() }),
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    const results = await Promise.allSettled([migrate(), migrate()]);
+    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual([
+      'ok',
+      'ok',
+    ]);
+    const outputs = results.map((r) => (r.status === 'fulfilled' ? r.value.stdout : ''));
+    // One applied them all, the other then found nothing to do.
+    expect(outputs.filter((o) => /Applied \d+ migration/.test(o))).toHaveLength(1);
+    expect(outputs.filter((o) => o.includes('Database schema is up to date'))).toHaveLength(1);
+    const client = new Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const twice = await client.query(
+        'SELECT name FROM typeorm_migrations GROUP BY name HAVING count(*) > 1',
+      );
+      expect(twice.rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  }, 180_000);
 });

@@ -1,4 +1,11 @@
-import { AppConfig, EmbeddedPostgresHandle, NodeEnv, startEmbeddedPostgres } from '@app/core';
+import pg from 'pg';
+import {
+  AppConfig,
+  EmbeddedPostgresHandle,
+  NodeEnv,
+  sslOptions,
+  startEmbeddedPostgres,
+} from '@app/core';
 import { seedGeography } from '@app/geography';
 import { seedLeadership } from '@app/leadership';
 import { createSuperAdmin } from '@app/users';
@@ -34,7 +41,14 @@ export async function openDatabase(
   return { url: embedded.url, embedded };
 }
 
-/** Applies pending migrations and the idempotent reference-data seeds. */
+/**
+ * Advisory lock (one bigint key) held while migrating and seeding: processes that start together (several API
+ * replicas, each running the container entrypoint's `migrate`) take turns instead of racing to create the same
+ * tables; the later ones then find the schema up to date.
+ */
+export const MIGRATION_LOCK = 7620;
+
+/** Applies pending migrations and the idempotent reference-data seeds, one process at a time. */
 export async function migrateAndSeed(
   config: AppConfig,
   databaseUrl: string,
@@ -42,7 +56,20 @@ export async function migrateAndSeed(
 ): Promise<void> {
   const dataSource = createDataSource(config, databaseUrl);
   await dataSource.initialize();
+  // A connection of its own (not the pool's): it holds the lock while the pool runs the migrations.
+  const lock = new pg.Client({
+    connectionString: databaseUrl,
+    ssl: sslOptions(config) as pg.ClientConfig['ssl'],
+    application_name: 'eff-membership-api-migrate',
+  });
   try {
+    await lock.connect();
+    const waiting = setTimeout(() => log('Waiting for another process to finish migrating'), 2000);
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    } finally {
+      clearTimeout(waiting);
+    }
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     log(
       applied.length > 0
@@ -64,6 +91,8 @@ export async function migrateAndSeed(
         : 'Leadership structures are up to date',
     );
   } finally {
+    // Closing the session releases the lock too.
+    await lock.end().catch(() => undefined);
     await dataSource.destroy();
   }
 }

@@ -87,7 +87,7 @@ export class StatsService {
         return toMembershipStats(
           query.level,
           parentCode,
-          await this.dataSource.query<MembershipStatsRow[]>(text, values),
+          await this.reads.query<MembershipStatsRow>(text, values),
         );
       },
     );

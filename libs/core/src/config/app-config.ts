@@ -120,7 +120,9 @@ export class EnvironmentVariables {
 
   /**
    * Read-your-writes window: after a user's write (any authenticated POST/PUT/PATCH/DELETE), that user's reads go
-   * to the primary for this long. Must exceed DATABASE_REPLICA_MAX_LAG_MS + DATABASE_REPLICA_CHECK_INTERVAL_MS.
+   * to the primary for this long. Must exceed DATABASE_REPLICA_MAX_LAG_MS + 2 × DATABASE_REPLICA_CHECK_INTERVAL_MS:
+   * lag is measured against the primary's WAL position sampled once per check (so it reads up to one interval
+   * short), and a replica found in rotation serves reads until the next check, one interval later.
    */
   @Transform(toInt)
   @IsInt()
@@ -775,10 +777,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (
     config.DATABASE_REPLICA_URLS.length > 0 &&
     config.DATABASE_READ_YOUR_WRITES_MS <=
-      config.DATABASE_REPLICA_MAX_LAG_MS + config.DATABASE_REPLICA_CHECK_INTERVAL_MS
+      config.DATABASE_REPLICA_MAX_LAG_MS + 2 * config.DATABASE_REPLICA_CHECK_INTERVAL_MS
   )
     problems.push(
-      'DATABASE_READ_YOUR_WRITES_MS: must exceed DATABASE_REPLICA_MAX_LAG_MS + DATABASE_REPLICA_CHECK_INTERVAL_MS (a replica in rotation may lag that much)',
+      'DATABASE_READ_YOUR_WRITES_MS: must exceed DATABASE_REPLICA_MAX_LAG_MS + 2 x DATABASE_REPLICA_CHECK_INTERVAL_MS (a replica in rotation may lag that much: lag is sampled once per check, and the replica serves until the next check)',
     );
   if (config.NODE_ENV === NodeEnv.Production) {
     if (!config.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production');

@@ -3,7 +3,7 @@
 // with production's node flags (or NODE_ARGS), and prints the resident memory by mapping (node binary, V8's heap
 // spaces, malloc, other files) and V8's own spaces after start, and again after `seconds` of get-by-id load at 64
 // connections (or of the path given: `:id` is a GP member's id). Run it with the node whose memory is in question: `/path/to/node bench/_rss.mjs [seconds] [path]`.
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startRedis, freePort } from '../test/harness/services.mjs';
@@ -92,6 +92,7 @@ process.env.METRICS_PORT = String(metricsPort);
 const api = await startBenchApi({
   databaseUrl,
   redisUrl: redis.url,
+  stdout: process.env.STDOUT_FILE ? openSync(process.env.STDOUT_FILE, 'w') : 'ignore',
   nodeArgs:
     process.env.NODE_ARGS !== undefined
       ? process.env.NODE_ARGS.split(' ').filter(Boolean)

@@ -107,6 +107,12 @@ describe('branches: bad input (e2e)', () => {
         `/api/v1/meetings?cursor=${Buffer.from('["x","y"]').toString('base64url')}`,
       ],
       ['patch impossible date', 'patch', m, { version: 2, scheduledOn: '2026-02-30' }],
+      [
+        'patch held meeting to a later day',
+        'patch',
+        m,
+        { version: 2, scheduledOn: daysFromToday(2) },
+      ],
       ['patch no version', 'patch', m, { place: 'Elsewhere' }],
       ['patch stale version', 'patch', m, { version: 1, place: 'Elsewhere' }],
       ['patch officer not a uuid', 'patch', m, { version: 2, presidingMemberId: 'x' }],
@@ -239,6 +245,7 @@ describe('branches: bad input (e2e)', () => {
       answers.filter(([, status, body]) => status < 400 || status >= 500 || body !== 'problem'),
     ).toEqual([]);
     expect(await counts()).toEqual(before);
+    expect(answers.find(([name]) => name === 'patch held meeting to a later day')?.[1]).toBe(409);
     // Blank reasons are refused by validation (400), before any domain rule.
     expect(
       answers.filter(([name]) => name.includes('blank')).map(([name, status]) => [name, status]),

@@ -762,6 +762,7 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       'SELECT * FROM delegate_limits ORDER BY area_level, area_code, assembly',
     );
     const refusals: [Session, Record<string, unknown>, number][] = [
+      [wardAdmin, { level: 'ward', code: WARD, assembly: 'srpa', maxPerWard: 9 }, 403],
       [wardAdmin, { level: 'ward', code: SIBLING, assembly: 'srpa', maxPerWard: 9 }, 403],
       [subregional, { level: 'district', code: 'DC42', assembly: 'srpa', maxPerWard: 9 }, 403],
       [subregional, { level: 'national', assembly: 'srpa', maxPerWard: 9 }, 403],

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { bearer, createUser, loginAsSuperAdmin, Session } from '../harness/auth.js';
 import { daysFromToday } from '../harness/branches-fixtures.js';
 import {
@@ -246,6 +247,34 @@ describe('branches: structure meetings (e2e)', () => {
       quorum: 3,
       quorumMet: true,
     });
+  });
+
+  it('prints the register of the structure meeting as XLSX: the office bearers, who was present', async () => {
+    const res = await http()
+      .get(`/api/v1/meetings/${pctMeeting}/register?format=xlsx`)
+      .set(...bearer(gp))
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(res.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.body as never);
+    const rows: string[][] = [];
+    wb.worksheets[0]!.eachRow((row) =>
+      rows.push((row.values as unknown[]).slice(1).map((v) => (typeof v === 'string' ? v : ''))),
+    );
+    expect(rows[0]).toContain('Signature');
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(bearers.map((b) => b.membershipNumber).sort());
+    const present = rows[0]!.indexOf('Present');
+    expect(rows.slice(1).filter((r) => r[present] === 'yes')).toHaveLength(3);
   });
 
   it('takes the presiding officer and secretary only from the office bearers', async () => {

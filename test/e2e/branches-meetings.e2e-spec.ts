@@ -686,6 +686,18 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       bga_quorate: 'failed',
       bga_verified: 'passed',
     });
+    // Frozen: two members recorded later as having joined before D change neither the meeting nor criterion 2
+    // (live, the quorum would be ⌊4 ÷ 2⌋ + 1 = 3).
+    for (let i = 0; i < 2; i += 1)
+      await insertBranchMember(pool(), SIBLING, { joinedOn: daysFromToday(-400) });
+    const frozen = await http()
+      .get(`/api/v1/meetings/${id}`)
+      .set(...bearer(subregional));
+    expect(frozen.body.figures).toMatchObject({ inGoodStanding: 2, quorum: 2, frozen: true });
+    const criterion = await http()
+      .get(`/api/v1/wards/${SIBLING}/audit`)
+      .set(...bearer(subregional));
+    expect(criterion.body.criteria[1].figures).toMatchObject({ inGoodStanding: 2, quorum: 2 });
     const before = await counts();
     const refused = await http()
       .post(`/api/v1/wards/${SIBLING}/delegates`)

@@ -107,8 +107,9 @@ const EXPECTED: Record<Role, Expected> = {
   provincial_admin: AREA_ADMIN,
   regional_admin: AREA_ADMIN,
   subregional_admin: AREA_ADMIN,
-  // a ward admin verifies nothing recorded at ward level, and approves no ward (only an admin above it)
-  ward_admin: { ...AREA_ADMIN, verify: NO, approve: NO },
+  // a ward admin verifies nothing recorded at ward level, approves no ward and sets no delegate limit (only an
+  // admin above it)
+  ward_admin: { ...AREA_ADMIN, verify: NO, approve: NO, limits: [403] },
   auditor: {
     getMeeting: R,
     invitations: R,

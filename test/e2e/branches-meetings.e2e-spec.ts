@@ -108,7 +108,7 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
     return rows[0] ?? {};
   }
 
-  async function audit(session: Session, ward = WARD): Promise<Record<string, string>> {
+  async function audit(session: Session, ward: string = WARD): Promise<Record<string, string>> {
     const res = await http()
       .get(`/api/v1/wards/${ward}/audit`)
       .set(...bearer(session));
@@ -590,5 +590,319 @@ describe('branches: meetings, quorum, verification, audit, delegates (e2e)', () 
       .get(`/api/v1/wards/${WARD}/audit/report`)
       .set(...bearer(otherProvince));
     expect(hidden.status).toBe(404);
+  });
+
+  // --- audit (#21): the cases the tests above leave out ---
+
+  function rowsOfSheet(sheet: ExcelJS.Worksheet): string[][] {
+    const rows: string[][] = [];
+    sheet.eachRow((row) =>
+      rows.push(
+        (row.values as unknown[])
+          .slice(1)
+          .map((v) =>
+            v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v),
+          ),
+      ),
+    );
+    return rows;
+  }
+
+  it('status: held not before the date; postponed, then cancelled; nothing after that; only a held meeting is verified', async () => {
+    const res = await http()
+      .post('/api/v1/meetings')
+      .set(...bearer(wardAdmin))
+      .send({ type: 'bpa', wardCode: WARD, scheduledOn: daysFromToday(5), place: 'Hall' });
+    expect(res.status).toBe(201);
+    const id = (res.body as { id: string }).id;
+    const status = (s: string) =>
+      http()
+        .post(`/api/v1/meetings/${id}/status`)
+        .set(...bearer(wardAdmin))
+        .send({ status: s, reason: 'Audit' });
+    const early = await status('held');
+    expect([early.status, early.body.code]).toEqual([409, 'INVALID_STATUS_TRANSITION']);
+    const unheld = await http()
+      .post(`/api/v1/meetings/${id}/verify`)
+      .set(...bearer(subregional));
+    expect([unheld.status, unheld.body.code]).toEqual([422, 'MEETING_NOT_ELIGIBLE']);
+    expect((await status('postponed')).status).toBe(200);
+    expect((await status('cancelled')).status).toBe(200);
+    for (const next of ['held', 'postponed', 'scheduled']) {
+      const refused = await status(next);
+      expect([next, refused.status]).toEqual([next, next === 'scheduled' ? 400 : 409]);
+    }
+    const attend = await http()
+      .post(`/api/v1/meetings/${id}/attendance`)
+      .set(...bearer(wardAdmin))
+      .send({ membershipNumbers: [counting[0]!.membershipNumber] });
+    expect([attend.status, attend.body.code]).toEqual([422, 'MEETING_NOT_ELIGIBLE']);
+    const { rows } = await pool().query<{ status: string; n: number }>(
+      `SELECT m.status, (SELECT count(*)::int FROM branch_meeting_attendance a WHERE a.meeting_id = m.id) AS n
+         FROM branch_meetings m WHERE m.id = $1`,
+      [id],
+    );
+    expect(rows[0]).toEqual({ status: 'cancelled', n: 0 });
+  });
+
+  it('a verified but inquorate BGA (exactly half): criterion 2 fails while 3 passes, and selects no delegate', async () => {
+    const provincial = await createUser(t.app, admin, 'provincial_admin', 'province', 'GP');
+    // On D the sibling ward had two members in good standing: the outsider and the one who moved to WARD since.
+    const res = await http()
+      .post('/api/v1/meetings')
+      .set(...bearer(subregional))
+      .send({ type: 'bga', wardCode: SIBLING, scheduledOn: D, place: 'Hall' });
+    const id = (res.body as { id: string }).id;
+    await http()
+      .post(`/api/v1/meetings/${id}/status`)
+      .set(...bearer(subregional))
+      .send({ status: 'held' })
+      .expect(200);
+    const one = await http()
+      .post(`/api/v1/meetings/${id}/attendance`)
+      .set(...bearer(subregional))
+      .send({ membershipNumbers: [outsider.membershipNumber] });
+    expect(one.body.figures).toMatchObject({
+      inGoodStanding: 2,
+      quorum: 2,
+      attendeesInGoodStanding: 1,
+      quorumMet: false,
+    });
+    // The sub-region recorded it: a peer of the sub-region may not verify, the province may.
+    const peer = await createUser(t.app, admin, 'subregional_admin', 'municipality', 'GT421');
+    expect(
+      (
+        await http()
+          .post(`/api/v1/meetings/${id}/verify`)
+          .set(...bearer(peer))
+      ).status,
+    ).toBe(403);
+    const verified = await http()
+      .post(`/api/v1/meetings/${id}/verify`)
+      .set(...bearer(provincial));
+    expect(verified.status).toBe(200);
+    expect(verified.body.figures).toMatchObject({ quorumMet: false, frozen: true });
+    expect(await audit(subregional, SIBLING)).toMatchObject({
+      bga_quorate: 'failed',
+      bga_verified: 'passed',
+    });
+    // Frozen: two members recorded later as having joined before D change neither the meeting nor criterion 2
+    // (live, the quorum would be ⌊4 ÷ 2⌋ + 1 = 3).
+    for (let i = 0; i < 2; i += 1)
+      await insertBranchMember(pool(), SIBLING, { joinedOn: daysFromToday(-400) });
+    const frozen = await http()
+      .get(`/api/v1/meetings/${id}`)
+      .set(...bearer(subregional));
+    expect(frozen.body.figures).toMatchObject({ inGoodStanding: 2, quorum: 2, frozen: true });
+    const criterion = await http()
+      .get(`/api/v1/wards/${SIBLING}/audit`)
+      .set(...bearer(subregional));
+    expect(criterion.body.criteria[1].figures).toMatchObject({ inGoodStanding: 2, quorum: 2 });
+    const before = await counts();
+    const refused = await http()
+      .post(`/api/v1/wards/${SIBLING}/delegates`)
+      .set(...bearer(subregional))
+      .send({ assembly: 'srpa', memberId: outsider.id, meetingId: id });
+    expect([refused.status, refused.body.code]).toEqual([422, 'MEETING_NOT_ELIGIBLE']);
+    expect(refused.body.detail).toContain('not quorate');
+    // A BGA of another ward does not qualify either.
+    const otherWard = await http()
+      .post(`/api/v1/wards/${SIBLING}/delegates`)
+      .set(...bearer(subregional))
+      .send({ assembly: 'srpa', memberId: outsider.id, meetingId });
+    expect([otherWard.status, otherWard.body.code]).toEqual([422, 'MEETING_NOT_ELIGIBLE']);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('delegates: only Active members of the ward; PPA defaults to 1; the most specific limit wins; limits only inside your area', async () => {
+    const before = await counts();
+    for (const [member, code] of [
+      [grace, 'MEMBER_INELIGIBLE'],
+      [counting[8]!, 'MEMBER_INELIGIBLE'], // Active on D, suspended since
+      [outsider, 'MEMBER_INELIGIBLE'],
+    ] as const) {
+      const res = await http()
+        .post(`/api/v1/wards/${WARD}/delegates`)
+        .set(...bearer(wardAdmin))
+        .send({ assembly: 'ppa', memberId: member.id, meetingId });
+      expect([res.status, res.body.code]).toEqual([422, code]);
+    }
+    const unknown = await http()
+      .post(`/api/v1/wards/${WARD}/delegates`)
+      .set(...bearer(wardAdmin))
+      .send({ assembly: 'ppa', memberId: '00000000-0000-4000-8000-000000000000', meetingId });
+    expect(unknown.status).toBe(404);
+    expect(await counts()).toEqual(before);
+
+    const ppa = await http()
+      .post(`/api/v1/wards/${WARD}/delegates`)
+      .set(...bearer(wardAdmin))
+      .send({ assembly: 'ppa', memberId: counting[0]!.id, meetingId });
+    expect(ppa.status).toBe(201);
+    const second = await http()
+      .post(`/api/v1/wards/${WARD}/delegates`)
+      .set(...bearer(wardAdmin))
+      .send({ assembly: 'ppa', memberId: counting[1]!.id, meetingId });
+    expect([second.status, second.body.code, second.body.limit]).toEqual([
+      409,
+      'DELEGATE_LIMIT_REACHED',
+      1,
+    ]);
+
+    // The municipality allows 4 SRPA delegates; a ward limit of 2 and a province limit of 10: the ward's wins.
+    const limit = (session: Session, body: Record<string, unknown>) =>
+      http()
+        .put('/api/v1/delegate-limits')
+        .set(...bearer(session))
+        .send(body);
+    expect(
+      (await limit(subregional, { level: 'ward', code: WARD, assembly: 'srpa', maxPerWard: 2 }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await limit(admin, { level: 'province', code: 'GP', assembly: 'srpa', maxPerWard: 10 }))
+        .status,
+    ).toBe(200);
+    const capped = await http()
+      .post(`/api/v1/wards/${WARD}/delegates`)
+      .set(...bearer(wardAdmin))
+      .send({ assembly: 'srpa', memberId: counting[6]!.id, meetingId });
+    expect([capped.status, capped.body.limit]).toEqual([409, 2]);
+
+    // Outside the caller's area (sibling, parent), unknown areas and bad figures are refused.
+    const limitsBefore = await pool().query(
+      'SELECT * FROM delegate_limits ORDER BY area_level, area_code, assembly',
+    );
+    const refusals: [Session, Record<string, unknown>, number][] = [
+      [wardAdmin, { level: 'ward', code: WARD, assembly: 'srpa', maxPerWard: 9 }, 403],
+      [wardAdmin, { level: 'ward', code: SIBLING, assembly: 'srpa', maxPerWard: 9 }, 403],
+      [subregional, { level: 'district', code: 'DC42', assembly: 'srpa', maxPerWard: 9 }, 403],
+      [subregional, { level: 'national', assembly: 'srpa', maxPerWard: 9 }, 403],
+      [otherProvince, { level: 'province', code: 'GP', assembly: 'srpa', maxPerWard: 9 }, 403],
+      [subregional, { level: 'ward', code: '99999999', assembly: 'srpa', maxPerWard: 9 }, 400],
+      [subregional, { level: 'ward', assembly: 'srpa', maxPerWard: 9 }, 400],
+      [subregional, { level: 'ward', code: WARD, assembly: 'srpa', maxPerWard: -1 }, 400],
+      [subregional, { level: 'ward', code: WARD, assembly: 'srpa', maxPerWard: 101 }, 400],
+      [subregional, { level: 'ward', code: WARD, assembly: 'xyz', maxPerWard: 1 }, 400],
+      [auditor, { level: 'ward', code: WARD, assembly: 'srpa', maxPerWard: 9 }, 403],
+    ];
+    for (const [session, body, status] of refusals) {
+      const res = await limit(session, body);
+      expect([body, res.status]).toEqual([body, status]);
+    }
+    const limitsAfter = await pool().query(
+      'SELECT * FROM delegate_limits ORDER BY area_level, area_code, assembly',
+    );
+    expect(limitsAfter.rows).toEqual(limitsBefore.rows);
+  });
+
+  it('the area view pages by ward code (filters kept) and exports as XLSX, read back', async () => {
+    const first = await http()
+      .get('/api/v1/ward-audits?level=municipality&code=GT421&limit=1')
+      .set(...bearer(subregional));
+    expect(first.status).toBe(200);
+    expect((first.body.data as { wardCode: string }[]).map((w) => w.wardCode)).toEqual([WARD]);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await http()
+      .get(
+        `/api/v1/ward-audits?level=municipality&code=GT421&limit=1&cursor=${first.body.nextCursor as string}`,
+      )
+      .set(...bearer(subregional));
+    expect((second.body.data as { wardCode: string }[]).map((w) => w.wardCode)).toEqual([SIBLING]);
+    // approved=false leaves out both approved wards.
+    const unapproved = await http()
+      .get('/api/v1/ward-audits?level=municipality&code=GT421&approved=false&limit=100')
+      .set(...bearer(subregional));
+    const codes = (unapproved.body.data as { wardCode: string }[]).map((w) => w.wardCode);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(codes).not.toContain(WARD);
+    expect(codes).not.toContain(SIBLING);
+    // Another province's area is empty for a sub-regional admin, never another area's data.
+    const foreign = await http()
+      .get('/api/v1/ward-audits?level=province&code=LP&limit=5')
+      .set(...bearer(subregional));
+    expect([foreign.status, foreign.body.data]).toEqual([200, []]);
+    const bad = await http()
+      .get('/api/v1/ward-audits?level=municipality')
+      .set(...bearer(subregional));
+    expect(bad.status).toBe(400);
+
+    const xlsx = await binary(
+      '/api/v1/ward-audits/export?level=municipality&code=GT421&format=xlsx',
+      subregional,
+    );
+    expect(xlsx.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.body as never);
+    const rows = rowsOfSheet(wb.worksheets[0]!);
+    expect(rows[0]?.slice(0, 4)).toEqual(['Ward', 'Municipality', 'District', 'Province']);
+    const own = rows.find((r) => r[0] === WARD);
+    expect(own?.slice(5, 11)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed', 'yes']);
+    const sibling = rows.find((r) => r[0] === SIBLING);
+    expect(sibling?.[5]).toBe('failed');
+    expect(sibling?.[12]).toBe('yes'); // approved as an exception
+  });
+
+  it('lists and exports the delegates per sub-region for credentialing (CSV and XLSX), read back', async () => {
+    const { rows: active } = await pool().query<{ membership_number: string; assembly: string }>(
+      `SELECT membership_number, assembly FROM branch_delegates WHERE municipality_code = 'GT421' AND active
+        ORDER BY membership_number`,
+    );
+    expect(active.length).toBe(5); // 4 SRPA, 1 PPA
+    const csv = await http()
+      .get('/api/v1/delegates/export?level=municipality&code=GT421&format=csv')
+      .set(...bearer(subregional));
+    expect(csv.status).toBe(200);
+    const lines = csv.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
+    expect(lines[0]).toContain('Membership number');
+    expect(lines).toHaveLength(active.length + 1);
+    for (const d of active) expect(csv.text).toContain(d.membership_number);
+    const { rows: ended } = await pool().query<{ membership_number: string }>(
+      'SELECT membership_number FROM branch_delegates WHERE NOT active',
+    );
+    expect(ended).toHaveLength(1);
+    // The replaced SRPA delegate is no longer on the SRPA list (the same member may be the PPA delegate).
+    expect(csv.text).not.toContain(`SRPA,${ended[0]!.membership_number}`);
+
+    const xlsx = await binary(
+      '/api/v1/delegates/export?level=municipality&code=GT421&format=xlsx&assembly=srpa',
+      subregional,
+    );
+    expect(xlsx.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.body as never);
+    const rows = rowsOfSheet(wb.worksheets[0]!);
+    expect(rows[0]).toEqual([
+      'Province',
+      'Region',
+      'Sub-region',
+      'Ward',
+      'Assembly',
+      'Membership number',
+      'Surname',
+      'First names',
+      'Selected at',
+    ]);
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r[5])
+        .sort(),
+    ).toEqual(
+      active
+        .filter((d) => d.assembly === 'srpa')
+        .map((d) => d.membership_number)
+        .sort(),
+    );
+    expect(new Set(rows.slice(1).map((r) => r[4]))).toEqual(new Set(['SRPA']));
+    // Another province's admin gets an empty list, never GP's delegates.
+    const foreign = await http()
+      .get('/api/v1/delegates/export?level=municipality&code=GT421&format=csv')
+      .set(...bearer(otherProvince));
+    expect(foreign.status).toBe(200);
+    for (const d of active) expect(foreign.text).not.toContain(d.membership_number);
   });
 });

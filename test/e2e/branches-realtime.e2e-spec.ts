@@ -26,8 +26,9 @@ const BRANCH_EVENTS = [
 
 /**
  * Branch events (meeting scheduled/held/verified, ward compliance approved, delegate selected) reach the ward's
- * room and its parents' rooms through real socket.io clients: the ward admin and a provincial admin of the same
- * province hear each one; an admin of another province and the admin of a sibling ward hear none.
+ * room and its parents' rooms through real socket.io clients: the ward admin and the sub-regional, regional and
+ * provincial admins above it hear each one; an admin of another province and the admin of a sibling ward hear none.
+ * A CCT meeting (no area) reaches national sockets only.
  */
 describe('branches: realtime (e2e)', () => {
   let t: TestContext;
@@ -40,6 +41,9 @@ describe('branches: realtime (e2e)', () => {
   const sockets: Socket[] = [];
   let ward: Socket;
   let gp: Socket;
+  /** The parents between the ward and the province: the sub-region (GT421) and the region (DC42). */
+  let subregion: Socket;
+  let region: Socket;
   /** Every branch event the sockets that must hear nothing received. */
   const overheard: { who: string; event: string; payload: unknown }[] = [];
 
@@ -59,6 +63,14 @@ describe('branches: realtime (e2e)', () => {
     const lp = await connectRealtime(t.app, { token: otherProvince.accessToken });
     const sibling = await connectRealtime(t.app, { token: siblingWard.accessToken });
     sockets.push(ward, gp, lp, sibling);
+    subregion = await connectRealtime(t.app, {
+      token: (await createUser(t.app, admin, 'subregional_admin', 'municipality', 'GT421'))
+        .accessToken,
+    });
+    region = await connectRealtime(t.app, {
+      token: (await createUser(t.app, admin, 'regional_admin', 'district', 'DC42')).accessToken,
+    });
+    sockets.push(subregion, region);
     for (const [who, socket] of [
       ['LP provincial admin', lp],
       ['sibling ward admin', sibling],
@@ -93,10 +105,12 @@ describe('branches: realtime (e2e)', () => {
         };
         socket.on(event, handler);
       });
-    const heard = Promise.all([wait(ward), wait(gp)]);
+    const heard = Promise.all([wait(ward), wait(gp), wait(subregion), wait(region)]);
     await act();
-    const [byWard, byProvince] = await heard;
+    const [byWard, byProvince, bySubregion, byRegion] = await heard;
     expect(byProvince).toEqual(byWard);
+    expect(bySubregion).toEqual(byWard);
+    expect(byRegion).toEqual(byWard);
     expect(byWard.area).toEqual(AREA);
     return byWard;
   }
@@ -221,5 +235,45 @@ describe('branches: realtime (e2e)', () => {
     );
     expect(leaked).toEqual([]);
     expect(overheard).toHaveLength(1);
+  });
+
+  it('a CCT meeting (no province): national sockets hear it, no provincial, regional or ward socket does', async () => {
+    const national = await connectRealtime(t.app, { token: admin.accessToken });
+    sockets.push(national);
+    const heard: string[] = [];
+    for (const [who, socket] of [
+      ['ward', ward],
+      ['GP', gp],
+      ['sub-region', subregion],
+      ['region', region],
+      ...sockets.slice(2, 4).map((x, i) => [i === 0 ? 'LP' : 'sibling', x] as const),
+    ] as const) {
+      socket.on('branch.meeting_changed', (m: Message) => {
+        if (m.data.type === 'structure') heard.push(who);
+      });
+    }
+    const { rows } = await t.db.pool.query<{ id: string }>(
+      "SELECT id FROM leadership_structures WHERE kind = 'cct'",
+    );
+    const cct = nextEvent<Message>(national, 'branch.meeting_changed', 10_000);
+    await http()
+      .post('/api/v1/meetings')
+      .set(...bearer(admin))
+      .send({
+        type: 'structure',
+        structureId: rows[0]!.id,
+        scheduledOn: daysFromToday(3),
+        place: 'HQ',
+      })
+      .expect(201);
+    const m = await cct;
+    expect(m.area).toBeNull();
+    expect(m.data).toMatchObject({
+      type: 'structure',
+      structureId: rows[0]!.id,
+      change: 'scheduled',
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(heard).toEqual([]);
   });
 });

@@ -458,7 +458,7 @@ export interface paths {
         get?: never;
         /**
          * Set the delegates per ward of an assembly for an area
-         * @description For an area at or below your level inside your area (else 403). The most specific limit above a ward applies to it.
+         * @description For an area at or below your level inside your area (else 403). A ward admin sets no limit (403): the limit binds the ward, so an admin above it sets it. The most specific limit above a ward applies to it.
          */
         put: operations["delegatesSetLimit"];
         post?: never;
@@ -1199,7 +1199,7 @@ export interface paths {
         head?: never;
         /**
          * Change a meeting
-         * @description Date, place, presiding officer and secretary (invitees of the meeting: a member of the ward, Active or Grace Period on the meeting date, or an office bearer of the structure; else 400), agenda, minutes, decisions and outcome as text. Optimistic locking by version. A verified meeting is locked: 409 MEETING_LOCKED. Outside your area: 403.
+         * @description Date, place, presiding officer and secretary (invitees of the meeting: a member of the ward, Active or Grace Period on the meeting date, or an office bearer of the structure; else 400), agenda, minutes, decisions and outcome as text. Optimistic locking by version. A held meeting cannot move to a date after today (409 INVALID_STATUS_TRANSITION). A verified meeting is locked: 409 MEETING_LOCKED. Outside your area: 403.
          */
         patch: operations["meetingsUpdate"];
         trace?: never;
@@ -9549,7 +9549,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Conflicts with the current state. Codes: MEETING_LOCKED, VERSION_CONFLICT */
+            /** @description Conflicts with the current state. Codes: MEETING_LOCKED, VERSION_CONFLICT, INVALID_STATUS_TRANSITION */
             409: {
                 headers: {
                     [name: string]: unknown;

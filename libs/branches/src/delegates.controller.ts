@@ -128,7 +128,7 @@ export class DelegatesController {
   @ApiOperation({
     summary: 'Set the delegates per ward of an assembly for an area',
     description:
-      'For an area at or below your level inside your area (else 403). The most specific limit above a ward applies to it.',
+      'For an area at or below your level inside your area (else 403). A ward admin sets no limit (403): the limit binds the ward, so an admin above it sets it. The most specific limit above a ward applies to it.',
   })
   setLimit(
     @CurrentUser() actor: AuthUser,

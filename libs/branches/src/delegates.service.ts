@@ -387,8 +387,14 @@ export class DelegatesService {
     });
   }
 
-  /** Sets the per-ward limit of an assembly for an area at or below the caller's level, inside their area. */
+  /** Sets the per-ward limit of an assembly for an area at or below the caller's level, inside their area (not by a ward admin). */
   async setLimit(actor: AuthUser, dto: SetDelegateLimitDto): Promise<DelegateLimitDto> {
+    if (actor.scope.level === ScopeLevel.Ward) {
+      // The limit binds the ward: its own admin does not set it (as a ward is approved only from above).
+      throw AppException.forbidden(
+        "A ward's delegate limit is set by an admin above the ward, not at ward level",
+      );
+    }
     const scope: Scope =
       dto.level === 'national'
         ? { level: ScopeLevel.National, code: null }

@@ -90,11 +90,16 @@ export class MeetingsController {
   @RequirePermission(Permission.BranchesManage)
   @ApiOkResponse({ type: MeetingDto })
   @ApiProblems(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
-  @ApiErrorCodes(HttpStatus.CONFLICT, ErrorCode.MeetingLocked, ErrorCode.VersionConflict)
+  @ApiErrorCodes(
+    HttpStatus.CONFLICT,
+    ErrorCode.MeetingLocked,
+    ErrorCode.VersionConflict,
+    ErrorCode.InvalidStatusTransition,
+  )
   @ApiOperation({
     summary: 'Change a meeting',
     description:
-      'Date, place, presiding officer and secretary (invitees of the meeting: a member of the ward, Active or Grace Period on the meeting date, or an office bearer of the structure; else 400), agenda, minutes, decisions and outcome as text. Optimistic locking by version. A verified meeting is locked: 409 MEETING_LOCKED. Outside your area: 403.',
+      'Date, place, presiding officer and secretary (invitees of the meeting: a member of the ward, Active or Grace Period on the meeting date, or an office bearer of the structure; else 400), agenda, minutes, decisions and outcome as text. Optimistic locking by version. A held meeting cannot move to a date after today (409 INVALID_STATUS_TRANSITION). A verified meeting is locked: 409 MEETING_LOCKED. Outside your area: 403.',
   })
   update(
     @CurrentUser() actor: AuthUser,

@@ -374,6 +374,18 @@ export class MeetingsService {
           { currentVersion: before.version },
         );
       }
+      if (
+        dto.scheduledOn !== undefined &&
+        before.status === MeetingStatus.Held &&
+        dto.scheduledOn > todayInSouthAfrica()
+      ) {
+        // The rule of the status route: a meeting is held on or before today, never on a later date.
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.InvalidStatusTransition,
+          `The meeting was held: its date cannot move to ${dto.scheduledOn}, after today`,
+        );
+      }
       const changes: Partial<BranchMeeting> = {};
       if (dto.scheduledOn !== undefined) changes.scheduledOn = dto.scheduledOn;
       if (dto.place !== undefined) changes.place = dto.place;

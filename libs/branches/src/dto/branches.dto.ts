@@ -413,6 +413,7 @@ export class ApproveComplianceDto {
 
   @ApiPropertyOptional({ description: 'Why (required with an exception)' })
   @IsOptional()
+  @Transform(trim)
   @IsString()
   @MinLength(5)
   @MaxLength(1000)
@@ -530,6 +531,7 @@ export class ReplaceDelegateDto {
   meetingId!: string;
 
   @ApiProperty({ example: 'Resigned from the branch' })
+  @Transform(trim)
   @IsString()
   @MinLength(3)
   @MaxLength(500)

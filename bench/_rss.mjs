@@ -46,7 +46,7 @@ function residentByMapping(pid) {
 }
 
 async function v8Spaces(metricsUrl) {
-  const text = await (await fetch(metricsUrl)).text();
+  const text = await (await globalThis.fetch(metricsUrl)).text();
   const pick = (re) =>
     Object.fromEntries(
       [...text.matchAll(re)].map((m) => [m[1], Math.round(Number(m[2]) / 104857.6) / 10]),

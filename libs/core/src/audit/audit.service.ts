@@ -92,7 +92,7 @@ interface FoldedAccess {
 export class AuditService implements OnModuleDestroy {
   private readonly logger = new Logger(AuditService.name);
   private pending: AccessRow[] = [];
-  private folded = new Map<string, FoldedAccess>();
+  private readonly folded = new Map<string, FoldedAccess>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -193,7 +193,7 @@ export class AuditService implements OnModuleDestroy {
       this.folded.set(key, group);
     }
     group.entries.push({ at: now.toISOString(), entityId: entry.entityId, ...entry.changes });
-    if (group.entries.length >= FOLDED_ENTRIES_MAX) this.unfold(key, group);
+    if (group.entries.length >= FOLDED_ENTRIES_MAX) this.queueFolded(key, group);
     this.scheduleFlush(this.pending.length >= ACCESS_BATCH);
   }
 
@@ -201,7 +201,7 @@ export class AuditService implements OnModuleDestroy {
   flushAccess(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    for (const [key, group] of this.folded) this.unfold(key, group);
+    for (const [key, group] of this.folded) this.queueFolded(key, group);
     this.flushing = this.flushing.then(() => this.writePending());
     return this.flushing;
   }
@@ -216,7 +216,7 @@ export class AuditService implements OnModuleDestroy {
   }
 
   /** Moves a folded group into the queue as one row. */
-  private unfold(key: string, group: FoldedAccess): void {
+  private queueFolded(key: string, group: FoldedAccess): void {
     this.folded.delete(key);
     const { action, entityType, provinceCode } = group.entry;
     this.pending.push([

@@ -5,7 +5,7 @@ import {
   PerTarget,
   Place,
   startMatrix,
-  MATRIX_ROLES,
+  MATRIX_ROLES_WITH_FINANCE,
 } from '../harness/matrix.js';
 import { claimedMember } from '../harness/portal.js';
 import { WARDS } from '../harness/members.js';
@@ -16,7 +16,7 @@ import { WARDS } from '../harness/members.js';
  * 404 like other member routes; roles without cards:issue / cards:revoke get 403 before any lookup; the member's
  * own card is reached only through /me/card; verification and the keys are public.
  */
-const ROLES = [...MATRIX_ROLES, 'finance_officer', 'finance_officer_ward'] as const;
+const ROLES = MATRIX_ROLES_WITH_FINANCE;
 type Role = (typeof ROLES)[number];
 
 interface Expected {

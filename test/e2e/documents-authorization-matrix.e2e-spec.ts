@@ -11,7 +11,7 @@ import {
   PerTarget,
   Place,
   startMatrix,
-  MATRIX_ROLES,
+  MATRIX_ROLES_WITH_FINANCE,
 } from '../harness/matrix.js';
 
 /**
@@ -21,7 +21,7 @@ import {
  * outside 404, write outside 403; branches:read / branches:manage). Roles without the permission get 403 before
  * any lookup.
  */
-const ROLES = [...MATRIX_ROLES, 'finance_officer', 'finance_officer_ward'] as const;
+const ROLES = MATRIX_ROLES_WITH_FINANCE;
 type Role = (typeof ROLES)[number];
 
 interface Expected {

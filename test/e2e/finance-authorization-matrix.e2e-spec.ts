@@ -5,7 +5,7 @@ import {
   PerTarget,
   Place,
   startMatrix,
-  MATRIX_ROLES,
+  MATRIX_ROLES_WITH_FINANCE,
 } from '../harness/matrix.js';
 import { WARDS } from '../harness/members.js';
 
@@ -14,7 +14,7 @@ import { WARDS } from '../harness/members.js';
  * sibling area and the parent's wider area (test/harness/matrix.ts). An area outside the caller's answers 404;
  * roles without payments:read get 403 before any lookup.
  */
-const ROLES = [...MATRIX_ROLES, 'finance_officer', 'finance_officer_ward'] as const;
+const ROLES = MATRIX_ROLES_WITH_FINANCE;
 type Role = (typeof ROLES)[number];
 
 const ROUTES = {

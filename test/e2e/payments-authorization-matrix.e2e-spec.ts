@@ -3,7 +3,7 @@ import { bearer } from '../harness/auth.js';
 import {
   FORBIDDEN,
   Matrix,
-  MATRIX_ROLES,
+  MATRIX_ROLES_WITH_FINANCE,
   PerTarget,
   Place,
   startMatrix,
@@ -16,7 +16,7 @@ import {
  * member's rule); roles without the permission get 403 before any lookup. Payments to decide are recorded by
  * the super admin, so the four-eyes rule never hides the scope answer (the super admin's own row is 403).
  */
-const ROLES = [...MATRIX_ROLES, 'finance_officer', 'finance_officer_ward'] as const;
+const ROLES = MATRIX_ROLES_WITH_FINANCE;
 type Role = (typeof ROLES)[number];
 
 interface Expected {

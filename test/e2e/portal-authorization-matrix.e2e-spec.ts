@@ -1,6 +1,13 @@
 import { bearer, Session } from '../harness/auth.js';
 import { createMember, WARDS } from '../harness/members.js';
-import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/matrix.js';
+import {
+  FORBIDDEN,
+  Matrix,
+  PerTarget,
+  Place,
+  startMatrix,
+  MATRIX_ROLES_WITH_FINANCE,
+} from '../harness/matrix.js';
 import { memberSession } from '../harness/portal.js';
 
 /**
@@ -12,18 +19,7 @@ import { memberSession } from '../harness/portal.js';
  *   roles without members:read / members:write get 403 before any lookup.
  * - A linked member gets 403, never data, on every route that needs an admin permission (from /docs-json).
  */
-const ROLES = [
-  'super_admin',
-  'national_admin',
-  'provincial_admin',
-  'regional_admin',
-  'subregional_admin',
-  'ward_admin',
-  'auditor',
-  'member',
-  'finance_officer',
-  'finance_officer_ward',
-] as const;
+const ROLES = MATRIX_ROLES_WITH_FINANCE;
 type Role = (typeof ROLES)[number];
 
 /** A KwaZulu-Natal ward: the source of every request below. */

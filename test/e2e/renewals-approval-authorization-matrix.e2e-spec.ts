@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { bearer, createUser, Session } from '../harness/auth.js';
-import { FORBIDDEN, Matrix, PerTarget, Place, startMatrix } from '../harness/matrix.js';
+import {
+  FORBIDDEN,
+  Matrix,
+  PerTarget,
+  Place,
+  startMatrix,
+  MATRIX_ROLES_WITH_FINANCE,
+} from '../harness/matrix.js';
 import { insertApplication, WARDS } from '../harness/members.js';
 
 /**
@@ -17,18 +24,7 @@ import { insertApplication, WARDS } from '../harness/members.js';
  *   officer who verified its fee, never the caller): POST /applications/{id}/approve and /reject
  *   (applications:review, so finance officers and auditors get 403 before any lookup); outside scope 404.
  */
-const ROLES = [
-  'super_admin',
-  'national_admin',
-  'provincial_admin',
-  'regional_admin',
-  'subregional_admin',
-  'ward_admin',
-  'auditor',
-  'member',
-  'finance_officer',
-  'finance_officer_ward',
-] as const;
+const ROLES = MATRIX_ROLES_WITH_FINANCE;
 type Role = (typeof ROLES)[number];
 
 interface Expected {

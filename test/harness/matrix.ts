@@ -84,6 +84,13 @@ export const MATRIX_ROLES = [
   'member',
 ] as const satisfies readonly MatrixRole[];
 
+/** Every role with the finance officers (national and ward): the matrices of routes finance officers use. */
+export const MATRIX_ROLES_WITH_FINANCE = [
+  ...MATRIX_ROLES,
+  'finance_officer',
+  'finance_officer_ward',
+] as const satisfies readonly MatrixRole[];
+
 export interface Matrix<R extends MatrixRole> {
   t: TestContext;
   /** the bootstrap super admin (also `sessions.super_admin` when that role is in the matrix) */

@@ -113,6 +113,12 @@ function notEligible(detail: string): AppException {
  * and attendance (figures computed, never typed), and the four-eyes verification that locks a held meeting.
  * Reads outside the caller's area answer 404, writes 403 (AccessResource.Meeting).
  */
+/** A meeting is held on or before today, never on a later date (409 with `detail` otherwise). */
+function refuseHeldAfterToday(heldOn: string, detail: string): void {
+  if (heldOn > todayInSouthAfrica())
+    throw new AppException(HttpStatus.CONFLICT, ErrorCode.InvalidStatusTransition, detail);
+}
+
 @Injectable()
 export class MeetingsService {
   constructor(
@@ -374,18 +380,11 @@ export class MeetingsService {
           { currentVersion: before.version },
         );
       }
-      if (
-        dto.scheduledOn !== undefined &&
-        before.status === MeetingStatus.Held &&
-        dto.scheduledOn > todayInSouthAfrica()
-      ) {
-        // The rule of the status route: a meeting is held on or before today, never on a later date.
-        throw new AppException(
-          HttpStatus.CONFLICT,
-          ErrorCode.InvalidStatusTransition,
+      if (dto.scheduledOn !== undefined && before.status === MeetingStatus.Held)
+        refuseHeldAfterToday(
+          dto.scheduledOn,
           `The meeting was held: its date cannot move to ${dto.scheduledOn}, after today`,
         );
-      }
       const changes: Partial<BranchMeeting> = {};
       if (dto.scheduledOn !== undefined) changes.scheduledOn = dto.scheduledOn;
       if (dto.place !== undefined) changes.place = dto.place;
@@ -455,13 +454,11 @@ export class MeetingsService {
           `A ${before.status} meeting cannot become ${dto.status}`,
         );
       }
-      if (dto.status === MeetingStatus.Held && before.scheduledOn > todayInSouthAfrica()) {
-        throw new AppException(
-          HttpStatus.CONFLICT,
-          ErrorCode.InvalidStatusTransition,
+      if (dto.status === MeetingStatus.Held)
+        refuseHeldAfterToday(
+          before.scheduledOn,
           `The meeting is scheduled for ${before.scheduledOn}: it cannot be held before that day`,
         );
-      }
       const changes: Partial<BranchMeeting> = {
         status: dto.status,
         statusReason: dto.reason ?? null,

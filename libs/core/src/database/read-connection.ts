@@ -109,8 +109,9 @@ function labelOf(url: string): string {
  * in Redis, so the other API hosts know too) for DATABASE_READ_YOUR_WRITES_MS, and while marked that user's
  * reads go to the primary. Chosen over waiting for the replica's replay LSN because it needs nothing from the
  * write paths (no commit LSN to capture in every module's transactions) and no extra round trip to the replica
- * per read; the window exceeds the largest lag a replica in rotation can have (max lag + two check intervals: lag is sampled once per check, and a replica serves until the next check), so
- * a marked user never reads a replica that misses their write. If Redis cannot be asked, the read goes to the
+ * per read; the window exceeds the largest lag a replica in rotation can have (max lag + two check intervals: lag
+ * is sampled once per check, and a replica serves until the next check), so a marked user never reads a replica
+ * that misses their write. If Redis cannot be asked, the read goes to the
  * primary (correct, just not offloaded).
  */
 @Injectable()

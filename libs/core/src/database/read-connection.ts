@@ -111,8 +111,7 @@ function labelOf(url: string): string {
  * write paths (no commit LSN to capture in every module's transactions) and no extra round trip to the replica
  * per read; the window exceeds the largest lag a replica in rotation can have (max lag + two check intervals: lag
  * is sampled once per check, and a replica serves until the next check), so a marked user never reads a replica
- * that misses their write. If Redis cannot be asked, the read goes to the
- * primary (correct, just not offloaded).
+ * that misses their write. If Redis cannot be asked, the read goes to the primary (correct, just not offloaded).
  */
 @Injectable()
 export class ReadYourWrites {
